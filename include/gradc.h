@@ -1,0 +1,121 @@
+/* gradc.h: annotations for user code, and the runtime that generated code uses.
+ *
+ * Two audiences share this header. Users include it in the code they annotate:
+ * the GRADC_* macros expand to clang `annotate` attributes, which the gradc tool
+ * reads, and to nothing under other compilers, so annotated code compiles
+ * unchanged everywhere. Generated code includes it for the tape: a LIFO stack of
+ * typed entries (double, float, int, long, pointer) stored in chunks that never
+ * move. Push and pop are inline: in the steady state a push is a bounds check, a
+ * store and a pointer bump; a new chunk is taken only when the current one is full.
+ *
+ * Errors: when memory runs out the runtime calls the error handler (by default it
+ * prints the message and aborts). If a user handler returns, the tape is marked
+ * failed: further pushes are dropped, pops return NaN (or 0 for integers), so a
+ * gradient computed on a failed tape is never silently plausible.
+ */
+#ifndef GRADC_H
+#define GRADC_H
+
+#include <stddef.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GRADC_VERSION "0.1.0"
+
+/* ---- annotations --------------------------------------------------------- */
+
+#if defined(__clang__)
+#define GRADC_ANNOTATE_(s) __attribute__((annotate(s)))
+#else
+#define GRADC_ANNOTATE_(s)
+#endif
+
+/* GRADC_GRAD(wrt(x, w), out(y)): generate f_grad (reverse mode). */
+#define GRADC_GRAD(...) GRADC_ANNOTATE_("gradc_grad:" #__VA_ARGS__)
+
+/* ---- runtime: memory and errors ------------------------------------------- */
+
+/* The allocator hook, with Lua's lua_Alloc contract: (ud, ptr, osize, nsize).
+ * nsize == 0 frees ptr and returns NULL; otherwise it returns a block of nsize
+ * bytes holding the first min(osize, nsize) bytes of ptr (ptr may be NULL), or
+ * NULL on failure, in which case ptr is left untouched. */
+typedef void *(*gradc_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+void gradc_set_allocator(gradc_alloc_fn fn, void *ud); /* NULL restores malloc */
+void *gradc_alloc(size_t n);          /* NULL (after reporting) on failure */
+void *gradc_calloc(size_t n, size_t size);
+void gradc_free(void *p, size_t n);
+
+typedef void (*gradc_error_fn)(void *ud, const char *msg);
+void gradc_set_error_handler(gradc_error_fn fn, void *ud); /* NULL: print and abort */
+void gradc_error(const char *msg);
+
+/* ---- runtime: the tape ---------------------------------------------------- */
+
+typedef struct gradc_chunk gradc_chunk;
+struct gradc_chunk {
+  gradc_chunk *prev;      /* the chunk below this one, or NULL */
+  size_t cap;             /* bytes of data[] */
+  size_t used;            /* bytes in use, valid while this is not the top chunk */
+  unsigned char data[];
+};
+
+typedef struct gradc_tape {
+  unsigned char *top;     /* next free byte of the top chunk */
+  unsigned char *base;    /* data[] of the top chunk */
+  unsigned char *end;     /* one past the top chunk's data[] */
+  gradc_chunk *chunk;     /* top chunk, or NULL before the first push */
+  gradc_chunk *spare;     /* one emptied chunk kept for reuse, or NULL */
+  size_t below;           /* bytes held in chunks under the top one */
+  int failed;             /* set once an allocation failed */
+} gradc_tape;
+
+void gradc_tape_init(gradc_tape *t);      /* a tape in caller storage (stack) */
+void gradc_tape_release(gradc_tape *t);   /* free the chunks of an init'ed tape */
+gradc_tape *gradc_tape_new(void);         /* a heap tape, NULL on failure */
+void gradc_tape_free(gradc_tape *t);
+size_t gradc_tape_size(const gradc_tape *t);   /* bytes pushed and not popped */
+int gradc_tape_failed(const gradc_tape *t);
+
+/* Slow paths: make room for n bytes / step down to the chunk below. */
+void gradc_tape_grow_(gradc_tape *t, size_t n);
+void gradc_tape_shrink_(gradc_tape *t);
+
+#define GRADC_TAPE_OPS_(suffix, T, FAILVAL)                                     \
+  static inline void gradc_push_##suffix(gradc_tape *t, T v) {                 \
+    if ((size_t)(t->end - t->top) < sizeof(T)) {                                \
+      gradc_tape_grow_(t, sizeof(T));                                           \
+      if (t->failed) return;                                                    \
+    }                                                                           \
+    memcpy(t->top, &v, sizeof(T));                                              \
+    t->top += sizeof(T);                                                        \
+  }                                                                             \
+  static inline T gradc_pop_##suffix(gradc_tape *t) {                          \
+    T v;                                                                        \
+    if (t->top == t->base) {                                                    \
+      gradc_tape_shrink_(t);                                                    \
+      if (t->failed || t->top == t->base) return FAILVAL;                       \
+    }                                                                           \
+    t->top -= sizeof(T);                                                        \
+    memcpy(&v, t->top, sizeof(T));                                              \
+    return v;                                                                   \
+  }
+
+GRADC_TAPE_OPS_(d, double, (double)__builtin_nan(""))
+GRADC_TAPE_OPS_(f, float, __builtin_nanf(""))
+GRADC_TAPE_OPS_(i, int, 0)
+GRADC_TAPE_OPS_(l, long, 0)
+GRADC_TAPE_OPS_(p, void *, NULL)
+
+/* ---- runtime: adjoint buffers --------------------------------------------- */
+
+/* Adjoints accumulate; call these to start a fresh gradient. */
+static inline void gradc_zero(double *p, size_t n) { memset(p, 0, n * sizeof *p); }
+static inline void gradc_zerof(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GRADC_H */

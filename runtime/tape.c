@@ -1,0 +1,250 @@
+/* tape.c: memory hooks, error reporting and the slow paths of the tape.
+ *
+ * The tape is a LIFO stack of bytes kept in a linked list of chunks. The idea
+ * behind it: bytes once pushed never move. A push that does not fit the top
+ * chunk starts a new chunk on top of it instead of reallocating, so pointers
+ * into a chunk stay valid and a push costs O(1) even when the tape grows. The
+ * order is LIFO across chunk boundaries: when a chunk is left for a new one,
+ * its fill level is recorded in chunk->used, and when a pop empties the top
+ * chunk, the tape steps back down to exactly that level. The few bytes at the
+ * end of a chunk that were too small for the next entry are never read.
+ *
+ * Invariants, between calls:
+ *   - chunk == NULL: nothing was ever pushed (or the tape was released), and
+ *     top == base == end == NULL;
+ *   - otherwise base == chunk->data <= top <= end == base + chunk->cap, except
+ *     on a failed tape (below);
+ *   - every chunk under the top one holds chunk->used bytes, and `below` is
+ *     their sum, so gradc_tape_size() is O(1);
+ *   - at most one emptied chunk is kept as `spare`, so a loop that pushes and
+ *     pops across a chunk boundary does not call the allocator each time.
+ *
+ * A failed tape collapses its window: base = end = top. Then every inline
+ * push sees no room and calls gradc_tape_grow_(), which drops it, and every
+ * inline pop sees an empty chunk and calls gradc_tape_shrink_(), which leaves
+ * the tape alone, so the pop returns its fail value (NaN, 0 or NULL). The chunk
+ * list stays intact, so release still frees everything.
+ *
+ * All memory goes through the allocator hook, which has the contract of Lua's
+ * lua_Alloc (see gradc.h). The hook and the error handler are process-wide:
+ * set them before any thread uses the runtime, and do not change the
+ * allocator while blocks it returned are still live (they are freed through
+ * whichever hook is current).
+ */
+#include "gradc.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum {
+  CHUNK_MIN = 4096,        /* bytes of data in the first chunk */
+  CHUNK_MAX = 1 << 20,     /* chunks double in size up to this */
+};
+
+/* ---- allocator hook and error handler -------------------------------------- */
+
+/* The default hook: realloc and free, as Lua's l_alloc in lauxlib.c. */
+static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  (void)ud;
+  (void)osize;
+  if (nsize == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, nsize);
+}
+
+static void default_error(void *ud, const char *msg) {
+  (void)ud;
+  fprintf(stderr, "gradc: %s\n", msg);
+  fflush(stderr);
+  abort();
+}
+
+static gradc_alloc_fn alloc_fn = default_alloc;
+static void *alloc_ud;
+static gradc_error_fn error_fn = default_error;
+static void *error_ud;
+
+void gradc_set_allocator(gradc_alloc_fn fn, void *ud) {
+  alloc_fn = fn ? fn : default_alloc;
+  alloc_ud = fn ? ud : NULL;
+}
+
+void gradc_set_error_handler(gradc_error_fn fn, void *ud) {
+  error_fn = fn ? fn : default_error;
+  error_ud = fn ? ud : NULL;
+}
+
+void gradc_error(const char *msg) {
+  error_fn(error_ud, msg);
+}
+
+/* Returns a block of n bytes, or reports "out of memory" and returns NULL if
+ * the handler returns. A request for 0 bytes is served as 1 byte (the hook
+ * reads nsize 0 as "free"); gradc_free(p, 0) frees it with the same size. */
+void *gradc_alloc(size_t n) {
+  void *p = alloc_fn(alloc_ud, NULL, 0, n ? n : 1);
+  if (!p)
+    gradc_error("out of memory");
+  return p;
+}
+
+/* Like calloc: n elements of size bytes, zeroed. An n * size that does not fit
+ * in size_t is reported, not wrapped around. */
+void *gradc_calloc(size_t n, size_t size) {
+  void *p;
+  if (size && n > SIZE_MAX / size) {
+    gradc_error("allocation size overflows size_t");
+    return NULL;
+  }
+  p = gradc_alloc(n * size);
+  if (p)
+    memset(p, 0, n * size);
+  return p;
+}
+
+/* Frees a block from gradc_alloc or gradc_calloc; n must be the size that was
+ * asked for (n * size for gradc_calloc). NULL is ignored. */
+void gradc_free(void *p, size_t n) {
+  if (p)
+    alloc_fn(alloc_ud, p, n ? n : 1, 0);
+}
+
+/* ---- the tape --------------------------------------------------------------- */
+
+static void free_chunk(gradc_chunk *c) {
+  alloc_fn(alloc_ud, c, sizeof(gradc_chunk) + c->cap, 0);
+}
+
+void gradc_tape_init(gradc_tape *t) {
+  t->top = t->base = t->end = NULL;
+  t->chunk = t->spare = NULL;
+  t->below = 0;
+  t->failed = 0;
+}
+
+/* Frees every chunk and leaves t as gradc_tape_init() does, so it can be used
+ * again. Releasing a tape that never pushed is fine. */
+void gradc_tape_release(gradc_tape *t) {
+  gradc_chunk *c = t->chunk;
+  while (c) {
+    gradc_chunk *prev = c->prev;
+    free_chunk(c);
+    c = prev;
+  }
+  if (t->spare)
+    free_chunk(t->spare);
+  gradc_tape_init(t);
+}
+
+/* A tape on the heap. On failure the allocation error has been reported (the
+ * handler returned) and the result is NULL. */
+gradc_tape *gradc_tape_new(void) {
+  gradc_tape *t = gradc_alloc(sizeof *t);
+  if (t)
+    gradc_tape_init(t);
+  return t;
+}
+
+void gradc_tape_free(gradc_tape *t) {
+  if (!t)
+    return;
+  gradc_tape_release(t);
+  gradc_free(t, sizeof *t);
+}
+
+/* Bytes pushed and not yet popped; bytes wasted at chunk ends do not count.
+ * Counted from chunk->data rather than base, which a failed tape moved. */
+size_t gradc_tape_size(const gradc_tape *t) {
+  if (!t->chunk)
+    return 0;
+  return t->below + (size_t)(t->top - t->chunk->data);
+}
+
+int gradc_tape_failed(const gradc_tape *t) {
+  return t->failed;
+}
+
+/* Marks t failed after the error was reported and the handler returned. */
+static void fail(gradc_tape *t) {
+  t->failed = 1;
+  t->base = t->end = t->top;
+}
+
+/* The data size of the next chunk for an entry of n bytes: twice the current
+ * chunk, from CHUNK_MIN up to CHUNK_MAX, and never less than n. */
+static size_t next_cap(const gradc_tape *t, size_t n) {
+  size_t cap = CHUNK_MIN;
+  if (t->chunk)
+    cap = t->chunk->cap < CHUNK_MAX / 2 ? t->chunk->cap * 2 : CHUNK_MAX;
+  return cap < n ? n : cap;
+}
+
+/* Returns an empty chunk for at least n bytes: the spare if it is big enough,
+ * else a new one; NULL if the allocator fails or the size overflows. */
+static gradc_chunk *take_chunk(gradc_tape *t, size_t n) {
+  gradc_chunk *c;
+  size_t cap;
+  if (t->spare && t->spare->cap >= n) {
+    c = t->spare;
+    t->spare = NULL;
+    return c;
+  }
+  cap = next_cap(t, n);
+  if (cap > SIZE_MAX - sizeof(gradc_chunk))
+    return NULL;
+  c = alloc_fn(alloc_ud, NULL, 0, sizeof(gradc_chunk) + cap);
+  if (c)
+    c->cap = cap;
+  return c;
+}
+
+/* The push slow path: make room for n contiguous bytes at t->top. The fill
+ * level of the current chunk is recorded and a chunk is put on top of it. On
+ * allocation failure the error is reported; if the handler returns, the tape
+ * is failed and the push is dropped. A failed tape ignores further calls. */
+void gradc_tape_grow_(gradc_tape *t, size_t n) {
+  gradc_chunk *c;
+  if (t->failed || (size_t)(t->end - t->top) >= n)
+    return;
+  c = take_chunk(t, n);
+  if (!c) {
+    gradc_error("out of memory growing the tape");
+    fail(t);
+    return;
+  }
+  if (t->chunk) {
+    t->chunk->used = (size_t)(t->top - t->base);
+    t->below += t->chunk->used;
+  }
+  c->prev = t->chunk;
+  c->used = 0;
+  t->chunk = c;
+  t->top = t->base = c->data;
+  t->end = c->data + c->cap;
+}
+
+/* The pop slow path, called when the top chunk is empty: step down to the
+ * chunk below and restore its fill level. The emptied chunk becomes the spare
+ * (an older spare is freed). Only a grow_ with an oversized n can leave an
+ * empty chunk under another, hence the loop. With no chunk below, the tape is
+ * empty and is left as it is: the inline pop then returns its fail value. */
+void gradc_tape_shrink_(gradc_tape *t) {
+  if (t->failed)
+    return;
+  while (t->top == t->base && t->chunk && t->chunk->prev) {
+    gradc_chunk *c = t->chunk;
+    gradc_chunk *p = c->prev;
+    if (t->spare)
+      free_chunk(t->spare);
+    c->prev = NULL;
+    t->spare = c;
+    t->chunk = p;
+    t->below -= p->used;
+    t->base = p->data;
+    t->end = p->data + p->cap;
+    t->top = p->data + p->used;
+  }
+}
