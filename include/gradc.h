@@ -109,6 +109,27 @@ GRADC_TAPE_OPS_(i, int, 0)
 GRADC_TAPE_OPS_(l, long, 0)
 GRADC_TAPE_OPS_(p, void *, NULL)
 
+/* ---- runtime: the redo log ------------------------------------------------ */
+
+/* The reverse sweep restores overwritten values in place. Where that memory
+ * belongs to the caller (an out array), generated code first logs the value it
+ * replaces; gradc_redo_replay puts the logged values back, newest first, so
+ * that each location ends as the forward sweep left it. */
+#define GRADC_REDO_OPS_(suffix, T, TAG)                                         \
+  static inline void gradc_redo_##suffix(gradc_tape *log, void *addr) {        \
+    T v;                                                                        \
+    memcpy(&v, addr, sizeof v);                                                 \
+    gradc_push_p(log, addr);                                                    \
+    gradc_push_##suffix(log, v);                                                \
+    gradc_push_i(log, TAG);                                                     \
+  }
+GRADC_REDO_OPS_(d, double, 1)
+GRADC_REDO_OPS_(f, float, 2)
+GRADC_REDO_OPS_(i, int, 3)
+GRADC_REDO_OPS_(l, long, 4)
+GRADC_REDO_OPS_(p, void *, 5)
+void gradc_redo_replay(gradc_tape *log);
+
 /* ---- runtime: adjoint buffers --------------------------------------------- */
 
 /* Adjoints accumulate; call these to start a fresh gradient. */

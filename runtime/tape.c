@@ -248,3 +248,20 @@ void gradc_tape_shrink_(gradc_tape *t) {
     t->top = p->data + p->used;
   }
 }
+
+/* Replays a redo log (see gradc.h): entries are (address, value, tag), pushed
+ * in that order; popping them newest first and storing each value leaves
+ * every address with its oldest logged value. */
+void gradc_redo_replay(gradc_tape *log) {
+  while (gradc_tape_size(log) && !log->failed) {
+    int tag = gradc_pop_i(log);
+    switch (tag) {
+    case 1: { double v = gradc_pop_d(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
+    case 2: { float v = gradc_pop_f(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
+    case 3: { int v = gradc_pop_i(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
+    case 4: { long v = gradc_pop_l(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
+    case 5: { void *v = gradc_pop_p(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
+    default: gradc_error("corrupt redo log"); return;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/* Straight-line code: arithmetic, compound assignment, reassigned locals,
+ * casts, integers, libm, helper calls, pointer parameters at constant
+ * indices, float. */
+#include <math.h>
+#include <gradc.h>
+
+static double helper(double a, double b) {
+  double t = a * b;
+  t = sin(t) + a;
+  return t * t;
+}
+
+double scale3(double v) { return 3.0 * v - v / 4; }
+
+GRADC_GRAD(wrt(x, w))
+double loss(double x, const double *w, int n) {
+  double s = w[0] * x;
+  s += w[1] * exp(x) / (1 + w[2]);
+  s *= 2.0;
+  s -= helper(x, w[1]);
+  s /= 1.5 + w[2] * w[2];
+  int k = (int)x;                 /* integer: no derivative */
+  double f = (double)n * x;       /* int -> double */
+  double y = -s + f + pow(x, 3.0) + fabs(w[2]) * n + k;
+  y = y * y / 10 + scale3(y);
+  return y;
+}
+
+GRADC_GRAD(wrt(a, b))
+float lossf(float a, float b) {
+  float t = sinf(a) * cosf(b) + expf(a * 0.5f) - logf(b);
+  t = t * sqrtf(b) + tanhf(a) + powf(b, 1.5f) + atan2f(a, b);
+  return t;
+}
+
+GRADC_GRAD(wrt(x))
+double through_float(double x) { float f = (float)x; return f * x; }
+
+#ifdef GRADCHECK_MAIN
+#include "check.h"
+double loss_grad(double x, double *x_bar, const double *w, double *w_bar, int n);
+float lossf_grad(float a, float *a_bar, float b, float *b_bar);
+
+static double eval_loss(const double *p) { return loss(p[0], p + 1, 3); }
+static void grad_loss(const double *p, double *g) { loss_grad(p[0], &g[0], p + 1, g + 1, 3); }
+static double eval_lossf(const double *p) { return lossf((float)p[0], (float)p[1]); }
+
+/* A cast to float rounds, so finite differences see steps: check it with
+ * the closed form d/dx [(float)x * x] = 2x (to float accuracy). */
+double through_float_grad(double x, double *x_bar);
+
+int main(void) {
+  double d = 0;
+  through_float_grad(1.25, &d);
+  CHECK_CLOSE(d, 2.5, 1e-7);
+  double p[4] = {0.7, 1.3, -0.4, 0.9};
+  check_gradient("loss", eval_loss, grad_loss, p, 4, 1e-9);
+  double q[4] = {-0.3, 0.5, 2.0, -1.1};
+  check_gradient("loss at another point", eval_loss, grad_loss, q, 4, 1e-9);
+  /* float: compare with the double-precision finite differences */
+  float ga = 0, gb = 0;
+  lossf_grad(0.8f, &ga, 1.7f, &gb);
+  double r[2] = {0.8, 1.7};
+  CHECK_CLOSE(ga, fd_partial(eval_lossf, r, 0), 2e-3);
+  CHECK_CLOSE(gb, fd_partial(eval_lossf, r, 1), 2e-3);
+  return check_done("straight");
+}
+#endif

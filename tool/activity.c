@@ -1,0 +1,297 @@
+/* activity.c: which variables carry derivatives, and which values the reverse
+ * sweep reads.
+ *
+ * Activity (for one specialisation of a function: its wrt and out sets):
+ *   varied  - may depend on a wrt input: a forward fixed point over
+ *             assignments and calls;
+ *   useful  - may influence an output (the return value, out arrays): a
+ *             backward fixed point;
+ *   active  - varied, useful and able to hold a floating value. Only active
+ *             variables get adjoints, only active statements get reverse code.
+ * The analysis is flow-insensitive and treats a pointer assignment `p = q + k`
+ * as making p and q one region (both directions), so it over-approximates:
+ * a variable wrongly thought active costs time, never correctness.
+ *
+ * To-be-recorded (rev_read): a variable is read by the reverse sweep when it
+ * appears in a partial derivative (the other factor of a product, the
+ * argument of sin...), in the address of an active lvalue (indices,
+ * pointers), or as an argument of an active call. Only such variables are
+ * saved on the tape before they are overwritten; a value the sweep never
+ * reads (the running sum s in s = s + w[i] * x[i]) is never taped.
+ */
+#include "tool.h"
+
+#include <string.h>
+
+typedef void VarFn(Var *v, void *ud);
+
+/* Calls f for each variable read in e; with skip_index, not for variables
+ * that only select an element (indices), which carry no derivative. */
+static void each_var(Expr *e, VarFn *f, void *ud) {
+  if (!e) return;
+  if (e->kind == EX_VAR) { f(e->var, ud); return; }
+  each_var(e->a, f, ud);
+  each_var(e->b, f, ud);
+  each_var(e->c, f, ud);
+  for (int i = 0; i < e->nargs; i++) each_var(e->args[i], f, ud);
+}
+
+typedef void StmtFn(Stmt *s, void *ud);
+
+static void each_stmt(Stmt *s, StmtFn *f, void *ud) {
+  if (!s) return;
+  f(s, ud);
+  if (s->kind == ST_BLOCK)
+    for (int i = 0; i < s->kids.len; i++) each_stmt(s->kids.data[i], f, ud);
+  each_stmt(s->init, f, ud);
+  each_stmt(s->body, f, ud);
+  each_stmt(s->els, f, ud);
+}
+
+/* An assignment or call of the lowered IR, seen as data flow. */
+typedef struct Flow { Expr *lhs, *rhs; Expr *call; } Flow;
+
+static Flow flow_of(Stmt *s) {
+  Flow fl = {0};
+  if (s->kind != ST_EXPR) return fl;
+  Expr *e = s->e;
+  if (e->kind == EX_ASSIGN) {
+    fl.lhs = e->a, fl.rhs = e->b;
+    if (e->b->kind == EX_CALL && !e->b->rule) fl.call = e->b;
+  } else if (e->kind == EX_CALL) {
+    fl.call = e;
+  }
+  return fl;
+}
+
+static void set_flag(Var *v, void *ud) { if (ty_has_float(v->ty)) *(bool *)((char *)v + (size_t)ud) = true; }
+static void any_varied(Var *v, void *ud) { if (v->varied) *(bool *)ud = true; }
+static void any_useful(Var *v, void *ud) { if (v->useful) *(bool *)ud = true; }
+
+static bool changed;
+
+static void mark(Var *v, size_t field) {
+  if (!v || !ty_has_float(v->ty)) return;
+  bool *b = (bool *)((char *)v + field);
+  if (!*b) *b = true, changed = true;
+}
+
+static void mark_all(Expr *e, size_t field) {
+  if (!e) return;
+  if (e->kind == EX_VAR) { mark(e->var, field); return; }
+  mark_all(e->a, field);
+  mark_all(e->b, field);
+  mark_all(e->c, field);
+  for (int i = 0; i < e->nargs; i++) mark_all(e->args[i], field);
+}
+
+static bool is_ptr_flow(Flow *fl) { return fl->lhs && ty_is_ptr(fl->lhs->ty) && ty_has_float(fl->lhs->ty); }
+
+static void varied_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  bool v = false;
+  if (fl.call) {
+    for (int i = 0; i < fl.call->nargs; i++) each_var(fl.call->args[i], any_varied, &v);
+    if (!v) return;
+    for (int i = 0; i < fl.call->nargs; i++)
+      if (ty_is_ptr(fl.call->args[i]->ty)) mark(ir_base_var(fl.call->args[i]), offsetof(Var, varied));
+    if (fl.lhs) mark(ir_base_var(fl.lhs), offsetof(Var, varied));
+    return;
+  }
+  if (!fl.lhs) return;
+  each_var(fl.rhs, any_varied, &v);
+  if (v) mark(ir_base_var(fl.lhs), offsetof(Var, varied));
+  if (is_ptr_flow(&fl)) {
+    Var *l = ir_base_var(fl.lhs), *r = ir_base_var(fl.rhs);
+    if (l && r && l->varied) mark(r, offsetof(Var, varied));
+  }
+}
+
+static void useful_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  if (fl.call) {
+    bool u = false;
+    if (fl.lhs) { Var *l = ir_base_var(fl.lhs); u = l && l->useful; }
+    for (int i = 0; i < fl.call->nargs; i++)
+      if (ty_is_ptr(fl.call->args[i]->ty)) {
+        Var *b = ir_base_var(fl.call->args[i]);
+        if (b && b->useful) u = true;
+      }
+    if (u)
+      for (int i = 0; i < fl.call->nargs; i++) mark_all(fl.call->args[i], offsetof(Var, useful));
+    return;
+  }
+  if (!fl.lhs) return;
+  Var *l = ir_base_var(fl.lhs);
+  if (l && l->useful) mark_all(fl.rhs, offsetof(Var, useful));
+  if (is_ptr_flow(&fl)) {
+    Var *r = ir_base_var(fl.rhs);
+    if (l && r && r->useful) mark(l, offsetof(Var, useful));
+  }
+}
+
+/* ---- active expressions and what the reverse sweep reads ------------------ */
+
+/* Whether e carries a derivative: a floating value computed from an active
+ * variable (indices and conditions never do). */
+bool act_expr_active(const Expr *e) {
+  if (!e) return false;
+  switch (e->kind) {
+  case EX_VAR: return e->var->active && ty_has_float(e->ty);
+  case EX_NUM: case EX_STR: case EX_SIZEOF: case EX_FUNCREF: return false;
+  case EX_INDEX: return ty_has_float(e->ty) && act_expr_active(e->a);
+  case EX_MEMBER: case EX_DEREF: return ty_has_float(e->ty) && act_expr_active(e->a);
+  case EX_ADDR: return act_expr_active(e->a);
+  case EX_COND: return ty_has_float(e->ty) && (act_expr_active(e->b) || act_expr_active(e->c));
+  case EX_CALL:
+    if (!ty_has_float(e->ty) && !e->callee) return false;
+    for (int i = 0; i < e->nargs; i++) if (act_expr_active(e->args[i])) return true;
+    return false;
+  default:
+    if (!ty_has_float(e->ty)) return false;
+    return act_expr_active(e->a) || act_expr_active(e->b);
+  }
+}
+
+static void need(Var *v, void *ud) { (void)ud; v->rev_read = true; }
+
+/* Marks the variables that address an lvalue: indices and pointers. */
+static void need_address(Expr *e) {
+  switch (e->kind) {
+  case EX_VAR: if (ty_is_ptr(e->ty)) e->var->rev_read = true; return;
+  case EX_INDEX: need_address(e->a); each_var(e->b, need, NULL); return;
+  case EX_MEMBER: need_address(e->a); return;
+  case EX_DEREF: need_address(e->a); return;
+  case EX_ADD: case EX_SUB: case EX_CAST: case EX_ADDR:
+    each_var(e->a, need, NULL);
+    each_var(e->b, need, NULL);
+    return;
+  default: each_var(e, need, NULL); return;
+  }
+}
+
+/* Marks what the adjoint of e reads; mirrors rev.c's propagate(). */
+static void need_partials(Expr *e) {
+  if (!e || !act_expr_active(e)) return;
+  switch (e->kind) {
+  case EX_VAR: return;
+  case EX_INDEX: case EX_MEMBER: case EX_DEREF: need_address(e); return;
+  case EX_ADD: case EX_SUB: need_partials(e->a); need_partials(e->b); return;
+  case EX_NEG: case EX_PLUS: case EX_CAST: need_partials(e->a); return;
+  case EX_MUL:
+    if (act_expr_active(e->a)) each_var(e->b, need, NULL);
+    if (act_expr_active(e->b)) each_var(e->a, need, NULL);
+    need_partials(e->a);
+    need_partials(e->b);
+    return;
+  case EX_DIV:
+    each_var(e->b, need, NULL);
+    if (act_expr_active(e->b)) each_var(e->a, need, NULL);
+    need_partials(e->a);
+    need_partials(e->b);
+    return;
+  case EX_COND:
+    each_var(e->a, need, NULL);
+    need_partials(e->b);
+    need_partials(e->c);
+    return;
+  case EX_CALL:
+    for (int i = 0; i < e->nargs; i++) {
+      each_var(e->args[i], need, NULL);
+      need_partials(e->args[i]);
+    }
+    return;
+  default:
+    each_var(e, need, NULL);
+    return;
+  }
+}
+
+static void needed_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  if (fl.call) {
+    bool act = false;
+    for (int i = 0; i < fl.call->nargs; i++) act |= act_expr_active(fl.call->args[i]);
+    if (fl.lhs && act_expr_active(fl.lhs)) act = true;
+    if (!act || !fl.call->callee) return;
+    for (int i = 0; i < fl.call->nargs; i++) each_var(fl.call->args[i], need, NULL);
+    if (fl.lhs) need_address(fl.lhs);
+    return;
+  }
+  if (!fl.lhs || !act_expr_active(fl.lhs)) return;
+  if (ty_is_ptr(fl.lhs->ty)) return;     /* pointer copies: restored, not differentiated */
+  need_address(fl.lhs);
+  need_partials(fl.rhs);
+}
+
+static void written_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  if (fl.lhs) {
+    Var *v = ir_base_var(fl.lhs);
+    if (v && !s->init_of_decl) v->written = true;
+  }
+  if (fl.call)
+    for (int i = 0; i < fl.call->nargs; i++)
+      if (fl.call->args[i]->kind == EX_ADDR) {
+        Var *v = ir_base_var(fl.call->args[i]);
+        if (v) v->written = true;
+      }
+  if (s->kind == ST_FOR && s->inc && s->inc->kind == EX_ASSIGN) {
+    Var *v = ir_base_var(s->inc->a);
+    if (v) v->written = true;
+  }
+}
+
+static void reset(Var *v) {
+  v->varied = v->useful = v->active = v->written = v->rev_read = false;
+  v->is_wrt = v->is_out = false;
+}
+
+/* Runs both analyses on fn for one (wrt, out) specialisation. With `top`,
+ * reports wrt parameters that get no gradient, and state that would stop
+ * gradients silently. */
+bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out) {
+  (void)p;
+  int before = diag_errors();
+  for (int i = 0; i < fn->params.len; i++) reset(fn->params.data[i]);
+  for (int i = 0; i < fn->locals.len; i++) reset(fn->locals.data[i]);
+  Vec globals = {0};
+  (void)globals;
+  for (int i = 0; i < wrt->len; i++) {
+    Var *v = wrt->data[i];
+    v->is_wrt = v->varied = true;
+  }
+  for (int i = 0; i < out->len; i++) {
+    Var *v = out->data[i];
+    v->is_out = v->useful = true;
+  }
+  if (fn->retvar && ty_has_float(fn->retvar->ty)) fn->retvar->useful = true;
+  do {
+    changed = false;
+    each_stmt(fn->body, varied_step, NULL);
+    each_stmt(fn->body, useful_step, NULL);
+  } while (changed);
+  for (int i = 0; i < fn->params.len + fn->locals.len; i++) {
+    Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
+    v->active = v->varied && v->useful && ty_has_float(v->ty);
+  }
+  each_stmt(fn->body, written_step, NULL);
+  each_stmt(fn->body, needed_step, NULL);
+  (void)set_flag;
+  (void)any_useful;
+  return diag_errors() == before;
+}
+
+void act_dump(FILE *out, Func *fn) {
+  fprintf(out, "activity of %s:\n", fn->name);
+  for (int i = 0; i < fn->params.len + fn->locals.len; i++) {
+    Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
+    fprintf(out, "  %-12s %s%s%s%s%s\n", v->name, v->active ? "active" : "inactive",
+            v->varied ? " varied" : "", v->useful ? " useful" : "",
+            v->written ? " written" : "", v->rev_read ? " rev-read" : "");
+  }
+}

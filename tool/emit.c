@@ -1,0 +1,247 @@
+/* emit.c: C text from the IR.
+ *
+ * Expressions print with the fewest parentheses that keep C's precedence, so
+ * that generated code reads like the user's. Declarators are built inside-out
+ * from the IR type (pointers wrap the name, arrays follow it), never from
+ * libclang's type spellings, which are not declarators.
+ */
+#include "tool.h"
+
+#include <string.h>
+
+/* Declarator text for `name` of type t: "const double *w", "double a[4]". */
+const char *emit_decl(Type *t, const char *name) {
+  const char *d = name ? name : "";
+  while (t->kind == TY_PTR || t->kind == TY_ARRAY) {
+    if (t->kind == TY_PTR) {
+      d = format("*%s%s", t->is_const ? "const " : "", d);
+    } else {
+      if (d[0] == '*') d = format("(%s)", d);
+      if (t->vla_len) d = format("%s[%s]", d, emit_expr(t->vla_len));
+      else if (t->len >= 0) d = format("%s[%ld]", d, t->len);
+      else d = format("%s[]", d);
+    }
+    t = t->base;
+    if (t->kind == TY_FUNC) return format("%s", t->spell);  /* function pointers: spelled */
+  }
+  const char *leaf = format("%s%s", t->is_const ? "const " : "", t->spell ? t->spell : "int");
+  return *d ? format("%s %s", leaf, d) : leaf;
+}
+
+const char *emit_type(Type *t) {
+  const char *s = emit_decl(t, NULL);
+  size_t n = strlen(s);
+  return n && s[n - 1] == ' ' ? arena_strndup(s, n - 1) : s;
+}
+
+/* C precedence, higher binds tighter. */
+static int prec(const Expr *e) {
+  switch (e->kind) {
+  case EX_COMMA: return 1;
+  case EX_ASSIGN: return 2;
+  case EX_COND: return 3;
+  case EX_LOR: return 4;
+  case EX_LAND: return 5;
+  case EX_BITOR: return 6;
+  case EX_BITXOR: return 7;
+  case EX_BITAND: return 8;
+  case EX_EQ: case EX_NE: return 9;
+  case EX_LT: case EX_LE: case EX_GT: case EX_GE: return 10;
+  case EX_SHL: case EX_SHR: return 11;
+  case EX_ADD: case EX_SUB: return 12;
+  case EX_MUL: case EX_DIV: case EX_MOD: return 13;
+  case EX_NEG: case EX_PLUS: case EX_NOT: case EX_BITNOT: case EX_ADDR: case EX_DEREF:
+  case EX_PREINC: case EX_PREDEC: case EX_CAST: case EX_SIZEOF: return 14;
+  case EX_NUM:
+    return e->text[0] == '-' ? 14 : 16;
+  default: return 15;  /* postfix and primary */
+  }
+}
+
+static const char *binop_text(ExprKind k) {
+  switch (k) {
+  case EX_ADD: return "+"; case EX_SUB: return "-"; case EX_MUL: return "*";
+  case EX_DIV: return "/"; case EX_MOD: return "%"; case EX_SHL: return "<<";
+  case EX_SHR: return ">>"; case EX_BITAND: return "&"; case EX_BITOR: return "|";
+  case EX_BITXOR: return "^"; case EX_LT: return "<"; case EX_LE: return "<=";
+  case EX_GT: return ">"; case EX_GE: return ">="; case EX_EQ: return "==";
+  case EX_NE: return "!="; case EX_LAND: return "&&"; case EX_LOR: return "||";
+  case EX_COMMA: return ",";
+  default: return "?";
+  }
+}
+
+/* Operand text, parenthesised when it binds looser than `p` (or equally, on
+ * the side where C associativity would regroup it). */
+static const char *operand(Expr *e, int p, bool right) {
+  const char *s = emit_expr(e);
+  int q = prec(e);
+  if (q < p || (q == p && right)) return format("(%s)", s);
+  return s;
+}
+
+const char *emit_expr(Expr *e) {
+  switch (e->kind) {
+  case EX_NUM: case EX_STR: case EX_FUNCREF: case EX_SIZEOF:
+    return e->text;
+  case EX_VAR:
+    return e->var->name;
+  case EX_NEG: return format("-%s", operand(e->a, 14, false));
+  case EX_PLUS: return format("+%s", operand(e->a, 14, false));
+  case EX_NOT: return format("!%s", operand(e->a, 14, false));
+  case EX_BITNOT: return format("~%s", operand(e->a, 14, false));
+  case EX_ADDR: return format("&%s", operand(e->a, 14, false));
+  case EX_DEREF: return format("*%s", operand(e->a, 14, false));
+  case EX_PREINC: return format("++%s", operand(e->a, 14, false));
+  case EX_PREDEC: return format("--%s", operand(e->a, 14, false));
+  case EX_POSTINC: return format("%s++", operand(e->a, 15, false));
+  case EX_POSTDEC: return format("%s--", operand(e->a, 15, false));
+  case EX_INDEX:
+    return format("%s[%s]", operand(e->a, 15, false), emit_expr(e->b));
+  case EX_MEMBER:
+    return format("%s%s%s", operand(e->a, 15, false), e->arrow ? "->" : ".", e->text);
+  case EX_CAST:
+    return format("(%s)%s", emit_type(e->ty), operand(e->a, 14, false));
+  case EX_COND:
+    return format("%s ? %s : %s", operand(e->a, 4, false), operand(e->b, 3, false),
+                  operand(e->c, 3, false));
+  case EX_ASSIGN: {
+    const char *op = e->op ? format("%s=", binop_text(e->op)) : "=";
+    return format("%s %s %s", operand(e->a, 14, false), op, operand(e->b, 2, false));
+  }
+  case EX_CALL: {
+    Buf b = {0};
+    buf_printf(&b, "%s(", e->text);
+    for (int i = 0; i < e->nargs; i++)
+      buf_printf(&b, "%s%s", i ? ", " : "", operand(e->args[i], 2, false));
+    buf_puts(&b, ")");
+    const char *s = arena_strdup(b.data);
+    buf_free(&b);
+    return s;
+  }
+  case EX_INITLIST: {
+    Buf b = {0};
+    buf_puts(&b, "{");
+    for (int i = 0; i < e->nargs; i++)
+      buf_printf(&b, "%s%s", i ? ", " : "", operand(e->args[i], 2, false));
+    buf_puts(&b, "}");
+    const char *s = arena_strdup(b.data);
+    buf_free(&b);
+    return s;
+  }
+  default:
+    if (ir_is_binary(e->kind)) {
+      int p = prec(e);
+      return format("%s %s %s", operand(e->a, p, false), binop_text(e->kind),
+                    operand(e->b, p, true));
+    }
+    unreachable();
+  }
+}
+
+void emit_indent(Buf *b, int indent) {
+  for (int i = 0; i < indent; i++) buf_puts(b, "  ");
+}
+
+static void emit_body(Buf *b, Stmt *s, int indent) {
+  if (s->kind == ST_BLOCK) {
+    buf_puts(b, " {\n");
+    for (int i = 0; i < s->kids.len; i++) emit_stmt(b, s->kids.data[i], indent + 1);
+    emit_indent(b, indent);
+    buf_puts(b, "}");
+  } else {
+    buf_puts(b, " {\n");
+    emit_stmt(b, s, indent + 1);
+    emit_indent(b, indent);
+    buf_puts(b, "}");
+  }
+}
+
+/* Prints a statement of the (lowered or not) IR as C. */
+void emit_stmt(Buf *b, Stmt *s, int indent) {
+  switch (s->kind) {
+  case ST_NOP:
+    return;
+  case ST_BLOCK:
+    emit_indent(b, indent);
+    buf_puts(b, "{\n");
+    for (int i = 0; i < s->kids.len; i++) emit_stmt(b, s->kids.data[i], indent + 1);
+    emit_indent(b, indent);
+    buf_puts(b, "}\n");
+    return;
+  case ST_EXPR:
+    emit_indent(b, indent);
+    buf_printf(b, "%s;\n", emit_expr(s->e));
+    return;
+  case ST_DECL:
+    emit_indent(b, indent);
+    buf_printf(b, "%s%s", s->var->is_static ? "static " : "", emit_decl(s->var->ty, s->var->name));
+    if (s->e) buf_printf(b, " = %s", emit_expr(s->e));
+    buf_puts(b, ";\n");
+    return;
+  case ST_IF:
+    emit_indent(b, indent);
+    buf_printf(b, "if (%s)", emit_expr(s->e));
+    emit_body(b, s->body, indent);
+    if (s->els) {
+      buf_puts(b, " else");
+      emit_body(b, s->els, indent);
+    }
+    buf_puts(b, "\n");
+    return;
+  case ST_WHILE:
+    emit_indent(b, indent);
+    buf_printf(b, "while (%s)", emit_expr(s->e));
+    emit_body(b, s->body, indent);
+    buf_puts(b, "\n");
+    return;
+  case ST_DO:
+    emit_indent(b, indent);
+    buf_puts(b, "do");
+    emit_body(b, s->body, indent);
+    buf_printf(b, " while (%s);\n", emit_expr(s->e));
+    return;
+  case ST_FOR: {
+    emit_indent(b, indent);
+    const char *init = "";
+    if (s->init && s->init->kind == ST_EXPR) init = emit_expr(s->init->e);
+    else if (s->init && s->init->kind == ST_DECL)
+      init = format("%s = %s", emit_decl(s->init->var->ty, s->init->var->name),
+                    emit_expr(s->init->e));
+    buf_printf(b, "for (%s; %s; %s)", init, s->e ? emit_expr(s->e) : "",
+               s->inc ? emit_expr(s->inc) : "");
+    emit_body(b, s->body, indent);
+    buf_puts(b, "\n");
+    return;
+  }
+  case ST_RETURN:
+    emit_indent(b, indent);
+    if (s->e) buf_printf(b, "return %s;\n", emit_expr(s->e));
+    else buf_puts(b, "return;\n");
+    return;
+  case ST_BREAK:
+    emit_indent(b, indent);
+    buf_puts(b, "break;\n");
+    return;
+  case ST_CONTINUE:
+    emit_indent(b, indent);
+    buf_puts(b, "continue;\n");
+    return;
+  case ST_SWITCH:
+    emit_indent(b, indent);
+    buf_printf(b, "switch (%s)", emit_expr(s->e));
+    emit_body(b, s->body, indent);
+    buf_puts(b, "\n");
+    return;
+  case ST_CASE:
+    emit_indent(b, indent - 1);
+    buf_printf(b, "case %s:\n", emit_expr(s->e));
+    if (s->body) emit_stmt(b, s->body, indent);
+    return;
+  case ST_DEFAULT:
+    emit_indent(b, indent - 1);
+    buf_puts(b, "default:\n");
+    if (s->body) emit_stmt(b, s->body, indent);
+    return;
+  }
+}

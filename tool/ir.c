@@ -1,0 +1,234 @@
+/* ir.c: constructors and queries of the IR, and its dump (--dump=ir).
+ *
+ * The IR mirrors C closely (see tool.h): expressions keep their C operators and
+ * types, statements keep their structure. Passes rewrite it in place; the
+ * arena owns every node.
+ */
+#include "tool.h"
+
+#include <string.h>
+
+/* ---- types ---------------------------------------------------------------- */
+
+bool ty_is_float(const Type *t) {
+  return t && (t->kind == TY_FLOAT || t->kind == TY_DOUBLE || t->kind == TY_LDOUBLE);
+}
+
+bool ty_is_int(const Type *t) { return t && t->kind == TY_INT; }
+
+bool ty_is_ptr(const Type *t) { return t && (t->kind == TY_PTR || t->kind == TY_ARRAY); }
+
+Type *ty_elem(const Type *t) { return ty_is_ptr(t) ? t->base : NULL; }
+
+/* Whether a value of type t can hold a floating value that may carry a
+ * derivative: a floating scalar, or memory or members reaching one. */
+bool ty_has_float(const Type *t) {
+  if (!t) return false;
+  switch (t->kind) {
+  case TY_FLOAT: case TY_DOUBLE: case TY_LDOUBLE: return true;
+  case TY_PTR: case TY_ARRAY: return ty_has_float(t->base);
+  case TY_STRUCT: case TY_UNION:
+    for (int i = 0; i < t->nfields; i++)
+      if (ty_has_float(t->fields[i].ty)) return true;
+    return false;
+  default: return false;
+  }
+}
+
+Type *ty_new(TypeKind kind, const char *spell) {
+  Type *t = arena_alloc(sizeof *t);
+  t->kind = kind;
+  t->spell = spell;
+  t->len = -1;
+  return t;
+}
+
+Type *ty_ptr_to(Type *base) {
+  Type *t = ty_new(TY_PTR, NULL);
+  t->base = base;
+  return t;
+}
+
+Type *ty_double(void) { return ty_new(TY_DOUBLE, "double"); }
+Type *ty_int(void) { return ty_new(TY_INT, "int"); }
+
+Field *ty_field(const Type *t, const char *name) {
+  for (int i = 0; t && i < t->nfields; i++)
+    if (!strcmp(t->fields[i].name, name)) return &t->fields[i];
+  return NULL;
+}
+
+const char *ty_name(const Type *t) { return emit_type((Type *)t); }
+
+/* ---- variables, expressions, statements ---------------------------------- */
+
+Var *ir_new_var(Func *fn, const char *name, Type *ty, VarKind kind, Loc loc) {
+  Var *v = arena_alloc(sizeof *v);
+  v->name = name;
+  v->ty = ty;
+  v->kind = kind;
+  v->loc = loc;
+  if (fn && kind != VAR_PARAM && kind != VAR_GLOBAL) vec_push(&fn->locals, v);
+  return v;
+}
+
+static bool name_taken(Func *fn, const char *name) {
+  for (int i = 0; i < fn->params.len; i++)
+    if (!strcmp(((Var *)fn->params.data[i])->name, name)) return true;
+  for (int i = 0; i < fn->locals.len; i++)
+    if (!strcmp(((Var *)fn->locals.data[i])->name, name)) return true;
+  return false;
+}
+
+/* A name based on `base` that no variable of fn uses yet. */
+const char *ir_unique_name(Func *fn, const char *base) {
+  if (!name_taken(fn, base)) return base;
+  for (int i = 1;; i++) {
+    const char *s = format("%s%d", base, i);
+    if (!name_taken(fn, s)) return s;
+  }
+}
+
+/* Temporaries are numbered per function (_t0, _t1, ...) so that output is
+ * byte-identical from run to run. */
+Var *ir_new_temp(Func *fn, const char *base, Type *ty) {
+  const char *name = ir_unique_name(fn, format("_%s%d", base, fn->ntemps++));
+  return ir_new_var(fn, name, ty, VAR_TEMP, fn->loc);
+}
+
+Expr *ir_new_expr(ExprKind kind, Type *ty, Loc loc) {
+  Expr *e = arena_alloc(sizeof *e);
+  e->kind = kind;
+  e->ty = ty;
+  e->loc = loc;
+  return e;
+}
+
+Expr *ir_var(Var *v, Loc loc) {
+  Expr *e = ir_new_expr(EX_VAR, v->ty, loc);
+  e->var = v;
+  return e;
+}
+
+Expr *ir_num(const char *text, Type *ty, Loc loc) {
+  Expr *e = ir_new_expr(EX_NUM, ty, loc);
+  e->text = text;
+  return e;
+}
+
+Expr *ir_binary(ExprKind kind, Expr *a, Expr *b, Type *ty, Loc loc) {
+  Expr *e = ir_new_expr(kind, ty, loc);
+  e->a = a, e->b = b;
+  return e;
+}
+
+Stmt *ir_new_stmt(StmtKind kind, Loc loc) {
+  Stmt *s = arena_alloc(sizeof *s);
+  s->kind = kind;
+  s->loc = loc;
+  return s;
+}
+
+Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc) {
+  Expr *e = ir_new_expr(EX_ASSIGN, lhs->ty, loc);
+  e->a = lhs, e->b = rhs;
+  Stmt *s = ir_new_stmt(ST_EXPR, loc);
+  s->e = e;
+  return s;
+}
+
+Stmt *ir_block(Loc loc) { return ir_new_stmt(ST_BLOCK, loc); }
+
+Func *ir_find_func(Program *p, const char *name) {
+  for (int i = 0; i < p->funcs.len; i++) {
+    Func *f = p->funcs.data[i];
+    if (!strcmp(f->name, name)) return f;
+  }
+  return NULL;
+}
+
+bool ir_is_binary(ExprKind k) { return k >= EX_ADD && k <= EX_COMMA; }
+bool ir_is_unary(ExprKind k) { return k >= EX_NEG && k <= EX_POSTDEC; }
+
+bool ir_is_lvalue(const Expr *e) {
+  switch (e->kind) {
+  case EX_VAR: case EX_INDEX: case EX_DEREF: return true;
+  case EX_MEMBER: return e->arrow || ir_is_lvalue(e->a);
+  default: return false;
+  }
+}
+
+Var *ir_base_var(const Expr *e) {
+  switch (e->kind) {
+  case EX_VAR: return e->var;
+  case EX_INDEX: case EX_DEREF: case EX_MEMBER: return ir_base_var(e->a);
+  case EX_ADD: case EX_SUB:     /* p + k */
+    if (ty_is_ptr(e->ty)) return ty_is_ptr(e->a->ty) ? ir_base_var(e->a) : ir_base_var(e->b);
+    return NULL;
+  case EX_CAST: return ty_is_ptr(e->ty) ? ir_base_var(e->a) : NULL;
+  default: return NULL;
+  }
+}
+
+bool ir_reads_memory(const Expr *e) {
+  if (!e) return false;
+  if (e->kind == EX_INDEX || e->kind == EX_DEREF || (e->kind == EX_MEMBER && e->arrow))
+    return true;
+  if (e->kind == EX_CALL) return true;
+  for (int i = 0; i < e->nargs; i++)
+    if (ir_reads_memory(e->args[i])) return true;
+  return ir_reads_memory(e->a) || ir_reads_memory(e->b) || ir_reads_memory(e->c);
+}
+
+bool ir_has_side_effects(const Expr *e) {
+  if (!e) return false;
+  switch (e->kind) {
+  case EX_ASSIGN: case EX_PREINC: case EX_PREDEC: case EX_POSTINC: case EX_POSTDEC:
+    return true;
+  case EX_CALL:
+    if (!e->rule) return true;
+    break;
+  default: break;
+  }
+  for (int i = 0; i < e->nargs; i++)
+    if (ir_has_side_effects(e->args[i])) return true;
+  return ir_has_side_effects(e->a) || ir_has_side_effects(e->b) || ir_has_side_effects(e->c);
+}
+
+bool ir_same_expr(const Expr *a, const Expr *b) {
+  if (!a || !b) return a == b;
+  if (a->kind != b->kind || a->nargs != b->nargs || a->var != b->var) return false;
+  if ((a->text || b->text) && (!a->text || !b->text || strcmp(a->text, b->text)))
+    return false;
+  if (a->kind == EX_MEMBER && a->arrow != b->arrow) return false;
+  for (int i = 0; i < a->nargs; i++)
+    if (!ir_same_expr(a->args[i], b->args[i])) return false;
+  return ir_same_expr(a->a, b->a) && ir_same_expr(a->b, b->b) && ir_same_expr(a->c, b->c);
+}
+
+/* ---- dump ----------------------------------------------------------------- */
+
+static const char *var_flags(Var *v) {
+  return format("%s%s%s%s%s", v->active ? " active" : "", v->varied ? " varied" : "",
+                v->useful ? " useful" : "", v->written ? " written" : "",
+                v->rev_read ? " rev-read" : "");
+}
+
+/* The IR is printed as the C it stands for, with variables and their flags
+ * listed first: a reader compares it with the source line by line. */
+void ir_dump(FILE *out, Func *fn) {
+  fprintf(out, "func %s -> %s\n", fn->name, emit_type(fn->ret));
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    fprintf(out, "  param %s%s\n", emit_decl(v->ty, v->name), var_flags(v));
+  }
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    fprintf(out, "  %s %s%s\n", v->kind == VAR_TEMP ? "temp" : "local",
+            emit_decl(v->ty, v->name), var_flags(v));
+  }
+  Buf b = {0};
+  if (fn->body) emit_stmt(&b, fn->body, 1);
+  fputs(b.data ? b.data : "", out);
+  buf_free(&b);
+}

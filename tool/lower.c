@@ -1,0 +1,515 @@
+/* lower.c: the normal form that differentiation works on.
+ *
+ * After lowering, a function body satisfies these invariants, which rev.c
+ * relies on:
+ *   - no break, continue or return: each becomes an assignment to a flag (or
+ *     to the return variable and a flag), and the statements that a jump would
+ *     skip are guarded by `if (!flag)`; loops test their flags. The function
+ *     has one exit, at the end of its body, and returns fn->retvar.
+ *   - every expression statement is an assignment `lvalue = rhs` (compound
+ *     assignments and ++/-- are expanded), or a call whose value is unused;
+ *   - a call to a function of this file stands alone, as `v = g(args)` or
+ *     `g(args)`, and its floating arguments are variables or constants;
+ *   - right-hand sides and conditions have no side effects.
+ *   - `switch` is an if-chain that keeps fall-through.
+ * The transformations keep C semantics exactly; they only make the order of
+ * evaluation explicit.
+ */
+#include "tool.h"
+
+#include <string.h>
+
+typedef struct Ctx {
+  Func *fn;
+  Var *brk, *cnt;        /* flags of the innermost loop or switch */
+  Var *done;             /* the function returned */
+  bool in_loop;
+  bool brk_used, cnt_used;
+} Ctx;
+
+static Vec *out_;        /* statements being produced, for hoisting */
+
+static Expr *lower_expr(Ctx *cx, Expr *e, bool value_used);
+
+static void emit_stmt_(Stmt *s) { vec_push(out_, s); }
+
+static Expr *flag_test(Var *v, Loc loc) {
+  Expr *e = ir_new_expr(EX_NOT, ty_int(), loc);
+  e->a = ir_var(v, loc);
+  return e;
+}
+
+static Var *new_flag(Func *fn, const char *base) {
+  Var *v = ir_new_temp(fn, base, ty_int());
+  return v;
+}
+
+static Stmt *set_flag(Var *v, const char *val, Loc loc) {
+  return ir_assign(ir_var(v, loc), ir_num(val, ty_int(), loc), loc);
+}
+
+/* Whether a call argument may stay as it is: a variable, a constant, or an
+ * inactive expression without memory reads. */
+static bool simple_arg(Expr *e) {
+  if (e->kind == EX_VAR || e->kind == EX_NUM || e->kind == EX_STR || e->kind == EX_SIZEOF ||
+      e->kind == EX_FUNCREF)
+    return true;
+  if (!ty_has_float(e->ty) && !ir_reads_memory(e) && !ir_has_side_effects(e)) return true;
+  if (ty_is_ptr(e->ty) && !ir_has_side_effects(e)) return true;  /* x + k, &v, a[i] decays */
+  return false;
+}
+
+/* Hoists e into a fresh temporary assigned before the current statement. */
+static Expr *hoist(Ctx *cx, Expr *e) {
+  Type *ty = e->ty;
+  if (ty->kind == TY_ARRAY) ty = ty_ptr_to(ty->base);
+  if (ty->is_const) {
+    Type *c = arena_alloc(sizeof *c);
+    *c = *ty;
+    c->is_const = false;
+    ty = c;
+  }
+  Var *t = ir_new_temp(cx->fn, "t", ty);
+  Stmt *a = ir_assign(ir_var(t, e->loc), e, e->loc);
+  a->init_of_decl = !cx->in_loop;   /* a temporary is assigned once per use */
+  emit_stmt_(a);
+  return ir_var(t, e->loc);
+}
+
+static Expr *lower_call(Ctx *cx, Expr *e, bool value_used) {
+  for (int i = 0; i < e->nargs; i++) {
+    e->args[i] = lower_expr(cx, e->args[i], true);
+    if (e->callee && !simple_arg(e->args[i])) e->args[i] = hoist(cx, e->args[i]);
+  }
+  if (e->callee && value_used) return hoist(cx, e);
+  return e;
+}
+
+/* ++x, x++, --x, x-- in a value context: the update becomes a statement and
+ * the expression its value (the old one for the postfix forms). */
+static Expr *lower_incdec(Ctx *cx, Expr *e, bool value_used) {
+  Expr *lv = lower_expr(cx, e->a, true);
+  bool post = e->kind == EX_POSTINC || e->kind == EX_POSTDEC;
+  ExprKind op = (e->kind == EX_PREINC || e->kind == EX_POSTINC) ? EX_ADD : EX_SUB;
+  Expr *old = NULL;
+  if (post && value_used) old = hoist(cx, lv);
+  Expr *one = ir_num("1", ty_int(), e->loc);
+  emit_stmt_(ir_assign(lv, ir_binary(op, lv, one, lv->ty, e->loc), e->loc));
+  return post && value_used ? old : lv;
+}
+
+/* Lowers an expression; side effects inside it are emitted as statements
+ * before the statement being built, in C's order of evaluation where C
+ * defines one. */
+static Expr *lower_expr(Ctx *cx, Expr *e, bool value_used) {
+  if (!e) return NULL;
+  switch (e->kind) {
+  case EX_CALL:
+    return lower_call(cx, e, value_used);
+  case EX_PREINC: case EX_PREDEC: case EX_POSTINC: case EX_POSTDEC:
+    return lower_incdec(cx, e, value_used);
+  case EX_ASSIGN: {
+    Expr *lhs = lower_expr(cx, e->a, true);
+    Expr *rhs = lower_expr(cx, e->b, true);
+    if (e->op) rhs = ir_binary(e->op, lhs, rhs, lhs->ty, e->loc);
+    emit_stmt_(ir_assign(lhs, rhs, e->loc));
+    return lhs;
+  }
+  case EX_LAND: case EX_LOR: case EX_COND:
+    if (ir_has_side_effects(e->b) || ir_has_side_effects(e->c)) {
+      diag_error(e->loc, "cannot differentiate through side effects or calls inside '%s'; "
+                 "compute the operands in separate statements",
+                 e->kind == EX_COND ? "?:" : e->kind == EX_LAND ? "&&" : "||");
+      return e;
+    }
+    e->a = lower_expr(cx, e->a, true);
+    return e;
+  case EX_COMMA:
+    lower_expr(cx, e->a, false);
+    return lower_expr(cx, e->b, value_used);
+  default:
+    e->a = lower_expr(cx, e->a, true);
+    e->b = lower_expr(cx, e->b, true);
+    e->c = lower_expr(cx, e->c, true);
+    for (int i = 0; i < e->nargs; i++) e->args[i] = lower_expr(cx, e->args[i], true);
+    return e;
+  }
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static Stmt *lower_block(Ctx *cx, Stmt *b);
+static void lower_stmt(Ctx *cx, Stmt *s);
+
+/* The flags that a statement may set, which the rest of its list must test. */
+typedef struct Jumps { bool brk, cnt, ret; } Jumps;
+
+static void jumps_of(Stmt *s, Jumps *j, bool nested_loop) {
+  if (!s) return;
+  switch (s->kind) {
+  case ST_BREAK: if (!nested_loop) j->brk = true; return;
+  case ST_CONTINUE: if (!nested_loop) j->cnt = true; return;
+  case ST_RETURN: j->ret = true; return;
+  case ST_BLOCK:
+    for (int i = 0; i < s->kids.len; i++) jumps_of(s->kids.data[i], j, nested_loop);
+    return;
+  case ST_IF: jumps_of(s->body, j, nested_loop); jumps_of(s->els, j, nested_loop); return;
+  case ST_WHILE: case ST_DO: case ST_FOR: jumps_of(s->body, j, true); return;
+  case ST_SWITCH: {
+    Jumps inner = {0};
+    jumps_of(s->body, &inner, true);   /* break belongs to the switch */
+    j->ret |= inner.ret;
+    if (!nested_loop) {
+      /* continue inside a switch targets the enclosing loop */
+      Jumps c = {0};
+      jumps_of(s->body, &c, false);
+      j->cnt |= c.cnt;
+    }
+    return;
+  }
+  case ST_CASE: case ST_DEFAULT: jumps_of(s->body, j, nested_loop); return;
+  default: return;
+  }
+}
+
+static Expr *guard_of(Ctx *cx, Jumps j, bool with_cnt, Loc loc) {
+  Expr *g = NULL;
+  Var *flags[3] = {j.brk ? cx->brk : NULL, with_cnt && j.cnt ? cx->cnt : NULL,
+                   j.ret ? cx->done : NULL};
+  for (int i = 0; i < 3; i++) {
+    if (!flags[i]) continue;
+    Expr *t = flag_test(flags[i], loc);
+    g = g ? ir_binary(EX_LAND, g, t, ty_int(), loc) : t;
+  }
+  return g;
+}
+
+/* Lowers the statements of list[from..] into out, guarding what follows a
+ * statement that may jump. */
+static void lower_list(Ctx *cx, Vec *list, int from, Vec *out) {
+  for (int i = from; i < list->len; i++) {
+    Stmt *s = list->data[i];
+    Jumps j = {0};
+    jumps_of(s, &j, false);
+    Vec *saved = out_;
+    out_ = out;
+    lower_stmt(cx, s);
+    out_ = saved;
+    if ((j.brk || j.cnt || j.ret) && i + 1 < list->len) {
+      Stmt *rest = ir_block(s->loc);
+      lower_list(cx, list, i + 1, &rest->kids);
+      if (!rest->kids.len) return;
+      Stmt *g = ir_new_stmt(ST_IF, s->loc);
+      g->e = guard_of(cx, j, true, s->loc);
+      g->body = rest;
+      vec_push(out, g);
+      return;
+    }
+  }
+}
+
+static Stmt *lower_block(Ctx *cx, Stmt *b) {
+  Stmt *nb = ir_block(b->loc);
+  if (b->kind == ST_BLOCK) lower_list(cx, &b->kids, 0, &nb->kids);
+  else {
+    Vec one = {0};
+    vec_push(&one, b);
+    lower_list(cx, &one, 0, &nb->kids);
+  }
+  return nb;
+}
+
+/* Lowers a condition: side effects are not allowed in loop conditions that
+ * are evaluated more than once, so only hoist for if. */
+static Expr *lower_cond(Ctx *cx, Expr *e, bool hoistable) {
+  if (!hoistable && ir_has_side_effects(e)) {
+    diag_error(e->loc, "cannot differentiate a loop condition with side effects or calls; "
+               "compute it in the loop body");
+    return e;
+  }
+  return lower_expr(cx, e, true);
+}
+
+/* Element-wise assignments for `T v[n] = {...}` and `S v = {...}`. */
+static void lower_init_list(Ctx *cx, Expr *lv, Expr *list) {
+  Type *t = lv->ty;
+  if (t->kind == TY_ARRAY) {
+    long n = t->len >= 0 ? t->len : list->nargs;
+    for (long i = 0; i < n; i++) {
+      Expr *el = ir_new_expr(EX_INDEX, t->base, list->loc);
+      el->a = lv;
+      el->b = ir_num(format("%ld", i), ty_int(), list->loc);
+      Expr *v = i < list->nargs ? list->args[i] : ir_num("0", ty_int(), list->loc);
+      if (v->kind == EX_INITLIST) lower_init_list(cx, el, v);
+      else if (t->base->kind == TY_STRUCT || t->base->kind == TY_ARRAY) {
+        Expr *z = ir_new_expr(EX_INITLIST, t->base, list->loc);
+        lower_init_list(cx, el, z);
+      } else emit_stmt_(ir_assign(el, lower_expr(cx, v, true), list->loc));
+    }
+  } else if (t->kind == TY_STRUCT) {
+    for (int i = 0; i < t->nfields; i++) {
+      Expr *el = ir_new_expr(EX_MEMBER, t->fields[i].ty, list->loc);
+      el->a = lv;
+      el->text = t->fields[i].name;
+      Expr *v = i < list->nargs ? list->args[i] : NULL;
+      if ((v && v->kind == EX_INITLIST) || (!v && (el->ty->kind == TY_STRUCT || el->ty->kind == TY_ARRAY)))
+        lower_init_list(cx, el, v ? v : ir_new_expr(EX_INITLIST, el->ty, list->loc));
+      else emit_stmt_(ir_assign(el, v ? lower_expr(cx, v, true) : ir_num("0", ty_int(), list->loc), list->loc));
+    }
+  } else if (list->nargs == 1) {
+    emit_stmt_(ir_assign(lv, lower_expr(cx, list->args[0], true), list->loc));
+  } else {
+    diag_error(list->loc, "unsupported initializer list");
+  }
+}
+
+/* A loop: its flags live per loop; the condition tests them. */
+static void lower_loop(Ctx *cx, Stmt *s) {
+  Ctx inner = *cx;
+  inner.in_loop = true;
+  Jumps j = {0};
+  jumps_of(s->body, &j, false);
+  inner.brk = j.brk ? new_flag(cx->fn, "brk") : NULL;
+  inner.cnt = j.cnt ? new_flag(cx->fn, "cnt") : NULL;
+  bool plain = !j.brk && !j.cnt && !j.ret;
+
+  Stmt *kept_init = NULL;
+  if (s->kind == ST_FOR && s->init) {
+    Vec inits = {0};
+    Vec *saved = out_;
+    out_ = &inits;
+    lower_stmt(cx, s->init);
+    out_ = saved;
+    s->init = NULL;
+    if (plain && inits.len == 1 && ((Stmt *)inits.data[0])->kind == ST_EXPR) kept_init = inits.data[0];
+    else for (int i = 0; i < inits.len; i++) emit_stmt_(inits.data[i]);
+  }
+  if (inner.brk) emit_stmt_(set_flag(inner.brk, "0", s->loc));
+
+  Stmt *body = ir_block(s->loc);
+  if (inner.cnt) vec_push(&body->kids, set_flag(inner.cnt, "0", s->loc));
+  Stmt *lb = lower_block(&inner, s->body);
+  for (int i = 0; i < lb->kids.len; i++) vec_push(&body->kids, lb->kids.data[i]);
+
+  Expr *cond = s->e ? lower_cond(cx, s->e, false) : NULL;
+  if (s->kind == ST_FOR && plain) {
+    /* canonical loops stay for loops; rev.c may reverse them by counting */
+    Stmt *f = ir_new_stmt(ST_FOR, s->loc);
+    f->init = kept_init;
+    f->e = cond;
+    f->inc = s->inc;
+    if (f->inc) {
+      Vec incs = {0};
+      Vec *saved = out_;
+      out_ = &incs;
+      lower_expr(cx, f->inc, false);
+      out_ = saved;
+      /* a single assignment: keep it as the increment */
+      if (incs.len == 1 && ((Stmt *)incs.data[0])->kind == ST_EXPR) f->inc = ((Stmt *)incs.data[0])->e;
+      else {
+        for (int i = 0; i < incs.len; i++) vec_push(&body->kids, incs.data[i]);
+        f->inc = NULL;
+      }
+    }
+    f->body = body;
+    emit_stmt_(f);
+    return;
+  }
+  if (s->kind == ST_FOR && s->inc) {
+    Vec incs = {0};
+    Vec *saved = out_;
+    out_ = &incs;
+    lower_expr(cx, s->inc, false);
+    out_ = saved;
+    Jumps jb = j;
+    jb.cnt = false;
+    Expr *g = guard_of(&inner, jb, false, s->loc);
+    if (g) {
+      Stmt *gi = ir_new_stmt(ST_IF, s->loc);
+      gi->e = g;
+      gi->body = ir_block(s->loc);
+      for (int i = 0; i < incs.len; i++) vec_push(&gi->body->kids, incs.data[i]);
+      vec_push(&body->kids, gi);
+    } else {
+      for (int i = 0; i < incs.len; i++) vec_push(&body->kids, incs.data[i]);
+    }
+  }
+  Jumps jc = j;
+  jc.cnt = false;
+  Expr *g = guard_of(&inner, jc, false, s->loc);
+  if (!cond) cond = ir_num("1", ty_int(), s->loc);
+  if (g) cond = ir_binary(EX_LAND, g, cond, ty_int(), s->loc);
+  Stmt *w = ir_new_stmt(s->kind == ST_DO ? ST_DO : ST_WHILE, s->loc);
+  w->e = cond;
+  w->body = body;
+  emit_stmt_(w);
+}
+
+/* switch (v) { case 1: A; case 2: B; break; default: C; } becomes
+ *   _sw = v; _m = 0;
+ *   if (_m || _sw == 1) { _m = 1; A }   (and so on, in source order)
+ *   if (_m || !(_sw == 1 || _sw == 2)) { _m = 1; C }
+ * with break setting the switch's flag, as in loops. */
+static void lower_switch(Ctx *cx, Stmt *s) {
+  Var *sw = ir_new_temp(cx->fn, "sw", s->e->ty);
+  emit_stmt_(ir_assign(ir_var(sw, s->loc), lower_expr(cx, s->e, true), s->loc));
+  Var *m = new_flag(cx->fn, "m");
+  emit_stmt_(set_flag(m, "0", s->loc));
+  /* flatten the body into segments that start at case labels */
+  Vec segs = {0}, labels = {0};  /* labels: Vec of Expr* (NULL for default) */
+  Stmt *cur = NULL;
+  Vec *body = &s->body->kids;
+  Expr *all = NULL;
+  for (int i = 0; i < body->len; i++) {
+    Stmt *k = body->data[i];
+    while (k && (k->kind == ST_CASE || k->kind == ST_DEFAULT)) {
+      cur = ir_block(k->loc);
+      vec_push(&segs, cur);
+      Expr *lab = NULL;
+      if (k->kind == ST_CASE) {
+        lab = ir_binary(EX_EQ, ir_var(sw, k->loc), k->e, ty_int(), k->loc);
+        all = all ? ir_binary(EX_LOR, all, lab, ty_int(), k->loc) : lab;
+      }
+      vec_push(&labels, lab ? lab : (void *)s);   /* s marks default */
+      k = k->body;
+    }
+    if (!cur) { if (k && k->kind != ST_NOP) diag_warning(k->loc, "statement before the first case is never run"); continue; }
+    if (k) vec_push(&cur->kids, k);
+  }
+  Ctx inner = *cx;
+  Jumps j = {0};
+  jumps_of(s->body, &j, true);
+  Jumps jj = {0};
+  for (int i = 0; i < segs.len; i++) jumps_of(segs.data[i], &jj, false);
+  inner.brk = jj.brk ? new_flag(cx->fn, "brk") : NULL;
+  if (inner.brk) emit_stmt_(set_flag(inner.brk, "0", s->loc));
+  Vec chain = {0};
+  for (int i = 0; i < segs.len; i++) {
+    Stmt *seg = segs.data[i];
+    Expr *lab = labels.data[i];
+    Expr *match;
+    if (lab == (void *)s) {
+      match = all ? ir_new_expr(EX_NOT, ty_int(), seg->loc) : ir_num("1", ty_int(), seg->loc);
+      if (all) match->a = all;
+    } else match = lab;
+    Stmt *iff = ir_new_stmt(ST_IF, seg->loc);
+    iff->e = ir_binary(EX_LOR, ir_var(m, seg->loc), match, ty_int(), seg->loc);
+    iff->body = ir_block(seg->loc);
+    vec_push(&iff->body->kids, set_flag(m, "1", seg->loc));
+    for (int k = 0; k < seg->kids.len; k++) vec_push(&iff->body->kids, seg->kids.data[k]);
+    vec_push(&chain, iff);
+  }
+  (void)j;
+  Vec out = {0};
+  lower_list(&inner, &chain, 0, &out);
+  for (int i = 0; i < out.len; i++) emit_stmt_(out.data[i]);
+}
+
+static void lower_stmt(Ctx *cx, Stmt *s) {
+  switch (s->kind) {
+  case ST_NOP:
+    return;
+  case ST_BLOCK: {
+    Stmt *b = lower_block(cx, s);
+    for (int i = 0; i < b->kids.len; i++) emit_stmt_(b->kids.data[i]);
+    return;
+  }
+  case ST_DECL:
+    if (s->var->is_static) {
+      emit_stmt_(s);
+      return;
+    }
+    if (s->e && s->e->kind == EX_INITLIST) {
+      lower_init_list(cx, ir_var(s->var, s->loc), s->e);
+      return;
+    }
+    if (s->e) {
+      Stmt *a = ir_assign(ir_var(s->var, s->loc), lower_expr(cx, s->e, true), s->loc);
+      a->init_of_decl = !cx->in_loop;
+      emit_stmt_(a);
+    }
+    return;
+  case ST_EXPR: {
+    Expr *e = s->e;
+    if (e->kind == EX_CALL) {
+      Expr *c = lower_call(cx, e, false);
+      Stmt *n = ir_new_stmt(ST_EXPR, s->loc);
+      n->e = c;
+      emit_stmt_(n);
+      return;
+    }
+    if (e->kind == EX_ASSIGN && e->b->kind == EX_CALL && e->b->callee && !e->op) {
+      Expr *lhs = lower_expr(cx, e->a, true);
+      Expr *c = lower_call(cx, e->b, false);
+      emit_stmt_(ir_assign(lhs, c, s->loc));
+      return;
+    }
+    lower_expr(cx, e, false);
+    return;
+  }
+  case ST_IF: {
+    Expr *c = lower_cond(cx, s->e, true);
+    Stmt *n = ir_new_stmt(ST_IF, s->loc);
+    n->e = c;
+    n->body = lower_block(cx, s->body);
+    n->els = s->els ? lower_block(cx, s->els) : NULL;
+    emit_stmt_(n);
+    return;
+  }
+  case ST_WHILE: case ST_DO: case ST_FOR:
+    lower_loop(cx, s);
+    return;
+  case ST_SWITCH:
+    lower_switch(cx, s);
+    return;
+  case ST_CASE: case ST_DEFAULT:
+    diag_error(s->loc, "'case' outside the body of its 'switch' is not supported");
+    return;
+  case ST_RETURN:
+    if (s->e) {
+      Expr *v = lower_expr(cx, s->e, true);
+      Stmt *a = ir_assign(ir_var(cx->fn->retvar, s->loc), v, s->loc);
+      a->init_of_decl = !cx->done && !cx->in_loop;   /* the single return */
+      emit_stmt_(a);
+    }
+    if (cx->done) emit_stmt_(set_flag(cx->done, "1", s->loc));
+    return;
+  case ST_BREAK:
+    if (!cx->brk) bug("break without a flag");
+    emit_stmt_(set_flag(cx->brk, "1", s->loc));
+    return;
+  case ST_CONTINUE:
+    if (!cx->cnt) bug("continue without a flag");
+    emit_stmt_(set_flag(cx->cnt, "1", s->loc));
+    return;
+  }
+}
+
+/* Whether the only return is the last statement of the body. */
+static bool single_exit(Stmt *body) {
+  int n = body->kids.len;
+  for (int i = 0; i < n; i++) {
+    Stmt *s = body->kids.data[i];
+    Jumps j = {0};
+    jumps_of(s, &j, false);
+    if (j.ret && !(i == n - 1 && s->kind == ST_RETURN)) return false;
+  }
+  return true;
+}
+
+bool lower_func(Program *p, Func *fn) {
+  (void)p;
+  if (fn->lowered) return true;
+  fn->lowered = true;
+  int before = diag_errors();
+  if (fn->ret->kind != TY_VOID)
+    fn->retvar = ir_new_var(fn, ir_unique_name(fn, "_ret"), fn->ret, VAR_TEMP, fn->loc);
+  Ctx cx = {.fn = fn};
+  if (!single_exit(fn->body)) cx.done = new_flag(fn, "done");
+  Stmt *body = ir_block(fn->body->loc);
+  if (cx.done) vec_push(&body->kids, set_flag(cx.done, "0", fn->loc));
+  lower_list(&cx, &fn->body->kids, 0, &body->kids);
+  fn->body = body;
+  (void)emit_stmt_;
+  return diag_errors() == before;
+}

@@ -1,0 +1,205 @@
+/* main.c: the gradc driver.
+ *
+ * Reads the command line, then runs the pipeline as a list of stages:
+ *   parse the file -> for each request: lower, analyse, generate reverse code
+ *   -> generate the functions they call -> assemble the output -> write it
+ *   atomically (a temporary file renamed over the target).
+ * Any stage that reports an error stops the run before anything is written.
+ * Exit status: 0 success, 1 the input cannot be differentiated, 2 usage or
+ * I/O error.
+ */
+#include "tool.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: gradc [options] FILE.c [-- CLANG_ARGS...]\n"
+    "\n"
+    "Reads C functions annotated with GRADC_GRAD(wrt(...)) and writes C code for\n"
+    "their gradients (reverse mode): for each annotated f, a function f_grad.\n"
+    "\n"
+    "options:\n"
+    "  -o FILE            write the generated C to FILE ('-' for standard output,\n"
+    "                     the default)\n"
+    "  -I DIR, -D NAME[=VALUE], -U NAME, -std=STD, -include FILE\n"
+    "                     passed to the parser, as to a compiler\n"
+    "  --fn NAME          differentiate NAME, which needs no annotation...\n"
+    "  --wrt P,Q          ...with respect to its parameters P and Q\n"
+    "  --out Y            ...with output array parameter Y\n"
+    "  --dump=ir|activity print the IR after lowering or the activity analysis\n"
+    "                     to standard error\n"
+    "  --version          print the version and exit\n"
+    "  --help             print this help and exit\n"
+    "  -- ARGS...         pass ARGS to the parser unchanged\n"
+    "\n"
+    "exit status: 0 success; 1 the input cannot be differentiated (diagnostics\n"
+    "are printed); 2 usage or I/O error.\n";
+
+static _Noreturn void usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "gradc: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n(run 'gradc --help' for usage)\n");
+  exit(2);
+}
+
+static void parse_args(int argc, char **argv, Options *o) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--")) {
+      for (i++; i < argc; i++) vec_push(&o->clang_args, argv[i]);
+      break;
+    }
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(usage_text, stdout); exit(0); }
+    if (!strcmp(a, "--version")) { printf("gradc %s\n", GRADC_VERSION_STRING); exit(0); }
+    if (!strcmp(a, "-o")) {
+      if (!next) usage_error("'%s' needs a file name", a);
+      o->output = argv[++i];
+    } else if (!strcmp(a, "--fn") || !strcmp(a, "--wrt") || !strcmp(a, "--out") || !strcmp(a, "-p")) {
+      if (!next) usage_error("'%s' needs an argument", a);
+      const char **dst = !strcmp(a, "--fn") ? &o->fn_name : !strcmp(a, "--wrt") ? &o->fn_wrt
+                       : !strcmp(a, "--out") ? &o->fn_out : &o->compdb;
+      *dst = argv[++i];
+    } else if (!strncmp(a, "--dump=", 7)) {
+      o->dump = a + 7;
+      if (strcmp(o->dump, "ir") && strcmp(o->dump, "activity")) usage_error("unknown dump '%s'", o->dump);
+    } else if (!strcmp(a, "-I") || !strcmp(a, "-D") || !strcmp(a, "-U") || !strcmp(a, "-include")) {
+      if (!next) usage_error("'%s' needs an argument", a);
+      vec_push(&o->clang_args, (void *)a);
+      vec_push(&o->clang_args, argv[++i]);
+    } else if (!strncmp(a, "-I", 2) || !strncmp(a, "-D", 2) || !strncmp(a, "-U", 2) ||
+               !strncmp(a, "-std=", 5)) {
+      vec_push(&o->clang_args, (void *)a);
+    } else if (a[0] == '-' && a[1]) {
+      usage_error("unknown option '%s'", a);
+    } else {
+      if (o->input) usage_error("more than one input file ('%s')", a);
+      o->input = a;
+    }
+  }
+  if (!o->input) usage_error("%s", "no input file");
+  if ((o->fn_wrt || o->fn_out) && !o->fn_name) usage_error("%s", "--wrt and --out need --fn");
+  if (o->fn_name && !o->fn_wrt) usage_error("%s", "--fn needs --wrt");
+  if (o->compdb) usage_error("%s", "-p (compilation databases) is not supported yet");
+}
+
+/* Checks that the input is a readable regular file: libclang's own message
+ * for a missing file says nothing useful. */
+static void check_input(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    fprintf(stderr, "gradc: cannot open '%s': %s\n", path, strerror(errno));
+    exit(2);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    fprintf(stderr, "gradc: '%s' is not a regular file\n", path);
+    exit(2);
+  }
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "gradc: cannot read '%s': %s\n", path, strerror(errno));
+    exit(2);
+  }
+  fclose(f);
+}
+
+static const char *base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+/* Puts the generated file together. */
+static void assemble(Buf *b, Program *p, Buf *protos, Buf *tops, Buf *helpers) {
+  buf_printf(b, "/* Generated by gradc %s from %s: do not edit. */\n", GRADC_VERSION_STRING,
+             base_name(p->path));
+  for (int i = 0; i < p->includes.len; i++) {
+    const char *inc = p->includes.data[i];
+    if (strstr(inc, "gradc.h")) continue;
+    buf_printf(b, "%s\n", inc);
+  }
+  buf_puts(b, "#include <gradc.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
+  for (int i = 0; i < p->typedecls.len; i++) buf_printf(b, "%s\n", (char *)p->typedecls.data[i]);
+  if (p->typedecls.len) buf_puts(b, "\n");
+  for (int i = 0; i < p->decls.len; i++) buf_printf(b, "%s\n", (char *)p->decls.data[i]);
+  if (p->decls.len) buf_puts(b, "\n");
+  if (protos->len) buf_printf(b, "%s\n", protos->data);
+  if (tops->data) buf_puts(b, tops->data);
+  if (helpers->data) buf_puts(b, helpers->data);
+  /* one trailing newline */
+  while (b->len > 1 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n') b->data[--b->len] = '\0';
+}
+
+/* Writes text to path through a temporary file in the same directory and a
+ * rename, so that a reader never sees a partial file. */
+static int write_atomic(const char *path, const char *text, size_t len) {
+  if (!path || !strcmp(path, "-")) {
+    fwrite(text, 1, len, stdout);
+    return fflush(stdout) == 0 ? 0 : 2;
+  }
+  size_t n = strlen(path);
+  char *tmp = malloc(n + 16);
+  if (!tmp) return 2;
+  snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    fprintf(stderr, "gradc: cannot write '%s': %s\n", path, strerror(errno));
+    free(tmp);
+    return 2;
+  }
+  FILE *f = fdopen(fd, "wb");
+  bool ok = f && fwrite(text, 1, len, f) == len;
+  ok = f && fclose(f) == 0 && ok;
+  if (ok) {
+    /* mkstemp creates 0600; give the usual permissions */
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(tmp, 0666 & ~mask);
+  }
+  if (!ok || rename(tmp, path) != 0) {
+    fprintf(stderr, "gradc: cannot write '%s': %s\n", path, strerror(errno));
+    unlink(tmp);
+    free(tmp);
+    return 2;
+  }
+  free(tmp);
+  return 0;
+}
+
+static int run(Options *o) {
+  check_input(o->input);
+  Program *p = parse_file(o);
+  if (!p) return diag_errors() ? 1 : 2;
+  if (!p->requests.len) {
+    diag_error((Loc){o->input, 0, 0}, "no function to differentiate: annotate one with "
+               "GRADC_GRAD(wrt(...)) or use --fn NAME --wrt PARAMS");
+    return 1;
+  }
+  Buf protos = {0}, tops = {0}, helpers = {0}, out = {0};
+  for (int i = 0; i < p->requests.len && !diag_errors(); i++) {
+    Request *r = p->requests.data[i];
+    rev_generate(p, r, &protos, &tops);
+    if (o->dump && !strcmp(o->dump, "ir") && r->fn->lowered) ir_dump(stderr, r->fn);
+    if (o->dump && !strcmp(o->dump, "activity") && r->fn->lowered) act_dump(stderr, r->fn);
+  }
+  if (!diag_errors()) rev_companions(p, &protos, &helpers);
+  int status = 1;
+  if (!diag_errors()) {
+    assemble(&out, p, &protos, &tops, &helpers);
+    status = write_atomic(o->output, out.data, out.len);
+  }
+  buf_free(&protos), buf_free(&tops), buf_free(&helpers), buf_free(&out);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  Options o = {0};
+  parse_args(argc, argv, &o);
+  int status = run(&o);
+  parse_dispose();
+  arena_free_all();
+  return status;
+}

@@ -1,0 +1,930 @@
+/* parse.c: libclang cursors -> gradc IR. The only file that sees libclang.
+ *
+ * The translation unit is parsed once. Top-level declarations of the main file
+ * are recorded (functions, annotations, includes, type declarations); function
+ * bodies are converted to IR on demand, only for the functions that are
+ * differentiated or that they call. Code is rebuilt from the AST, never pasted
+ * from source text: macro-expanded extents are not reliable text (see
+ * libclang-notes.md, pitfall 6). Literals take their spelling from their token.
+ *
+ * Anything libclang shows that gradc does not model becomes a located error,
+ * so that later passes can assume the IR is complete.
+ */
+#include "tool.h"
+
+#include <clang-c/Index.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef GRADC_CLANG_RESOURCE_DIR
+#define GRADC_CLANG_RESOURCE_DIR "/usr/lib/llvm-19/lib/clang/19"
+#endif
+
+static CXIndex index_;
+static CXTranslationUnit tu;
+static CXFile main_file;
+static const char *main_path;
+static Program *prog;
+static Func *cur_fn;           /* function whose body is being converted */
+
+/* ---- a map from declaration cursors to IR objects ------------------------- */
+
+typedef struct Entry { CXCursor key; void *val; bool used; } Entry;
+static Entry *map;
+static size_t map_cap, map_len;
+
+static void map_put(CXCursor key, void *val);
+
+static void *map_get(CXCursor key) {
+  if (!map_cap) return NULL;
+  size_t i = clang_hashCursor(key) & (map_cap - 1);
+  for (; map[i].used; i = (i + 1) & (map_cap - 1))
+    if (clang_equalCursors(map[i].key, key)) return map[i].val;
+  return NULL;
+}
+
+static void map_grow(void) {
+  Entry *old = map;
+  size_t old_cap = map_cap;
+  map_cap = map_cap ? map_cap * 2 : 1024;
+  map = calloc(map_cap, sizeof *map);
+  if (!map) { fprintf(stderr, "gradc: out of memory\n"); exit(2); }
+  map_len = 0;
+  for (size_t i = 0; i < old_cap; i++)
+    if (old[i].used) map_put(old[i].key, old[i].val);
+  free(old);
+}
+
+static void map_put(CXCursor key, void *val) {
+  if ((map_len + 1) * 2 > map_cap) map_grow();
+  size_t i = clang_hashCursor(key) & (map_cap - 1);
+  for (; map[i].used; i = (i + 1) & (map_cap - 1))
+    if (clang_equalCursors(map[i].key, key)) { map[i].val = val; return; }
+  map[i] = (Entry){key, val, true};
+  map_len++;
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static const char *cx_string(CXString s) {
+  const char *c = clang_getCString(s);
+  const char *r = arena_strdup(c ? c : "");
+  clang_disposeString(s);
+  return r;
+}
+
+static Loc loc_of(CXCursor c) {
+  CXFile file;
+  unsigned line, col;
+  clang_getExpansionLocation(clang_getCursorLocation(c), &file, &line, &col, NULL);
+  Loc l = {main_path, (int)line, (int)col};
+  if (file && !clang_File_isEqual(file, main_file)) l.file = cx_string(clang_getFileName(file));
+  return l;
+}
+
+static unsigned offset_of(CXSourceLocation sl) {
+  unsigned off;
+  clang_getExpansionLocation(sl, NULL, NULL, NULL, &off);
+  return off;
+}
+
+static bool in_main_file(CXCursor c) {
+  CXFile file;
+  clang_getExpansionLocation(clang_getCursorLocation(c), &file, NULL, NULL, NULL);
+  return file && clang_File_isEqual(file, main_file);
+}
+
+typedef struct Kids { CXCursor *c; int n, cap; } Kids;
+
+static enum CXChildVisitResult collect(CXCursor c, CXCursor parent, CXClientData d) {
+  (void)parent;
+  Kids *k = d;
+  if (k->n == k->cap) {
+    int cap = k->cap ? k->cap * 2 : 8;
+    CXCursor *n = arena_alloc(sizeof(CXCursor) * (size_t)cap);
+    if (k->n) memcpy(n, k->c, sizeof(CXCursor) * (size_t)k->n);
+    k->c = n, k->cap = cap;
+  }
+  k->c[k->n++] = c;
+  return CXChildVisit_Continue;
+}
+
+static Kids kids_of(CXCursor c) {
+  Kids k = {0};
+  clang_visitChildren(c, collect, &k);
+  return k;
+}
+
+static bool is_expr_kind(enum CXCursorKind k) {
+  return clang_isExpression(k);
+}
+
+/* The text of the token at c's location: a literal's exact spelling. */
+static const char *token_text(CXCursor c) {
+  CXToken *t = clang_getToken(tu, clang_getCursorLocation(c));
+  if (!t) return NULL;
+  const char *s = cx_string(clang_getTokenSpelling(tu, *t));
+  clang_disposeTokens(tu, t, 1);
+  return s;
+}
+
+/* Whether c's extent was written in the main file without macros, so that its
+ * tokens are its text. */
+static bool plain_extent(CXCursor c) {
+  CXSourceRange r = clang_getCursorExtent(c);
+  CXFile f1, f2;
+  unsigned o1, o2, s1, s2;
+  clang_getExpansionLocation(clang_getRangeStart(r), &f1, NULL, NULL, &o1);
+  clang_getSpellingLocation(clang_getRangeStart(r), NULL, NULL, NULL, &s1);
+  clang_getExpansionLocation(clang_getRangeEnd(r), &f2, NULL, NULL, &o2);
+  clang_getSpellingLocation(clang_getRangeEnd(r), NULL, NULL, NULL, &s2);
+  return f1 && f2 && clang_File_isEqual(f1, f2) && o1 == s1 && o2 == s2;
+}
+
+/* Joins the tokens of c's extent with single spaces where C needs them. */
+static const char *tokens_text(CXCursor c) {
+  CXToken *toks;
+  unsigned n;
+  clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
+  Buf b = {0};
+  const char *prev = "";
+  for (unsigned i = 0; i < n; i++) {
+    const char *s = cx_string(clang_getTokenSpelling(tu, toks[i]));
+    bool word = (s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+                 (s[0] >= '0' && s[0] <= '9'));
+    size_t pl = strlen(prev);
+    bool pword = pl && (prev[pl - 1] == '_' || (prev[pl - 1] >= 'a' && prev[pl - 1] <= 'z') ||
+                        (prev[pl - 1] >= 'A' && prev[pl - 1] <= 'Z') ||
+                        (prev[pl - 1] >= '0' && prev[pl - 1] <= '9'));
+    if (word && pword) buf_puts(&b, " ");
+    buf_puts(&b, s);
+    prev = s;
+  }
+  clang_disposeTokens(tu, toks, n);
+  const char *r = arena_strdup(b.data ? b.data : "");
+  buf_free(&b);
+  return r;
+}
+
+/* ---- types ---------------------------------------------------------------- */
+
+typedef struct FieldAcc { Vec names, types; } FieldAcc;
+static Type *conv_type(CXType t);
+
+static enum CXVisitorResult field_visit(CXCursor c, CXClientData d) {
+  FieldAcc *a = d;
+  vec_push(&a->names, (void *)cx_string(clang_getCursorSpelling(c)));
+  vec_push(&a->types, conv_type(clang_getCursorType(c)));
+  return CXVisit_Continue;
+}
+
+/* The spelling of t without qualifiers: "size_t", "vec2", "struct P". */
+static const char *unqual_spelling(CXType t) {
+  return cx_string(clang_getTypeSpelling(clang_getUnqualifiedType(t)));
+}
+
+/* Converts a clang type. Leaf types keep the user's spelling (typedef names
+ * included), so generated declarations read as the user's. */
+static Type *conv_type(CXType t) {
+  CXType ct = clang_getCanonicalType(t);
+  Type *ty;
+  switch (ct.kind) {
+  case CXType_Void:
+    ty = ty_new(TY_VOID, "void");
+    break;
+  case CXType_Bool: case CXType_Char_U: case CXType_UChar: case CXType_Char16:
+  case CXType_Char32: case CXType_UShort: case CXType_UInt: case CXType_ULong:
+  case CXType_ULongLong: case CXType_UInt128: case CXType_Char_S: case CXType_SChar:
+  case CXType_WChar: case CXType_Short: case CXType_Int: case CXType_Long:
+  case CXType_LongLong: case CXType_Int128: case CXType_Enum:
+    ty = ty_new(TY_INT, unqual_spelling(t));
+    break;
+  case CXType_Float:
+    ty = ty_new(TY_FLOAT, unqual_spelling(t));
+    break;
+  case CXType_Double:
+    ty = ty_new(TY_DOUBLE, unqual_spelling(t));
+    break;
+  case CXType_LongDouble:
+    ty = ty_new(TY_LDOUBLE, unqual_spelling(t));
+    break;
+  case CXType_Pointer: {
+    CXType pt = clang_getPointeeType(ct);
+    if (clang_getCanonicalType(pt).kind == CXType_FunctionProto ||
+        clang_getCanonicalType(pt).kind == CXType_FunctionNoProto) {
+      ty = ty_new(TY_OTHER, unqual_spelling(t));
+      break;
+    }
+    /* keep typedef spellings of the pointee: take it from the written type
+     * when it is itself a pointer */
+    CXType wt = t;
+    while (wt.kind == CXType_Elaborated || wt.kind == CXType_Typedef) {
+      CXType n = wt.kind == CXType_Typedef ? clang_getTypedefDeclUnderlyingType(
+                                                 clang_getTypeDeclaration(wt))
+                                           : clang_Type_getNamedType(wt);
+      if (n.kind == CXType_Invalid) break;
+      wt = n;
+    }
+    ty = ty_ptr_to(conv_type(wt.kind == CXType_Pointer ? clang_getPointeeType(wt) : pt));
+    break;
+  }
+  case CXType_ConstantArray: case CXType_IncompleteArray: case CXType_VariableArray:
+  case CXType_DependentSizedArray: {
+    ty = ty_new(TY_ARRAY, NULL);
+    ty->base = conv_type(clang_getArrayElementType(t.kind == CXType_Elaborated ||
+                                                   t.kind == CXType_Typedef ? ct : t));
+    ty->len = ct.kind == CXType_ConstantArray ? (long)clang_getArraySize(ct) : -1;
+    break;
+  }
+  case CXType_Record: {
+    CXCursor decl = clang_getTypeDeclaration(ct);
+    Type *known = map_get(decl);
+    if (known) {
+      ty = arena_alloc(sizeof *ty);
+      *ty = *known;
+      ty->spell = unqual_spelling(t);
+      break;
+    }
+    ty = ty_new(clang_getCursorKind(decl) == CXCursor_UnionDecl ? TY_UNION : TY_STRUCT,
+                unqual_spelling(t));
+    map_put(decl, ty);
+    FieldAcc acc = {0};
+    clang_Type_visitFields(ct, field_visit, &acc);
+    ty->nfields = acc.names.len;
+    ty->fields = arena_alloc(sizeof(Field) * (size_t)(acc.names.len + 1));
+    for (int i = 0; i < acc.names.len; i++)
+      ty->fields[i] = (Field){acc.names.data[i], acc.types.data[i]};
+    Type *copy = arena_alloc(sizeof *copy);
+    *copy = *ty;
+    ty = copy;
+    break;
+  }
+  case CXType_FunctionProto: case CXType_FunctionNoProto:
+    ty = ty_new(TY_FUNC, unqual_spelling(t));
+    break;
+  default:
+    ty = ty_new(TY_OTHER, unqual_spelling(t));
+    break;
+  }
+  if (clang_isConstQualifiedType(t)) ty->is_const = true;
+  return ty;
+}
+
+/* ---- expressions ---------------------------------------------------------- */
+
+static Expr *expr(CXCursor c);
+static Stmt *stmt(CXCursor c);
+
+static Expr *bad_expr(CXCursor c, const char *what) {
+  diag_error(loc_of(c), "cannot differentiate through %s", what);
+  return ir_num("0", ty_int(), loc_of(c));
+}
+
+static Var *var_of(CXCursor decl, Loc use) {
+  Var *v = map_get(decl);
+  if (v) return v;
+  enum CXCursorKind k = clang_getCursorKind(decl);
+  if (k == CXCursor_VarDecl && clang_getCursorSemanticParent(decl).kind == CXCursor_TranslationUnit) {
+    const char *name = cx_string(clang_getCursorSpelling(decl));
+    v = ir_new_var(NULL, name, conv_type(clang_getCursorType(decl)), VAR_GLOBAL, loc_of(decl));
+    v->is_static = clang_Cursor_getStorageClass(decl) == CX_SC_Static;
+    map_put(decl, v);
+    if (in_main_file(decl)) {
+      CXPrintingPolicy pol = clang_getCursorPrintingPolicy(decl);
+      clang_PrintingPolicy_setProperty(pol, CXPrintingPolicy_PolishForDeclaration, 1);
+      if (v->is_static && v->ty->is_const) {
+        vec_push(&prog->decls, (void *)format("%s;", cx_string(clang_getCursorPrettyPrinted(decl, pol))));
+      } else if (v->is_static) {
+        diag_error(use, "static variable '%s' of this file is not visible from the generated file",
+                   name);
+        diag_note(loc_of(decl), "make it const, or give it external linkage");
+      } else {
+        clang_PrintingPolicy_setProperty(pol, CXPrintingPolicy_SuppressInitializers, 1);
+        const char *d = cx_string(clang_getCursorPrettyPrinted(decl, pol));
+        vec_push(&prog->decls, (void *)format("%s%s;", strncmp(d, "extern ", 7) ? "extern " : "", d));
+      }
+      clang_PrintingPolicy_dispose(pol);
+    }
+    return v;
+  }
+  return NULL;
+}
+
+static ExprKind binop_kind(enum CXBinaryOperatorKind k, ExprKind *assign_op) {
+  *assign_op = 0;
+  switch (k) {
+  case CXBinaryOperator_Mul: return EX_MUL;
+  case CXBinaryOperator_Div: return EX_DIV;
+  case CXBinaryOperator_Rem: return EX_MOD;
+  case CXBinaryOperator_Add: return EX_ADD;
+  case CXBinaryOperator_Sub: return EX_SUB;
+  case CXBinaryOperator_Shl: return EX_SHL;
+  case CXBinaryOperator_Shr: return EX_SHR;
+  case CXBinaryOperator_LT: return EX_LT;
+  case CXBinaryOperator_GT: return EX_GT;
+  case CXBinaryOperator_LE: return EX_LE;
+  case CXBinaryOperator_GE: return EX_GE;
+  case CXBinaryOperator_EQ: return EX_EQ;
+  case CXBinaryOperator_NE: return EX_NE;
+  case CXBinaryOperator_And: return EX_BITAND;
+  case CXBinaryOperator_Xor: return EX_BITXOR;
+  case CXBinaryOperator_Or: return EX_BITOR;
+  case CXBinaryOperator_LAnd: return EX_LAND;
+  case CXBinaryOperator_LOr: return EX_LOR;
+  case CXBinaryOperator_Comma: return EX_COMMA;
+  case CXBinaryOperator_Assign: return EX_ASSIGN;
+  case CXBinaryOperator_MulAssign: *assign_op = EX_MUL; return EX_ASSIGN;
+  case CXBinaryOperator_DivAssign: *assign_op = EX_DIV; return EX_ASSIGN;
+  case CXBinaryOperator_RemAssign: *assign_op = EX_MOD; return EX_ASSIGN;
+  case CXBinaryOperator_AddAssign: *assign_op = EX_ADD; return EX_ASSIGN;
+  case CXBinaryOperator_SubAssign: *assign_op = EX_SUB; return EX_ASSIGN;
+  case CXBinaryOperator_ShlAssign: *assign_op = EX_SHL; return EX_ASSIGN;
+  case CXBinaryOperator_ShrAssign: *assign_op = EX_SHR; return EX_ASSIGN;
+  case CXBinaryOperator_AndAssign: *assign_op = EX_BITAND; return EX_ASSIGN;
+  case CXBinaryOperator_XorAssign: *assign_op = EX_BITXOR; return EX_ASSIGN;
+  case CXBinaryOperator_OrAssign: *assign_op = EX_BITOR; return EX_ASSIGN;
+  default: return 0;
+  }
+}
+
+static Expr *call_expr(CXCursor c, Type *ty, Loc loc) {
+  Expr *e = ir_new_expr(EX_CALL, ty, loc);
+  CXCursor ref = clang_getCursorReferenced(c);
+  int n = clang_Cursor_getNumArguments(c);
+  if (n < 0) n = 0;
+  e->nargs = n;
+  e->args = arena_alloc(sizeof(Expr *) * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) e->args[i] = expr(clang_Cursor_getArgument(c, (unsigned)i));
+  if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
+    /* a call through a function pointer */
+    Kids k = kids_of(c);
+    e->a = k.n ? expr(k.c[0]) : NULL;
+    e->text = e->a ? format("(%s)", emit_expr(e->a)) : "(?)";
+    return e;
+  }
+  e->text = cx_string(clang_getCursorSpelling(ref));
+  e->callee_known = true;
+  const char *s = e->text;
+  if (!strcmp(s, "setjmp") || !strcmp(s, "_setjmp") || !strcmp(s, "sigsetjmp") ||
+      !strcmp(s, "longjmp") || !strcmp(s, "_longjmp") || !strcmp(s, "siglongjmp") ||
+      !strcmp(s, "__sigsetjmp"))
+    diag_error(loc, "cannot differentiate through '%s': non-local jumps break the reverse sweep", s);
+  e->rule = rule_find(s);
+  e->callee = ir_find_func(prog, s);
+  if (e->callee && !e->callee->has_body) e->callee = NULL;
+  if (!e->callee && !e->rule && in_main_file(ref) && !clang_isCursorDefinition(ref)) {
+    /* a prototype of this file for a function defined elsewhere */
+    CXPrintingPolicy pol = clang_getCursorPrintingPolicy(ref);
+    clang_PrintingPolicy_setProperty(pol, CXPrintingPolicy_PolishForDeclaration, 1);
+    clang_PrintingPolicy_setProperty(pol, CXPrintingPolicy_TerseOutput, 1);
+    const char *d = format("%s;", cx_string(clang_getCursorPrettyPrinted(ref, pol)));
+    clang_PrintingPolicy_dispose(pol);
+    bool dup = false;
+    for (int i = 0; i < prog->decls.len; i++) dup |= !strcmp(prog->decls.data[i], d);
+    if (!dup) vec_push(&prog->decls, (void *)d);
+  }
+  return e;
+}
+
+static Expr *expr(CXCursor c) {
+  enum CXCursorKind k = clang_getCursorKind(c);
+  Loc loc = loc_of(c);
+  Type *ty = conv_type(clang_getCursorType(c));
+  Kids kids = kids_of(c);
+  Expr *e;
+
+  switch (k) {
+  case CXCursor_UnexposedExpr:
+    /* implicit conversions: one child with the same extent */
+    if (kids.n == 1 && is_expr_kind(clang_getCursorKind(kids.c[0])) &&
+        clang_equalRanges(clang_getCursorExtent(c), clang_getCursorExtent(kids.c[0])))
+      return expr(kids.c[0]);
+    return bad_expr(c, "this expression (unsupported form)");
+  case CXCursor_ParenExpr:
+    return expr(kids.c[0]);
+  case CXCursor_IntegerLiteral: case CXCursor_FloatingLiteral: case CXCursor_CharacterLiteral: {
+    const char *t = token_text(c);
+    if (!t) return bad_expr(c, "a literal without a token");
+    return ir_num(t, ty, loc);
+  }
+  case CXCursor_StringLiteral:
+    e = ir_new_expr(EX_STR, ty, loc);
+    e->text = plain_extent(c) ? tokens_text(c) : token_text(c);
+    return e;
+  case CXCursor_DeclRefExpr: {
+    CXCursor ref = clang_getCursorReferenced(c);
+    enum CXCursorKind rk = clang_getCursorKind(ref);
+    if (rk == CXCursor_EnumConstantDecl) {
+      e = ir_num(cx_string(clang_getCursorSpelling(ref)), ty, loc);
+      return e;
+    }
+    if (rk == CXCursor_FunctionDecl) {
+      e = ir_new_expr(EX_FUNCREF, ty, loc);
+      e->text = cx_string(clang_getCursorSpelling(ref));
+      return e;
+    }
+    Var *v = var_of(ref, loc);
+    if (!v) return bad_expr(c, format("'%s' (unknown declaration)", cx_string(clang_getCursorSpelling(c))));
+    return ir_var(v, loc);
+  }
+  case CXCursor_BinaryOperator: case CXCursor_CompoundAssignOperator: {
+    ExprKind op;
+    ExprKind kind = binop_kind(clang_getCursorBinaryOperatorKind(c), &op);
+    if (!kind || kids.n != 2) return bad_expr(c, "this operator");
+    e = ir_binary(kind, expr(kids.c[0]), expr(kids.c[1]), ty, loc);
+    e->op = op;
+    return e;
+  }
+  case CXCursor_UnaryOperator: {
+    ExprKind kind;
+    switch (clang_getCursorUnaryOperatorKind(c)) {
+    case CXUnaryOperator_PostInc: kind = EX_POSTINC; break;
+    case CXUnaryOperator_PostDec: kind = EX_POSTDEC; break;
+    case CXUnaryOperator_PreInc: kind = EX_PREINC; break;
+    case CXUnaryOperator_PreDec: kind = EX_PREDEC; break;
+    case CXUnaryOperator_AddrOf: kind = EX_ADDR; break;
+    case CXUnaryOperator_Deref: kind = EX_DEREF; break;
+    case CXUnaryOperator_Plus: kind = EX_PLUS; break;
+    case CXUnaryOperator_Minus: kind = EX_NEG; break;
+    case CXUnaryOperator_Not: kind = EX_BITNOT; break;
+    case CXUnaryOperator_LNot: kind = EX_NOT; break;
+    default: return bad_expr(c, "this unary operator");
+    }
+    if (kids.n != 1) return bad_expr(c, "this unary operator");
+    e = ir_new_expr(kind, ty, loc);
+    e->a = expr(kids.c[0]);
+    return e;
+  }
+  case CXCursor_ArraySubscriptExpr:
+    e = ir_new_expr(EX_INDEX, ty, loc);
+    e->a = expr(kids.c[0]);
+    e->b = expr(kids.c[1]);
+    return e;
+  case CXCursor_MemberRefExpr: {
+    if (kids.n != 1) return bad_expr(c, "this member access");
+    e = ir_new_expr(EX_MEMBER, ty, loc);
+    e->a = expr(kids.c[0]);
+    e->text = cx_string(clang_getCursorSpelling(c));
+    e->arrow = e->a->ty->kind == TY_PTR;
+    Type *st = e->arrow ? e->a->ty->base : e->a->ty;
+    if (st->kind == TY_UNION && ty_has_float(ty))
+      diag_error(loc, "cannot differentiate through the union member '%s': "
+                 "a union may reinterpret a floating value", e->text);
+    return e;
+  }
+  case CXCursor_CallExpr:
+    return call_expr(c, ty, loc);
+  case CXCursor_CStyleCastExpr:
+    e = ir_new_expr(EX_CAST, ty, loc);
+    e->a = expr(kids.c[kids.n - 1]);
+    return e;
+  case CXCursor_ConditionalOperator:
+    if (kids.n != 3) return bad_expr(c, "the GNU '?:' form");
+    e = ir_new_expr(EX_COND, ty, loc);
+    e->a = expr(kids.c[0]);
+    e->b = expr(kids.c[1]);
+    e->c = expr(kids.c[2]);
+    return e;
+  case CXCursor_UnaryExpr: {
+    e = ir_new_expr(EX_SIZEOF, ty, loc);
+    if (plain_extent(c)) {
+      e->text = tokens_text(c);
+      return e;
+    }
+    CXEvalResult r = clang_Cursor_Evaluate(c);
+    if (!r) return bad_expr(c, "this 'sizeof' or '_Alignof'");
+    e->text = format("%lluu", clang_EvalResult_getAsUnsigned(r));
+    clang_EvalResult_dispose(r);
+    return e;
+  }
+  case CXCursor_InitListExpr:
+    e = ir_new_expr(EX_INITLIST, ty, loc);
+    e->nargs = kids.n;
+    e->args = arena_alloc(sizeof(Expr *) * (size_t)(kids.n + 1));
+    for (int i = 0; i < kids.n; i++) e->args[i] = expr(kids.c[i]);
+    return e;
+  case CXCursor_CompoundLiteralExpr:
+    return bad_expr(c, "a compound literal");
+  case CXCursor_StmtExpr:
+    return bad_expr(c, "a statement expression");
+  default:
+    return bad_expr(c, format("'%s' expressions", cx_string(clang_getCursorKindSpelling(k))));
+  }
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static Stmt *nop(CXCursor c) { return ir_new_stmt(ST_NOP, loc_of(c)); }
+
+static Stmt *bad_stmt(CXCursor c, const char *msg) {
+  diag_error(loc_of(c), "%s", msg);
+  return nop(c);
+}
+
+static Stmt *var_decl(CXCursor c) {
+  Loc loc = loc_of(c);
+  const char *name = cx_string(clang_getCursorSpelling(c));
+  Type *ty = conv_type(clang_getCursorType(c));
+  CXType ct = clang_getCanonicalType(clang_getCursorType(c));
+  if (ct.kind == CXType_VariableArray) {
+    /* the size expression is the VarDecl's expression child */
+    Kids k = kids_of(c);
+    for (int i = 0; i < k.n; i++)
+      if (is_expr_kind(clang_getCursorKind(k.c[i]))) { ty->vla_len = expr(k.c[i]); break; }
+    if (!ty->vla_len) return bad_stmt(c, "cannot find the length of this variable-length array");
+  }
+  Var *v = ir_new_var(cur_fn, ir_unique_name(cur_fn, name), ty, VAR_LOCAL, loc);
+  v->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
+  map_put(c, v);
+  Stmt *s = ir_new_stmt(ST_DECL, loc);
+  s->var = v;
+  CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+  if (!clang_Cursor_isNull(init)) s->e = expr(init);
+  return s;
+}
+
+/* Appends the statements of c to out; a declaration statement with several
+ * declarators gives several ST_DECLs. */
+static void stmt_into(Vec *out, CXCursor c) {
+  if (clang_getCursorKind(c) == CXCursor_DeclStmt) {
+    Kids k = kids_of(c);
+    for (int i = 0; i < k.n; i++) {
+      enum CXCursorKind kk = clang_getCursorKind(k.c[i]);
+      if (kk == CXCursor_VarDecl) vec_push(out, var_decl(k.c[i]));
+      else if (kk == CXCursor_StructDecl || kk == CXCursor_UnionDecl ||
+               kk == CXCursor_EnumDecl || kk == CXCursor_TypedefDecl)
+        vec_push(out, bad_stmt(k.c[i], "cannot differentiate a function that declares types "
+                               "inside its body; move the declaration to file scope"));
+    }
+    return;
+  }
+  vec_push(out, stmt(c));
+}
+
+static Stmt *as_block(CXCursor c) {
+  Stmt *s = stmt(c);
+  if (s->kind == ST_BLOCK) return s;
+  Stmt *b = ir_block(s->loc);
+  vec_push(&b->kids, s);
+  return b;
+}
+
+/* for (init; cond; inc) body: libclang omits missing clauses, so children are
+ * classified by their offsets against the two depth-1 ';' of the header. */
+static Stmt *for_stmt(CXCursor c) {
+  Stmt *s = ir_new_stmt(ST_FOR, loc_of(c));
+  Kids k = kids_of(c);
+  CXToken *toks;
+  unsigned n;
+  clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
+  unsigned semi[2] = {0, 0};
+  int depth = 0, found = 0;
+  for (unsigned i = 0; i < n && found < 2; i++) {
+    CXString sp = clang_getTokenSpelling(tu, toks[i]);
+    const char *t = clang_getCString(sp);
+    if (!strcmp(t, "(")) depth++;
+    else if (!strcmp(t, ")")) depth--;
+    else if (!strcmp(t, ";") && depth == 1)
+      semi[found++] = offset_of(clang_getTokenLocation(tu, toks[i]));
+    clang_disposeString(sp);
+  }
+  clang_disposeTokens(tu, toks, n);
+  if (found < 2 || k.n < 1) return bad_stmt(c, "cannot read this 'for' header (macro?)");
+  for (int i = 0; i < k.n - 1; i++) {
+    unsigned off = offset_of(clang_getRangeStart(clang_getCursorExtent(k.c[i])));
+    if (off < semi[0]) {
+      Vec v = {0};
+      stmt_into(&v, k.c[i]);
+      if (v.len != 1) return bad_stmt(c, "a 'for' that declares several variables is not supported");
+      s->init = v.data[0];
+    } else if (off < semi[1]) {
+      s->e = expr(k.c[i]);
+    } else {
+      s->inc = expr(k.c[i]);
+    }
+  }
+  s->body = as_block(k.c[k.n - 1]);
+  return s;
+}
+
+static Stmt *stmt(CXCursor c) {
+  enum CXCursorKind k = clang_getCursorKind(c);
+  Loc loc = loc_of(c);
+  Kids kids = kids_of(c);
+  Stmt *s;
+
+  if (is_expr_kind(k)) {
+    s = ir_new_stmt(ST_EXPR, loc);
+    s->e = expr(c);
+    return s;
+  }
+  switch (k) {
+  case CXCursor_CompoundStmt:
+    s = ir_block(loc);
+    for (int i = 0; i < kids.n; i++) stmt_into(&s->kids, kids.c[i]);
+    return s;
+  case CXCursor_DeclStmt:
+    s = ir_block(loc);
+    stmt_into(&s->kids, c);
+    return s;
+  case CXCursor_NullStmt:
+    return nop(c);
+  case CXCursor_IfStmt:
+    s = ir_new_stmt(ST_IF, loc);
+    if (kids.n < 2) return bad_stmt(c, "cannot read this 'if'");
+    s->e = expr(kids.c[0]);
+    s->body = as_block(kids.c[1]);
+    if (kids.n > 2) s->els = as_block(kids.c[2]);
+    return s;
+  case CXCursor_WhileStmt:
+    s = ir_new_stmt(ST_WHILE, loc);
+    if (kids.n != 2) return bad_stmt(c, "cannot read this 'while'");
+    s->e = expr(kids.c[0]);
+    s->body = as_block(kids.c[1]);
+    return s;
+  case CXCursor_DoStmt:
+    s = ir_new_stmt(ST_DO, loc);
+    if (kids.n != 2) return bad_stmt(c, "cannot read this 'do'");
+    s->body = as_block(kids.c[0]);
+    s->e = expr(kids.c[1]);
+    return s;
+  case CXCursor_ForStmt:
+    return for_stmt(c);
+  case CXCursor_ReturnStmt:
+    s = ir_new_stmt(ST_RETURN, loc);
+    if (kids.n) s->e = expr(kids.c[0]);
+    return s;
+  case CXCursor_BreakStmt:
+    return ir_new_stmt(ST_BREAK, loc);
+  case CXCursor_ContinueStmt:
+    return ir_new_stmt(ST_CONTINUE, loc);
+  case CXCursor_SwitchStmt:
+    s = ir_new_stmt(ST_SWITCH, loc);
+    if (kids.n != 2) return bad_stmt(c, "cannot read this 'switch'");
+    s->e = expr(kids.c[0]);
+    s->body = as_block(kids.c[1]);
+    return s;
+  case CXCursor_CaseStmt:
+    s = ir_new_stmt(ST_CASE, loc);
+    if (kids.n != 2) return bad_stmt(c, "case ranges are not supported");
+    s->e = expr(kids.c[0]);
+    s->body = stmt(kids.c[1]);
+    return s;
+  case CXCursor_DefaultStmt:
+    s = ir_new_stmt(ST_DEFAULT, loc);
+    s->body = kids.n ? stmt(kids.c[0]) : NULL;
+    return s;
+  case CXCursor_GotoStmt: case CXCursor_IndirectGotoStmt:
+    return bad_stmt(c, "cannot differentiate through 'goto': the reverse sweep needs "
+                       "structured control flow (use loops, 'break' and 'continue')");
+  case CXCursor_LabelStmt:
+    return bad_stmt(c, "cannot differentiate through labels and 'goto': the reverse sweep "
+                       "needs structured control flow");
+  case CXCursor_GCCAsmStmt: case CXCursor_MSAsmStmt:
+    return bad_stmt(c, "cannot differentiate through inline assembly");
+  default:
+    return bad_stmt(c, format("cannot differentiate through this statement (%s)",
+                              cx_string(clang_getCursorKindSpelling(k))));
+  }
+}
+
+/* ---- functions, annotations, top level ------------------------------------ */
+
+/* Converts fn's body to IR; reports errors and returns false on failure. */
+bool parse_body(Program *p, Func *fn) {
+  (void)p;
+  if (fn->parsed) return true;
+  fn->parsed = true;
+  int before = diag_errors();
+  Func *saved = cur_fn;
+  cur_fn = fn;
+  CXCursor c = *(CXCursor *)fn->cursor;
+  Kids k = kids_of(c);
+  for (int i = 0; i < k.n; i++)
+    if (clang_getCursorKind(k.c[i]) == CXCursor_CompoundStmt) fn->body = stmt(k.c[i]);
+  cur_fn = saved;
+  if (!fn->body) bug("function definition without a body");
+  return diag_errors() == before;
+}
+
+static Func *declare_func(CXCursor c) {
+  const char *name = cx_string(clang_getCursorSpelling(c));
+  Func *fn = ir_find_func(prog, name);
+  bool def = clang_isCursorDefinition(c);
+  if (fn && (!def || fn->has_body)) return fn;
+  if (!fn) {
+    fn = arena_alloc(sizeof *fn);
+    vec_push(&prog->funcs, fn);
+  }
+  *fn = (Func){0};
+  fn->name = name;
+  fn->loc = loc_of(c);
+  fn->ret = conv_type(clang_getCursorResultType(c));
+  fn->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
+  fn->is_variadic = clang_Cursor_isVariadic(c);
+  fn->has_body = def;
+  fn->cursor = arena_alloc(sizeof(CXCursor));
+  *(CXCursor *)fn->cursor = c;
+  int n = clang_Cursor_getNumArguments(c);
+  for (int i = 0; i < n; i++) {
+    CXCursor pc = clang_Cursor_getArgument(c, (unsigned)i);
+    const char *pname = cx_string(clang_getCursorSpelling(pc));
+    if (!*pname) pname = format("_unnamed%d", i);
+    Var *v = ir_new_var(fn, pname, conv_type(clang_getCursorType(pc)), VAR_PARAM, loc_of(pc));
+    v->index = i;
+    if (v->ty->kind == TY_ARRAY) v->ty = ty_ptr_to(v->ty->base);   /* decays */
+    vec_push(&fn->params, v);
+    map_put(pc, v);
+  }
+  return fn;
+}
+
+/* Splits "wrt(x, w), out(y), split" into the request's fields. */
+static void parse_request(Request *r, const char *s) {
+  const char *p = s;
+  while (*p) {
+    while (*p == ' ' || *p == ',') p++;
+    if (!*p) break;
+    const char *w = p;
+    while (*p && *p != '(' && *p != ',' && *p != ' ') p++;
+    const char *word = arena_strndup(w, (size_t)(p - w));
+    while (*p == ' ') p++;
+    Vec *list = NULL;
+    if (!strcmp(word, "wrt")) list = &r->wrt;
+    else if (!strcmp(word, "out")) list = &r->out;
+    else if (!strcmp(word, "split") && *p != '(') { r->split = true; continue; }
+    else {
+      diag_error(r->loc, "unknown option '%s' in the annotation of '%s' (expected wrt(...), out(...))",
+                 word, r->fn->name);
+      return;
+    }
+    if (*p != '(') { diag_error(r->loc, "'%s' needs a list in parentheses", word); return; }
+    p++;
+    while (*p && *p != ')') {
+      while (*p == ' ' || *p == ',') p++;
+      const char *a = p;
+      while (*p && *p != ',' && *p != ')' && *p != ' ') p++;
+      if (p > a) vec_push(list, arena_strndup(a, (size_t)(p - a)));
+      while (*p == ' ') p++;
+    }
+    if (*p == ')') p++;
+  }
+}
+
+static void add_request(Func *fn, const char *spec, Loc loc) {
+  for (int i = 0; i < prog->requests.len; i++)
+    if (((Request *)prog->requests.data[i])->fn == fn) return;   /* declaration and definition */
+  Request *r = arena_alloc(sizeof *r);
+  r->fn = fn;
+  r->loc = loc;
+  parse_request(r, spec);
+  r->name = format("%s_grad", fn->name);
+  vec_push(&prog->requests, r);
+}
+
+typedef struct Pending { CXCursor c; const char *spec; } Pending;
+
+static enum CXChildVisitResult find_annotations(CXCursor c, CXCursor parent, CXClientData d) {
+  (void)parent;
+  Vec *out = d;
+  if (clang_getCursorKind(c) == CXCursor_AnnotateAttr) {
+    const char *s = cx_string(clang_getCursorSpelling(c));
+    if (!strncmp(s, "gradc_grad:", 11)) vec_push(out, (void *)(s + 11));
+  }
+  return CXChildVisit_Continue;
+}
+
+/* Pretty-prints a type declaration of the main file. An anonymous struct
+ * followed by its typedef is printed as one declaration (libclang prints the
+ * typedef alone as "typedef struct vec2 vec2"). */
+static const char *pretty(CXCursor c) {
+  CXPrintingPolicy pol = clang_getCursorPrintingPolicy(c);
+  clang_PrintingPolicy_setProperty(pol, CXPrintingPolicy_PolishForDeclaration, 1);
+  const char *s = cx_string(clang_getCursorPrettyPrinted(c, pol));
+  clang_PrintingPolicy_dispose(pol);
+  return s;
+}
+
+static void top_level(CXCursor c, CXCursor *pending_anon) {
+  enum CXCursorKind k = clang_getCursorKind(c);
+  if (k == CXCursor_InclusionDirective && in_main_file(c)) {
+    /* the directive's line as written */
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
+    Buf b = {0};
+    for (unsigned i = 0; i < n; i++) {
+      const char *t = cx_string(clang_getTokenSpelling(tu, toks[i]));
+      buf_puts(&b, t);
+      if (i == 1) buf_puts(&b, " ");
+    }
+    clang_disposeTokens(tu, toks, n);
+    if (b.data) vec_push(&prog->includes, arena_strdup(b.data));
+    buf_free(&b);
+    return;
+  }
+  if (!in_main_file(c)) return;
+  switch (k) {
+  case CXCursor_StructDecl: case CXCursor_UnionDecl: case CXCursor_EnumDecl:
+    if (!clang_isCursorDefinition(c)) {
+      vec_push(&prog->typedecls, (void *)format("%s;", pretty(c)));
+    } else if (clang_Cursor_isAnonymous(c)) {
+      *pending_anon = c;
+    } else {
+      vec_push(&prog->typedecls, (void *)format("%s;", pretty(c)));
+    }
+    return;
+  case CXCursor_TypedefDecl: {
+    CXType under = clang_getTypedefDeclUnderlyingType(c);
+    CXCursor decl = clang_getTypeDeclaration(clang_Type_getNamedType(under));
+    if (!clang_Cursor_isNull(*pending_anon) && clang_equalCursors(decl, *pending_anon)) {
+      vec_push(&prog->typedecls, (void *)format("typedef %s %s;", pretty(decl),
+                                               cx_string(clang_getCursorSpelling(c))));
+      *pending_anon = clang_getNullCursor();
+    } else {
+      vec_push(&prog->typedecls, (void *)format("%s;", pretty(c)));
+    }
+    return;
+  }
+  case CXCursor_FunctionDecl: {
+    Func *fn = declare_func(c);
+    Vec specs = {0};
+    clang_visitChildren(c, find_annotations, &specs);
+    for (int i = 0; i < specs.len; i++) add_request(fn, specs.data[i], loc_of(c));
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientData d) {
+  (void)parent;
+  top_level(c, d);
+  return CXChildVisit_Continue;
+}
+
+static bool report_clang_diagnostics(void) {
+  bool ok = true;
+  unsigned n = clang_getNumDiagnostics(tu);
+  for (unsigned i = 0; i < n; i++) {
+    CXDiagnostic d = clang_getDiagnostic(tu, i);
+    enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
+    if (sev >= CXDiagnostic_Error) {
+      CXFile file;
+      unsigned line, col;
+      clang_getExpansionLocation(clang_getDiagnosticLocation(d), &file, &line, &col, NULL);
+      Loc loc = {main_path, (int)line, (int)col};
+      if (file && !clang_File_isEqual(file, main_file)) loc.file = cx_string(clang_getFileName(file));
+      if (!file) loc.file = main_path, loc.line = 0;
+      diag_error(loc, "%s", cx_string(clang_getDiagnosticSpelling(d)));
+      ok = false;
+    }
+    clang_disposeDiagnostic(d);
+  }
+  return ok;
+}
+
+Program *parse_file(Options *opt) {
+  prog = arena_alloc(sizeof *prog);
+  prog->path = opt->input;
+  main_path = opt->input;
+  Vec args = {0};
+  vec_push(&args, "-resource-dir");
+  vec_push(&args, GRADC_CLANG_RESOURCE_DIR);
+  vec_push(&args, "-xc");
+  for (int i = 0; i < opt->clang_args.len; i++) vec_push(&args, opt->clang_args.data[i]);
+  index_ = clang_createIndex(0, 0);
+  enum CXErrorCode err = clang_parseTranslationUnit2(
+      index_, opt->input, (const char *const *)args.data, args.len, NULL, 0,
+      CXTranslationUnit_DetailedPreprocessingRecord, &tu);
+  if (err != CXError_Success || !tu) {
+    diag_plain("cannot parse '%s'", opt->input);
+    return NULL;
+  }
+  main_file = clang_getFile(tu, opt->input);
+  if (!report_clang_diagnostics()) return NULL;
+  CXCursor anon = clang_getNullCursor();
+  clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);
+  if (opt->fn_name) {
+    Func *fn = ir_find_func(prog, opt->fn_name);
+    if (!fn || !fn->has_body) {
+      diag_error((Loc){main_path, 0, 0}, "no definition of a function '%s' in this file", opt->fn_name);
+      return NULL;
+    }
+    Buf b = {0};
+    buf_printf(&b, "wrt(%s)", opt->fn_wrt ? opt->fn_wrt : "");
+    if (opt->fn_out) buf_printf(&b, ", out(%s)", opt->fn_out);
+    add_request(fn, arena_strdup(b.data), fn->loc);
+    buf_free(&b);
+  }
+  return diag_errors() ? NULL : prog;
+}
+
+void parse_dispose(void) {
+  if (tu) clang_disposeTranslationUnit(tu);
+  if (index_) clang_disposeIndex(index_);
+  tu = NULL, index_ = NULL;
+  free(map);
+  map = NULL, map_cap = map_len = 0;
+}

@@ -1,0 +1,1248 @@
+/* rev.c: reverse mode.
+ *
+ * Each statement of the lowered IR gives forward code (the primal, plus tape
+ * pushes of values it overwrites that the reverse sweep reads) and reverse
+ * code. The reverse code of a block is its statements' reverse code in
+ * reverse order; a branch records which arm ran, a loop how often it ran (or,
+ * for a counted `for`, its final index), and the reverse sweep replays them.
+ *
+ * The invariant: when the reverse code of statement S starts, every variable
+ * that S's partial derivatives read holds the value it had before S ran. The
+ * forward sweep saves exactly the overwritten values that some reverse code
+ * reads (activity.c's rev_read), and the reverse code of an assignment first
+ * restores the old value, then propagates the adjoint:
+ *
+ *     forward:  gradc_push_d(tape, y);  y = y * x;
+ *     reverse:  y = gradc_pop_d(tape);
+ *               { double _d = y_bar; y_bar = 0; y_bar += _d * x; x_bar += _d * y; }
+ *
+ * The annotated function is generated in joint mode: one function holds the
+ * forward sweep, then the reverse sweep, sharing locals. Functions it calls
+ * are generated in split mode, as g_fwd (which records on the caller's tape)
+ * and g_rev (which replays it), specialised on which arguments are active.
+ */
+#include "tool.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One specialisation of a function: which parameters carry adjoints. */
+typedef struct Spec {
+  Func *fn;
+  Vec wrt;               /* Var *: parameters with adjoints, in order */
+  Vec out;               /* Var *: out arrays */
+  unsigned long mask;    /* bit i: parameter i in wrt */
+  bool top;              /* the annotated function: joint, public */
+  const char *name;      /* f_grad, or the base of g_fwd/g_rev */
+  const char *fwd, *rev; /* names of the split pair */
+  Request *req;
+} Spec;
+
+typedef struct Gen {
+  Program *p;
+  Spec *sp;
+  Func *fn;
+  bool joint;
+  const char *tape;      /* how code refers to the tape: "&_tape" or "_tape" */
+  bool used_tape, used_redo, used_frees;
+  int loop_depth;
+  int nrev;              /* numbering of reverse temporaries */
+  Vec bars;              /* Var * with local adjoints to declare */
+  Vec flags;             /* const char *: declarations of branch/loop records */
+  Buf *protos;
+} Gen;
+
+static Vec specs;        /* every specialisation, generated in order */
+
+/* ---- rules ---------------------------------------------------------------- */
+
+static Rule rules[] = {
+#define RULE(name, n, d1, d2) {#name, n, d1, d2, false, false}, {#name "f", n, d1, d2, true, false},
+#include "rules.h"
+#undef RULE
+};
+
+const Rule *rule_find(const char *name) {
+  for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+    if (!strcmp(rules[i].name, name)) return &rules[i];
+  return NULL;
+}
+
+/* Instantiates a rule formula (see rules.h) for the given arguments. */
+static const char *rule_text(const Rule *r, const char *f, const char *a1, const char *a2) {
+  Buf b = {0};
+  for (const char *p = f; *p; p++) {
+    if (*p == '$') {
+      buf_printf(&b, "%s", p[1] == '1' ? a1 : a2);
+      p++;
+    } else if (*p == '@') {
+      const char *q = p + 1;
+      while (isalnum((unsigned char)*q)) q++;
+      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->is_float ? "f" : "");
+      p = q - 1;
+    } else if (*p == '#') {
+      const char *q = p + 1;
+      while (isdigit((unsigned char)*q) || *q == '.') q++;
+      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->is_float ? "f" : "");
+      p = q - 1;
+    } else {
+      buf_printf(&b, "%c", *p);
+    }
+  }
+  const char *s = arena_strdup(b.data);
+  buf_free(&b);
+  return s;
+}
+
+/* ---- adjoint names -------------------------------------------------------- */
+
+static bool is_scalar_param(Var *v) {
+  return v->kind == VAR_PARAM && !ty_is_ptr(v->ty);
+}
+
+static bool has_bar_param(Gen *g, Var *v) {
+  (void)g;
+  return v->kind == VAR_PARAM && (v->is_wrt || v->is_out);
+}
+
+/* The name of v's adjoint: a parameter (x_bar) or a local of the generated
+ * function. */
+static const char *bar_name(Gen *g, Var *v) {
+  if (v->bar) return v->bar;
+  const char *base = format("%s_bar", v->name);
+  const char *name = ir_unique_name(g->fn, base);
+  /* bars are not variables of fn: check them against each other too */
+  for (int i = 0; i < g->bars.len; i++)
+    if (!strcmp(((Var *)g->bars.data[i])->bar, name)) name = format("%s_", name);
+  v->bar = name;
+  if (!has_bar_param(g, v)) vec_push(&g->bars, v);
+  return name;
+}
+
+/* The adjoint of an active lvalue, as an lvalue text. */
+static const char *shadow(Gen *g, Expr *e);
+
+/* The adjoint of a pointer-valued expression: p -> p_bar, p + k -> p_bar + k,
+ * &v -> &v_bar, an array -> its adjoint array. */
+static const char *shadow_ptr(Gen *g, Expr *e) {
+  switch (e->kind) {
+  case EX_VAR:
+    return bar_name(g, e->var);
+  case EX_ADD: case EX_SUB:
+    if (ty_is_ptr(e->a->ty))
+      return format("%s %s %s", shadow_ptr(g, e->a), e->kind == EX_ADD ? "+" : "-", emit_expr(e->b));
+    return format("%s + %s", emit_expr(e->a), shadow_ptr(g, e->b));
+  case EX_ADDR:
+    return format("&%s", shadow(g, e->a));
+  case EX_CAST:
+    return shadow_ptr(g, e->a);
+  case EX_MEMBER: case EX_INDEX:   /* an array member or row decays */
+    return shadow(g, e);
+  default:
+    diag_error(e->loc, "cannot find the adjoint of this pointer expression");
+    return "0";
+  }
+}
+
+static const char *shadow(Gen *g, Expr *e) {
+  switch (e->kind) {
+  case EX_VAR: {
+    const char *b = bar_name(g, e->var);
+    if (has_bar_param(g, e->var) && is_scalar_param(e->var)) return format("(*%s)", b);
+    return b;
+  }
+  case EX_INDEX:
+    return format("%s[%s]", shadow_ptr(g, e->a), emit_expr(e->b));
+  case EX_MEMBER:
+    if (e->arrow) return format("%s->%s", shadow_ptr(g, e->a), e->text);
+    if (e->a->kind == EX_VAR && has_bar_param(g, e->a->var) && is_scalar_param(e->a->var))
+      return format("%s->%s", bar_name(g, e->a->var), e->text);
+    return format("%s.%s", shadow(g, e->a), e->text);
+  case EX_DEREF: {
+    const char *p = shadow_ptr(g, e->a);
+    return format("*%s", strchr(p, ' ') ? format("(%s)", p) : p);
+  }
+  default:
+    diag_error(e->loc, "cannot find the adjoint of this expression");
+    return "0";
+  }
+}
+
+/* ---- tape ----------------------------------------------------------------- */
+
+static const char *tape_suffix(Type *t, Loc loc) {
+  switch (t->kind) {
+  case TY_DOUBLE: return "d";
+  case TY_FLOAT: return "f";
+  case TY_PTR: return "p";
+  case TY_INT: {
+    const char *s = t->spell;
+    if (strstr(s, "long") || !strcmp(s, "size_t") || !strcmp(s, "ssize_t") ||
+        !strcmp(s, "ptrdiff_t") || strstr(s, "int64") || strstr(s, "intptr"))
+      return "l";
+    return "i";
+  }
+  default:
+    diag_error(loc, "cannot save a value of type '%s' on the tape (it is overwritten and "
+               "the reverse sweep needs it)", ty_name(t));
+    return "d";
+  }
+}
+
+static void push(Gen *g, Buf *b, int ind, Expr *lv) {
+  g->used_tape = true;
+  emit_indent(b, ind);
+  buf_printf(b, "gradc_push_%s(%s, %s);\n", tape_suffix(lv->ty, lv->loc), g->tape, emit_expr(lv));
+}
+
+static void pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
+  emit_indent(b, ind);
+  const char *suf = tape_suffix(t, loc);
+  if (*suf == 'p' || *suf == 'd' || *suf == 'f')
+    buf_printf(b, "%s = gradc_pop_%s(%s);\n", lv, suf, g->tape);
+  else
+    buf_printf(b, "%s = (%s)gradc_pop_%s(%s);\n", lv, emit_type(t), suf, g->tape);
+}
+
+/* Whether a restore writes memory that the caller sees: then the value it
+ * replaces is logged, and put back once the reverse sweep is over, so that
+ * out arrays keep their computed values. */
+static bool caller_memory(Expr *lv) {
+  if (lv->kind == EX_VAR) return lv->var->kind == VAR_GLOBAL;
+  Var *b = ir_base_var(lv);
+  if (!b) return true;
+  if (b->kind == VAR_PARAM) return b->ty->kind == TY_PTR || lv->kind == EX_DEREF;
+  if (b->ty->kind == TY_ARRAY && b->kind != VAR_GLOBAL) return false;   /* local array */
+  if (b->ty->kind == TY_STRUCT && lv->kind == EX_MEMBER && !lv->arrow) return caller_memory(lv->a);
+  return true;
+}
+
+static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
+  const char *t = emit_expr(lv);
+  if (caller_memory(lv)) {
+    g->used_redo = true;
+    const char *suf = tape_suffix(lv->ty, lv->loc);
+    emit_indent(b, ind);
+    buf_printf(b, "gradc_redo_%s(_redo, &%s);\n", suf, t);
+  }
+  pop_into(g, b, ind, t, lv->ty, lv->loc);
+}
+
+/* ---- propagation ---------------------------------------------------------- */
+
+static bool is_name(const char *s) {
+  if (!isalpha((unsigned char)*s) && *s != '_') return false;
+  for (; *s; s++) if (!isalnum((unsigned char)*s) && *s != '_') return false;
+  return true;
+}
+
+static bool is_simple(const char *s) {
+  if (is_name(s)) return true;
+  /* (*x_bar), a[i], numbers */
+  for (const char *p = s; *p; p++)
+    if (strchr(" +-/?:,", *p)) return false;
+  return true;
+}
+
+/* Whether s is one parenthesised group: "(a + b)", not "(a) + (b)". */
+static bool is_wrapped(const char *s) {
+  if (*s != '(') return false;
+  int depth = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p == '(') depth++;
+    else if (*p == ')' && --depth == 0) return p[1] == '\0';
+  }
+  return false;
+}
+
+static const char *paren(const char *s) {
+  return is_simple(s) || is_wrapped(s) ? s : format("(%s)", s);
+}
+
+static const char *mul(const char *seed, const char *factor) {
+  return format("%s * %s", seed, paren(factor));
+}
+
+/* A seed used more than once is computed once, into a temporary. */
+static const char *share(Gen *g, Buf *b, int ind, const char *seed, Type *ty) {
+  if (is_simple(seed)) return seed;
+  const char *t = format("_r%d", g->nrev++);
+  emit_indent(b, ind);
+  buf_printf(b, "%s = %s;\n", emit_decl(ty_is_float(ty) ? ty : ty_double(), t), seed);
+  return t;
+}
+
+static int active_kids(Expr *e) {
+  int n = 0;
+  if (e->kind == EX_CALL) {
+    for (int i = 0; i < e->nargs; i++) n += act_expr_active(e->args[i]);
+    return n;
+  }
+  return act_expr_active(e->a) + act_expr_active(e->b);
+}
+
+static const char *operand_text(Expr *e) {
+  const char *s = emit_expr(e);
+  return paren(s);
+}
+
+/* Adds seed * d(e)/d(leaves) into the adjoints of e's active leaves.
+ *   a + b:  a_bar += s;      b_bar += s
+ *   a - b:  a_bar += s;      b_bar -= s
+ *   a * b:  a_bar += s * b;  b_bar += s * a
+ *   a / b:  a_bar += s / b;  b_bar -= s * a / (b * b)
+ *   f(u):   u_bar += s * f'(u)   (rules.h) */
+static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
+  if (!act_expr_active(e)) return;
+  if (active_kids(e) > 1) seed = share(g, b, ind, seed, e->ty);
+  switch (e->kind) {
+  case EX_VAR: case EX_INDEX: case EX_MEMBER: case EX_DEREF:
+    if (ty_is_ptr(e->ty) || e->ty->kind == TY_STRUCT) {
+      diag_error(e->loc, "cannot differentiate a copy of a whole %s; assign its elements",
+                 e->ty->kind == TY_STRUCT ? "struct" : "array");
+      return;
+    }
+    emit_indent(b, ind);
+    buf_printf(b, "%s += %s;\n", shadow(g, e), seed);
+    return;
+  case EX_ADD:
+    propagate(g, e->a, seed, b, ind);
+    propagate(g, e->b, seed, b, ind);
+    return;
+  case EX_SUB:
+    propagate(g, e->a, seed, b, ind);
+    propagate(g, e->b, format("-%s", paren(seed)), b, ind);
+    return;
+  case EX_NEG:
+    propagate(g, e->a, format("-%s", paren(seed)), b, ind);
+    return;
+  case EX_PLUS: case EX_CAST:
+    propagate(g, e->a, seed, b, ind);
+    return;
+  case EX_MUL:
+    propagate(g, e->a, mul(seed, emit_expr(e->b)), b, ind);
+    propagate(g, e->b, mul(seed, emit_expr(e->a)), b, ind);
+    return;
+  case EX_DIV:
+    propagate(g, e->a, format("%s / %s", seed, operand_text(e->b)), b, ind);
+    propagate(g, e->b, format("-%s * %s / (%s * %s)", paren(seed), operand_text(e->a),
+                              operand_text(e->b), operand_text(e->b)), b, ind);
+    return;
+  case EX_COND: {
+    emit_indent(b, ind);
+    buf_printf(b, "if (%s) {\n", emit_expr(e->a));
+    propagate(g, e->b, seed, b, ind + 1);
+    emit_indent(b, ind);
+    buf_puts(b, "} else {\n");
+    propagate(g, e->c, seed, b, ind + 1);
+    emit_indent(b, ind);
+    buf_puts(b, "}\n");
+    return;
+  }
+  case EX_CALL:
+    if (e->rule) {
+      const char *a1 = emit_expr(e->args[0]);
+      const char *a2 = e->nargs > 1 ? emit_expr(e->args[1]) : "";
+      if (e->nargs != e->rule->nargs) {
+        diag_error(e->loc, "'%s' called with %d arguments", e->text, e->nargs);
+        return;
+      }
+      propagate(g, e->args[0], mul(seed, rule_text(e->rule, e->rule->d1, a1, a2)), b, ind);
+      if (e->nargs > 1)
+        propagate(g, e->args[1], mul(seed, rule_text(e->rule, e->rule->d2, a1, a2)), b, ind);
+      return;
+    }
+    if (!e->callee_known)
+      diag_error(e->loc, "cannot differentiate a call through a function pointer with "
+                 "active arguments: gradc must see the callee");
+    else
+      diag_error(e->loc, "cannot differentiate '%s': no definition in this file and no "
+                 "derivative rule", e->text);
+    return;
+  default:
+    diag_error(e->loc, "cannot differentiate this operator on floating values");
+    return;
+  }
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+
+static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
+  (void)g;
+  Var *v = ir_base_var(lhs);
+  return v && v->rev_read && !s->init_of_decl;
+}
+
+static Spec *spec_for_call(Gen *g, Expr *call, Loc loc);
+
+/* The arguments of a split-mode call: each argument, then the adjoint of
+ * each active one. */
+static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars) {
+  Buf b = {0};
+  for (int i = 0; i < call->nargs; i++) {
+    buf_printf(&b, "%s%s", i ? ", " : "", emit_expr(call->args[i]));
+    if (with_bars && (sp->mask >> i & 1)) {
+      Expr *a = call->args[i];
+      const char *s = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
+      if (!strncmp(s, "&(*", 3)) s = arena_strndup(s + 3, strlen(s) - 4);
+      buf_printf(&b, ", %s", s);
+    }
+  }
+  const char *r = arena_strdup(b.data ? b.data : "");
+  buf_free(&b);
+  return r;
+}
+
+/* A call of a function of this file: v = g(args) or g(args). */
+static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+  bool act = lhs && act_expr_active(lhs);
+  for (int i = 0; i < call->nargs; i++) act |= act_expr_active(call->args[i]);
+  bool save = lhs && needs_save(g, s, lhs);
+  if (save) push(g, fwd, fi, lhs);
+  if (!act) {
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "%s;\n", emit_expr(s->e));
+    if (save) {
+      Buf r = {0};
+      restore(g, &r, ri, lhs);
+      buf_puts(rev, r.data);
+      buf_free(&r);
+    }
+    return;
+  }
+  Spec *sp = spec_for_call(g, call, s->loc);
+  if (!sp) return;
+  g->used_tape = true;
+  emit_indent(fwd, fi);
+  const char *args = call_args(g, sp, call, false);
+  if (lhs) buf_printf(fwd, "%s = %s(%s%s%s);\n", emit_expr(lhs), sp->fwd, args, *args ? ", " : "", g->tape);
+  else buf_printf(fwd, "%s(%s%s%s);\n", sp->fwd, args, *args ? ", " : "", g->tape);
+
+  if (save) restore(g, rev, ri, lhs);
+  emit_indent(rev, ri);
+  buf_puts(rev, "{\n");
+  const char *seed = NULL;
+  bool fret = ty_is_float(call->callee->ret);
+  if (fret) {
+    if (lhs && act_expr_active(lhs)) {
+      seed = format("_r%d", g->nrev++);
+      emit_indent(rev, ri + 1);
+      buf_printf(rev, "%s = %s;\n", emit_decl(call->callee->ret, seed), shadow(g, lhs));
+      emit_indent(rev, ri + 1);
+      buf_printf(rev, "%s = 0;\n", shadow(g, lhs));
+    } else {
+      seed = "0";
+    }
+  }
+  emit_indent(rev, ri + 1);
+  const char *bargs = call_args(g, sp, call, true);
+  buf_printf(rev, "%s(%s%s%s%s%s, _redo);\n", sp->rev, bargs, *bargs ? ", " : "", seed ? seed : "",
+             seed ? ", " : "", g->tape);
+  g->used_redo = true;
+  emit_indent(rev, ri);
+  buf_puts(rev, "}\n");
+}
+
+/* malloc/calloc of a buffer that carries derivatives: its adjoint is
+ * allocated beside it, zeroed, and both are freed after the reverse sweep. */
+static bool is_alloc(Expr *e) {
+  if (e->kind == EX_CAST) e = e->a;
+  return e->kind == EX_CALL && e->callee_known &&
+         (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc"));
+}
+
+static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, Buf *rev, int ri) {
+  Expr *call = rhs->kind == EX_CAST ? rhs->a : rhs;
+  if (!g->joint) {
+    diag_error(s->loc, "gradc differentiates malloc'd buffers in the annotated function only, "
+               "not in the functions it calls; allocate the buffer in the caller");
+    return;
+  }
+  if (needs_save(g, s, lhs)) push(g, fwd, fi, lhs);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s;\n", emit_expr(s->e));
+  const char *sb = shadow_ptr(g, lhs);
+  emit_indent(fwd, fi);
+  if (!strcmp(call->text, "malloc"))
+    buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[0]));
+  else
+    buf_printf(fwd, "%s = calloc(%s, %s);\n", sb, emit_expr(call->args[0]), emit_expr(call->args[1]));
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
+  g->used_frees = true;
+  if (needs_save(g, s, lhs)) restore(g, rev, ri, lhs);
+}
+
+static bool is_free_call(Expr *e) {
+  return e->kind == EX_CALL && e->callee_known && !strcmp(e->text, "free") && e->nargs == 1;
+}
+
+/* Whether text mentions the identifier name. */
+static bool mentions(const char *text, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = strstr(text, name); p; p = strstr(p + 1, name))
+    if ((p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+        !(isalnum((unsigned char)p[n]) || p[n] == '_'))
+      return true;
+  return false;
+}
+
+static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  Expr *lhs = s->e->a, *rhs = s->e->b;
+  Var *base = ir_base_var(lhs);
+  if (rhs->kind == EX_CALL && rhs->callee) {
+    gen_call(g, s, lhs, rhs, fwd, fi, rev, ri);
+    return;
+  }
+  bool act = act_expr_active(lhs);
+  if (act && is_alloc(rhs)) {
+    gen_alloc(g, s, lhs, rhs, fwd, fi, rev, ri);
+    return;
+  }
+  if (act && base && base->kind == VAR_GLOBAL && act_expr_active(rhs)) {
+    diag_error(s->loc, "cannot differentiate a write of an active value to the global '%s': "
+               "global state stops gradients (pass it as a parameter)", base->name);
+    return;
+  }
+  bool save = needs_save(g, s, lhs);
+  bool ptr = ty_is_ptr(lhs->ty) && act;
+  if (save) push(g, fwd, fi, lhs);
+  if (save && ptr) {
+    if (!g->joint) {
+      diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
+                 "and change in a function called by the annotated one");
+      return;
+    }
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->tape, shadow_ptr(g, lhs));
+  }
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s;\n", emit_expr(s->e));
+  if (ptr) {
+    if (!g->joint) {
+      if (lhs->kind == EX_VAR && lhs->var->kind != VAR_PARAM) {
+        diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
+                   "in a function called by the annotated one; pass the buffer as a parameter");
+      }
+      return;
+    }
+    if (!is_alloc(rhs)) {
+      emit_indent(fwd, fi);
+      buf_printf(fwd, "%s = %s;\n", shadow_ptr(g, lhs), shadow_ptr(g, rhs));
+    }
+    if (save) {
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = gradc_pop_p(%s);\n", shadow_ptr(g, lhs), g->tape);
+      restore(g, rev, ri, lhs);
+    }
+    return;
+  }
+  if (save) restore(g, rev, ri, lhs);
+  if (!act) return;
+  if (lhs->ty->kind == TY_STRUCT) {
+    diag_error(s->loc, "cannot differentiate a copy of a whole struct; assign its members");
+    return;
+  }
+  Var *lb = base;
+  /* does rhs read lhs's variable? then the seed needs a copy */
+  bool self = lb && mentions(emit_expr(rhs), lb->name);
+  const char *sh = shadow(g, lhs);
+  if (!act_expr_active(rhs)) {
+    if (!s->init_of_decl || g->loop_depth) {
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = 0;\n", sh);
+    }
+    return;
+  }
+  if (self && (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) &&
+      !mentions(emit_expr(rhs->b), lb->name)) {
+    /* lhs = lhs + e: lhs's adjoint passes through unchanged; e gets it */
+    propagate(g, rhs->b, rhs->kind == EX_ADD ? sh : format("-%s", sh), rev, ri);
+    return;
+  }
+  if (self) {
+    const char *d = format("_r%d", g->nrev++);
+    emit_indent(rev, ri);
+    buf_puts(rev, "{\n");
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "%s = %s;\n", emit_decl(lhs->ty, d), sh);
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "%s = 0;\n", sh);
+    propagate(g, rhs, d, rev, ri + 1);
+    emit_indent(rev, ri);
+    buf_puts(rev, "}\n");
+    return;
+  }
+  propagate(g, rhs, sh, rev, ri);
+  if (!s->init_of_decl || g->loop_depth) {
+    emit_indent(rev, ri);
+    buf_printf(rev, "%s = 0;\n", sh);
+  }
+}
+
+static void gen_expr_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  Expr *e = s->e;
+  if (e->kind == EX_ASSIGN) {
+    gen_assign(g, s, fwd, fi, rev, ri);
+    return;
+  }
+  if (e->kind == EX_CALL && e->callee) {
+    gen_call(g, s, NULL, e, fwd, fi, rev, ri);
+    return;
+  }
+  if (e->kind == EX_CALL && is_free_call(e)) {
+    Var *v = ir_base_var(e->args[0]);
+    if (v && (v->active || v->rev_read) && g->joint) {
+      /* the reverse sweep still reads the buffer: free it at the end */
+      emit_indent(fwd, fi);
+      buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", emit_expr(e->args[0]));
+      g->used_frees = true;
+      return;
+    }
+  }
+  if (e->kind == EX_CALL) {
+    for (int i = 0; i < e->nargs; i++)
+      if (act_expr_active(e->args[i]) && ty_is_ptr(e->args[i]->ty) && !e->args[i]->ty->base->is_const) {
+        diag_error(e->loc, "cannot differentiate '%s': it may write to memory that carries "
+                   "derivatives, and gradc has no definition or rule for it", e->text);
+        return;
+      }
+  }
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s;\n", emit_expr(e));
+}
+
+/* Where a branch or a loop count is recorded: a local when the statement
+ * runs at most once (joint mode, outside loops), else the tape. */
+static const char *record_var(Gen *g, const char *base, const char *type) {
+  const char *name = format("_%s%d", base, g->fn->ntemps++);
+  vec_push(&g->flags, (void *)format("%s %s = 0;", type, name));
+  return name;
+}
+
+static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  Buf tf = {0}, tr = {0}, ef = {0}, er = {0};
+  gen_block(g, s->body, &tf, fi + 1, &tr, ri + 1);
+  if (s->els) gen_block(g, s->els, &ef, fi + 1, &er, ri + 1);
+  bool need = tr.len || er.len;
+  bool local = g->joint && g->loop_depth == 0;
+  const char *rec = need && local ? record_var(g, "b", "int") : NULL;
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "if (%s) {\n", emit_expr(s->e));
+  if (tf.data) buf_puts(fwd, tf.data);
+  if (need) {
+    emit_indent(fwd, fi + 1);
+    if (rec) buf_printf(fwd, "%s = 1;\n", rec);
+    else buf_printf(fwd, "gradc_push_i(%s, 1);\n", g->tape), g->used_tape = true;
+  }
+  if (s->els || need) {
+    emit_indent(fwd, fi);
+    buf_puts(fwd, "} else {\n");
+    if (ef.data) buf_puts(fwd, ef.data);
+    if (need && !rec) {
+      emit_indent(fwd, fi + 1);
+      buf_printf(fwd, "gradc_push_i(%s, 0);\n", g->tape);
+    }
+  }
+  emit_indent(fwd, fi);
+  buf_puts(fwd, "}\n");
+  if (need) {
+    emit_indent(rev, ri);
+    buf_printf(rev, "if (%s) {\n", rec ? rec : format("gradc_pop_i(%s)", g->tape));
+    if (tr.data) buf_puts(rev, tr.data);
+    if (er.len) {
+      emit_indent(rev, ri);
+      buf_puts(rev, "} else {\n");
+      buf_puts(rev, er.data);
+    }
+    emit_indent(rev, ri);
+    buf_puts(rev, "}\n");
+  }
+  buf_free(&tf), buf_free(&tr), buf_free(&ef), buf_free(&er);
+}
+
+static bool writes_var(Stmt *s, Var *v);
+
+static bool expr_writes(Expr *e, Var *v) {
+  if (!e) return false;
+  if (e->kind == EX_ASSIGN && ir_base_var(e->a) == v && e->a->kind == EX_VAR) return true;
+  if (e->kind == EX_ADDR && ir_base_var(e->a) == v) return true;
+  for (int i = 0; i < e->nargs; i++) if (expr_writes(e->args[i], v)) return true;
+  return expr_writes(e->a, v) || expr_writes(e->b, v) || expr_writes(e->c, v);
+}
+
+static bool writes_var(Stmt *s, Var *v) {
+  if (!s) return false;
+  if (expr_writes(s->e, v) || expr_writes(s->inc, v)) return true;
+  for (int i = 0; i < s->kids.len; i++) if (writes_var(s->kids.data[i], v)) return true;
+  return writes_var(s->init, v) || writes_var(s->body, v) || writes_var(s->els, v);
+}
+
+static bool reads_only_fixed(Expr *e) {
+  if (!e) return true;
+  if (e->kind == EX_VAR) return !e->var->written && e->var->kind != VAR_GLOBAL;
+  if (e->kind == EX_CALL || ir_reads_memory(e)) return false;
+  return reads_only_fixed(e->a) && reads_only_fixed(e->b) && reads_only_fixed(e->c);
+}
+
+/* A counted loop: for (i = a; cond; i = i + c) with an integer i that the
+ * body does not write, and a constant step. Its reverse runs i backwards
+ * from the final value, which is all the tape keeps. */
+static bool counted_loop(Stmt *s, Var **iv, const char **step, bool *up) {
+  if (s->kind != ST_FOR || !s->init || !s->inc || s->init->kind != ST_EXPR) return false;
+  Expr *init = s->init->e, *inc = s->inc;
+  if (init->kind != EX_ASSIGN || init->a->kind != EX_VAR || !ty_is_int(init->a->ty)) return false;
+  Var *v = init->a->var;
+  if (inc->kind != EX_ASSIGN || inc->a->kind != EX_VAR || inc->a->var != v) return false;
+  Expr *r = inc->b;
+  if ((r->kind != EX_ADD && r->kind != EX_SUB) || r->a->kind != EX_VAR || r->a->var != v ||
+      r->b->kind != EX_NUM)
+    return false;
+  if (writes_var(s->body, v)) return false;
+  *iv = v;
+  *step = r->b->text;
+  *up = r->kind == EX_ADD;
+  return true;
+}
+
+static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  Buf bf = {0}, br = {0};
+  g->loop_depth++;
+  gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
+  g->loop_depth--;
+  bool need = br.len > 0;
+  Buf initf = {0}, initr = {0};
+  if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
+  bool local = g->joint && g->loop_depth == 0;
+  Var *iv;
+  const char *step;
+  bool up;
+  if (need && counted_loop(s, &iv, &step, &up)) {
+    /* forward: the loop; then record the final index */
+    if (initf.data) buf_puts(fwd, initf.data);
+    Expr *start = s->init->e->b;
+    const char *start_text = emit_expr(start);
+    if (!reads_only_fixed(start)) {
+      const char *sv = local ? record_var(g, "s", emit_type(iv->ty)) : NULL;
+      if (sv) {
+        emit_indent(fwd, fi);
+        buf_printf(fwd, "%s = %s;\n", sv, iv->name);
+        start_text = sv;
+      } else {
+        push(g, fwd, fi, s->init->e->a);
+        start_text = NULL;
+      }
+    }
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", emit_expr(s->inc));
+    buf_puts(fwd, bf.data);
+    emit_indent(fwd, fi);
+    buf_puts(fwd, "}\n");
+    const char *endv = NULL;
+    if (local) {
+      endv = record_var(g, "e", emit_type(iv->ty));
+      emit_indent(fwd, fi);
+      buf_printf(fwd, "%s = %s;\n", endv, iv->name);
+    } else {
+      push(g, fwd, fi, ir_var(iv, s->loc));
+    }
+    /* reverse: from the last index back to the first */
+    const char *n = iv->name;
+    if (!endv) {
+      pop_into(g, rev, ri, n, iv->ty, s->loc);
+      endv = n;
+    }
+    if (!start_text) {
+      start_text = format("_s%d", g->fn->ntemps++);
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = (%s)gradc_pop_%s(%s);\n", emit_decl(iv->ty, start_text),
+                 emit_type(iv->ty), tape_suffix(iv->ty, s->loc), g->tape);
+    }
+    emit_indent(rev, ri);
+    if (up)
+      buf_printf(rev, "for (%s = %s - %s; %s >= %s; %s -= %s) {\n", n, endv, step, n, start_text, n, step);
+    else
+      buf_printf(rev, "for (%s = %s + %s; %s <= %s; %s += %s) {\n", n, endv, step, n, start_text, n, step);
+    buf_puts(rev, br.data);
+    emit_indent(rev, ri);
+    buf_puts(rev, "}\n");
+    if (initr.data) buf_puts(rev, initr.data);
+    buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
+    return;
+  }
+  if (initf.data) buf_puts(fwd, initf.data);
+  const char *cnt = NULL;
+  if (need) {
+    cnt = record_var(g, "n", "long");
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "%s = 0;\n", cnt);
+  }
+  emit_indent(fwd, fi);
+  const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
+  if (s->kind == ST_DO) buf_puts(fwd, "do {\n");
+  else if (s->kind == ST_FOR) buf_printf(fwd, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", inc ? inc : "");
+  else buf_printf(fwd, "while (%s) {\n", emit_expr(s->e));
+  if (bf.data) buf_puts(fwd, bf.data);
+  if (need) {
+    emit_indent(fwd, fi + 1);
+    buf_printf(fwd, "%s++;\n", cnt);
+  }
+  emit_indent(fwd, fi);
+  if (s->kind == ST_DO) buf_printf(fwd, "} while (%s);\n", emit_expr(s->e));
+  else buf_puts(fwd, "}\n");
+  if (need) {
+    if (!local) {
+      g->used_tape = true;
+      emit_indent(fwd, fi);
+      buf_printf(fwd, "gradc_push_l(%s, %s);\n", g->tape, cnt);
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = gradc_pop_l(%s);\n", cnt, g->tape);
+    }
+    if (inc && s->inc->kind == EX_ASSIGN) {
+      /* the increment of a for loop runs after each iteration: undo it first */
+      Stmt *is = ir_new_stmt(ST_EXPR, s->loc);
+      is->e = s->inc;
+      Buf xf = {0}, xr = {0};
+      gen_stmt(g, is, &xf, 0, &xr, ri + 1);
+      if (xf.len && strstr(xf.data, "gradc_push")) {
+        /* the increment saves a value: put it in the body instead */
+        diag_error(s->loc, "unsupported loop increment (it overwrites a value the reverse sweep "
+                   "reads); write it at the end of the body");
+      }
+      buf_free(&xf), buf_free(&xr);
+    }
+    emit_indent(rev, ri);
+    buf_printf(rev, "while (%s-- > 0) {\n", cnt);
+    buf_puts(rev, br.data);
+    emit_indent(rev, ri);
+    buf_puts(rev, "}\n");
+  }
+  if (initr.data) buf_puts(rev, initr.data);
+  buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
+}
+
+static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  switch (s->kind) {
+  case ST_NOP: return;
+  case ST_BLOCK: gen_block(g, s, fwd, fi, rev, ri); return;
+  case ST_EXPR: gen_expr_stmt(g, s, fwd, fi, rev, ri); return;
+  case ST_IF: gen_if(g, s, fwd, fi, rev, ri); return;
+  case ST_WHILE: case ST_DO: case ST_FOR: gen_loop(g, s, fwd, fi, rev, ri); return;
+  case ST_DECL:
+    if (s->var->is_static && ty_has_float(s->var->ty) && s->var->active)
+      diag_error(s->loc, "cannot differentiate through the static variable '%s': "
+                 "state kept between calls stops gradients", s->var->name);
+    return;
+  default:
+    bug("statement kind left by lowering");
+  }
+}
+
+/* Forward code in order, reverse code in reverse order. */
+static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  if (s->kind != ST_BLOCK) {
+    gen_stmt(g, s, fwd, fi, rev, ri);
+    return;
+  }
+  int n = s->kids.len;
+  Buf *revs = calloc((size_t)n + 1, sizeof(Buf));
+  for (int i = 0; i < n; i++) gen_stmt(g, s->kids.data[i], fwd, fi, &revs[i], ri);
+  for (int i = n - 1; i >= 0; i--) {
+    if (revs[i].data) buf_puts(rev, revs[i].data);
+    buf_free(&revs[i]);
+  }
+  free(revs);
+}
+
+/* ---- specialisations and functions ------------------------------------- */
+
+static Spec *find_spec(Func *fn, unsigned long mask, bool top) {
+  for (int i = 0; i < specs.len; i++) {
+    Spec *s = specs.data[i];
+    if (s->fn == fn && s->mask == mask && s->top == top) return s;
+  }
+  return NULL;
+}
+
+static Spec *new_spec(Program *p, Func *fn, unsigned long mask, bool top) {
+  Spec *s = arena_alloc(sizeof *s);
+  s->fn = fn;
+  s->mask = mask;
+  s->top = top;
+  int k = 0;
+  for (int i = 0; i < specs.len; i++) {
+    Spec *o = specs.data[i];
+    if (o->fn == fn && !o->top) k++;
+  }
+  const char *base = k ? format("%s_%d", fn->name, k + 1) : fn->name;
+  s->fwd = format("%s_fwd", base);
+  s->rev = format("%s_rev", base);
+  s->name = format("%s_grad", fn->name);
+  for (int i = 0; i < fn->params.len; i++)
+    if (mask >> i & 1) vec_push(&s->wrt, fn->params.data[i]);
+  /* a callee's active pointer parameters are both inputs and outputs */
+  if (!top)
+    for (int i = 0; i < fn->params.len; i++) {
+      Var *v = fn->params.data[i];
+      if ((mask >> i & 1) && ty_is_ptr(v->ty)) vec_push(&s->out, v);
+    }
+  (void)p;
+  vec_push(&specs, s);
+  return s;
+}
+
+static Spec *spec_for_call(Gen *g, Expr *call, Loc loc) {
+  Func *fn = call->callee;
+  if (fn->is_variadic) {
+    diag_error(loc, "cannot differentiate the variadic function '%s'", fn->name);
+    return NULL;
+  }
+  if (call->nargs > 60 || fn->params.len != call->nargs) {
+    diag_error(loc, "cannot differentiate this call of '%s'", fn->name);
+    return NULL;
+  }
+  unsigned long mask = 0;
+  for (int i = 0; i < call->nargs; i++)
+    if (act_expr_active(call->args[i]) && ty_has_float(((Var *)fn->params.data[i])->ty))
+      mask |= 1ul << i;
+  Spec *s = find_spec(fn, mask, false);
+  if (!s) s = new_spec(g->p, fn, mask, false);
+  return s;
+}
+
+/* The parameter list of a generated function: each parameter, followed by
+ * its adjoint when it has one. */
+static const char *param_list(Spec *sp, bool bars) {
+  Func *fn = sp->fn;
+  Buf b = {0};
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    buf_printf(&b, "%s%s", i ? ", " : "", emit_decl(v->ty, v->name));
+    if (bars && (v->is_wrt || v->is_out)) {
+      Type *bt = ty_is_ptr(v->ty) ? v->ty->base : v->ty;
+      Type *nc = arena_alloc(sizeof *nc);
+      *nc = *bt;
+      nc->is_const = false;
+      buf_printf(&b, ", %s", emit_decl(ty_ptr_to(nc), v->bar));
+    }
+  }
+  const char *r = arena_strdup(b.data ? b.data : "");
+  buf_free(&b);
+  return r;
+}
+
+/* Declarations of the primal locals: scalars start at 0 so that saving a
+ * variable before its first assignment reads a defined value. */
+static void declare_locals(Gen *g, Buf *b) {
+  Func *fn = g->fn;
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    emit_indent(b, 1);
+    buf_printf(b, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
+    if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->ty->kind == TY_UNION || v->is_static)
+      buf_puts(b, ";\n");
+    else
+      buf_puts(b, " = 0;\n");
+  }
+}
+
+static void declare_bars(Gen *g, Buf *b) {
+  for (int i = 0; i < g->bars.len; i++) {
+    Var *v = g->bars.data[i];
+    Type *t = v->ty;
+    if (t->kind == TY_ARRAY && t->vla_len) {
+      emit_indent(b, 1);
+      buf_printf(b, "%s;\n", emit_decl(t, v->bar));
+      emit_indent(b, 1);
+      buf_printf(b, "memset(%s, 0, sizeof %s);\n", v->bar, v->bar);
+    } else if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) {
+      emit_indent(b, 1);
+      buf_printf(b, "%s;\n", emit_decl(t, v->bar));
+      emit_indent(b, 1);
+      buf_printf(b, "memset(&%s, 0, sizeof %s);\n", v->bar, v->bar);
+    } else {
+      Type *bt = t;
+      if (t->kind == TY_PTR) {
+        Type *nc = arena_alloc(sizeof *nc);
+        *nc = *t->base;
+        nc->is_const = false;
+        bt = ty_ptr_to(nc);
+      }
+      emit_indent(b, 1);
+      buf_printf(b, "%s = 0;\n", emit_decl(bt, v->bar));
+    }
+  }
+  for (int i = 0; i < g->flags.len; i++) {
+    emit_indent(b, 1);
+    buf_printf(b, "%s\n", (char *)g->flags.data[i]);
+  }
+}
+
+/* Marks params unused by the generated body, to keep -Wextra quiet. */
+static void void_unused(Buf *b, const char *body, Spec *sp, bool bars) {
+  for (int i = 0; i < sp->fn->params.len; i++) {
+    Var *v = sp->fn->params.data[i];
+    const char *names[2] = {v->name, bars && (v->is_wrt || v->is_out) ? v->bar : NULL};
+    for (int k = 0; k < 2; k++) {
+      const char *nm = names[k];
+      if (!nm) continue;
+      if (!mentions(body, nm)) {
+        emit_indent(b, 1);
+        buf_printf(b, "(void)%s;\n", nm);
+      }
+    }
+  }
+}
+
+/* Prepares fn for one specialisation: body, normal form, activity. */
+static bool prepare(Program *p, Spec *sp, Vec *wrt, Vec *out) {
+  Func *fn = sp->fn;
+  if (!parse_body(p, fn)) return false;
+  if (!lower_func(p, fn)) return false;
+  if (fn->is_variadic) {
+    diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
+    return false;
+  }
+  for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->bar = NULL;
+  for (int i = 0; i < fn->locals.len; i++) ((Var *)fn->locals.data[i])->bar = NULL;
+  if (!act_analyze(p, fn, wrt, out)) return false;
+  return true;
+}
+
+static void check_params(Spec *sp) {
+  Func *fn = sp->fn;
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    if (v->active && ty_is_ptr(v->ty) && !v->is_wrt && !v->is_out)
+      diag_error(v->loc, "parameter '%s' holds values that depend on the differentiated "
+                 "inputs and influence the result, but has no adjoint: name it in wrt(...) "
+                 "or out(...)", v->name);
+  }
+}
+
+/* Generates the body of fn for sp into fwd and rev; returns false on error. */
+static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
+  int before = diag_errors();
+  Func *fn = g->fn;
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    if (v->is_wrt || v->is_out) bar_name(g, v);
+  }
+  if (fn->retvar && ty_is_float(fn->ret)) bar_name(g, fn->retvar);
+  gen_block(g, fn->body, fwd, 1, rev, 1);
+  return diag_errors() == before;
+}
+
+/* The annotated function, in joint mode:
+ *   T f_grad(params with adjoints) { locals; forward sweep; reverse sweep } */
+static bool gen_top(Program *p, Spec *sp, Buf *out) {
+  Func *fn = sp->fn;
+  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = true, .tape = "&_tape"};
+  Buf fwd = {0}, rev = {0};
+  bool ok = gen_body(&g, &fwd, &rev);
+  check_params(sp);
+  if (!ok || diag_errors()) { buf_free(&fwd), buf_free(&rev); return false; }
+  Buf head = {0};
+  buf_printf(&head, "%s(%s)", emit_decl(fn->ret, sp->name), param_list(sp, true));
+  buf_printf(out, "%s\n{\n", head.data);
+  Buf decl = {0};
+  declare_locals(&g, &decl);
+  declare_bars(&g, &decl);
+  Buf all = {0};
+  buf_printf(&all, "%s%s%s", decl.data ? decl.data : "", fwd.data ? fwd.data : "", rev.data ? rev.data : "");
+  void_unused(out, all.data, sp, true);
+  if (decl.data) buf_puts(out, decl.data);
+  if (g.used_tape) buf_puts(out, "  gradc_tape _tape;\n  gradc_tape_init(&_tape);\n");
+  if (g.used_redo) buf_puts(out, "  gradc_tape _redo_log;\n  gradc_tape *_redo = &_redo_log;\n  gradc_tape_init(_redo);\n");
+  if (g.used_frees) buf_puts(out, "  gradc_tape _frees;\n  gradc_tape_init(&_frees);\n");
+  buf_puts(out, "\n  /* forward sweep */\n");
+  if (fwd.data) buf_puts(out, fwd.data);
+  bool ret = fn->retvar && fn->ret->kind != TY_VOID;
+  if (ret) {
+    buf_printf(out, "  %s = %s;\n", emit_decl(fn->ret, "_value"), fn->retvar->name);
+    if (ty_is_float(fn->ret)) buf_printf(out, "  %s = 1;\n", fn->retvar->bar);
+  }
+  buf_puts(out, "\n  /* reverse sweep */\n");
+  if (rev.data) buf_puts(out, rev.data);
+  if (g.used_redo) buf_puts(out, "  gradc_redo_replay(_redo);\n  gradc_tape_release(_redo);\n");
+  if (g.used_frees)
+    buf_puts(out, "  while (gradc_tape_size(&_frees)) free(gradc_pop_p(&_frees));\n"
+                  "  gradc_tape_release(&_frees);\n");
+  if (g.used_tape) buf_puts(out, "  gradc_tape_release(&_tape);\n");
+  if (ret) buf_puts(out, "  return _value;\n");
+  buf_puts(out, "}\n\n");
+  buf_free(&fwd), buf_free(&rev), buf_free(&head), buf_free(&decl), buf_free(&all);
+  return true;
+}
+
+/* A called function, in split mode:
+ *   static T g_fwd(params, gradc_tape *_tape): runs g, records on the tape,
+ *     and saves at its end the locals that g_rev reads;
+ *   static void g_rev(params with adjoints, T _ret_bar, gradc_tape *_tape,
+ *     gradc_tape *_redo): restores them and runs the reverse sweep. */
+static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
+  Func *fn = sp->fn;
+  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = false, .tape = "_tape"};
+  Buf fwd = {0}, rev = {0};
+  if (!gen_body(&g, &fwd, &rev)) { buf_free(&fwd), buf_free(&rev); return false; }
+  check_params(sp);
+  /* the locals the reverse sweep reads, saved at the end of g_fwd */
+  Vec saved = {0};
+  for (int i = 0; i < fn->params.len + fn->locals.len; i++) {
+    Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
+    if (!v->rev_read || v->is_static) continue;
+    if (v->kind == VAR_PARAM && !v->written) continue;
+    if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT) {
+      diag_error(v->loc, "gradc does not yet save the local array or struct '%s' of a "
+                 "function called by the annotated one", v->name);
+      continue;
+    }
+    vec_push(&saved, v);
+  }
+  if (diag_errors()) return false;
+  const char *ret_bar = fn->retvar && ty_is_float(fn->ret) ? fn->retvar->bar : NULL;
+  const char *fp = param_list(sp, false), *rp = param_list(sp, true);
+  const char *fsig = format("static %s(%s%sgradc_tape *_tape)", emit_decl(fn->ret, sp->fwd), fp, *fp ? ", " : "");
+  const char *rsig = ret_bar
+      ? format("static void %s(%s%s%s, gradc_tape *_tape, gradc_tape *_redo)", sp->rev, rp, *rp ? ", " : "",
+               emit_decl(fn->ret, ret_bar))
+      : format("static void %s(%s%sgradc_tape *_tape, gradc_tape *_redo)", sp->rev, rp, *rp ? ", " : "");
+  buf_printf(protos, "%s;\n%s;\n", fsig, rsig);
+
+  /* g_fwd */
+  buf_printf(out, "%s\n{\n", fsig);
+  Buf decl = {0};
+  declare_locals(&g, &decl);
+  for (int i = 0; i < g.flags.len; i++) { emit_indent(&decl, 1); buf_printf(&decl, "%s\n", (char *)g.flags.data[i]); }
+  Buf all = {0};
+  buf_printf(&all, "%s%s", decl.data ? decl.data : "", fwd.data ? fwd.data : "");
+  void_unused(out, all.data, sp, false);
+  if (!mentions(all.data ? all.data : "", "_tape") && !saved.len) buf_puts(out, "  (void)_tape;\n");
+  if (decl.data) buf_puts(out, decl.data);
+  if (fwd.data) buf_puts(out, fwd.data);
+  for (int i = 0; i < saved.len; i++) {
+    Var *v = saved.data[i];
+    buf_printf(out, "  gradc_push_%s(_tape, %s);\n", tape_suffix(v->ty, v->loc), v->name);
+  }
+  if (fn->retvar) buf_printf(out, "  return %s;\n", fn->retvar->name);
+  buf_puts(out, "}\n\n");
+
+  /* g_rev */
+  buf_printf(out, "%s\n{\n", rsig);
+  Buf rdecl = {0};
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    if (v == fn->retvar) continue;
+    emit_indent(&rdecl, 1);
+    buf_printf(&rdecl, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
+    buf_puts(&rdecl, v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->is_static ? ";\n" : " = 0;\n");
+  }
+  Gen gb = g;
+  Vec bars = g.bars;
+  gb.bars = (Vec){0};
+  for (int i = 0; i < bars.len; i++)
+    if (bars.data[i] != fn->retvar) vec_push(&gb.bars, bars.data[i]);
+  declare_bars(&gb, &rdecl);
+  Buf rall = {0};
+  buf_printf(&rall, "%s%s", rdecl.data ? rdecl.data : "", rev.data ? rev.data : "");
+  for (int i = saved.len - 1; i >= 0; i--) {
+    Var *v = saved.data[i];
+    buf_printf(&rall, "%s", v->name);
+  }
+  void_unused(out, rall.data, sp, true);
+  if (!strstr(rall.data ? rall.data : "", "_redo")) buf_puts(out, "  (void)_redo;\n");
+  if (!strstr(rall.data ? rall.data : "", "_tape") && !saved.len) buf_puts(out, "  (void)_tape;\n");
+  if (ret_bar && !strstr(rall.data ? rall.data : "", ret_bar)) buf_printf(out, "  (void)%s;\n", ret_bar);
+  if (rdecl.data) buf_puts(out, rdecl.data);
+  for (int i = saved.len - 1; i >= 0; i--) {
+    Var *v = saved.data[i];
+    pop_into(&g, out, 1, v->name, v->ty, v->loc);
+  }
+  if (rev.data) buf_puts(out, rev.data);
+  buf_puts(out, "}\n\n");
+  buf_free(&fwd), buf_free(&rev), buf_free(&decl), buf_free(&all), buf_free(&rdecl), buf_free(&rall);
+  return true;
+}
+
+static bool resolve_request(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask) {
+  Func *fn = r->fn;
+  int before = diag_errors();
+  if (!fn->has_body) {
+    diag_error(r->loc, "'%s' is annotated but has no definition in this file", fn->name);
+    return false;
+  }
+  if (!r->wrt.len) diag_error(r->loc, "GRADC_GRAD on '%s' needs wrt(...): the parameters to differentiate with respect to", fn->name);
+  for (int k = 0; k < r->wrt.len + r->out.len; k++) {
+    bool is_out = k >= r->wrt.len;
+    const char *name = is_out ? r->out.data[k - r->wrt.len] : r->wrt.data[k];
+    Var *v = NULL;
+    int idx = -1;
+    for (int i = 0; i < fn->params.len; i++)
+      if (!strcmp(((Var *)fn->params.data[i])->name, name)) v = fn->params.data[i], idx = i;
+    if (!v) {
+      diag_error(r->loc, "'%s' in %s(...) is not a parameter of '%s'", name, is_out ? "out" : "wrt", fn->name);
+      continue;
+    }
+    if (!ty_has_float(v->ty)) {
+      diag_error(v->loc, "'%s' in %s(...) has type '%s', which holds no floating value to differentiate",
+                 name, is_out ? "out" : "wrt", ty_name(v->ty));
+      continue;
+    }
+    if (is_out && !ty_is_ptr(v->ty)) {
+      diag_error(v->loc, "out(%s): an output must be a pointer or array parameter", name);
+      continue;
+    }
+    if (idx >= 60) { diag_error(v->loc, "too many parameters"); continue; }
+    vec_push(is_out ? out : wrt, v);
+    if (!is_out) *mask |= 1ul << idx;
+  }
+  if (fn->ret->kind != TY_VOID && !ty_is_float(fn->ret) && !r->out.len)
+    diag_error(r->loc, "'%s' returns '%s' and has no out(...) array: there is nothing to differentiate",
+               fn->name, ty_name(fn->ret));
+  if (fn->ret->kind == TY_VOID && !r->out.len)
+    diag_error(r->loc, "'%s' returns nothing: name its output arrays in out(...)", fn->name);
+  (void)p;
+  return diag_errors() == before;
+}
+
+/* Generates f_grad for an annotated function, and records the specialisations
+ * of the functions it calls (generated by rev_companions). */
+bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out) {
+  Vec wrt = {0}, outv = {0};
+  unsigned long mask = 0;
+  if (!resolve_request(p, req, &wrt, &outv, &mask)) return false;
+  Spec *sp = new_spec(p, req->fn, mask, true);
+  sp->req = req;
+  sp->name = req->name;
+  sp->wrt = wrt, sp->out = outv;
+  if (!prepare(p, sp, &wrt, &outv)) return false;
+  for (int i = 0; i < wrt.len; i++) {
+    Var *v = wrt.data[i];
+    if (!v->useful)
+      diag_warning(v->loc, "the result of '%s' does not depend on '%s': its gradient is zero",
+                   req->fn->name, v->name);
+  }
+  (void)protos;
+  return gen_top(p, sp, out);
+}
+
+/* Generates the split pairs that the annotated functions need, until no new
+ * specialisation appears (callees may call further functions). */
+bool rev_companions(Program *p, Buf *protos, Buf *out) {
+  for (int i = 0; i < specs.len; i++) {
+    Spec *sp = specs.data[i];
+    if (sp->top) continue;
+    Vec wrt = {0}, outv = {0};
+    for (int k = 0; k < sp->wrt.len; k++) vec_push(&wrt, sp->wrt.data[k]);
+    for (int k = 0; k < sp->out.len; k++) vec_push(&outv, sp->out.data[k]);
+    if (!prepare(p, sp, &wrt, &outv)) return false;
+    if (!gen_split(p, sp, protos, out)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,283 @@
+/* tool.h: the one internal header of the gradc tool, in sections per file.
+ *
+ * The pipeline, for each function to differentiate:
+ *   parse (libclang cursors -> IR)  ->  lower (normal form)  ->  activity
+ *   (which values carry derivatives, which the reverse sweep reads)  ->  rev
+ *   (forward sweep with tape pushes, reverse sweep)  ->  emit (C text).
+ * The IR is a small structured tree (statements and expressions), close to C,
+ * so that the generated code keeps the user's names and shape. Only parse.c
+ * sees libclang; everything after it works on the IR alone.
+ */
+#ifndef GRADC_TOOL_H
+#define GRADC_TOOL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifndef GRADC_VERSION_STRING
+#define GRADC_VERSION_STRING "0.1.0"
+#endif
+
+typedef struct Type Type;
+typedef struct Field Field;
+typedef struct Var Var;
+typedef struct Expr Expr;
+typedef struct Stmt Stmt;
+typedef struct Func Func;
+typedef struct Program Program;
+typedef struct Buf Buf;
+
+/* ---- arena.c: memory, strings, growable buffers -------------------------- */
+
+void *arena_alloc(size_t n);                 /* zeroed; lives until arena_free_all */
+void arena_free_all(void);
+char *arena_strdup(const char *s);
+char *arena_strndup(const char *s, size_t n);
+char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *vformat(const char *fmt, va_list ap);
+
+/* A growable array of pointers. */
+typedef struct Vec { void **data; int len, cap; } Vec;
+void vec_push(Vec *v, void *p);
+
+/* A growable text buffer (heap memory, owned by the caller). */
+struct Buf { char *data; size_t len, cap; };
+void buf_puts(Buf *b, const char *s);
+void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(Buf *b);
+
+/* ---- diag.c: compiler-style diagnostics ---------------------------------- */
+
+typedef struct Loc { const char *file; int line, col; } Loc;
+
+void diag_error(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_warning(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_note(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int diag_errors(void);
+_Noreturn void diag_bug(const char *file, int line, const char *msg);
+#define unreachable() diag_bug(__FILE__, __LINE__, "unreachable")
+#define bug(msg) diag_bug(__FILE__, __LINE__, msg)
+
+/* ---- ir.c: types, variables, expressions, statements, functions ----------- */
+
+typedef enum {
+  TY_VOID, TY_INT,      /* every integer type, enums and _Bool included */
+  TY_FLOAT, TY_DOUBLE, TY_LDOUBLE,
+  TY_PTR, TY_ARRAY, TY_STRUCT, TY_UNION, TY_FUNC, TY_OTHER,
+} TypeKind;
+
+struct Field { const char *name; Type *ty; };
+
+struct Type {
+  TypeKind kind;
+  const char *spell;     /* leaf types: "double", "size_t", "vec2", "struct P" */
+  bool is_const;         /* qualified const (for leaves and pointers) */
+  Type *base;            /* pointee or element */
+  long len;              /* array length; -1 when variable or unknown */
+  Expr *vla_len;         /* the length expression of a VLA */
+  Field *fields;         /* struct and union members */
+  int nfields;
+};
+
+bool ty_is_float(const Type *t);       /* float, double, long double */
+bool ty_is_int(const Type *t);
+bool ty_is_ptr(const Type *t);         /* pointer or array */
+bool ty_has_float(const Type *t);      /* can hold a floating value somewhere */
+Type *ty_elem(const Type *t);          /* pointee or element; NULL otherwise */
+Type *ty_new(TypeKind kind, const char *spell);
+Type *ty_ptr_to(Type *base);
+Type *ty_double(void);
+Type *ty_int(void);
+Field *ty_field(const Type *t, const char *name);
+const char *ty_name(const Type *t);    /* for messages: "double *" */
+
+typedef enum { VAR_LOCAL, VAR_PARAM, VAR_GLOBAL, VAR_TEMP } VarKind;
+
+struct Var {
+  const char *name;      /* as emitted; unique within its function */
+  Type *ty;
+  VarKind kind;
+  Loc loc;
+  int index;             /* parameter position */
+  bool is_static;        /* static storage (local or global) */
+  bool is_wrt;           /* named in wrt(...) */
+  bool is_out;           /* named in out(...) */
+  /* filled by activity.c */
+  bool varied;           /* depends on a wrt input */
+  bool useful;           /* influences an output */
+  bool active;           /* varied and useful: has an adjoint */
+  bool written;          /* assigned somewhere after its declaration */
+  bool in_loop;          /* declared inside a loop */
+  bool rev_read;         /* read by the reverse sweep */
+  bool local_mem;        /* an array declared in the function */
+  const char *bar;       /* name of its adjoint, when active */
+};
+
+typedef enum {
+  EX_NUM, EX_STR, EX_VAR, EX_FUNCREF,
+  /* binary */
+  EX_ADD, EX_SUB, EX_MUL, EX_DIV, EX_MOD, EX_SHL, EX_SHR,
+  EX_BITAND, EX_BITOR, EX_BITXOR, EX_LT, EX_LE, EX_GT, EX_GE, EX_EQ, EX_NE,
+  EX_LAND, EX_LOR, EX_COMMA,
+  /* unary */
+  EX_NEG, EX_PLUS, EX_NOT, EX_BITNOT, EX_ADDR, EX_DEREF,
+  EX_PREINC, EX_PREDEC, EX_POSTINC, EX_POSTDEC,
+  /* others */
+  EX_INDEX, EX_MEMBER, EX_CALL, EX_CAST, EX_COND, EX_ASSIGN, EX_SIZEOF,
+  EX_INITLIST,
+} ExprKind;
+
+typedef struct Rule Rule;
+
+struct Expr {
+  ExprKind kind;
+  Type *ty;
+  Loc loc;
+  Expr *a, *b, *c;       /* operands: lhs/rhs, base/index, cond/then/else */
+  Expr **args;           /* call arguments, init-list items */
+  int nargs;
+  Var *var;              /* EX_VAR */
+  const char *text;      /* literal text, member name, callee name, sizeof text */
+  bool arrow;            /* EX_MEMBER through a pointer */
+  ExprKind op;           /* EX_ASSIGN: EX_ADD for +=, ...; 0 for = */
+  Func *callee;          /* a function of this file with a body */
+  const Rule *rule;      /* a libm function with a derivative rule */
+  bool callee_known;     /* callee declared (has a prototype) */
+};
+
+typedef enum {
+  ST_EXPR, ST_DECL, ST_BLOCK, ST_IF, ST_WHILE, ST_DO, ST_FOR, ST_RETURN,
+  ST_BREAK, ST_CONTINUE, ST_SWITCH, ST_CASE, ST_DEFAULT, ST_NOP,
+} StmtKind;
+
+struct Stmt {
+  StmtKind kind;
+  Loc loc;
+  Expr *e;               /* expression, condition, return value, case value */
+  Stmt *init;            /* ST_FOR */
+  Expr *inc;             /* ST_FOR */
+  Stmt *body;            /* loops, if-then, switch, case */
+  Stmt *els;             /* if-else */
+  Vec kids;              /* ST_BLOCK */
+  Var *var;              /* ST_DECL */
+  /* filled by later passes */
+  bool active;           /* has work in the reverse sweep */
+  bool init_of_decl;     /* first value of a variable, run once: nothing to save */
+  int id;                /* loop or branch number for generated names */
+};
+
+/* What an annotation asked for. */
+typedef struct Request {
+  Func *fn;
+  Loc loc;
+  Vec wrt, out;          /* of const char * */
+  bool split;
+  const char *name;      /* generated function name (f_grad) */
+} Request;
+
+struct Func {
+  const char *name;
+  Type *ret;
+  Vec params;            /* of Var * */
+  Vec locals;            /* every local and temporary, Var * */
+  Stmt *body;
+  Loc loc;
+  bool is_static;
+  bool is_variadic;
+  bool has_body;
+  bool parsed;
+  void *cursor;          /* parse.c's handle on the definition */
+  /* filled by later passes */
+  Var *retvar;           /* the value of the single return, after lowering */
+  bool lowered, analysed;
+  bool need_grad;        /* needs _fwd/_rev companions */
+  bool need_primal;      /* called inactively and static: needs a copy */
+  bool grad_done, primal_done;
+  Vec wrt;               /* Var *: parameters with adjoints */
+  int ntemps;
+};
+
+struct Program {
+  const char *path;      /* input file as given */
+  Vec funcs;             /* Func * of every function defined in the file */
+  Vec requests;          /* Request * */
+  Vec includes;          /* const char *: #include lines of the main file */
+  Vec typedecls;         /* const char *: type declarations of the main file */
+  Vec decls;             /* const char *: other declarations the output needs */
+};
+
+Var *ir_new_var(Func *fn, const char *name, Type *ty, VarKind kind, Loc loc);
+Var *ir_new_temp(Func *fn, const char *base, Type *ty);
+Expr *ir_new_expr(ExprKind kind, Type *ty, Loc loc);
+Expr *ir_var(Var *v, Loc loc);
+Expr *ir_num(const char *text, Type *ty, Loc loc);
+Expr *ir_binary(ExprKind kind, Expr *a, Expr *b, Type *ty, Loc loc);
+Stmt *ir_new_stmt(StmtKind kind, Loc loc);
+Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc);
+Stmt *ir_block(Loc loc);
+Func *ir_find_func(Program *p, const char *name);
+bool ir_is_binary(ExprKind k);
+bool ir_is_unary(ExprKind k);
+bool ir_is_lvalue(const Expr *e);
+Var *ir_base_var(const Expr *e);        /* x in x, x[i], x.f, *x, x->f[j] */
+bool ir_reads_memory(const Expr *e);    /* any deref or index */
+bool ir_has_side_effects(const Expr *e);
+bool ir_same_expr(const Expr *a, const Expr *b);
+void ir_dump(FILE *out, Func *fn);
+const char *ir_unique_name(Func *fn, const char *base);
+
+/* ---- rev.c (rules.h): derivative rules of libm ------------------------------------ */
+
+struct Rule {
+  const char *name;      /* "sin", "sinf" */
+  int nargs;
+  /* partial derivatives as format strings over the argument texts
+   * (see rules.h) */
+  const char *d1, *d2;
+  bool is_float;
+  bool linear_ok;        /* derivative needs no argument values */
+};
+const Rule *rule_find(const char *name);
+
+/* ---- parse.c: libclang -> IR ----------------------------------------------- */
+
+typedef struct Options {
+  const char *input;
+  const char *output;    /* NULL or "-": stdout */
+  Vec clang_args;        /* const char * */
+  const char *fn_name, *fn_wrt, *fn_out;
+  const char *dump;      /* "ir", "activity" */
+  const char *compdb;
+} Options;
+
+Program *parse_file(Options *opt);       /* NULL after reporting errors */
+bool parse_body(Program *p, Func *fn);   /* IR of fn's body, on demand */
+void parse_dispose(void);
+
+/* ---- lower.c: normal form for differentiation ----------------------------- */
+
+bool lower_func(Program *p, Func *fn);
+
+/* ---- activity.c: activity and to-be-recorded analysis ------------------- */
+
+bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out);  /* of Var * */
+bool act_expr_active(const Expr *e);
+void act_dump(FILE *out, Func *fn);
+
+/* ---- emit.c: C text from IR ----------------------------------------------- */
+
+const char *emit_decl(Type *t, const char *name);   /* declarator text */
+const char *emit_type(Type *t);                     /* abstract declarator */
+const char *emit_expr(Expr *e);
+void emit_stmt(Buf *b, Stmt *s, int indent);
+void emit_indent(Buf *b, int indent);
+
+/* ---- rev.c: reverse mode --------------------------------------------------- */
+
+bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out);
+bool rev_companions(Program *p, Buf *protos, Buf *out);
+
+#endif
