@@ -280,8 +280,14 @@ static void lower_loop(Ctx *cx, Stmt *s) {
     out_ = &inits;
     lower_stmt(cx, s->init);
     out_ = saved;
+    bool from_decl = s->init->kind == ST_DECL;
     s->init = NULL;
-    if (plain && inits.len == 1 && ((Stmt *)inits.data[0])->kind == ST_EXPR) kept_init = inits.data[0];
+    if (plain && inits.len == 1 && ((Stmt *)inits.data[0])->kind == ST_EXPR) {
+      kept_init = inits.data[0];
+      /* a counter declared in the header lives only in the loop, whose
+       * reverse rebuilds it: its previous value is never needed */
+      if (from_decl) kept_init->init_of_decl = true;
+    }
     else for (int i = 0; i < inits.len; i++) emit_stmt_(inits.data[i]);
   }
   if (inner.brk) emit_stmt_(set_flag(inner.brk, "0", s->loc));

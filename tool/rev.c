@@ -667,6 +667,14 @@ static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buf_free(&tf), buf_free(&tr), buf_free(&ef), buf_free(&er);
 }
 
+/* i = i + 1 prints as i++ in loop headers. */
+static const char *inc_text(Expr *inc) {
+  if (inc->kind == EX_ASSIGN && (inc->b->kind == EX_ADD || inc->b->kind == EX_SUB) &&
+      ir_same_expr(inc->a, inc->b->a) && inc->b->b->kind == EX_NUM && !strcmp(inc->b->b->text, "1"))
+    return format("%s%s", emit_expr(inc->a), inc->b->kind == EX_ADD ? "++" : "--");
+  return emit_expr(inc);
+}
+
 static bool writes_var(Stmt *s, Var *v);
 
 static bool expr_writes(Expr *e, Var *v) {
@@ -724,23 +732,33 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   const char *step;
   bool up;
   if (need && counted_loop(s, &iv, &step, &up)) {
-    /* forward: the loop; then record the final index */
-    if (initf.data) buf_puts(fwd, initf.data);
+    /* forward: the loop, then the final index (and the first, unless it
+     * can be computed again) go to the tape, or to locals in joint mode
+     * outside loops */
+    const char *header_init = "";
+    if (initf.data && !strstr(initf.data, "gradc_") && strchr(initf.data, ';') == strrchr(initf.data, ';')) {
+      const char *p = initf.data;       /* a single assignment: keep it in the header */
+      while (*p == ' ') p++;
+      header_init = arena_strndup(p, strlen(p) - 2);
+    } else if (initf.data) {
+      buf_puts(fwd, initf.data);
+    }
     Expr *start = s->init->e->b;
     const char *start_text = emit_expr(start);
+    const char *start_var = NULL;
     if (!reads_only_fixed(start)) {
-      const char *sv = local ? record_var(g, "s", emit_type(iv->ty)) : NULL;
-      if (sv) {
+      if (*header_init) {
         emit_indent(fwd, fi);
-        buf_printf(fwd, "%s = %s;\n", sv, iv->name);
-        start_text = sv;
-      } else {
-        push(g, fwd, fi, s->init->e->a);
-        start_text = NULL;
+        buf_printf(fwd, "%s;\n", header_init);
+        header_init = "";
       }
+      start_var = record_var(g, "s", emit_type(iv->ty));
+      emit_indent(fwd, fi);
+      buf_printf(fwd, "%s = %s;\n", start_var, iv->name);
+      start_text = start_var;
     }
     emit_indent(fwd, fi);
-    buf_printf(fwd, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", emit_expr(s->inc));
+    buf_printf(fwd, "for (%s; %s; %s) {\n", header_init, s->e ? emit_expr(s->e) : "", inc_text(s->inc));
     buf_puts(fwd, bf.data);
     emit_indent(fwd, fi);
     buf_puts(fwd, "}\n");
@@ -750,6 +768,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       emit_indent(fwd, fi);
       buf_printf(fwd, "%s = %s;\n", endv, iv->name);
     } else {
+      if (start_var) push(g, fwd, fi, ir_var(&(Var){.name = start_var, .ty = iv->ty}, s->loc));
       push(g, fwd, fi, ir_var(iv, s->loc));
     }
     /* reverse: from the last index back to the first */
@@ -757,18 +776,15 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     if (!endv) {
       pop_into(g, rev, ri, n, iv->ty, s->loc);
       endv = n;
-    }
-    if (!start_text) {
-      start_text = format("_s%d", g->fn->ntemps++);
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = (%s)gradc_pop_%s(%s);\n", emit_decl(iv->ty, start_text),
-                 emit_type(iv->ty), tape_suffix(iv->ty, s->loc), g->tape);
+      if (start_var) pop_into(g, rev, ri, start_var, iv->ty, s->loc);
     }
     emit_indent(rev, ri);
     if (up)
-      buf_printf(rev, "for (%s = %s - %s; %s >= %s; %s -= %s) {\n", n, endv, step, n, start_text, n, step);
+      buf_printf(rev, "for (%s = %s - %s; %s >= %s; %s) {\n", n, endv, step, n, start_text,
+                 strcmp(step, "1") ? format("%s -= %s", n, step) : format("%s--", n));
     else
-      buf_printf(rev, "for (%s = %s + %s; %s <= %s; %s += %s) {\n", n, endv, step, n, start_text, n, step);
+      buf_printf(rev, "for (%s = %s + %s; %s <= %s; %s) {\n", n, endv, step, n, start_text,
+                 strcmp(step, "1") ? format("%s += %s", n, step) : format("%s++", n));
     buf_puts(rev, br.data);
     emit_indent(rev, ri);
     buf_puts(rev, "}\n");
