@@ -109,6 +109,27 @@ GRADC_TAPE_OPS_(i, int, 0)
 GRADC_TAPE_OPS_(l, long, 0)
 GRADC_TAPE_OPS_(p, void *, NULL)
 
+/* Blocks of n bytes: arrays and structs. A failed pop fills with 0xff bytes
+ * (NaN for floating members). */
+static inline void gradc_push_n(gradc_tape *t, const void *p, size_t n) {
+  if ((size_t)(t->end - t->top) < n) {
+    gradc_tape_grow_(t, n);
+    if (t->failed) return;
+  }
+  memcpy(t->top, p, n);
+  t->top += n;
+}
+
+static inline void gradc_pop_n(gradc_tape *t, void *p, size_t n) {
+  if (t->top == t->base) gradc_tape_shrink_(t);
+  if (t->failed || (size_t)(t->top - t->base) < n) {
+    memset(p, 0xff, n);
+    return;
+  }
+  t->top -= n;
+  memcpy(p, t->top, n);
+}
+
 /* ---- runtime: the redo log ------------------------------------------------ */
 
 /* The reverse sweep restores overwritten values in place. Where that memory

@@ -118,7 +118,9 @@ static void assemble(Buf *b, Program *p, Buf *protos, Buf *tops, Buf *helpers) {
              base_name(p->path));
   for (int i = 0; i < p->includes.len; i++) {
     const char *inc = p->includes.data[i];
-    if (strstr(inc, "gradc.h")) continue;
+    if (strstr(inc, "gradc.h") || !strcmp(inc, "#include <math.h>") ||
+        !strcmp(inc, "#include <stdlib.h>") || !strcmp(inc, "#include <string.h>"))
+      continue;
     buf_printf(b, "%s\n", inc);
   }
   buf_puts(b, "#include <gradc.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n\n");

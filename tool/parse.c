@@ -826,14 +826,16 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
   if (!in_main_file(c)) return;
   switch (k) {
   case CXCursor_StructDecl: case CXCursor_UnionDecl: case CXCursor_EnumDecl:
-    if (!clang_isCursorDefinition(c)) {
-      vec_push(&prog->typedecls, (void *)format("%s;", pretty(c)));
-    } else if (clang_Cursor_isAnonymous(c)) {
+  {
+    /* an untagged definition ("struct {") is named by the typedef after it */
+    const char *text = pretty(c);
+    if (clang_isCursorDefinition(c) && (!strncmp(text, "struct {", 8) ||
+                                        !strncmp(text, "union {", 7) || !strncmp(text, "enum {", 6)))
       *pending_anon = c;
-    } else {
-      vec_push(&prog->typedecls, (void *)format("%s;", pretty(c)));
-    }
+    else
+      vec_push(&prog->typedecls, (void *)format("%s;", text));
     return;
+  }
   case CXCursor_TypedefDecl: {
     CXType under = clang_getTypedefDeclUnderlyingType(c);
     CXCursor decl = clang_getTypeDeclaration(clang_Type_getNamedType(under));

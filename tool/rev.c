@@ -183,6 +183,8 @@ static const char *tape_suffix(Type *t, Loc loc) {
       return "l";
     return "i";
   }
+  case TY_STRUCT: case TY_ARRAY: case TY_UNION:
+    return "n";
   default:
     diag_error(loc, "cannot save a value of type '%s' on the tape (it is overwritten and "
                "the reverse sweep needs it)", ty_name(t));
@@ -190,16 +192,26 @@ static const char *tape_suffix(Type *t, Loc loc) {
   }
 }
 
-static void push(Gen *g, Buf *b, int ind, Expr *lv) {
+static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
   g->used_tape = true;
   emit_indent(b, ind);
-  buf_printf(b, "gradc_push_%s(%s, %s);\n", tape_suffix(lv->ty, lv->loc), g->tape, emit_expr(lv));
+  const char *suf = tape_suffix(t, loc);
+  if (*suf == 'n')
+    buf_printf(b, "gradc_push_n(%s, &%s, sizeof %s);\n", g->tape, lv, lv);
+  else
+    buf_printf(b, "gradc_push_%s(%s, %s);\n", suf, g->tape, lv);
+}
+
+static void push(Gen *g, Buf *b, int ind, Expr *lv) {
+  push_text(g, b, ind, emit_expr(lv), lv->ty, lv->loc);
 }
 
 static void pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
   emit_indent(b, ind);
   const char *suf = tape_suffix(t, loc);
-  if (*suf == 'p' || *suf == 'd' || *suf == 'f')
+  if (*suf == 'n')
+    buf_printf(b, "gradc_pop_n(%s, &%s, sizeof %s);\n", g->tape, lv, lv);
+  else if (*suf == 'p' || *suf == 'd' || *suf == 'f')
     buf_printf(b, "%s = gradc_pop_%s(%s);\n", lv, suf, g->tape);
   else
     buf_printf(b, "%s = (%s)gradc_pop_%s(%s);\n", lv, emit_type(t), suf, g->tape);
@@ -223,6 +235,11 @@ static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
   if (caller_memory(lv)) {
     g->used_redo = true;
     const char *suf = tape_suffix(lv->ty, lv->loc);
+    if (*suf == 'n') {
+      diag_error(lv->loc, "gradc cannot yet restore a whole struct or array in memory the "
+                 "caller sees; assign its members");
+      return;
+    }
     emit_indent(b, ind);
     buf_printf(b, "gradc_redo_%s(_redo, &%s);\n", suf, t);
   }
@@ -295,7 +312,8 @@ static const char *operand_text(Expr *e) {
  *   f(u):   u_bar += s * f'(u)   (rules.h) */
 static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
   if (!act_expr_active(e)) return;
-  if (active_kids(e) > 1) seed = share(g, b, ind, seed, e->ty);
+  bool square = e->kind == EX_MUL && ir_same_expr(e->a, e->b);
+  if (active_kids(e) > 1 && !square) seed = share(g, b, ind, seed, e->ty);
   switch (e->kind) {
   case EX_VAR: case EX_INDEX: case EX_MEMBER: case EX_DEREF:
     if (ty_is_ptr(e->ty) || e->ty->kind == TY_STRUCT) {
@@ -321,6 +339,11 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
     propagate(g, e->a, seed, b, ind);
     return;
   case EX_MUL:
+    if (ir_same_expr(e->a, e->b) && !ir_has_side_effects(e->a)) {
+      /* u * u: d/du = 2u */
+      propagate(g, e->a, format("%s * (2 * %s)", seed, operand_text(e->a)), b, ind);
+      return;
+    }
     propagate(g, e->a, mul(seed, emit_expr(e->b)), b, ind);
     propagate(g, e->b, mul(seed, emit_expr(e->a)), b, ind);
     return;
@@ -414,6 +437,12 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
     }
     return;
   }
+  if (ty_has_float(call->callee->ret) && !ty_is_float(call->callee->ret)) {
+    diag_error(s->loc, "cannot differentiate a call of '%s': it returns a struct or pointer "
+               "that carries derivatives (return floating values, or write through a pointer "
+               "parameter)", call->text);
+    return;
+  }
   Spec *sp = spec_for_call(g, call, s->loc);
   if (!sp) return;
   g->used_tape = true;
@@ -483,6 +512,59 @@ static bool is_free_call(Expr *e) {
   return e->kind == EX_CALL && e->callee_known && !strcmp(e->text, "free") && e->nargs == 1;
 }
 
+/* dst_bar.path += src_bar.path for each floating member of t, recursively
+ * through nested structs and fixed-size arrays. */
+/* base.field, written base->field when base is (*p). */
+static const char *member_of(const char *base, const char *field) {
+  size_t n = strlen(base);
+  if (n > 3 && !strncmp(base, "(*", 2) && base[n - 1] == ')' && is_name(arena_strndup(base + 2, n - 3)))
+    return format("%.*s->%s", (int)(n - 3), base + 2, field);
+  return format("%s.%s", base, field);
+}
+
+static void accumulate_members(Gen *g, Type *t, const char *dst, const char *src, Buf *b, int ind, Loc loc) {
+  if (ty_is_float(t)) {
+    emit_indent(b, ind);
+    buf_printf(b, "%s += %s;\n", dst, src);
+  } else if (t->kind == TY_STRUCT) {
+    for (int i = 0; i < t->nfields; i++)
+      if (ty_has_float(t->fields[i].ty))
+        accumulate_members(g, t->fields[i].ty, member_of(dst, t->fields[i].name),
+                           member_of(src, t->fields[i].name), b, ind, loc);
+  } else if (t->kind == TY_ARRAY && t->len >= 0) {
+    const char *k = format("_k%d", g->nrev++);
+    emit_indent(b, ind);
+    buf_printf(b, "for (int %s = 0; %s < %ld; %s++) {\n", k, k, t->len, k);
+    accumulate_members(g, t->base, format("%s[%s]", dst, k), format("%s[%s]", src, k), b, ind + 1, loc);
+    emit_indent(b, ind);
+    buf_puts(b, "}\n");
+  } else {
+    diag_error(loc, "cannot differentiate a copy of this aggregate (a union or an array of "
+               "unknown length); assign its elements");
+  }
+}
+
+/* lhs = rhs for structs (and arrays inside structs): the adjoint moves
+ * member by member. */
+static void gen_aggregate_copy(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *rev, int ri) {
+  const char *sh = shadow(g, lhs);
+  if (act_expr_active(rhs)) {
+    if (!ir_is_lvalue(rhs)) {
+      diag_error(rhs->loc, "cannot differentiate this struct value; assign its members");
+      return;
+    }
+    if (ir_base_var(rhs) == ir_base_var(lhs)) {
+      diag_error(s->loc, "cannot differentiate a struct copy within one variable; copy through a temporary");
+      return;
+    }
+    accumulate_members(g, lhs->ty, shadow(g, rhs), sh, rev, ri, s->loc);
+  }
+  if (!s->init_of_decl || g->loop_depth) {
+    emit_indent(rev, ri);
+    buf_printf(rev, "memset(&%s, 0, sizeof %s);\n", sh, sh);
+  }
+}
+
 /* Whether text mentions the identifier name. */
 static bool mentions(const char *text, const char *name) {
   size_t n = strlen(name);
@@ -545,8 +627,8 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   if (save) restore(g, rev, ri, lhs);
   if (!act) return;
-  if (lhs->ty->kind == TY_STRUCT) {
-    diag_error(s->loc, "cannot differentiate a copy of a whole struct; assign its members");
+  if (lhs->ty->kind == TY_STRUCT || lhs->ty->kind == TY_ARRAY) {
+    gen_aggregate_copy(g, s, lhs, rhs, rev, ri);
     return;
   }
   Var *lb = base;
@@ -961,8 +1043,14 @@ static void declare_locals(Gen *g, Buf *b) {
     Var *v = fn->locals.data[i];
     emit_indent(b, 1);
     buf_printf(b, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
-    if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->ty->kind == TY_UNION || v->is_static)
+    if (v->is_static)
       buf_puts(b, ";\n");
+    else if (v->ty->vla_len) {
+      buf_printf(b, ";\n");
+      emit_indent(b, 1);
+      buf_printf(b, "memset(%s, 0, sizeof %s);\n", v->name, v->name);
+    } else if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->ty->kind == TY_UNION)
+      buf_puts(b, " = {0};\n");
     else
       buf_puts(b, " = 0;\n");
   }
@@ -1114,11 +1202,6 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
     Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
     if (!v->rev_read || v->is_static) continue;
     if (v->kind == VAR_PARAM && !v->written) continue;
-    if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT) {
-      diag_error(v->loc, "gradc does not yet save the local array or struct '%s' of a "
-                 "function called by the annotated one", v->name);
-      continue;
-    }
     vec_push(&saved, v);
   }
   if (diag_errors()) return false;
@@ -1144,7 +1227,7 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   if (fwd.data) buf_puts(out, fwd.data);
   for (int i = 0; i < saved.len; i++) {
     Var *v = saved.data[i];
-    buf_printf(out, "  gradc_push_%s(_tape, %s);\n", tape_suffix(v->ty, v->loc), v->name);
+    push_text(&g, out, 1, v->name, v->ty, v->loc);
   }
   if (fn->retvar) buf_printf(out, "  return %s;\n", fn->retvar->name);
   buf_puts(out, "}\n\n");
@@ -1154,7 +1237,9 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   Buf rdecl = {0};
   for (int i = 0; i < fn->locals.len; i++) {
     Var *v = fn->locals.data[i];
-    if (v == fn->retvar) continue;
+    bool is_saved = false;
+    for (int k = 0; k < saved.len; k++) is_saved |= saved.data[k] == v;
+    if (v == fn->retvar || (!is_saved && !mentions(rev.data ? rev.data : "", v->name))) continue;
     emit_indent(&rdecl, 1);
     buf_printf(&rdecl, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
     buf_puts(&rdecl, v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->is_static ? ";\n" : " = 0;\n");
