@@ -246,6 +246,18 @@ static void written_step(Stmt *s, void *ud) {
   }
 }
 
+/* Pointers that may address the same memory share rev_read: a value read
+ * through one name must be saved when written through another. */
+static void alias_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  if (!fl.lhs || !ty_is_ptr(fl.lhs->ty) || fl.call) return;
+  Var *l = ir_base_var(fl.lhs), *r = ir_base_var(fl.rhs);
+  if (!l || !r || l->rev_read == r->rev_read) return;
+  l->rev_read = r->rev_read = true;
+  changed = true;
+}
+
 static void reset(Var *v) {
   v->varied = v->useful = v->active = v->written = v->rev_read = false;
   v->is_wrt = v->is_out = false;
@@ -254,7 +266,7 @@ static void reset(Var *v) {
 /* Runs both analyses on fn for one (wrt, out) specialisation. With `top`,
  * reports wrt parameters that get no gradient, and state that would stop
  * gradients silently. */
-bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out) {
+bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   (void)p;
   int before = diag_errors();
   for (int i = 0; i < fn->params.len; i++) reset(fn->params.data[i]);
@@ -281,6 +293,17 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out) {
   }
   each_stmt(fn->body, written_step, NULL);
   each_stmt(fn->body, needed_step, NULL);
+  /* a called function cannot know what its caller's reverse sweep reads:
+   * memory behind its pointer parameters counts as read */
+  if (!top)
+    for (int i = 0; i < fn->params.len; i++) {
+      Var *v = fn->params.data[i];
+      if (ty_is_ptr(v->ty) && ty_has_float(v->ty)) v->rev_read = true;
+    }
+  do {
+    changed = false;
+    each_stmt(fn->body, alias_step, NULL);
+  } while (changed);
   (void)set_flag;
   (void)any_useful;
   return diag_errors() == before;

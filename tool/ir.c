@@ -161,7 +161,7 @@ bool ir_is_lvalue(const Expr *e) {
 Var *ir_base_var(const Expr *e) {
   switch (e->kind) {
   case EX_VAR: return e->var;
-  case EX_INDEX: case EX_DEREF: case EX_MEMBER: return ir_base_var(e->a);
+  case EX_INDEX: case EX_DEREF: case EX_MEMBER: case EX_ADDR: return ir_base_var(e->a);
   case EX_ADD: case EX_SUB:     /* p + k */
     if (ty_is_ptr(e->ty)) return ty_is_ptr(e->a->ty) ? ir_base_var(e->a) : ir_base_var(e->b);
     return NULL;

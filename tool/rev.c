@@ -1115,7 +1115,7 @@ static bool prepare(Program *p, Spec *sp, Vec *wrt, Vec *out) {
   }
   for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->bar = NULL;
   for (int i = 0; i < fn->locals.len; i++) ((Var *)fn->locals.data[i])->bar = NULL;
-  if (!act_analyze(p, fn, wrt, out)) return false;
+  if (!act_analyze(p, fn, wrt, out, sp->top)) return false;
   return true;
 }
 

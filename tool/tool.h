@@ -263,7 +263,7 @@ bool lower_func(Program *p, Func *fn);
 
 /* ---- activity.c: activity and to-be-recorded analysis ------------------- */
 
-bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out);  /* of Var * */
+bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var * */
 bool act_expr_active(const Expr *e);
 void act_dump(FILE *out, Func *fn);
 
