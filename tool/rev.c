@@ -273,8 +273,15 @@ static bool is_wrapped(const char *s) {
   return false;
 }
 
+/* A call "f(...)" binds as tightly as a name. */
+static bool is_call_text(const char *s) {
+  const char *p = s;
+  while (isalnum((unsigned char)*p) || *p == '_') p++;
+  return p > s && is_wrapped(p);
+}
+
 static const char *paren(const char *s) {
-  return is_simple(s) || is_wrapped(s) ? s : format("(%s)", s);
+  return is_simple(s) || is_wrapped(s) || is_call_text(s) ? s : format("(%s)", s);
 }
 
 static const char *mul(const char *seed, const char *factor) {
