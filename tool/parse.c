@@ -10,9 +10,12 @@
  * Anything libclang shows that gradc does not model becomes a located error,
  * so that later passes can assume the IR is complete.
  */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "tool.h"
 
+#include <clang-c/CXCompilationDatabase.h>
 #include <clang-c/Index.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +27,7 @@ static CXIndex index_;
 static CXTranslationUnit tu;
 static CXFile main_file;
 static const char *main_path;
+static const char *parse_path;   /* the input as given to libclang */
 static Program *prog;
 static Func *cur_fn;           /* function whose body is being converted */
 
@@ -119,13 +123,44 @@ static bool is_expr_kind(enum CXCursorKind k) {
   return clang_isExpression(k);
 }
 
-/* The text of the token at c's location: a literal's exact spelling. */
-static const char *token_text(CXCursor c) {
-  CXToken *t = clang_getToken(tu, clang_getCursorLocation(c));
+static const char *token_at(CXSourceLocation loc) {
+  CXToken *t = clang_getToken(tu, loc);
   if (!t) return NULL;
   const char *s = cx_string(clang_getTokenSpelling(tu, *t));
   clang_disposeTokens(tu, t, 1);
   return s;
+}
+
+static bool literal_like(const char *s) {
+  return s && (isdigit((unsigned char)s[0]) || s[0] == '.' || s[0] == '\'' || s[0] == '"' ||
+               ((s[0] == 'L' || s[0] == 'u' || s[0] == 'U') && (s[1] == '\'' || s[1] == '"')));
+}
+
+/* A literal's exact spelling: its token where it is written, or where a
+ * macro spelled it; else its value. */
+static const char *token_text(CXCursor c) {
+  const char *s = token_at(clang_getCursorLocation(c));
+  if (literal_like(s)) return s;
+  CXFile file;
+  unsigned line, col;
+  clang_getSpellingLocation(clang_getCursorLocation(c), &file, &line, &col, NULL);
+  if (file) {
+    s = token_at(clang_getLocation(tu, file, line, col));
+    if (literal_like(s)) return s;
+  }
+  CXEvalResult r = clang_Cursor_Evaluate(c);
+  if (!r) return NULL;
+  const char *v = NULL;
+  if (clang_EvalResult_getKind(r) == CXEval_Int) {
+    if (clang_EvalResult_isUnsignedInt(r)) v = format("%lluu", clang_EvalResult_getAsUnsigned(r));
+    else v = format("%lld", clang_EvalResult_getAsLongLong(r));
+  } else if (clang_EvalResult_getKind(r) == CXEval_Float) {
+    v = format("%.17g", clang_EvalResult_getAsDouble(r));
+    if (!strpbrk(v, ".eEni")) v = format("%s.0", v);
+    if (clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Float) v = format("%sf", v);
+  }
+  clang_EvalResult_dispose(r);
+  return v;
 }
 
 /* Whether c's extent was written in the main file without macros, so that its
@@ -887,24 +922,96 @@ static bool report_clang_diagnostics(void) {
   return ok;
 }
 
+/* Takes the input's compile command from DIR/compile_commands.json, as
+ * clang-tidy's -p does: the compiler's arguments, run in the command's
+ * directory. Returns false (after reporting) when there is none. */
+static bool compdb_args(const char *dir, const char *input, Vec *args) {
+  CXCompilationDatabase_Error err;
+  CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(dir, &err);
+  if (err != CXCompilationDatabase_NoError) {
+    diag_plain("cannot read a compilation database in '%s'", dir);
+    return false;
+  }
+  char *abs = realpath(input, NULL);
+  CXCompileCommands cmds = clang_CompilationDatabase_getCompileCommands(db, abs ? abs : input);
+  free(abs);
+  bool ok = cmds && clang_CompileCommands_getSize(cmds) > 0;
+  if (ok) {
+    CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, 0);
+    unsigned n = clang_CompileCommand_getNumArgs(cmd);
+    vec_push(args, (void *)cx_string(clang_CompileCommand_getArg(cmd, 0)));
+    vec_push(args, "-working-directory");
+    vec_push(args, (void *)cx_string(clang_CompileCommand_getDirectory(cmd)));
+    for (unsigned i = 1; i < n; i++) {
+      const char *a = cx_string(clang_CompileCommand_getArg(cmd, i));
+      /* drop the output and the source itself; keep the flags */
+      if (!strcmp(a, "-o") || !strcmp(a, "-MF") || !strcmp(a, "-MT") || !strcmp(a, "-MQ")) { i++; continue; }
+      if (!strcmp(a, "-c") || !strcmp(a, "-MD") || !strcmp(a, "-MMD") || !strcmp(a, "--")) continue;
+      const char *b = strrchr(a, '/');
+      const char *c = strrchr(input, '/');
+      if (!strcmp(b ? b + 1 : a, c ? c + 1 : input) && strlen(a) > 2 && !strcmp(a + strlen(a) - 2, ".c")) continue;
+      vec_push(args, (void *)a);
+    }
+  } else {
+    diag_plain("'%s' has no entry in %s/compile_commands.json", input, dir);
+  }
+  if (cmds) clang_CompileCommands_dispose(cmds);
+  clang_CompilationDatabase_dispose(db);
+  return ok;
+}
+
+static enum CXErrorCode parse_tu(Options *opt) {
+  Vec args = {0};
+  Vec db = {0};
+  if (opt->compdb) {
+    if (!compdb_args(opt->compdb, opt->input, &db)) return CXError_Failure;
+    vec_push(&args, db.data[0]);
+  } else {
+    vec_push(&args, "cc");
+  }
+  vec_push(&args, "-resource-dir");
+  vec_push(&args, GRADC_CLANG_RESOURCE_DIR);
+  vec_push(&args, "-xc");
+  for (int i = 1; i < db.len; i++) vec_push(&args, db.data[i]);
+  for (int i = 0; i < opt->clang_args.len; i++) vec_push(&args, opt->clang_args.data[i]);
+  /* with a database's working directory, name the input absolutely */
+  char *abs = opt->compdb ? realpath(opt->input, NULL) : NULL;
+  parse_path = abs ? arena_strdup(abs) : opt->input;
+  free(abs);
+  vec_push(&args, (void *)parse_path);
+  index_ = clang_createIndex(0, 0);
+  return clang_parseTranslationUnit2FullArgv(index_, NULL, (const char *const *)args.data, args.len,
+                                             NULL, 0, CXTranslationUnit_DetailedPreprocessingRecord, &tu);
+}
+
+static void add_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXClientData d) {
+  (void)stack;
+  if (n == 0) return;   /* the main file itself */
+  vec_push(d, (void *)cx_string(clang_getFileName(f)));
+}
+
+/* Every file the input includes, directly or not, in inclusion order. */
+void parse_dependencies(Vec *files) {
+  Vec all = {0};
+  clang_getInclusions(tu, add_inclusion, &all);
+  for (int i = 0; i < all.len; i++) {
+    bool dup = false;
+    for (int k = 0; k < files->len && !dup; k++) dup = !strcmp(files->data[k], all.data[i]);
+    if (!dup) vec_push(files, all.data[i]);
+  }
+}
+
 Program *parse_file(Options *opt) {
   prog = arena_alloc(sizeof *prog);
   prog->path = opt->input;
   main_path = opt->input;
-  Vec args = {0};
-  vec_push(&args, "-resource-dir");
-  vec_push(&args, GRADC_CLANG_RESOURCE_DIR);
-  vec_push(&args, "-xc");
-  for (int i = 0; i < opt->clang_args.len; i++) vec_push(&args, opt->clang_args.data[i]);
-  index_ = clang_createIndex(0, 0);
-  enum CXErrorCode err = clang_parseTranslationUnit2(
-      index_, opt->input, (const char *const *)args.data, args.len, NULL, 0,
-      CXTranslationUnit_DetailedPreprocessingRecord, &tu);
+  enum CXErrorCode err = parse_tu(opt);
+  if (err != CXError_Success && opt->compdb && !tu) return NULL;
   if (err != CXError_Success || !tu) {
     diag_plain("cannot parse '%s'", opt->input);
     return NULL;
   }
-  main_file = clang_getFile(tu, opt->input);
+  main_file = clang_getFile(tu, parse_path);
   if (!report_clang_diagnostics()) return NULL;
   CXCursor anon = clang_getNullCursor();
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);

@@ -1161,6 +1161,7 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   if (!ok || diag_errors()) { buf_free(&fwd), buf_free(&rev); return false; }
   Buf head = {0};
   buf_printf(&head, "%s(%s)", emit_decl(fn->ret, sp->name), param_list(sp, true));
+  vec_push(&p->publics, (void *)format("%s;", head.data));
   buf_printf(out, "%s\n{\n", head.data);
   Buf decl = {0};
   declare_locals(&g, &decl);

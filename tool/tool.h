@@ -207,6 +207,7 @@ struct Program {
   Vec includes;          /* const char *: #include lines of the main file */
   Vec typedecls;         /* const char *: type declarations of the main file */
   Vec decls;             /* const char *: other declarations the output needs */
+  Vec publics;           /* const char *: prototypes of the generated public functions */
 };
 
 Var *ir_new_var(Func *fn, const char *name, Type *ty, VarKind kind, Loc loc);
@@ -250,10 +251,15 @@ typedef struct Options {
   Vec clang_args;        /* const char * */
   const char *fn_name, *fn_wrt, *fn_out;
   const char *dump;      /* "ir", "activity" */
-  const char *compdb;
+  const char *compdb;    /* -p DIR: directory of compile_commands.json */
+  const char *depfile;   /* -MF FILE */
+  bool md;               /* -MD: write a depfile */
+  const char *header;    /* --header FILE */
+  bool check;            /* --check: compare with the existing output */
 } Options;
 
 Program *parse_file(Options *opt);       /* NULL after reporting errors */
+void parse_dependencies(Vec *files);     /* every file the input includes */
 bool parse_body(Program *p, Func *fn);   /* IR of fn's body, on demand */
 void parse_dispose(void);
 
