@@ -35,6 +35,8 @@ extern "C" {
 
 /* GRADC_GRAD(wrt(x, w), out(y)): generate f_grad (reverse mode). */
 #define GRADC_GRAD(...) GRADC_ANNOTATE_("gradc_grad:" #__VA_ARGS__)
+/* GRADC_JVP(wrt(x), out(y)): generate f_jvp (forward mode). */
+#define GRADC_JVP(...) GRADC_ANNOTATE_("gradc_jvp:" #__VA_ARGS__)
 
 /* ---- runtime: memory and errors ------------------------------------------- */
 

@@ -21,8 +21,9 @@ static Options *opts;
 static const char usage_text[] =
     "usage: gradc [options] FILE.c [-- CLANG_ARGS...]\n"
     "\n"
-    "Reads C functions annotated with GRADC_GRAD(wrt(...)) and writes C code for\n"
-    "their gradients (reverse mode): for each annotated f, a function f_grad.\n"
+    "Reads C functions annotated with GRADC_GRAD(wrt(...)) or GRADC_JVP(wrt(...))\n"
+    "and writes C code for their derivatives: for each annotated f, f_grad\n"
+    "(reverse mode, gradients) or f_jvp (forward mode, tangents).\n"
     "\n"
     "options:\n"
     "  -o FILE            write the generated C to FILE ('-' for standard output,\n"
@@ -32,6 +33,7 @@ static const char usage_text[] =
     "  --fn NAME          differentiate NAME, which needs no annotation...\n"
     "  --wrt P,Q          ...with respect to its parameters P and Q\n"
     "  --out Y            ...with output array parameter Y\n"
+    "  --jvp              ...in forward mode (f_jvp) instead of reverse mode\n"
     "  --header FILE      also write FILE, the prototypes of the generated\n"
     "                     functions (with include guards)\n"
     "  -MD                write a depfile for make: the output depends on the input\n"
@@ -80,6 +82,8 @@ static void parse_args(int argc, char **argv, Options *o) {
       if (!next) usage_error("'%s' needs a file name", a);
       if (!strcmp(a, "-MF")) o->depfile = argv[++i], o->md = true;
       else o->header = argv[++i];
+    } else if (!strcmp(a, "--jvp")) {
+      o->jvp = true;
     } else if (!strcmp(a, "--check")) {
       o->check = true;
     } else if (!strncmp(a, "--dump=", 7)) {
@@ -120,6 +124,7 @@ static const char *options_text(Options *o) {
     }
   }
   if (o->fn_name) buf_printf(&b, " --fn %s --wrt %s", o->fn_name, o->fn_wrt);
+  if (o->jvp) buf_puts(&b, " --jvp");
   if (o->fn_out) buf_printf(&b, " --out %s", o->fn_out);
   const char *r = arena_strdup(b.data ? b.data : "");
   buf_free(&b);
@@ -335,11 +340,13 @@ static int run(Options *o) {
   Buf protos = {0}, tops = {0}, helpers = {0}, out = {0};
   for (int i = 0; i < p->requests.len && !diag_errors(); i++) {
     Request *r = p->requests.data[i];
-    rev_generate(p, r, &protos, &tops);
+    if (r->mode == MODE_JVP) fwd_generate(p, r, &protos, &tops);
+    else rev_generate(p, r, &protos, &tops);
     if (o->dump && !strcmp(o->dump, "ir") && r->fn->lowered) ir_dump(stderr, r->fn);
     if (o->dump && !strcmp(o->dump, "activity") && r->fn->lowered) act_dump(stderr, r->fn);
   }
   if (!diag_errors()) rev_companions(p, &protos, &helpers);
+  if (!diag_errors()) fwd_companions(p, &protos, &helpers);
   int status = 1;
   if (!diag_errors()) {
     assemble(&out, p, &protos, &tops, &helpers);

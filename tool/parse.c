@@ -806,14 +806,17 @@ static void parse_request(Request *r, const char *s) {
   }
 }
 
-static void add_request(Func *fn, const char *spec, Loc loc) {
-  for (int i = 0; i < prog->requests.len; i++)
-    if (((Request *)prog->requests.data[i])->fn == fn) return;   /* declaration and definition */
+static void add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
+  for (int i = 0; i < prog->requests.len; i++) {
+    Request *o = prog->requests.data[i];
+    if (o->fn == fn && o->mode == mode) return;   /* declaration and definition */
+  }
   Request *r = arena_alloc(sizeof *r);
   r->fn = fn;
+  r->mode = mode;
   r->loc = loc;
   parse_request(r, spec);
-  r->name = format("%s_grad", fn->name);
+  r->name = format("%s_%s", fn->name, mode == MODE_JVP ? "jvp" : "grad");
   vec_push(&prog->requests, r);
 }
 
@@ -824,7 +827,7 @@ static enum CXChildVisitResult find_annotations(CXCursor c, CXCursor parent, CXC
   Vec *out = d;
   if (clang_getCursorKind(c) == CXCursor_AnnotateAttr) {
     const char *s = cx_string(clang_getCursorSpelling(c));
-    if (!strncmp(s, "gradc_grad:", 11)) vec_push(out, (void *)(s + 11));
+    if (!strncmp(s, "gradc_grad:", 11) || !strncmp(s, "gradc_jvp:", 10)) vec_push(out, (void *)s);
   }
   return CXChildVisit_Continue;
 }
@@ -887,7 +890,11 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
     Func *fn = declare_func(c);
     Vec specs = {0};
     clang_visitChildren(c, find_annotations, &specs);
-    for (int i = 0; i < specs.len; i++) add_request(fn, specs.data[i], loc_of(c));
+    for (int i = 0; i < specs.len; i++) {
+      const char *sp = specs.data[i];
+      bool jvp = !strncmp(sp, "gradc_jvp:", 10);
+      add_request(fn, jvp ? MODE_JVP : MODE_GRAD, strchr(sp, ':') + 1, loc_of(c));
+    }
     return;
   }
   default:
@@ -1024,7 +1031,7 @@ Program *parse_file(Options *opt) {
     Buf b = {0};
     buf_printf(&b, "wrt(%s)", opt->fn_wrt ? opt->fn_wrt : "");
     if (opt->fn_out) buf_printf(&b, ", out(%s)", opt->fn_out);
-    add_request(fn, arena_strdup(b.data), fn->loc);
+    add_request(fn, opt->jvp ? MODE_JVP : MODE_GRAD, arena_strdup(b.data), fn->loc);
     buf_free(&b);
   }
   return diag_errors() ? NULL : prog;

@@ -1279,14 +1279,20 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   return true;
 }
 
-static bool resolve_request(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask) {
+bool rev_mentions(const char *text, const char *name) { return mentions(text, name); }
+
+/* Checks an annotation's wrt(...) and out(...) against fn's parameters and
+ * returns them as variables (and wrt as a bit mask over the parameters). */
+bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask) {
   Func *fn = r->fn;
   int before = diag_errors();
   if (!fn->has_body) {
     diag_error(r->loc, "'%s' is annotated but has no definition in this file", fn->name);
     return false;
   }
-  if (!r->wrt.len) diag_error(r->loc, "GRADC_GRAD on '%s' needs wrt(...): the parameters to differentiate with respect to", fn->name);
+  if (!r->wrt.len)
+    diag_error(r->loc, "%s on '%s' needs wrt(...): the parameters to differentiate with respect to",
+               r->mode == MODE_JVP ? "GRADC_JVP" : "GRADC_GRAD", fn->name);
   for (int k = 0; k < r->wrt.len + r->out.len; k++) {
     bool is_out = k >= r->wrt.len;
     const char *name = is_out ? r->out.data[k - r->wrt.len] : r->wrt.data[k];
@@ -1325,7 +1331,7 @@ static bool resolve_request(Program *p, Request *r, Vec *wrt, Vec *out, unsigned
 bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out) {
   Vec wrt = {0}, outv = {0};
   unsigned long mask = 0;
-  if (!resolve_request(p, req, &wrt, &outv, &mask)) return false;
+  if (!rev_resolve(p, req, &wrt, &outv, &mask)) return false;
   Spec *sp = new_spec(p, req->fn, mask, true);
   sp->req = req;
   sp->name = req->name;

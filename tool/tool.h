@@ -114,6 +114,7 @@ struct Var {
   bool rev_read;         /* read by the reverse sweep */
   bool local_mem;        /* an array declared in the function */
   const char *bar;       /* name of its adjoint, when active */
+  const char *dot;       /* name of its tangent, in forward mode */
 };
 
 typedef enum {
@@ -169,9 +170,12 @@ struct Stmt {
   int id;                /* loop or branch number for generated names */
 };
 
+typedef enum { MODE_GRAD, MODE_JVP } Mode;
+
 /* What an annotation asked for. */
 typedef struct Request {
   Func *fn;
+  Mode mode;
   Loc loc;
   Vec wrt, out;          /* of const char * */
   bool split;
@@ -256,6 +260,7 @@ typedef struct Options {
   bool md;               /* -MD: write a depfile */
   const char *header;    /* --header FILE */
   bool check;            /* --check: compare with the existing output */
+  bool jvp;              /* --jvp: forward mode for --fn */
 } Options;
 
 Program *parse_file(Options *opt);       /* NULL after reporting errors */
@@ -285,5 +290,12 @@ void emit_indent(Buf *b, int indent);
 
 bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool rev_companions(Program *p, Buf *protos, Buf *out);
+bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask);
+bool rev_mentions(const char *text, const char *name);
+
+/* ---- fwd.c: forward (tangent) mode ----------------------------------------- */
+
+bool fwd_generate(Program *p, Request *req, Buf *protos, Buf *out);
+bool fwd_companions(Program *p, Buf *protos, Buf *out);
 
 #endif

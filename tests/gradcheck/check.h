@@ -54,6 +54,27 @@ static void check_gradient(const char *name, double (*eval)(const double *),
   }
 }
 
+/* The dot-product test that ties the modes together: for a direction u,
+ * the forward-mode tangent (jvp) must equal <u, gradient> to round-off. */
+static void check_dot(const char *name, double (*jvp)(const double *p, const double *u),
+                      void (*grad)(const double *, double *), const double *p, int n, double tol) {
+  double u[64], g[64];
+  unsigned s = 12345;
+  for (int i = 0; i < n; i++) {
+    s = s * 1103515245u + 12345u;
+    u[i] = (double)(s >> 8 & 0xffff) / 65536.0 - 0.5;
+    g[i] = 0;
+  }
+  grad(p, g);
+  double dot = 0;
+  for (int i = 0; i < n; i++) dot += u[i] * g[i];
+  double t = jvp(p, u);
+  if (!close_enough(t, dot, tol)) {
+    printf("FAIL %s: dot-product test: jvp %.17g, <u, gradient> %.17g\n", name, t, dot);
+    check_failures++;
+  }
+}
+
 /* Compares a value with a closed form. */
 #define CHECK_CLOSE(actual, expected, tol)                                            \
   do {                                                                                \

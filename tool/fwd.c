@@ -1,0 +1,494 @@
+/* fwd.c: forward (tangent) mode.
+ *
+ * Each active variable v gets a tangent v_dot, and each assignment of an
+ * active value is preceded by the assignment of its tangent, computed from
+ * the values before the statement:
+ *
+ *     y_dot = y_dot * x + y * x_dot;   (tangent first: it reads the old y)
+ *     y = y * x;
+ *
+ * Control flow is the primal's, unchanged: forward mode needs no tape. The
+ * annotated function becomes f_jvp; functions it calls get g_jvp companions,
+ * specialised on which arguments carry tangents, as in reverse mode.
+ */
+#include "tool.h"
+
+#include <ctype.h>
+#include <string.h>
+
+typedef struct FSpec {
+  Func *fn;
+  unsigned long mask;    /* bit i: parameter i carries a tangent */
+  bool top;
+  const char *name;      /* f_jvp, or g_jvp for a companion */
+  Vec wrt, out;          /* Var * */
+} FSpec;
+
+typedef struct FGen {
+  Program *p;
+  FSpec *sp;
+  Func *fn;
+  Vec dots;              /* Var * whose tangents are locals */
+  int ntmp;
+} FGen;
+
+static Vec fspecs;
+
+static bool is_tangent_param(Var *v) { return v->kind == VAR_PARAM && (v->is_wrt || v->is_out); }
+
+static const char *dot_name(FGen *g, Var *v) {
+  if (v->dot) return v->dot;
+  const char *name = ir_unique_name(g->fn, format("%s_dot", v->name));
+  for (int i = 0; i < g->dots.len; i++)
+    if (!strcmp(((Var *)g->dots.data[i])->dot, name)) name = format("%s_", name);
+  v->dot = name;
+  if (!is_tangent_param(v)) vec_push(&g->dots, v);
+  return name;
+}
+
+static const char *tangent_lv(FGen *g, Expr *e);
+
+/* The tangent of a pointer expression: w -> w_dot, p + k -> p_dot + k. */
+static const char *tangent_ptr(FGen *g, Expr *e) {
+  switch (e->kind) {
+  case EX_VAR: return dot_name(g, e->var);
+  case EX_ADD: case EX_SUB:
+    if (ty_is_ptr(e->a->ty))
+      return format("%s %s %s", tangent_ptr(g, e->a), e->kind == EX_ADD ? "+" : "-", emit_expr(e->b));
+    return format("%s + %s", emit_expr(e->a), tangent_ptr(g, e->b));
+  case EX_ADDR: return format("&%s", tangent_lv(g, e->a));
+  case EX_CAST: return tangent_ptr(g, e->a);
+  case EX_MEMBER: case EX_INDEX: return tangent_lv(g, e);
+  default:
+    diag_error(e->loc, "cannot find the tangent of this pointer expression");
+    return "0";
+  }
+}
+
+/* The tangent of an active lvalue, as an lvalue. */
+static const char *tangent_lv(FGen *g, Expr *e) {
+  switch (e->kind) {
+  case EX_VAR: return dot_name(g, e->var);
+  case EX_INDEX: return format("%s[%s]", tangent_ptr(g, e->a), emit_expr(e->b));
+  case EX_MEMBER:
+    return format("%s%s%s", e->arrow ? tangent_ptr(g, e->a) : tangent_lv(g, e->a), e->arrow ? "->" : ".", e->text);
+  case EX_DEREF: {
+    const char *p = tangent_ptr(g, e->a);
+    return format("*%s", strchr(p, ' ') ? format("(%s)", p) : p);
+  }
+  default:
+    diag_error(e->loc, "cannot find the tangent of this expression");
+    return "0";
+  }
+}
+
+static const char *par(const char *s) {
+  for (const char *p = s; *p; p++)
+    if (strchr(" +-/?:,", *p)) return format("(%s)", s);
+  return s;
+}
+
+static const char *times(const char *a, const char *b) { return format("%s * %s", par(a), par(b)); }
+
+static const char *rule_tangent(FGen *g, Expr *e);
+
+/* The tangent of e, or NULL when it is zero. Reads only values from before
+ * the statement, so it is emitted before the primal assignment. */
+static const char *tangent(FGen *g, Expr *e) {
+  if (!act_expr_active(e)) return NULL;
+  switch (e->kind) {
+  case EX_VAR: case EX_INDEX: case EX_MEMBER: case EX_DEREF:
+    return tangent_lv(g, e);
+  case EX_ADD: case EX_SUB: {
+    const char *a = tangent(g, e->a), *b = tangent(g, e->b);
+    const char *op = e->kind == EX_ADD ? "+" : "-";
+    if (!b) return a;
+    if (!a) return e->kind == EX_ADD ? b : format("-%s", par(b));
+    return format("%s %s %s", a, op, e->kind == EX_SUB ? par(b) : b);
+  }
+  case EX_NEG: {
+    const char *a = tangent(g, e->a);
+    return a ? format("-%s", par(a)) : NULL;
+  }
+  case EX_PLUS: return tangent(g, e->a);
+  case EX_CAST: {
+    const char *a = tangent(g, e->a);
+    return a && ty_is_float(e->ty) ? format("(%s)%s", emit_type(e->ty), par(a)) : NULL;
+  }
+  case EX_MUL: {
+    const char *a = tangent(g, e->a), *b = tangent(g, e->b);
+    if (ir_same_expr(e->a, e->b)) return format("2 * %s * %s", par(emit_expr(e->a)), par(a));
+    const char *l = a ? times(a, emit_expr(e->b)) : NULL;
+    const char *r = b ? times(emit_expr(e->a), b) : NULL;
+    if (l && r) return format("%s + %s", l, r);
+    return l ? l : r;
+  }
+  case EX_DIV: {
+    const char *a = tangent(g, e->a), *b = tangent(g, e->b);
+    const char *den = par(emit_expr(e->b));
+    if (!b) return format("%s / %s", par(a), den);
+    const char *r = format("%s * %s / (%s * %s)", par(emit_expr(e->a)), par(b), den, den);
+    return a ? format("%s / %s - %s", par(a), den, r) : format("-%s", r);
+  }
+  case EX_COND: {
+    const char *b = tangent(g, e->b), *c = tangent(g, e->c);
+    return format("%s ? %s : %s", par(emit_expr(e->a)), b ? par(b) : "0", c ? par(c) : "0");
+  }
+  case EX_CALL:
+    if (e->rule) return rule_tangent(g, e);
+    if (!e->callee_known)
+      diag_error(e->loc, "cannot differentiate a call through a function pointer with "
+                 "active arguments: gradc must see the callee");
+    else
+      diag_error(e->loc, "cannot differentiate '%s': no definition in this file and no "
+                 "derivative rule", e->text);
+    return NULL;
+  default:
+    diag_error(e->loc, "cannot differentiate this operator on floating values");
+    return NULL;
+  }
+}
+
+/* ---- rules (shared with rev.c through rules.h) ---------------------------- */
+
+static const char *rule_text(const Rule *r, const char *f, const char *a1, const char *a2) {
+  Buf b = {0};
+  for (const char *p = f; *p; p++) {
+    if (*p == '$') {
+      buf_puts(&b, p[1] == '1' ? a1 : a2);
+      p++;
+    } else if (*p == '@' || *p == '#') {
+      const char *q = p + 1;
+      while (isalnum((unsigned char)*q) || (*p == '#' && *q == '.')) q++;
+      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->is_float ? "f" : "");
+      p = q - 1;
+    } else {
+      buf_printf(&b, "%c", *p);
+    }
+  }
+  const char *s = arena_strdup(b.data);
+  buf_free(&b);
+  return s;
+}
+
+static const char *rule_tangent(FGen *g, Expr *e) {
+  const Rule *r = e->rule;
+  if (e->nargs != r->nargs) {
+    diag_error(e->loc, "'%s' called with %d arguments", e->text, e->nargs);
+    return NULL;
+  }
+  const char *a1 = emit_expr(e->args[0]), *a2 = e->nargs > 1 ? emit_expr(e->args[1]) : "";
+  const char *t1 = tangent(g, e->args[0]);
+  const char *t2 = e->nargs > 1 ? tangent(g, e->args[1]) : NULL;
+  const char *l = t1 ? times(rule_text(r, r->d1, a1, a2), t1) : NULL;
+  const char *rr = t2 ? times(rule_text(r, r->d2, a1, a2), t2) : NULL;
+  if (l && rr) return format("%s + %s", l, rr);
+  return l ? l : rr;
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static void gen_block(FGen *g, Stmt *s, Buf *b, int ind);
+
+static FSpec *spec_for(FGen *g, Expr *call);
+
+static bool is_alloc(Expr *e) {
+  if (e->kind == EX_CAST) e = e->a;
+  return e->kind == EX_CALL && e->callee_known && (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc"));
+}
+
+/* v = g(args) or g(args) for a function of this file with active arguments:
+ * v = g_jvp(args with tangents, &v_dot). */
+static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
+  bool act = lhs && act_expr_active(lhs);
+  for (int i = 0; i < call->nargs; i++) act |= act_expr_active(call->args[i]);
+  if (!act) {
+    emit_indent(b, ind);
+    buf_printf(b, "%s;\n", lhs ? format("%s = %s", emit_expr(lhs), emit_expr(call)) : emit_expr(call));
+    return;
+  }
+  if (ty_has_float(call->callee->ret) && !ty_is_float(call->callee->ret)) {
+    diag_error(call->loc, "cannot differentiate a call of '%s': it returns a struct or pointer "
+               "that carries derivatives", call->text);
+    return;
+  }
+  FSpec *sp = spec_for(g, call);
+  if (!sp) return;
+  Buf a = {0};
+  for (int i = 0; i < call->nargs; i++) {
+    Expr *x = call->args[i];
+    buf_printf(&a, "%s%s", i ? ", " : "", emit_expr(x));
+    if (sp->mask >> i & 1) {
+      const char *t = ty_is_ptr(x->ty) ? tangent_ptr(g, x) : tangent(g, x);
+      buf_printf(&a, ", %s", t ? t : "0");
+    }
+  }
+  if (ty_is_float(call->callee->ret)) {
+    const char *rd;
+    if (lhs && act_expr_active(lhs)) rd = format("&%s", tangent_lv(g, lhs));
+    else {
+      rd = format("_z%d", g->ntmp++);
+      emit_indent(b, ind);
+      buf_printf(b, "%s = 0;\n", emit_decl(call->callee->ret, rd));
+      rd = format("&%s", rd);
+    }
+    buf_printf(&a, "%s%s", call->nargs ? ", " : "", rd);
+  }
+  emit_indent(b, ind);
+  if (lhs) buf_printf(b, "%s = %s(%s);\n", emit_expr(lhs), sp->name, a.data ? a.data : "");
+  else buf_printf(b, "%s(%s);\n", sp->name, a.data ? a.data : "");
+  buf_free(&a);
+}
+
+static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
+  Expr *lhs = s->e->a, *rhs = s->e->b;
+  if (rhs->kind == EX_CALL && rhs->callee) {
+    gen_call(g, lhs, rhs, b, ind);
+    return;
+  }
+  Var *base = ir_base_var(lhs);
+  bool act = act_expr_active(lhs);
+  if (act && base && base->kind == VAR_GLOBAL && act_expr_active(rhs)) {
+    diag_error(s->loc, "cannot differentiate a write of an active value to the global '%s': "
+               "global state stops gradients (pass it as a parameter)", base->name);
+    return;
+  }
+  if (act && ty_is_ptr(lhs->ty)) {
+    emit_indent(b, ind);
+    buf_printf(b, "%s;\n", emit_expr(s->e));
+    emit_indent(b, ind);
+    if (is_alloc(rhs)) {
+      Expr *c = rhs->kind == EX_CAST ? rhs->a : rhs;
+      const char *t = tangent_ptr(g, lhs);
+      if (!strcmp(c->text, "malloc")) buf_printf(b, "%s = calloc(1, %s);\n", t, emit_expr(c->args[0]));
+      else buf_printf(b, "%s = calloc(%s, %s);\n", t, emit_expr(c->args[0]), emit_expr(c->args[1]));
+    } else {
+      buf_printf(b, "%s = %s;\n", tangent_ptr(g, lhs), tangent_ptr(g, rhs));
+    }
+    return;
+  }
+  if (act && (lhs->ty->kind == TY_STRUCT || lhs->ty->kind == TY_ARRAY)) {
+    const char *t = tangent_lv(g, lhs);
+    emit_indent(b, ind);
+    if (act_expr_active(rhs) && ir_is_lvalue(rhs)) buf_printf(b, "%s = %s;\n", t, tangent_lv(g, rhs));
+    else if (act_expr_active(rhs)) diag_error(rhs->loc, "cannot differentiate this struct value");
+    else buf_printf(b, "memset(&%s, 0, sizeof %s);\n", t, t);
+  } else if (act) {
+    const char *t = tangent(g, rhs);
+    emit_indent(b, ind);
+    buf_printf(b, "%s = %s;\n", tangent_lv(g, lhs), t ? t : "0");
+  }
+  emit_indent(b, ind);
+  buf_printf(b, "%s;\n", emit_expr(s->e));
+}
+
+static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
+  switch (s->kind) {
+  case ST_NOP: return;
+  case ST_BLOCK: gen_block(g, s, b, ind); return;
+  case ST_EXPR: {
+    Expr *e = s->e;
+    if (e->kind == EX_ASSIGN) { gen_assign(g, s, b, ind); return; }
+    if (e->kind == EX_CALL && e->callee) { gen_call(g, NULL, e, b, ind); return; }
+    if (e->kind == EX_CALL && !strcmp(e->text, "free") && e->nargs == 1 && act_expr_active(e->args[0])) {
+      emit_indent(b, ind);
+      buf_printf(b, "free(%s);\n", tangent_ptr(g, e->args[0]));
+    } else if (e->kind == EX_CALL) {
+      for (int i = 0; i < e->nargs; i++)
+        if (act_expr_active(e->args[i]) && ty_is_ptr(e->args[i]->ty) && !e->args[i]->ty->base->is_const)
+          diag_error(e->loc, "cannot differentiate '%s': it may write to memory that carries "
+                     "derivatives, and gradc has no definition or rule for it", e->text);
+    }
+    emit_indent(b, ind);
+    buf_printf(b, "%s;\n", emit_expr(e));
+    return;
+  }
+  case ST_IF:
+    emit_indent(b, ind);
+    buf_printf(b, "if (%s) {\n", emit_expr(s->e));
+    gen_block(g, s->body, b, ind + 1);
+    if (s->els) {
+      emit_indent(b, ind);
+      buf_puts(b, "} else {\n");
+      gen_block(g, s->els, b, ind + 1);
+    }
+    emit_indent(b, ind);
+    buf_puts(b, "}\n");
+    return;
+  case ST_WHILE:
+    emit_indent(b, ind);
+    buf_printf(b, "while (%s) {\n", emit_expr(s->e));
+    gen_block(g, s->body, b, ind + 1);
+    emit_indent(b, ind);
+    buf_puts(b, "}\n");
+    return;
+  case ST_DO:
+    emit_indent(b, ind);
+    buf_puts(b, "do {\n");
+    gen_block(g, s->body, b, ind + 1);
+    emit_indent(b, ind);
+    buf_printf(b, "} while (%s);\n", emit_expr(s->e));
+    return;
+  case ST_FOR: {
+    if (s->init) gen_stmt(g, s->init, b, ind);
+    emit_indent(b, ind);
+    buf_printf(b, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", s->inc ? emit_expr(s->inc) : "");
+    gen_block(g, s->body, b, ind + 1);
+    emit_indent(b, ind);
+    buf_puts(b, "}\n");
+    return;
+  }
+  case ST_DECL:
+    if (s->var->is_static && s->var->active)
+      diag_error(s->loc, "cannot differentiate through the static variable '%s': "
+                 "state kept between calls stops gradients", s->var->name);
+    return;
+  default:
+    bug("statement kind left by lowering");
+  }
+}
+
+static void gen_block(FGen *g, Stmt *s, Buf *b, int ind) {
+  if (s->kind != ST_BLOCK) { gen_stmt(g, s, b, ind); return; }
+  for (int i = 0; i < s->kids.len; i++) gen_stmt(g, s->kids.data[i], b, ind);
+}
+
+/* ---- functions ------------------------------------------------------------ */
+
+static FSpec *new_fspec(Func *fn, unsigned long mask, bool top, const char *name) {
+  FSpec *s = arena_alloc(sizeof *s);
+  s->fn = fn, s->mask = mask, s->top = top, s->name = name;
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    if (mask >> i & 1) {
+      vec_push(&s->wrt, v);
+      if (!top && ty_is_ptr(v->ty)) vec_push(&s->out, v);
+    }
+  }
+  vec_push(&fspecs, s);
+  return s;
+}
+
+static FSpec *spec_for(FGen *g, Expr *call) {
+  Func *fn = call->callee;
+  if (fn->is_variadic || fn->params.len != call->nargs || call->nargs > 60) {
+    diag_error(call->loc, "cannot differentiate this call of '%s'", fn->name);
+    return NULL;
+  }
+  unsigned long mask = 0;
+  for (int i = 0; i < call->nargs; i++)
+    if (act_expr_active(call->args[i]) && ty_has_float(((Var *)fn->params.data[i])->ty)) mask |= 1ul << i;
+  int k = 0;
+  for (int i = 0; i < fspecs.len; i++) {
+    FSpec *s = fspecs.data[i];
+    if (s->fn == fn && !s->top) {
+      if (s->mask == mask) return s;
+      k++;
+    }
+  }
+  (void)g;
+  return new_fspec(fn, mask, false, k ? format("%s_jvp_%d", fn->name, k + 1) : format("%s_jvp", fn->name));
+}
+
+/* Tangent parameters keep the constness of their primal: `const double *w`
+ * gets `const double *w_dot`, an in-place `double *x` gets `double *x_dot`. */
+static const char *fparams(FSpec *sp) {
+  Func *fn = sp->fn;
+  Buf b = {0};
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    buf_printf(&b, "%s%s", i ? ", " : "", emit_decl(v->ty, v->name));
+    if (is_tangent_param(v)) buf_printf(&b, ", %s", emit_decl(v->ty, v->dot));
+  }
+  if (ty_is_float(fn->ret)) buf_printf(&b, "%s%s", fn->params.len ? ", " : "", emit_decl(ty_ptr_to(fn->ret), "ret_dot"));
+  const char *r = arena_strdup(b.data ? b.data : "void");
+  buf_free(&b);
+  return r;
+}
+
+static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
+  Func *fn = sp->fn;
+  if (!parse_body(p, fn) || !lower_func(p, fn)) return false;
+  if (fn->is_variadic) {
+    diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
+    return false;
+  }
+  for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->dot = NULL;
+  for (int i = 0; i < fn->locals.len; i++) ((Var *)fn->locals.data[i])->dot = NULL;
+  Vec wrt = sp->wrt, outv = sp->out;
+  if (!act_analyze(p, fn, &wrt, &outv, sp->top)) return false;
+  FGen g = {.p = p, .sp = sp, .fn = fn};
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    if (is_tangent_param(v)) dot_name(&g, v);
+  }
+  int before = diag_errors();
+  Buf body = {0};
+  gen_block(&g, fn->body, &body, 1);
+  if (diag_errors() != before) { buf_free(&body); return false; }
+  const char *sig = format("%s%s(%s)", sp->top ? "" : "static ", emit_decl(fn->ret, sp->name), fparams(sp));
+  if (sp->top) vec_push(&p->publics, (void *)format("%s;", sig));
+  else buf_printf(protos, "%s;\n", sig);
+  Buf decl = {0};
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    emit_indent(&decl, 1);
+    buf_printf(&decl, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
+    if (v->is_static) buf_puts(&decl, ";\n");
+    else if (v->ty->vla_len) buf_printf(&decl, ";\n  memset(%s, 0, sizeof %s);\n", v->name, v->name);
+    else if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->ty->kind == TY_UNION) buf_puts(&decl, " = {0};\n");
+    else buf_puts(&decl, " = 0;\n");
+  }
+  for (int i = 0; i < g.dots.len; i++) {
+    Var *v = g.dots.data[i];
+    Type *t = v->ty;
+    emit_indent(&decl, 1);
+    if (t->vla_len) buf_printf(&decl, "%s;\n  memset(%s, 0, sizeof %s);\n", emit_decl(t, v->dot), v->dot, v->dot);
+    else if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) buf_printf(&decl, "%s = {0};\n", emit_decl(t, v->dot));
+    else if (t->kind == TY_PTR) {
+      Type *nc = arena_alloc(sizeof *nc);
+      *nc = *t->base;
+      nc->is_const = false;
+      buf_printf(&decl, "%s = 0;\n", emit_decl(ty_ptr_to(nc), v->dot));
+    } else buf_printf(&decl, "%s = 0;\n", emit_decl(t, v->dot));
+  }
+  buf_printf(out, "%s\n{\n", sig);
+  Buf all = {0};
+  buf_printf(&all, "%s%s", decl.data ? decl.data : "", body.data ? body.data : "");
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    if (!rev_mentions(all.data ? all.data : "", v->name)) buf_printf(out, "  (void)%s;\n", v->name);
+    if (is_tangent_param(v) && !rev_mentions(all.data ? all.data : "", v->dot)) buf_printf(out, "  (void)%s;\n", v->dot);
+  }
+  if (decl.data) buf_puts(out, decl.data);
+  if (body.data) buf_puts(out, body.data);
+  if (fn->retvar) {
+    if (ty_is_float(fn->ret)) buf_printf(out, "  *ret_dot = %s;\n", fn->retvar->dot ? fn->retvar->dot : "0");
+    buf_printf(out, "  return %s;\n", fn->retvar->name);
+  } else if (ty_is_float(fn->ret)) {
+    buf_puts(out, "  *ret_dot = 0;\n");
+  }
+  buf_puts(out, "}\n\n");
+  buf_free(&body), buf_free(&decl), buf_free(&all);
+  return true;
+}
+
+/* f_jvp for a GRADC_JVP request: a tangent after each wrt parameter
+ * (double x_dot, const double *w_dot), y_dot after each out array, and
+ * T *ret_dot last for a floating return. Returns f's value. */
+bool fwd_generate(Program *p, Request *req, Buf *protos, Buf *out) {
+  Vec wrt = {0}, outv = {0};
+  unsigned long mask = 0;
+  if (!rev_resolve(p, req, &wrt, &outv, &mask)) return false;
+  FSpec *sp = new_fspec(req->fn, mask, true, req->name);
+  sp->wrt = wrt, sp->out = outv;
+  return gen_function(p, sp, protos, out);
+}
+
+bool fwd_companions(Program *p, Buf *protos, Buf *out) {
+  for (int i = 0; i < fspecs.len; i++) {
+    FSpec *sp = fspecs.data[i];
+    if (!sp->top && !gen_function(p, sp, protos, out)) return false;
+  }
+  return true;
+}
