@@ -110,6 +110,9 @@ const char *emit_expr(Expr *e) {
     return format("%s %s %s", operand(e->a, 14, false), op, operand(e->b, 2, false));
   }
   case EX_CALL: {
+    /* a static function of the user's file is invisible to the generated
+     * file: it gets a static copy there (emit_primals) */
+    if (e->callee && e->callee->is_static) e->callee->need_primal = true;
     Buf b = {0};
     buf_printf(&b, "%s(", e->text);
     for (int i = 0; i < e->nargs; i++)
@@ -244,4 +247,59 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     if (s->body) emit_stmt(b, s->body, indent);
     return;
   }
+}
+
+/* Declarations of fn's locals at the top of a generated function. Scalars
+ * start at 0, arrays and structs zeroed, so that saving a variable before
+ * its first assignment never reads an indeterminate value; static locals
+ * keep their initializer. */
+void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v)) {
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    if (skip && skip(v)) continue;
+    emit_indent(b, 1);
+    buf_printf(b, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
+    if (v->is_static)
+      buf_printf(b, "%s%s;\n", v->static_init ? " = " : "", v->static_init ? emit_expr(v->static_init) : "");
+    else if (v->ty->vla_len)
+      buf_printf(b, ";\n  memset(%s, 0, sizeof %s);\n", v->name, v->name);
+    else if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->ty->kind == TY_UNION)
+      buf_puts(b, " = {0};\n");
+    else
+      buf_puts(b, " = 0;\n");
+  }
+}
+
+/* Static copies of the user's static functions that generated code calls
+ * with no derivative to take: the generated file cannot see the originals.
+ * Copies are printed from the lowered IR and may need further copies. */
+bool emit_primals(Program *p, Buf *protos, Buf *out) {
+  for (bool more = true; more;) {
+    more = false;
+    for (int i = 0; i < p->funcs.len; i++) {
+      Func *fn = p->funcs.data[i];
+      if (!fn->need_primal || fn->primal_done || !fn->has_body) continue;
+      fn->primal_done = more = true;
+      if (!parse_body(p, fn) || !lower_func(p, fn)) return false;
+      Buf params = {0};
+      for (int k = 0; k < fn->params.len; k++) {
+        Var *v = fn->params.data[k];
+        buf_printf(&params, "%s%s", k ? ", " : "", emit_decl(v->ty, v->name));
+      }
+      const char *sig = format("static %s(%s%s)", emit_decl(fn->ret, fn->name),
+                               params.data ? params.data : "void", fn->is_variadic ? ", ..." : "");
+      buf_free(&params);
+      buf_printf(protos, "%s;\n", sig);
+      const char *base = strrchr(p->path, '/') ? strrchr(p->path, '/') + 1 : p->path;
+      buf_printf(out, "/* a copy of the static function '%s' of %s */\n%s\n{\n", fn->name, base, sig);
+      emit_locals(out, fn, NULL);
+      for (int k = 0; k < fn->body->kids.len; k++) {
+        Stmt *s = fn->body->kids.data[k];
+        if (s->kind != ST_DECL) emit_stmt(out, s, 1);
+      }
+      if (fn->retvar) buf_printf(out, "  return %s;\n", fn->retvar->name);
+      buf_puts(out, "}\n\n");
+    }
+  }
+  return true;
 }

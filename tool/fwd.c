@@ -430,15 +430,7 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   if (sp->top) vec_push(&p->publics, (void *)format("%s;", sig));
   else buf_printf(protos, "%s;\n", sig);
   Buf decl = {0};
-  for (int i = 0; i < fn->locals.len; i++) {
-    Var *v = fn->locals.data[i];
-    emit_indent(&decl, 1);
-    buf_printf(&decl, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
-    if (v->is_static) buf_puts(&decl, ";\n");
-    else if (v->ty->vla_len) buf_printf(&decl, ";\n  memset(%s, 0, sizeof %s);\n", v->name, v->name);
-    else if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->ty->kind == TY_UNION) buf_puts(&decl, " = {0};\n");
-    else buf_puts(&decl, " = 0;\n");
-  }
+  emit_locals(&decl, fn, NULL);
   for (int i = 0; i < g.dots.len; i++) {
     Var *v = g.dots.data[i];
     Type *t = v->ty;

@@ -347,6 +347,7 @@ static int run(Options *o) {
   }
   if (!diag_errors()) rev_companions(p, &protos, &helpers);
   if (!diag_errors()) fwd_companions(p, &protos, &helpers);
+  if (!diag_errors()) emit_primals(p, &protos, &helpers);
   int status = 1;
   if (!diag_errors()) {
     assemble(&out, p, &protos, &tops, &helpers);

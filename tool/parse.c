@@ -575,6 +575,7 @@ static Stmt *var_decl(CXCursor c) {
   s->var = v;
   CXCursor init = clang_Cursor_getVarDeclInitializer(c);
   if (!clang_Cursor_isNull(init)) s->e = expr(init);
+  if (v->is_static) v->static_init = s->e;
   return s;
 }
 

@@ -1042,26 +1042,7 @@ static const char *param_list(Spec *sp, bool bars) {
   return r;
 }
 
-/* Declarations of the primal locals: scalars start at 0 so that saving a
- * variable before its first assignment reads a defined value. */
-static void declare_locals(Gen *g, Buf *b) {
-  Func *fn = g->fn;
-  for (int i = 0; i < fn->locals.len; i++) {
-    Var *v = fn->locals.data[i];
-    emit_indent(b, 1);
-    buf_printf(b, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
-    if (v->is_static)
-      buf_puts(b, ";\n");
-    else if (v->ty->vla_len) {
-      buf_printf(b, ";\n");
-      emit_indent(b, 1);
-      buf_printf(b, "memset(%s, 0, sizeof %s);\n", v->name, v->name);
-    } else if (v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->ty->kind == TY_UNION)
-      buf_puts(b, " = {0};\n");
-    else
-      buf_puts(b, " = 0;\n");
-  }
-}
+static void declare_locals(Gen *g, Buf *b) { emit_locals(b, g->fn, NULL); }
 
 static void declare_bars(Gen *g, Buf *b) {
   for (int i = 0; i < g->bars.len; i++) {
@@ -1193,6 +1174,17 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   return true;
 }
 
+/* g_rev declares only the locals its reverse sweep uses. */
+static Func *rev_skip_fn;
+static Vec *rev_skip_saved;
+static const char *rev_skip_text;
+
+static bool skip_in_rev(Var *v) {
+  for (int k = 0; k < rev_skip_saved->len; k++)
+    if (rev_skip_saved->data[k] == v) return false;
+  return v == rev_skip_fn->retvar || !mentions(rev_skip_text, v->name);
+}
+
 /* A called function, in split mode:
  *   static T g_fwd(params, gradc_tape *_tape): runs g, records on the tape,
  *     and saves at its end the locals that g_rev reads;
@@ -1243,15 +1235,8 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   /* g_rev */
   buf_printf(out, "%s\n{\n", rsig);
   Buf rdecl = {0};
-  for (int i = 0; i < fn->locals.len; i++) {
-    Var *v = fn->locals.data[i];
-    bool is_saved = false;
-    for (int k = 0; k < saved.len; k++) is_saved |= saved.data[k] == v;
-    if (v == fn->retvar || (!is_saved && !mentions(rev.data ? rev.data : "", v->name))) continue;
-    emit_indent(&rdecl, 1);
-    buf_printf(&rdecl, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
-    buf_puts(&rdecl, v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT || v->is_static ? ";\n" : " = 0;\n");
-  }
+  rev_skip_fn = fn, rev_skip_saved = &saved, rev_skip_text = rev.data ? rev.data : "";
+  emit_locals(&rdecl, fn, skip_in_rev);
   Gen gb = g;
   Vec bars = g.bars;
   gb.bars = (Vec){0};

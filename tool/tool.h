@@ -103,6 +103,7 @@ struct Var {
   Loc loc;
   int index;             /* parameter position */
   bool is_static;        /* static storage (local or global) */
+  Expr *static_init;     /* the initializer of a static local */
   bool is_wrt;           /* named in wrt(...) */
   bool is_out;           /* named in out(...) */
   /* filled by activity.c */
@@ -285,6 +286,8 @@ const char *emit_type(Type *t);                     /* abstract declarator */
 const char *emit_expr(Expr *e);
 void emit_stmt(Buf *b, Stmt *s, int indent);
 void emit_indent(Buf *b, int indent);
+void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));
+bool emit_primals(Program *p, Buf *protos, Buf *out);
 
 /* ---- rev.c: reverse mode --------------------------------------------------- */
 
