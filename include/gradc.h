@@ -38,6 +38,21 @@ extern "C" {
 /* GRADC_JVP(wrt(x), out(y)): generate f_jvp (forward mode). */
 #define GRADC_JVP(...) GRADC_ANNOTATE_("gradc_jvp:" #__VA_ARGS__)
 
+/* GRADC_CUSTOM_GRAD(g_rev) on T g(P...): gradc calls the user's
+ *   T g_rev(P1 p1, T1 *p1_bar, ..., T ret_bar)
+ * (an adjoint after every floating parameter) instead of differentiating g:
+ * it returns g's value and adds ret_bar * dg/dp into each *p_bar (a pointer
+ * argument's adjoint is NULL when that argument carries no derivative). */
+#define GRADC_CUSTOM_GRAD(fn) GRADC_ANNOTATE_("gradc_custom_grad:" #fn)
+/* GRADC_CUSTOM_JVP(g_jvp): the same for forward mode, with g_jvp shaped like
+ * f_jvp: a tangent after every floating parameter, then T *ret_dot. */
+#define GRADC_CUSTOM_JVP(fn) GRADC_ANNOTATE_("gradc_custom_jvp:" #fn)
+
+/* gradc_stop_gradient(e): the value of e, through which no derivative flows
+ * (tf.stop_gradient, torch's detach). */
+static inline double gradc_stop_gradient(double x) { return x; }
+static inline float gradc_stop_gradientf(float x) { return x; }
+
 /* ---- runtime: memory and errors ------------------------------------------- */
 
 /* The allocator hook, with Lua's lua_Alloc contract: (ud, ptr, osize, nsize).

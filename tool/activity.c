@@ -29,6 +29,7 @@ typedef void VarFn(Var *v, void *ud);
  * that only select an element (indices), which carry no derivative. */
 static void each_var(Expr *e, VarFn *f, void *ud) {
   if (!e) return;
+  if (ir_is_stop(e)) return;   /* nothing flows through a stopped gradient */
   if (e->kind == EX_VAR) { f(e->var, ud); return; }
   each_var(e->a, f, ud);
   each_var(e->b, f, ud);
@@ -77,7 +78,7 @@ static void mark(Var *v, size_t field) {
 }
 
 static void mark_all(Expr *e, size_t field) {
-  if (!e) return;
+  if (!e || ir_is_stop(e)) return;
   if (e->kind == EX_VAR) { mark(e->var, field); return; }
   mark_all(e->a, field);
   mark_all(e->b, field);
@@ -146,6 +147,7 @@ bool act_expr_active(const Expr *e) {
   case EX_ADDR: return act_expr_active(e->a);
   case EX_COND: return ty_has_float(e->ty) && (act_expr_active(e->b) || act_expr_active(e->c));
   case EX_CALL:
+    if (ir_is_stop(e)) return false;
     if (!ty_has_float(e->ty) && !e->callee) return false;
     for (int i = 0; i < e->nargs; i++) if (act_expr_active(e->args[i])) return true;
     return false;

@@ -113,6 +113,7 @@ const char *emit_expr(Expr *e) {
     /* a static function of the user's file is invisible to the generated
      * file: it gets a static copy there (emit_primals) */
     if (e->callee && e->callee->is_static) e->callee->need_primal = true;
+    else if (e->callee) e->callee->need_proto = true;
     Buf b = {0};
     buf_printf(&b, "%s(", e->text);
     for (int i = 0; i < e->nargs; i++)
@@ -273,22 +274,31 @@ void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v)) {
 /* Static copies of the user's static functions that generated code calls
  * with no derivative to take: the generated file cannot see the originals.
  * Copies are printed from the lowered IR and may need further copies. */
+static const char *signature(Func *fn) {
+  Buf params = {0};
+  for (int k = 0; k < fn->params.len; k++) {
+    Var *v = fn->params.data[k];
+    buf_printf(&params, "%s%s", k ? ", " : "", emit_decl(v->ty, v->name));
+  }
+  const char *sig = format("%s(%s%s)", emit_decl(fn->ret, fn->name), params.data ? params.data : "void",
+                           fn->is_variadic ? ", ..." : "");
+  buf_free(&params);
+  return sig;
+}
+
 bool emit_primals(Program *p, Buf *protos, Buf *out) {
   for (bool more = true; more;) {
     more = false;
     for (int i = 0; i < p->funcs.len; i++) {
       Func *fn = p->funcs.data[i];
+      if (fn->need_proto && !fn->proto_done && !fn->is_static) {
+        fn->proto_done = true;
+        buf_printf(protos, "%s;\n", signature(fn));
+      }
       if (!fn->need_primal || fn->primal_done || !fn->has_body) continue;
       fn->primal_done = more = true;
       if (!parse_body(p, fn) || !lower_func(p, fn)) return false;
-      Buf params = {0};
-      for (int k = 0; k < fn->params.len; k++) {
-        Var *v = fn->params.data[k];
-        buf_printf(&params, "%s%s", k ? ", " : "", emit_decl(v->ty, v->name));
-      }
-      const char *sig = format("static %s(%s%s)", emit_decl(fn->ret, fn->name),
-                               params.data ? params.data : "void", fn->is_variadic ? ", ..." : "");
-      buf_free(&params);
+      const char *sig = format("static %s", signature(fn));
       buf_printf(protos, "%s;\n", sig);
       const char *base = strrchr(p->path, '/') ? strrchr(p->path, '/') + 1 : p->path;
       buf_printf(out, "/* a copy of the static function '%s' of %s */\n%s\n{\n", fn->name, base, sig);

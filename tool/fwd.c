@@ -212,15 +212,30 @@ static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
                "that carries derivatives", call->text);
     return;
   }
-  FSpec *sp = spec_for(g, call);
+  FSpec *sp;
+  FSpec custom = {0};
+  if (call->callee->custom_jvp) {
+    /* the user's g_jvp: a tangent after every floating parameter */
+    custom.fn = call->callee;
+    custom.name = rev_use_custom(g->p, call->callee, call->callee->custom_jvp, call->loc);
+    for (int i = 0; i < call->nargs && i < call->callee->params.len; i++)
+      if (ty_has_float(((Var *)call->callee->params.data[i])->ty)) custom.mask |= 1ul << i;
+    sp = &custom;
+  } else if (!call->callee->has_body) {
+    diag_error(call->loc, "cannot differentiate '%s' in forward mode: it has a custom reverse "
+               "derivative only; add GRADC_CUSTOM_JVP", call->text);
+    return;
+  } else {
+    sp = spec_for(g, call);
+  }
   if (!sp) return;
   Buf a = {0};
   for (int i = 0; i < call->nargs; i++) {
     Expr *x = call->args[i];
     buf_printf(&a, "%s%s", i ? ", " : "", emit_expr(x));
     if (sp->mask >> i & 1) {
-      const char *t = ty_is_ptr(x->ty) ? tangent_ptr(g, x) : tangent(g, x);
-      buf_printf(&a, ", %s", t ? t : "0");
+      const char *t = !act_expr_active(x) ? NULL : ty_is_ptr(x->ty) ? tangent_ptr(g, x) : tangent(g, x);
+      buf_printf(&a, ", %s", t ? t : ty_is_ptr(x->ty) ? "NULL" : "0");
     }
   }
   if (ty_is_float(call->callee->ret)) {

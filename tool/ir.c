@@ -180,8 +180,14 @@ bool ir_reads_memory(const Expr *e) {
   return ir_reads_memory(e->a) || ir_reads_memory(e->b) || ir_reads_memory(e->c);
 }
 
+bool ir_is_stop(const Expr *e) {
+  return e->kind == EX_CALL && e->callee_known && e->text &&
+         (!strcmp(e->text, "gradc_stop_gradient") || !strcmp(e->text, "gradc_stop_gradientf"));
+}
+
 bool ir_has_side_effects(const Expr *e) {
   if (!e) return false;
+  if (ir_is_stop(e)) return ir_has_side_effects(e->args[0]);
   switch (e->kind) {
   case EX_ASSIGN: case EX_PREINC: case EX_PREDEC: case EX_POSTINC: case EX_POSTDEC:
     return true;

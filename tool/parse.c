@@ -406,7 +406,8 @@ static Expr *call_expr(CXCursor c, Type *ty, Loc loc) {
     diag_error(loc, "cannot differentiate through '%s': non-local jumps break the reverse sweep", s);
   e->rule = rule_find(s);
   e->callee = ir_find_func(prog, s);
-  if (e->callee && !e->callee->has_body) e->callee = NULL;
+  if (e->callee && !e->callee->has_body && !e->callee->custom_rev && !e->callee->custom_jvp)
+    e->callee = NULL;
   if (!e->callee && !e->rule && in_main_file(ref) && !clang_isCursorDefinition(ref)) {
     /* a prototype of this file for a function defined elsewhere */
     CXPrintingPolicy pol = clang_getCursorPrintingPolicy(ref);
@@ -748,11 +749,15 @@ static Func *declare_func(CXCursor c) {
   Func *fn = ir_find_func(prog, name);
   bool def = clang_isCursorDefinition(c);
   if (fn && (!def || fn->has_body)) return fn;
+  const char *crev = NULL, *cjvp = NULL;
   if (!fn) {
     fn = arena_alloc(sizeof *fn);
     vec_push(&prog->funcs, fn);
+  } else {
+    crev = fn->custom_rev, cjvp = fn->custom_jvp;   /* from a prototype */
   }
   *fn = (Func){0};
+  fn->custom_rev = crev, fn->custom_jvp = cjvp;
   fn->name = name;
   fn->loc = loc_of(c);
   fn->ret = conv_type(clang_getCursorResultType(c));
@@ -828,7 +833,7 @@ static enum CXChildVisitResult find_annotations(CXCursor c, CXCursor parent, CXC
   Vec *out = d;
   if (clang_getCursorKind(c) == CXCursor_AnnotateAttr) {
     const char *s = cx_string(clang_getCursorSpelling(c));
-    if (!strncmp(s, "gradc_grad:", 11) || !strncmp(s, "gradc_jvp:", 10)) vec_push(out, (void *)s);
+    if (!strncmp(s, "gradc_", 6)) vec_push(out, (void *)s);
   }
   return CXChildVisit_Continue;
 }
@@ -893,6 +898,12 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
     clang_visitChildren(c, find_annotations, &specs);
     for (int i = 0; i < specs.len; i++) {
       const char *sp = specs.data[i];
+      if (!strncmp(sp, "gradc_custom_grad:", 18)) { fn->custom_rev = sp + 18; continue; }
+      if (!strncmp(sp, "gradc_custom_jvp:", 17)) { fn->custom_jvp = sp + 17; continue; }
+      if (strncmp(sp, "gradc_grad:", 11) && strncmp(sp, "gradc_jvp:", 10)) {
+        diag_error(loc_of(c), "unknown gradc annotation '%s'", sp);
+        continue;
+      }
       bool jvp = !strncmp(sp, "gradc_jvp:", 10);
       add_request(fn, jvp ? MODE_JVP : MODE_GRAD, strchr(sp, ':') + 1, loc_of(c));
     }

@@ -427,10 +427,92 @@ static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars) {
   return r;
 }
 
+/* Makes the user's custom derivative `name` callable from the generated
+ * file: a prototype, or a static copy when it is static in the user's file. */
+const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc) {
+  Func *c = ir_find_func(p, name);
+  if (!c) {
+    diag_error(loc, "the custom derivative '%s' of '%s' is not declared in this file", name, of->name);
+    return name;
+  }
+  if (c->is_static) {
+    c->need_primal = true;
+    return name;
+  }
+  Buf b = {0};
+  for (int i = 0; i < c->params.len; i++) {
+    Var *v = c->params.data[i];
+    buf_printf(&b, "%s%s", i ? ", " : "", emit_decl(v->ty, v->name));
+  }
+  const char *proto = format("%s(%s);", emit_decl(c->ret, c->name), b.data ? b.data : "void");
+  buf_free(&b);
+  for (int i = 0; i < p->decls.len; i++)
+    if (!strcmp(p->decls.data[i], proto)) return name;
+  vec_push(&p->decls, (void *)proto);
+  return name;
+}
+
+/* v = g(args) where g has GRADC_CUSTOM_GRAD(g_rev): the forward sweep calls
+ * g, the reverse sweep g_rev(arg, adjoint, ..., seed), with an adjoint
+ * after every floating parameter (a dummy or NULL for inactive ones). */
+static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+  Func *fn = call->callee;
+  const char *name = rev_use_custom(g->p, fn, fn->custom_rev, call->loc);
+  bool save = lhs && needs_save(g, s, lhs);
+  if (save) push(g, fwd, fi, lhs);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s;\n", emit_expr(s->e));
+  if (save) restore(g, rev, ri, lhs);
+  Buf args = {0}, pre = {0};
+  for (int i = 0; i < call->nargs; i++) {
+    Expr *a = call->args[i];
+    Type *pt = i < fn->params.len ? ((Var *)fn->params.data[i])->ty : a->ty;
+    buf_printf(&args, "%s%s", i ? ", " : "", emit_expr(a));
+    if (!ty_has_float(pt)) continue;
+    if (act_expr_active(a)) {
+      const char *sh = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
+      if (!strncmp(sh, "&(*", 3)) sh = arena_strndup(sh + 3, strlen(sh) - 4);
+      buf_printf(&args, ", %s", sh);
+    } else if (ty_is_ptr(pt)) {
+      buf_puts(&args, ", NULL");
+    } else {
+      const char *z = format("_z%d", g->nrev++);
+      emit_indent(&pre, ri + 1);
+      buf_printf(&pre, "%s = 0;\n", emit_decl(pt, z));
+      buf_printf(&args, ", &%s", z);
+    }
+  }
+  const char *seed = "0";
+  emit_indent(rev, ri);
+  buf_puts(rev, "{\n");
+  if (pre.data) buf_puts(rev, pre.data);
+  if (lhs && act_expr_active(lhs)) {
+    seed = format("_r%d", g->nrev++);
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "%s = %s;\n", emit_decl(fn->ret, seed), shadow(g, lhs));
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "%s = 0;\n", shadow(g, lhs));
+  }
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "(void)%s(%s%s%s);\n", name, args.data ? args.data : "", call->nargs ? ", " : "", seed);
+  emit_indent(rev, ri);
+  buf_puts(rev, "}\n");
+  buf_free(&args), buf_free(&pre);
+}
+
 /* A call of a function of this file: v = g(args) or g(args). */
 static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
   bool act = lhs && act_expr_active(lhs);
   for (int i = 0; i < call->nargs; i++) act |= act_expr_active(call->args[i]);
+  if (act && call->callee->custom_rev) {
+    gen_custom_call(g, s, lhs, call, fwd, fi, rev, ri);
+    return;
+  }
+  if (act && !call->callee->has_body) {
+    diag_error(call->loc, "cannot differentiate '%s' in reverse mode: it has a custom forward "
+               "derivative only; add GRADC_CUSTOM_GRAD", call->text);
+    return;
+  }
   bool save = lhs && needs_save(g, s, lhs);
   if (save) push(g, fwd, fi, lhs);
   if (!act) {

@@ -201,8 +201,11 @@ struct Func {
   bool need_grad;        /* needs _fwd/_rev companions */
   bool need_primal;      /* called inactively and static: needs a copy */
   bool grad_done, primal_done;
+  bool need_proto, proto_done; /* called by name from generated code */
   Vec wrt;               /* Var *: parameters with adjoints */
   int ntemps;
+  const char *custom_rev;  /* GRADC_CUSTOM_GRAD(name) */
+  const char *custom_jvp;  /* GRADC_CUSTOM_JVP(name) */
 };
 
 struct Program {
@@ -231,6 +234,7 @@ bool ir_is_lvalue(const Expr *e);
 Var *ir_base_var(const Expr *e);        /* x in x, x[i], x.f, *x, x->f[j] */
 bool ir_reads_memory(const Expr *e);    /* any deref or index */
 bool ir_has_side_effects(const Expr *e);
+bool ir_is_stop(const Expr *e);         /* gradc_stop_gradient(e) */
 bool ir_same_expr(const Expr *a, const Expr *b);
 void ir_dump(FILE *out, Func *fn);
 const char *ir_unique_name(Func *fn, const char *base);
@@ -295,6 +299,7 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool rev_companions(Program *p, Buf *protos, Buf *out);
 bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask);
 bool rev_mentions(const char *text, const char *name);
+const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc);
 
 /* ---- fwd.c: forward (tangent) mode ----------------------------------------- */
 
