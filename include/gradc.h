@@ -87,7 +87,19 @@ typedef struct gradc_tape {
   gradc_chunk *spare;     /* one emptied chunk kept for reuse, or NULL */
   size_t below;           /* bytes held in chunks under the top one */
   int failed;             /* set once an allocation failed */
+  int replaying;          /* inside a reusable reverse sweep: keep every chunk */
 } gradc_tape;
+
+/* A position on a tape. A split-mode reverse sweep (f_rev) reads the tape
+ * from where it is told to and seeks back there when it is done, so one
+ * recording serves any number of reverse sweeps. */
+typedef struct gradc_tape_pos {
+  gradc_chunk *chunk;
+  unsigned char *top;
+  size_t below;
+} gradc_tape_pos;
+gradc_tape_pos gradc_tape_tell(const gradc_tape *t);
+void gradc_tape_seek(gradc_tape *t, gradc_tape_pos pos);
 
 void gradc_tape_init(gradc_tape *t);      /* a tape in caller storage (stack) */
 void gradc_tape_release(gradc_tape *t);   /* free the chunks of an init'ed tape */

@@ -123,6 +123,7 @@ void gradc_tape_init(gradc_tape *t) {
   t->chunk = t->spare = NULL;
   t->below = 0;
   t->failed = 0;
+  t->replaying = 0;
 }
 
 /* Frees every chunk and leaves t as gradc_tape_init() does, so it can be used
@@ -237,16 +238,37 @@ void gradc_tape_shrink_(gradc_tape *t) {
   while (t->top == t->base && t->chunk && t->chunk->prev) {
     gradc_chunk *c = t->chunk;
     gradc_chunk *p = c->prev;
-    if (t->spare)
-      free_chunk(t->spare);
-    c->prev = NULL;
-    t->spare = c;
+    if (!t->replaying) {
+      if (t->spare)
+        free_chunk(t->spare);
+      c->prev = NULL;
+      t->spare = c;
+    }
+    /* while replaying, the emptied chunk stays linked above p, untouched,
+     * for gradc_tape_seek to return to */
     t->chunk = p;
     t->below -= p->used;
     t->base = p->data;
     t->end = p->data + p->cap;
     t->top = p->data + p->used;
   }
+}
+
+gradc_tape_pos gradc_tape_tell(const gradc_tape *t) {
+  gradc_tape_pos pos = {t->chunk, t->top, t->below};
+  return pos;
+}
+
+/* Returns to a position told before, on a tape that was only read (popped
+ * while replaying) since: the chunks between are still in place. */
+void gradc_tape_seek(gradc_tape *t, gradc_tape_pos pos) {
+  if (t->failed)
+    return;
+  t->chunk = pos.chunk;
+  t->top = pos.top;
+  t->below = pos.below;
+  t->base = pos.chunk ? pos.chunk->data : NULL;
+  t->end = pos.chunk ? pos.chunk->data + pos.chunk->cap : NULL;
 }
 
 /* Replays a redo log (see gradc.h): entries are (address, value, tag), pushed

@@ -813,15 +813,15 @@ static void parse_request(Request *r, const char *s) {
 }
 
 static void add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
-  for (int i = 0; i < prog->requests.len; i++) {
-    Request *o = prog->requests.data[i];
-    if (o->fn == fn && o->mode == mode) return;   /* declaration and definition */
-  }
   Request *r = arena_alloc(sizeof *r);
   r->fn = fn;
   r->mode = mode;
   r->loc = loc;
   parse_request(r, spec);
+  for (int i = 0; i < prog->requests.len; i++) {
+    Request *o = prog->requests.data[i];
+    if (o->fn == fn && o->mode == mode && o->split == r->split) return;   /* declaration and definition */
+  }
   r->name = format("%s_%s", fn->name, mode == MODE_JVP ? "jvp" : "grad");
   vec_push(&prog->requests, r);
 }

@@ -37,6 +37,7 @@ typedef struct Spec {
   const char *name;      /* f_grad, or the base of g_fwd/g_rev */
   const char *fwd, *rev; /* names of the split pair */
   Request *req;
+  Request *split;        /* GRADC_GRAD(..., split): public f_fwd/f_rev wrap this pair */
 } Spec;
 
 typedef struct Gen {
@@ -1068,6 +1069,11 @@ static Spec *new_spec(Program *p, Func *fn, unsigned long mask, bool top) {
     if (o->fn == fn && !o->top) k++;
   }
   const char *base = k ? format("%s_%d", fn->name, k + 1) : fn->name;
+  /* the public split pair takes the plain names */
+  for (int i = 0; i < p->requests.len; i++) {
+    Request *r = p->requests.data[i];
+    if (r->fn == fn && r->split && r->mode == MODE_GRAD) base = format("%s_impl", base);
+  }
   s->fwd = format("%s_fwd", base);
   s->rev = format("%s_rev", base);
   s->name = format("%s_grad", fn->name);
@@ -1079,7 +1085,6 @@ static Spec *new_spec(Program *p, Func *fn, unsigned long mask, bool top) {
       Var *v = fn->params.data[i];
       if ((mask >> i & 1) && ty_is_ptr(v->ty)) vec_push(&s->out, v);
     }
-  (void)p;
   vec_push(&specs, s);
   return s;
 }
@@ -1267,6 +1272,45 @@ static bool skip_in_rev(Var *v) {
   return v == rev_skip_fn->retvar || !mentions(rev_skip_text, v->name);
 }
 
+/* GRADC_GRAD(wrt(...), split): the public pair
+ *   T f_fwd(P..., gradc_tape *tape)    runs f and records on tape;
+ *   void f_rev(P..., adjoints..., T ret_bar, gradc_tape *tape)
+ * f_rev replays the recording without consuming it (it seeks back to where
+ * it started), so it can run any number of times with different seeds. */
+static void gen_public_split(Program *p, Spec *sp, Buf *out) {
+  Func *fn = sp->fn;
+  const char *name = fn->name;
+  bool fret = ty_is_float(fn->ret);
+  const char *ret_bar = fret ? ir_unique_name(fn, "ret_bar") : NULL;
+  Buf args = {0}, bargs = {0};
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    buf_printf(&args, "%s, ", v->name);
+    buf_printf(&bargs, "%s, ", v->name);
+    if (v->is_wrt || v->is_out) buf_printf(&bargs, "%s, ", v->bar);
+  }
+  const char *fp = param_list(sp, false), *rp = param_list(sp, true);
+  const char *fsig = format("%s(%s%sgradc_tape *tape)", emit_decl(fn->ret, format("%s_fwd", name)), fp, *fp ? ", " : "");
+  const char *rsig = format("void %s_rev(%s%s%sgradc_tape *tape)", name, rp, *rp ? ", " : "",
+                            fret ? format("%s, ", emit_decl(fn->ret, ret_bar)) : "");
+  vec_push(&p->publics, (void *)format("%s;", fsig));
+  vec_push(&p->publics, (void *)format("%s;", rsig));
+  buf_printf(out, "%s\n{\n  %s%s(%stape);\n}\n\n", fsig, fn->ret->kind == TY_VOID ? "" : "return ", sp->fwd,
+             args.data ? args.data : "");
+  buf_printf(out, "%s\n{\n", rsig);
+  buf_puts(out, "  gradc_tape_pos start = gradc_tape_tell(tape);\n"
+                "  gradc_tape redo;\n"
+                "  gradc_tape_init(&redo);\n"
+                "  tape->replaying++;\n");
+  buf_printf(out, "  %s(%s%stape, &redo);\n", sp->rev, bargs.data ? bargs.data : "", fret ? format("%s, ", ret_bar) : "");
+  buf_puts(out, "  tape->replaying--;\n"
+                "  gradc_redo_replay(&redo);\n"
+                "  gradc_tape_release(&redo);\n"
+                "  gradc_tape_seek(tape, start);\n"
+                "}\n\n");
+  buf_free(&args), buf_free(&bargs);
+}
+
 /* A called function, in split mode:
  *   static T g_fwd(params, gradc_tape *_tape): runs g, records on the tape,
  *     and saves at its end the locals that g_rev reads;
@@ -1343,6 +1387,7 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   if (rev.data) buf_puts(out, rev.data);
   buf_puts(out, "}\n\n");
   buf_free(&fwd), buf_free(&rev), buf_free(&decl), buf_free(&all), buf_free(&rdecl), buf_free(&rall);
+  if (sp->split) gen_public_split(p, sp, out);
   return true;
 }
 
@@ -1399,6 +1444,18 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out) {
   Vec wrt = {0}, outv = {0};
   unsigned long mask = 0;
   if (!rev_resolve(p, req, &wrt, &outv, &mask)) return false;
+  if (req->split) {
+    /* split mode: the pair is generated with the called functions */
+    Spec *sp = find_spec(req->fn, mask, false);
+    if (!sp) sp = new_spec(p, req->fn, mask, false);
+    for (int i = 0; i < outv.len; i++) {
+      bool have = false;
+      for (int k = 0; k < sp->out.len; k++) have |= sp->out.data[k] == outv.data[i];
+      if (!have) vec_push(&sp->out, outv.data[i]);
+    }
+    sp->split = req;
+    return true;
+  }
   Spec *sp = new_spec(p, req->fn, mask, true);
   sp->req = req;
   sp->name = req->name;

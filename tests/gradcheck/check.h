@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static int check_failures;
+static int check_failures __attribute__((unused));
 
 /* d/dp_i of eval at p, by central differences at h and h/2, extrapolated. */
-static double fd_partial(double (*eval)(const double *), double *p, int i) {
+static inline double fd_partial(double (*eval)(const double *), double *p, int i) {
   double x = p[i], h = 1e-4 * (fabs(x) > 1 ? fabs(x) : 1);
   double d[2];
   for (int k = 0; k < 2; k++, h /= 2) {
@@ -31,14 +31,14 @@ static double fd_partial(double (*eval)(const double *), double *p, int i) {
   return (4 * d[1] - d[0]) / 3;
 }
 
-static int close_enough(double a, double b, double tol) {
+static inline int close_enough(double a, double b, double tol) {
   double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
   if (scale < 1) scale = 1;
   return fabs(a - b) <= tol * scale && !isnan(a) && !isnan(b);
 }
 
 /* Compares grad's result with finite differences for each of the n inputs. */
-static void check_gradient(const char *name, double (*eval)(const double *),
+static inline void check_gradient(const char *name, double (*eval)(const double *),
                            void (*grad)(const double *, double *), double *p, int n,
                            double tol) {
   double g[64], q[64];
@@ -56,7 +56,7 @@ static void check_gradient(const char *name, double (*eval)(const double *),
 
 /* The dot-product test that ties the modes together: for a direction u,
  * the forward-mode tangent (jvp) must equal <u, gradient> to round-off. */
-static void check_dot(const char *name, double (*jvp)(const double *p, const double *u),
+static inline void check_dot(const char *name, double (*jvp)(const double *p, const double *u),
                       void (*grad)(const double *, double *), const double *p, int n, double tol) {
   double u[64], g[64];
   unsigned s = 12345;
@@ -86,7 +86,7 @@ static void check_dot(const char *name, double (*jvp)(const double *p, const dou
     }                                                                                 \
   } while (0)
 
-static int check_done(const char *name) {
+static inline int check_done(const char *name) {
   if (check_failures) printf("%s: %d failures\n", name, check_failures);
   return check_failures ? 1 : 0;
 }

@@ -494,3 +494,29 @@ Test(memory, zero_helpers) {
   cr_assert(d[0] == 0 && d[3] == 0 && d[4] == 5);
   cr_assert(f[0] == 0 && f[2] == 0);
 }
+
+/* A reverse sweep that replays (pops with replaying set) and then seeks back
+ * reads the same entries again, across many chunk boundaries. */
+Test(tape, replay_then_seek_reads_again) {
+  gradc_tape t;
+  gradc_tape_init(&t);
+  const int n = 200000;
+  for (int i = 0; i < n; i++) {
+    gradc_push_d(&t, i * 0.5);
+    gradc_push_i(&t, i);
+  }
+  size_t size = gradc_tape_size(&t);
+  gradc_tape_pos start = gradc_tape_tell(&t);
+  for (int round = 0; round < 3; round++) {
+    t.replaying++;
+    for (int i = n - 1; i >= 0; i--) {
+      cr_assert_eq(gradc_pop_i(&t), i);
+      cr_assert_eq(gradc_pop_d(&t), i * 0.5);
+    }
+    t.replaying--;
+    cr_assert_eq(gradc_tape_size(&t), 0);
+    gradc_tape_seek(&t, start);
+    cr_assert_eq(gradc_tape_size(&t), size);
+  }
+  gradc_tape_release(&t);
+}
