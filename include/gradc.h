@@ -37,6 +37,9 @@ extern "C" {
 #define GRADC_GRAD(...) GRADC_ANNOTATE_("gradc_grad:" #__VA_ARGS__)
 /* GRADC_JVP(wrt(x), out(y)): generate f_jvp (forward mode). */
 #define GRADC_JVP(...) GRADC_ANNOTATE_("gradc_jvp:" #__VA_ARGS__)
+/* GRADC_HESSIAN(wrt(x, w)): generate f_hvp (Hessian-vector products, forward
+ * over reverse), and f_hessian when every wrt parameter is a scalar. */
+#define GRADC_HESSIAN(...) GRADC_ANNOTATE_("gradc_hessian:" #__VA_ARGS__)
 
 /* GRADC_CUSTOM_GRAD(g_rev) on T g(P...): gradc calls the user's
  *   T g_rev(P1 p1, T1 *p1_bar, ..., T ret_bar)

@@ -286,6 +286,19 @@ static const char *signature(Func *fn) {
   return sig;
 }
 
+static Vec emitted;      /* names of the static copies and prototypes written */
+
+static bool seen(const char *name) {
+  for (int i = 0; i < emitted.len; i++)
+    if (!strcmp(emitted.data[i], name)) return true;
+  vec_push(&emitted, (void *)name);
+  return false;
+}
+
+void emit_reset(bool forget_names) {
+  if (forget_names) emitted = (Vec){0};
+}
+
 bool emit_primals(Program *p, Buf *protos, Buf *out) {
   for (bool more = true; more;) {
     more = false;
@@ -293,10 +306,11 @@ bool emit_primals(Program *p, Buf *protos, Buf *out) {
       Func *fn = p->funcs.data[i];
       if (fn->need_proto && !fn->proto_done && !fn->is_static) {
         fn->proto_done = true;
-        buf_printf(protos, "%s;\n", signature(fn));
+        if (!seen(fn->name)) buf_printf(protos, "%s;\n", signature(fn));
       }
       if (!fn->need_primal || fn->primal_done || !fn->has_body) continue;
       fn->primal_done = more = true;
+      if (seen(fn->name)) continue;
       if (!parse_body(p, fn) || !lower_func(p, fn)) return false;
       const char *sig = format("static %s", signature(fn));
       buf_printf(protos, "%s;\n", sig);

@@ -19,7 +19,11 @@
 typedef struct FSpec {
   Func *fn;
   unsigned long mask;    /* bit i: parameter i carries a tangent */
+  unsigned long discard; /* bit i: parameter i is an adjoint whose value is never
+                            read back (forward over reverse): only its tangent is
+                            kept, and it may be NULL */
   bool top;
+  bool hvp;              /* the public f_hvp of a GRADC_HESSIAN request */
   const char *name;      /* f_jvp, or g_jvp for a companion */
   Vec wrt, out;          /* Var * */
 } FSpec;
@@ -33,12 +37,29 @@ typedef struct FGen {
 } FGen;
 
 static Vec fspecs;
+static const char *fwd_suffix = "jvp";   /* companion names: g_jvp */
+
+void fwd_reset(void) {
+  fspecs = (Vec){0};
+  fwd_suffix = "jvp";
+}
 
 static bool is_tangent_param(Var *v) { return v->kind == VAR_PARAM && (v->is_wrt || v->is_out); }
 
+static bool is_discarded(FGen *g, Var *v) {
+  return v && v->kind == VAR_PARAM && (g->sp->discard >> v->index & 1);
+}
+
 static const char *dot_name(FGen *g, Var *v) {
   if (v->dot) return v->dot;
-  const char *name = ir_unique_name(g->fn, format("%s_dot", v->name));
+  const char *want = format("%s_dot", v->name);
+  if (g->sp->hvp && v->kind == VAR_PARAM && v->is_wrt) want = format("%s_v", v->name);
+  if (g->sp->hvp && is_discarded(g, v)) {
+    size_t n = strlen(v->name);
+    want = n > 4 && !strcmp(v->name + n - 4, "_bar") ? format("%.*s_hv", (int)(n - 4), v->name)
+                                                      : format("%s_hv", v->name);
+  }
+  const char *name = ir_unique_name(g->fn, want);
   for (int i = 0; i < g->dots.len; i++)
     if (!strcmp(((Var *)g->dots.data[i])->dot, name)) name = format("%s_", name);
   v->dot = name;
@@ -149,27 +170,7 @@ static const char *tangent(FGen *g, Expr *e) {
   }
 }
 
-/* ---- rules (shared with rev.c through rules.h) ---------------------------- */
-
-static const char *rule_text(const Rule *r, const char *f, const char *a1, const char *a2) {
-  Buf b = {0};
-  for (const char *p = f; *p; p++) {
-    if (*p == '$') {
-      buf_puts(&b, p[1] == '1' ? a1 : a2);
-      p++;
-    } else if (*p == '@' || *p == '#') {
-      const char *q = p + 1;
-      while (isalnum((unsigned char)*q) || (*p == '#' && *q == '.')) q++;
-      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->is_float ? "f" : "");
-      p = q - 1;
-    } else {
-      buf_printf(&b, "%c", *p);
-    }
-  }
-  const char *s = arena_strdup(b.data);
-  buf_free(&b);
-  return s;
-}
+/* ---- rules (rules.h, instantiated by rev.c's rule_text) ------------------- */
 
 static const char *rule_tangent(FGen *g, Expr *e) {
   const Rule *r = e->rule;
@@ -232,7 +233,7 @@ static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
   Buf a = {0};
   for (int i = 0; i < call->nargs; i++) {
     Expr *x = call->args[i];
-    buf_printf(&a, "%s%s", i ? ", " : "", emit_expr(x));
+    buf_printf(&a, "%s%s", i ? ", " : "", sp->discard >> i & 1 ? "NULL" : emit_expr(x));
     if (sp->mask >> i & 1) {
       const char *t = !act_expr_active(x) ? NULL : ty_is_ptr(x->ty) ? tangent_ptr(g, x) : tangent(g, x);
       buf_printf(&a, ", %s", t ? t : ty_is_ptr(x->ty) ? "NULL" : "0");
@@ -255,8 +256,64 @@ static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
   buf_free(&a);
 }
 
+/* The runtime's tape operations, met when differentiating generated reverse
+ * code (forward over reverse): a value and its tangent travel together. */
+static bool is_tape_op(Expr *e, const char *prefix) {
+  return e->kind == EX_CALL && e->callee_known && !strncmp(e->text, prefix, strlen(prefix));
+}
+
+/* gradc_push_d(t, v) -> also gradc_push_d(t, v_dot), after it;
+ * gradc_push_n(t, &s, n) -> also gradc_push_n(t, &s_dot, n). */
+static bool gen_tape_push(FGen *g, Expr *e, Buf *b, int ind) {
+  if (!is_tape_op(e, "gradc_push_") || e->nargs < 2) return false;
+  emit_indent(b, ind);
+  buf_printf(b, "%s;\n", emit_expr(e));
+  Expr *v = e->args[1];
+  if (!strcmp(e->text, "gradc_push_n")) {
+    if (v->kind == EX_ADDR && act_expr_active(v->a)) {
+      const char *t = tangent_lv(g, v->a);
+      emit_indent(b, ind);
+      buf_printf(b, "gradc_push_n(%s, &%s, sizeof %s);\n", emit_expr(e->args[0]), t, t);
+    }
+  } else if (act_expr_active(v)) {
+    const char *t = ty_is_ptr(v->ty) ? tangent_ptr(g, v) : tangent(g, v);
+    emit_indent(b, ind);
+    buf_printf(b, "%s(%s, %s);\n", e->text, emit_expr(e->args[0]), t ? t : "0");
+  }
+  return true;
+}
+
+/* v = gradc_pop_d(t) -> v_dot = gradc_pop_d(t) first (pushed last). */
+static bool gen_tape_pop(FGen *g, Expr *lhs, Expr *rhs, Buf *b, int ind) {
+  Expr *c = rhs->kind == EX_CAST ? rhs->a : rhs;
+  if (!is_tape_op(c, "gradc_pop_") || !lhs) return false;
+  if (act_expr_active(lhs)) {
+    emit_indent(b, ind);
+    const char *t = ty_is_ptr(lhs->ty) ? tangent_ptr(g, lhs) : tangent_lv(g, lhs);
+    buf_printf(b, "%s = %s;\n", t, emit_expr(rhs));
+  }
+  emit_indent(b, ind);
+  buf_printf(b, "%s = %s;\n", emit_expr(lhs), emit_expr(rhs));
+  return true;
+}
+
+/* gradc_pop_n(t, &s, n) -> gradc_pop_n(t, &s_dot, n) first. */
+static bool gen_tape_pop_n(FGen *g, Expr *e, Buf *b, int ind) {
+  if (!is_tape_op(e, "gradc_pop_n") || e->nargs != 3) return false;
+  Expr *v = e->args[1];
+  if (v->kind == EX_ADDR && act_expr_active(v->a)) {
+    const char *t = tangent_lv(g, v->a);
+    emit_indent(b, ind);
+    buf_printf(b, "gradc_pop_n(%s, &%s, sizeof %s);\n", emit_expr(e->args[0]), t, t);
+  }
+  emit_indent(b, ind);
+  buf_printf(b, "%s;\n", emit_expr(e));
+  return true;
+}
+
 static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
+  if (gen_tape_pop(g, lhs, rhs, b, ind)) return;
   if (rhs->kind == EX_CALL && rhs->callee) {
     gen_call(g, lhs, rhs, b, ind);
     return;
@@ -293,6 +350,7 @@ static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
     emit_indent(b, ind);
     buf_printf(b, "%s = %s;\n", tangent_lv(g, lhs), t ? t : "0");
   }
+  if (is_discarded(g, base) && lhs->kind != EX_VAR) return;   /* only its tangent is kept */
   emit_indent(b, ind);
   buf_printf(b, "%s;\n", emit_expr(s->e));
 }
@@ -304,6 +362,7 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
   case ST_EXPR: {
     Expr *e = s->e;
     if (e->kind == EX_ASSIGN) { gen_assign(g, s, b, ind); return; }
+    if (gen_tape_push(g, e, b, ind) || gen_tape_pop_n(g, e, b, ind)) return;
     if (e->kind == EX_CALL && e->callee) { gen_call(g, NULL, e, b, ind); return; }
     if (e->kind == EX_CALL && !strcmp(e->text, "free") && e->nargs == 1 && act_expr_active(e->args[0])) {
       emit_indent(b, ind);
@@ -390,19 +449,23 @@ static FSpec *spec_for(FGen *g, Expr *call) {
     diag_error(call->loc, "cannot differentiate this call of '%s'", fn->name);
     return NULL;
   }
-  unsigned long mask = 0;
-  for (int i = 0; i < call->nargs; i++)
+  unsigned long mask = 0, discard = 0;
+  for (int i = 0; i < call->nargs; i++) {
     if (act_expr_active(call->args[i]) && ty_has_float(((Var *)fn->params.data[i])->ty)) mask |= 1ul << i;
+    if (ty_is_ptr(call->args[i]->ty) && is_discarded(g, ir_base_var(call->args[i]))) discard |= 1ul << i;
+  }
   int k = 0;
   for (int i = 0; i < fspecs.len; i++) {
     FSpec *s = fspecs.data[i];
     if (s->fn == fn && !s->top) {
-      if (s->mask == mask) return s;
+      if (s->mask == mask && s->discard == discard) return s;
       k++;
     }
   }
-  (void)g;
-  return new_fspec(fn, mask, false, k ? format("%s_jvp_%d", fn->name, k + 1) : format("%s_jvp", fn->name));
+  const char *base = format("%s_%s", fn->name, fwd_suffix);
+  FSpec *s = new_fspec(fn, mask, false, k ? format("%s_%d", base, k + 1) : base);
+  s->discard = discard;
+  return s;
 }
 
 /* Tangent parameters keep the constness of their primal: `const double *w`
@@ -410,12 +473,15 @@ static FSpec *spec_for(FGen *g, Expr *call) {
 static const char *fparams(FSpec *sp) {
   Func *fn = sp->fn;
   Buf b = {0};
+  bool first = true;
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
-    buf_printf(&b, "%s%s", i ? ", " : "", emit_decl(v->ty, v->name));
-    if (is_tangent_param(v)) buf_printf(&b, ", %s", emit_decl(v->ty, v->dot));
+    bool drop = sp->hvp && (sp->discard >> i & 1);
+    if (!drop) buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(v->ty, v->name)), first = false;
+    if (is_tangent_param(v)) buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(v->ty, v->dot)), first = false;
   }
-  if (ty_is_float(fn->ret)) buf_printf(&b, "%s%s", fn->params.len ? ", " : "", emit_decl(ty_ptr_to(fn->ret), "ret_dot"));
+  if (ty_is_float(fn->ret) && !sp->hvp)
+    buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(ty_ptr_to(fn->ret), "ret_dot"));
   const char *r = arena_strdup(b.data ? b.data : "void");
   buf_free(&b);
   return r;
@@ -464,15 +530,25 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   buf_printf(&all, "%s%s", decl.data ? decl.data : "", body.data ? body.data : "");
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
-    if (!rev_mentions(all.data ? all.data : "", v->name)) buf_printf(out, "  (void)%s;\n", v->name);
+    if (!rev_mentions(all.data ? all.data : "", v->name) && !(sp->hvp && (sp->discard >> i & 1)))
+      buf_printf(out, "  (void)%s;\n", v->name);
     if (is_tangent_param(v) && !rev_mentions(all.data ? all.data : "", v->dot)) buf_printf(out, "  (void)%s;\n", v->dot);
+  }
+  if (sp->hvp) {
+    /* the gradient itself is not returned: its adjoint parameters are NULL */
+    for (int i = 0; i < fn->params.len; i++) {
+      Var *v = fn->params.data[i];
+      if (sp->discard >> i & 1 && rev_mentions(body.data ? body.data : "", v->name))
+        buf_printf(out, "  %s = NULL;\n", emit_decl(v->ty, v->name));
+    }
   }
   if (decl.data) buf_puts(out, decl.data);
   if (body.data) buf_puts(out, body.data);
   if (fn->retvar) {
-    if (ty_is_float(fn->ret)) buf_printf(out, "  *ret_dot = %s;\n", fn->retvar->dot ? fn->retvar->dot : "0");
+    if (ty_is_float(fn->ret) && !sp->hvp)
+      buf_printf(out, "  *ret_dot = %s;\n", fn->retvar->dot ? fn->retvar->dot : "0");
     buf_printf(out, "  return %s;\n", fn->retvar->name);
-  } else if (ty_is_float(fn->ret)) {
+  } else if (ty_is_float(fn->ret) && !sp->hvp) {
     buf_puts(out, "  *ret_dot = 0;\n");
   }
   buf_puts(out, "}\n\n");
@@ -498,4 +574,22 @@ bool fwd_companions(Program *p, Buf *protos, Buf *out) {
     if (!sp->top && !gen_function(p, sp, protos, out)) return false;
   }
   return true;
+}
+
+/* Forward over reverse: f_hvp from the generated f_grad of a GRADC_HESSIAN
+ * request (parsed again as `grad`). The tangents of the wrt parameters are
+ * the directions p_v; the tangents of their adjoints, p_hv, receive H v.
+ * The adjoints themselves are write-only in generated reverse code, so their
+ * primal updates are dropped and they are NULL. */
+bool fwd_generate_hvp(Program *p, Func *grad, Vec *wrt, Vec *bars, const char *name, Buf *protos, Buf *out) {
+  unsigned long mask = 0, discard = 0;
+  for (int i = 0; i < wrt->len; i++) mask |= 1ul << ((Var *)wrt->data[i])->index;
+  for (int i = 0; i < bars->len; i++) discard |= 1ul << ((Var *)bars->data[i])->index;
+  FSpec *sp = new_fspec(grad, mask, true, name);
+  sp->hvp = true;
+  sp->discard = discard;
+  for (int i = 0; i < bars->len; i++) vec_push(&sp->out, bars->data[i]);
+  fwd_suffix = "hvp";
+  grad->value_unused = true;   /* f_hvp returns f's value, not its tangent */
+  return gen_function(p, sp, protos, out);
 }

@@ -328,6 +328,120 @@ static int write_header(Options *o, Program *p) {
   return st;
 }
 
+/* Generates the functions for a set of requests, then the companions they
+ * need (split pairs, tangent functions, static copies). */
+static bool generate(Options *o, Program *p, Vec *reqs, Buf *protos, Buf *tops, Buf *helpers) {
+  for (int i = 0; i < reqs->len && !diag_errors(); i++) {
+    Request *r = reqs->data[i];
+    if (r->mode == MODE_JVP) fwd_generate(p, r, protos, tops);
+    else rev_generate(p, r, protos, tops);
+    if (o->dump && !strcmp(o->dump, "ir") && r->fn->lowered) ir_dump(stderr, r->fn);
+    if (o->dump && !strcmp(o->dump, "activity") && r->fn->lowered) act_dump(stderr, r->fn);
+  }
+  if (!diag_errors()) rev_companions(p, protos, helpers);
+  if (!diag_errors()) fwd_companions(p, protos, helpers);
+  if (!diag_errors()) emit_primals(p, protos, helpers);
+  return !diag_errors();
+}
+
+/* Hessians, pass A: f_hgrad for each GRADC_HESSIAN request, as a whole C
+ * file in memory (heap text, NULL on error). Leaves no trace in what the
+ * other requests generate afterwards. */
+static char *hessian_pass_a(Options *o, Program *p, Vec *hess) {
+  Vec reqs = {0};
+  for (int i = 0; i < hess->len; i++) {
+    Request *r = arena_alloc(sizeof *r);
+    *r = *(Request *)hess->data[i];
+    r->mode = MODE_GRAD;
+    r->name = format("%s_hgrad", r->fn->name);
+    vec_push(&reqs, r);
+  }
+  Buf protos = {0}, tops = {0}, helpers = {0}, text = {0};
+  rev_reset("h");
+  if (generate(o, p, &reqs, &protos, &tops, &helpers)) assemble(&text, p, &protos, &tops, &helpers);
+  buf_free(&protos), buf_free(&tops), buf_free(&helpers);
+  for (int i = 0; i < p->funcs.len; i++) {
+    Func *f = p->funcs.data[i];
+    f->need_primal = f->primal_done = f->need_proto = f->proto_done = false;
+  }
+  p->publics.len = 0;
+  rev_reset("");
+  fwd_reset();
+  emit_reset(true);
+  return diag_errors() ? (buf_free(&text), NULL) : text.data;
+}
+
+/* f_hessian for a request whose wrt parameters are all scalars: the n x n
+ * Hessian, row-major, from n Hessian-vector products with unit directions. */
+static void hessian_helper(Program *p, Request *r, Buf *tops) {
+  Func *fn = r->fn;
+  int n = r->wrt.len;
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    for (int k = 0; k < n; k++)
+      if (!strcmp(r->wrt.data[k], v->name) && !ty_is_float(v->ty)) return;   /* arrays: f_hvp only */
+  }
+  Buf sig = {0};
+  buf_printf(&sig, "%s(", emit_decl(fn->ret, format("%s_hessian", fn->name)));
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    buf_printf(&sig, "%s, ", emit_decl(v->ty, v->name));
+  }
+  buf_puts(&sig, "double *H)");
+  buf_puts(tops, "/* The Hessian with respect to (");
+  for (int k = 0; k < n; k++) buf_printf(tops, "%s%s", k ? ", " : "", (char *)r->wrt.data[k]);
+  buf_printf(tops, "), row-major, from %d Hessian-vector products; returns %s's value. */\n", n, fn->name);
+  buf_printf(tops, "%s\n{\n  %s = 0;\n", sig.data, emit_decl(fn->ret, "value"));
+  buf_printf(tops, "  for (int k = 0; k < %d; k++) {\n", n);
+  buf_printf(tops, "    for (int j = 0; j < %d; j++) H[k * %d + j] = 0;\n", n, n);
+  buf_printf(tops, "    value = %s(", r->name);
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    buf_printf(tops, "%s%s", i ? ", " : "", v->name);
+    for (int w = 0; w < n; w++)
+      if (!strcmp(r->wrt.data[w], v->name)) buf_printf(tops, ", k == %d, &H[k * %d + %d]", w, n, w);
+  }
+  buf_puts(tops, ");\n  }\n  return value;\n}\n\n");
+  vec_push(&p->publics, (void *)format("%s;", sig.data));
+  buf_free(&sig);
+}
+
+/* Hessians, pass B: parse pass A's text and differentiate each f_hgrad in
+ * forward mode: the tangents of the wrt parameters are the directions, the
+ * tangents of their adjoints receive H v. Appends f_hvp and its companions. */
+static bool hessian_pass_b(Options *o, Program *p, Vec *hess, const char *text, Buf *protos, Buf *tops,
+                           Buf *helpers) {
+  Program *b = parse_source(o, format("%s.hessian.c", o->input), text);
+  if (!b) return false;
+  rev_reset("");
+  fwd_reset();
+  for (int i = 0; i < hess->len; i++) {
+    Request *r = hess->data[i];
+    Func *g = ir_find_func(b, format("%s_hgrad", r->fn->name));
+    if (!g) bug("pass A's gradient is missing");
+    /* in g's parameters, each wrt parameter is followed by its adjoint */
+    Vec wrt = {0}, bars = {0};
+    for (int k = 0; k < g->params.len; k++) {
+      Var *v = g->params.data[k];
+      for (int w = 0; w < r->wrt.len; w++)
+        if (!strcmp(r->wrt.data[w], v->name) && k + 1 < g->params.len) {
+          vec_push(&wrt, v);
+          vec_push(&bars, g->params.data[k + 1]);
+        }
+    }
+    if (!fwd_generate_hvp(b, g, &wrt, &bars, r->name, protos, tops)) return false;
+    hessian_helper(p, r, tops);
+  }
+  if (!fwd_companions(b, protos, helpers) || !emit_primals(b, protos, helpers)) return false;
+  for (int i = 0; i < b->publics.len; i++) vec_push(&p->publics, b->publics.data[i]);
+  for (int i = 0; i < b->decls.len; i++) {
+    bool dup = false;
+    for (int k = 0; k < p->decls.len && !dup; k++) dup = !strcmp(p->decls.data[k], b->decls.data[i]);
+    if (!dup) vec_push(&p->decls, b->decls.data[i]);
+  }
+  return !diag_errors();
+}
+
 static int run(Options *o) {
   check_input(o->input);
   Program *p = parse_file(o);
@@ -337,17 +451,16 @@ static int run(Options *o) {
                "GRADC_GRAD(wrt(...)) or use --fn NAME --wrt PARAMS");
     return 1;
   }
-  Buf protos = {0}, tops = {0}, helpers = {0}, out = {0};
-  for (int i = 0; i < p->requests.len && !diag_errors(); i++) {
+  Vec hess = {0}, rest = {0};
+  for (int i = 0; i < p->requests.len; i++) {
     Request *r = p->requests.data[i];
-    if (r->mode == MODE_JVP) fwd_generate(p, r, &protos, &tops);
-    else rev_generate(p, r, &protos, &tops);
-    if (o->dump && !strcmp(o->dump, "ir") && r->fn->lowered) ir_dump(stderr, r->fn);
-    if (o->dump && !strcmp(o->dump, "activity") && r->fn->lowered) act_dump(stderr, r->fn);
+    vec_push(r->mode == MODE_HESS ? &hess : &rest, r);
   }
-  if (!diag_errors()) rev_companions(p, &protos, &helpers);
-  if (!diag_errors()) fwd_companions(p, &protos, &helpers);
-  if (!diag_errors()) emit_primals(p, &protos, &helpers);
+  Buf protos = {0}, tops = {0}, helpers = {0}, out = {0};
+  char *hess_text = hess.len ? hessian_pass_a(o, p, &hess) : NULL;
+  if (!diag_errors()) generate(o, p, &rest, &protos, &tops, &helpers);
+  if (!diag_errors() && hess_text) hessian_pass_b(o, p, &hess, hess_text, &protos, &tops, &helpers);
+  free(hess_text);
   int status = 1;
   if (!diag_errors()) {
     assemble(&out, p, &protos, &tops, &helpers);

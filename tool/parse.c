@@ -822,7 +822,7 @@ static void add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
     Request *o = prog->requests.data[i];
     if (o->fn == fn && o->mode == mode && o->split == r->split) return;   /* declaration and definition */
   }
-  r->name = format("%s_%s", fn->name, mode == MODE_JVP ? "jvp" : "grad");
+  r->name = format("%s_%s", fn->name, mode == MODE_JVP ? "jvp" : mode == MODE_HESS ? "hvp" : "grad");
   vec_push(&prog->requests, r);
 }
 
@@ -900,12 +900,13 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
       const char *sp = specs.data[i];
       if (!strncmp(sp, "gradc_custom_grad:", 18)) { fn->custom_rev = sp + 18; continue; }
       if (!strncmp(sp, "gradc_custom_jvp:", 17)) { fn->custom_jvp = sp + 17; continue; }
-      if (strncmp(sp, "gradc_grad:", 11) && strncmp(sp, "gradc_jvp:", 10)) {
+      Mode mode = !strncmp(sp, "gradc_grad:", 11) ? MODE_GRAD : !strncmp(sp, "gradc_jvp:", 10) ? MODE_JVP
+                : !strncmp(sp, "gradc_hessian:", 14) ? MODE_HESS : (Mode)-1;
+      if (mode == (Mode)-1) {
         diag_error(loc_of(c), "unknown gradc annotation '%s'", sp);
         continue;
       }
-      bool jvp = !strncmp(sp, "gradc_jvp:", 10);
-      add_request(fn, jvp ? MODE_JVP : MODE_GRAD, strchr(sp, ':') + 1, loc_of(c));
+      add_request(fn, mode, strchr(sp, ':') + 1, loc_of(c));
     }
     return;
   }
@@ -979,7 +980,7 @@ static bool compdb_args(const char *dir, const char *input, Vec *args) {
   return ok;
 }
 
-static enum CXErrorCode parse_tu(Options *opt) {
+static enum CXErrorCode parse_tu(Options *opt, struct CXUnsavedFile *unsaved) {
   Vec args = {0};
   Vec db = {0};
   if (opt->compdb) {
@@ -994,13 +995,16 @@ static enum CXErrorCode parse_tu(Options *opt) {
   for (int i = 1; i < db.len; i++) vec_push(&args, db.data[i]);
   for (int i = 0; i < opt->clang_args.len; i++) vec_push(&args, opt->clang_args.data[i]);
   /* with a database's working directory, name the input absolutely */
-  char *abs = opt->compdb ? realpath(opt->input, NULL) : NULL;
-  parse_path = abs ? arena_strdup(abs) : opt->input;
-  free(abs);
+  if (!unsaved) {
+    char *abs = opt->compdb ? realpath(opt->input, NULL) : NULL;
+    parse_path = abs ? arena_strdup(abs) : opt->input;
+    free(abs);
+  }
   vec_push(&args, (void *)parse_path);
   index_ = clang_createIndex(0, 0);
   return clang_parseTranslationUnit2FullArgv(index_, NULL, (const char *const *)args.data, args.len,
-                                             NULL, 0, CXTranslationUnit_DetailedPreprocessingRecord, &tu);
+                                             unsaved, unsaved ? 1 : 0,
+                                             CXTranslationUnit_DetailedPreprocessingRecord, &tu);
 }
 
 static void add_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXClientData d) {
@@ -1024,7 +1028,7 @@ Program *parse_file(Options *opt) {
   prog = arena_alloc(sizeof *prog);
   prog->path = opt->input;
   main_path = opt->input;
-  enum CXErrorCode err = parse_tu(opt);
+  enum CXErrorCode err = parse_tu(opt, NULL);
   if (err != CXError_Success && opt->compdb && !tu) return NULL;
   if (err != CXError_Success || !tu) {
     diag_plain("cannot parse '%s'", opt->input);
@@ -1046,6 +1050,37 @@ Program *parse_file(Options *opt) {
     add_request(fn, opt->jvp ? MODE_JVP : MODE_GRAD, arena_strdup(b.data), fn->loc);
     buf_free(&b);
   }
+  return diag_errors() ? NULL : prog;
+}
+
+/* Parses C text held in memory as if it were the file `path` (next to the
+ * input, so that its #include lines resolve as the input's do). Used to
+ * differentiate gradc's own output again (forward over reverse). The
+ * previous translation unit is disposed; its IR stays valid. */
+Program *parse_source(Options *opt, const char *path, const char *text) {
+  parse_dispose();
+  prog = arena_alloc(sizeof *prog);
+  prog->path = path;
+  main_path = path;
+  char *abs = opt->compdb ? realpath(opt->input, NULL) : NULL;
+  if (abs) {
+    char *slash = strrchr(abs, '/');
+    const char *b = strrchr(path, '/');
+    parse_path = format("%.*s/%s", (int)(slash - abs), abs, b ? b + 1 : path);
+    free(abs);
+  } else {
+    parse_path = path;
+  }
+  struct CXUnsavedFile file = {parse_path, text, (unsigned long)strlen(text)};
+  enum CXErrorCode err = parse_tu(opt, &file);
+  if (err != CXError_Success || !tu) {
+    diag_plain("cannot parse the generated gradient again");
+    return NULL;
+  }
+  main_file = clang_getFile(tu, parse_path);
+  if (!report_clang_diagnostics()) return NULL;
+  CXCursor anon = clang_getNullCursor();
+  clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);
   return diag_errors() ? NULL : prog;
 }
 

@@ -55,6 +55,12 @@ typedef struct Gen {
 } Gen;
 
 static Vec specs;        /* every specialisation, generated in order */
+static const char *name_tag = "";   /* "h": companions g_h_fwd/g_h_rev */
+
+void rev_reset(const char *tag) {
+  specs = (Vec){0};
+  name_tag = tag;
+}
 
 /* ---- rules ---------------------------------------------------------------- */
 
@@ -70,12 +76,15 @@ const Rule *rule_find(const char *name) {
   return NULL;
 }
 
-/* Instantiates a rule formula (see rules.h) for the given arguments. */
-static const char *rule_text(const Rule *r, const char *f, const char *a1, const char *a2) {
+static const char *paren(const char *s);
+
+/* Instantiates a rule formula (see rules.h) for the given argument texts,
+ * each parenthesised unless it is one operand already. */
+const char *rule_text(const Rule *r, const char *f, const char *a1, const char *a2) {
   Buf b = {0};
   for (const char *p = f; *p; p++) {
     if (*p == '$') {
-      buf_printf(&b, "%s", p[1] == '1' ? a1 : a2);
+      buf_printf(&b, "%s", paren(p[1] == '1' ? a1 : a2));
       p++;
     } else if (*p == '@') {
       const char *q = p + 1;
@@ -1069,6 +1078,7 @@ static Spec *new_spec(Program *p, Func *fn, unsigned long mask, bool top) {
     if (o->fn == fn && !o->top) k++;
   }
   const char *base = k ? format("%s_%d", fn->name, k + 1) : fn->name;
+  if (*name_tag) base = format("%s_%s", base, name_tag);
   /* the public split pair takes the plain names */
   for (int i = 0; i < p->requests.len; i++) {
     Request *r = p->requests.data[i];

@@ -171,7 +171,7 @@ struct Stmt {
   int id;                /* loop or branch number for generated names */
 };
 
-typedef enum { MODE_GRAD, MODE_JVP } Mode;
+typedef enum { MODE_GRAD, MODE_JVP, MODE_HESS } Mode;
 
 /* What an annotation asked for. */
 typedef struct Request {
@@ -204,6 +204,7 @@ struct Func {
   bool need_proto, proto_done; /* called by name from generated code */
   Vec wrt;               /* Var *: parameters with adjoints */
   int ntemps;
+  bool value_unused;     /* the return value needs no derivative (f_hvp) */
   const char *custom_rev;  /* GRADC_CUSTOM_GRAD(name) */
   const char *custom_jvp;  /* GRADC_CUSTOM_JVP(name) */
 };
@@ -251,6 +252,7 @@ struct Rule {
   bool linear_ok;        /* derivative needs no argument values */
 };
 const Rule *rule_find(const char *name);
+const char *rule_text(const Rule *r, const char *formula, const char *a1, const char *a2);
 
 /* ---- parse.c: libclang -> IR ----------------------------------------------- */
 
@@ -269,6 +271,7 @@ typedef struct Options {
 } Options;
 
 Program *parse_file(Options *opt);       /* NULL after reporting errors */
+Program *parse_source(Options *opt, const char *path, const char *text);  /* C text in memory */
 void parse_dependencies(Vec *files);     /* every file the input includes */
 bool parse_body(Program *p, Func *fn);   /* IR of fn's body, on demand */
 void parse_dispose(void);
@@ -292,6 +295,7 @@ void emit_stmt(Buf *b, Stmt *s, int indent);
 void emit_indent(Buf *b, int indent);
 void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));
 bool emit_primals(Program *p, Buf *protos, Buf *out);
+void emit_reset(bool forget_names);     /* before generating for another request set */
 
 /* ---- rev.c: reverse mode --------------------------------------------------- */
 
@@ -299,11 +303,14 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool rev_companions(Program *p, Buf *protos, Buf *out);
 bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask);
 bool rev_mentions(const char *text, const char *name);
+void rev_reset(const char *tag);        /* forget specialisations; name companions g_TAG_fwd */
 const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc);
 
 /* ---- fwd.c: forward (tangent) mode ----------------------------------------- */
 
 bool fwd_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool fwd_companions(Program *p, Buf *protos, Buf *out);
+bool fwd_generate_hvp(Program *p, Func *grad, Vec *wrt, Vec *bars, const char *name, Buf *protos, Buf *out);
+void fwd_reset(void);
 
 #endif

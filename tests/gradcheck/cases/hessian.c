@@ -1,0 +1,87 @@
+/* Hessians by forward over reverse (GRADC_HESSIAN): the closed form of a
+ * polynomial, and on functions with loops, branches, arrays, overwritten
+ * values and helper calls, H v against central differences of the gradient
+ * along v. The Hessian must also be symmetric. */
+#include <math.h>
+#include <gradc.h>
+
+GRADC_HESSIAN(wrt(w1, w2))
+double poly(double w1, double w2) { return 3 * w1 * w1 + 2 * w1 * w2; }
+
+static double soft(double a, double b) { return log(1 + exp(a * b)) + a * sin(b); }
+
+GRADC_HESSIAN(wrt(x, w))
+GRADC_GRAD(wrt(x, w))
+double energy(double x, const double *w, int n) {
+  double p = 1, s = 0;
+  for (int i = 0; i < n; i++) {
+    p = p * x + w[i];
+    if (p > 1.5) p = sqrt(p);
+    s += soft(p, w[i]) * w[(i + 1) % n];
+  }
+  return s + x * x * x;
+}
+
+GRADC_HESSIAN(wrt(a, b, c))
+double three(double a, double b, double c) {
+  double t = a * b;
+  t = exp(t) * c + cos(a);
+  return t * t + b / (1 + c * c);
+}
+
+#ifdef GRADCHECK_MAIN
+#include "check.h"
+double poly_hessian(double w1, double w2, double *H);
+double energy_hvp(double x, double x_v, double *x_hv, const double *w, const double *w_v, double *w_hv, int n);
+double energy_grad(double x, double *x_bar, const double *w, double *w_bar, int n);
+double three_hessian(double a, double b, double c, double *H);
+
+/* central differences of the gradient along v, Richardson-extrapolated */
+static void fd_hvp(const double *p, const double *v, double *out) {
+  double d[2][4];
+  double h = 1e-4;
+  for (int k = 0; k < 2; k++, h /= 2) {
+    double pp[4], pm[4], gp[4] = {0}, gm[4] = {0};
+    for (int i = 0; i < 4; i++) pp[i] = p[i] + h * v[i], pm[i] = p[i] - h * v[i];
+    energy_grad(pp[0], &gp[0], pp + 1, gp + 1, 3);
+    energy_grad(pm[0], &gm[0], pm + 1, gm + 1, 3);
+    for (int i = 0; i < 4; i++) d[k][i] = (gp[i] - gm[i]) / (2 * h);
+  }
+  for (int i = 0; i < 4; i++) out[i] = (4 * d[1][i] - d[0][i]) / 3;
+}
+
+static double eval_three(const double *p) { return three(p[0], p[1], p[2]); }
+
+int main(void) {
+  double H[4];
+  CHECK_CLOSE(poly_hessian(5, 3, H), 105, 0);
+  CHECK_CLOSE(H[0], 6, 0);
+  CHECK_CLOSE(H[1], 2, 0);
+  CHECK_CLOSE(H[2], 2, 0);
+  CHECK_CLOSE(H[3], 0, 0);
+
+  double p[4] = {0.7, 0.4, -0.3, 0.9};
+  double vs[3][4] = {{1, 0, 0, 0}, {0.3, -0.5, 0.2, 0.8}, {0, 0, 1, 0}};
+  for (int k = 0; k < 3; k++) {
+    double hv[4] = {0}, fd[4];
+    CHECK_CLOSE(energy_hvp(p[0], vs[k][0], &hv[0], p + 1, vs[k] + 1, hv + 1, 3), energy(p[0], p + 1, 3), 0);
+    fd_hvp(p, vs[k], fd);
+    for (int i = 0; i < 4; i++) CHECK_CLOSE(hv[i], fd[i], 1e-7);
+  }
+
+  double q[3] = {0.3, -0.6, 0.8}, H3[9];
+  three_hessian(q[0], q[1], q[2], H3);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) {
+      CHECK_CLOSE(H3[i * 3 + j], H3[j * 3 + i], 1e-13);
+      /* second differences of f */
+      double e = 1e-4, a[3] = {q[0], q[1], q[2]};
+      a[i] += e, a[j] += e; double fpp = eval_three(a);
+      a[j] -= 2 * e; double fpm = eval_three(a);
+      a[i] -= 2 * e; double fmm = eval_three(a);
+      a[j] += 2 * e; double fmp = eval_three(a);
+      CHECK_CLOSE(H3[i * 3 + j], (fpp - fpm - fmp + fmm) / (4 * e * e), 1e-5);
+    }
+  return check_done("hessian");
+}
+#endif
