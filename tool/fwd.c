@@ -518,12 +518,7 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
     emit_indent(&decl, 1);
     if (t->vla_len) buf_printf(&decl, "%s;\n  memset(%s, 0, sizeof %s);\n", emit_decl(t, v->dot), v->dot, v->dot);
     else if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) buf_printf(&decl, "%s = {0};\n", emit_decl(t, v->dot));
-    else if (t->kind == TY_PTR) {
-      Type *nc = arena_alloc(sizeof *nc);
-      *nc = *t->base;
-      nc->is_const = false;
-      buf_printf(&decl, "%s = 0;\n", emit_decl(ty_ptr_to(nc), v->dot));
-    } else buf_printf(&decl, "%s = 0;\n", emit_decl(t, v->dot));
+    else buf_printf(&decl, "%s = 0;\n", emit_decl(t, v->dot));   /* a tangent pointer keeps the primal's const */
   }
   buf_printf(out, "%s\n{\n", sig);
   Buf all = {0};

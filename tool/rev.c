@@ -208,6 +208,8 @@ static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc)
   const char *suf = tape_suffix(t, loc);
   if (*suf == 'n')
     buf_printf(b, "gradc_push_n(%s, &%s, sizeof %s);\n", g->tape, lv, lv);
+  else if (*suf == 'p')
+    buf_printf(b, "gradc_push_p(%s, (void *)%s);\n", g->tape, lv);   /* const pointers too */
   else
     buf_printf(b, "gradc_push_%s(%s, %s);\n", suf, g->tape, lv);
 }
@@ -524,8 +526,8 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
     return;
   }
   bool save = lhs && needs_save(g, s, lhs);
-  if (save) push(g, fwd, fi, lhs);
   if (!act) {
+    if (save) push(g, fwd, fi, lhs);
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s;\n", emit_expr(s->e));
     if (save) {
@@ -545,10 +547,27 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
   Spec *sp = spec_for_call(g, call, s->loc);
   if (!sp) return;
   g->used_tape = true;
-  emit_indent(fwd, fi);
   const char *args = call_args(g, sp, call, false);
-  if (lhs) buf_printf(fwd, "%s = %s(%s%s%s);\n", emit_expr(lhs), sp->fwd, args, *args ? ", " : "", g->tape);
-  else buf_printf(fwd, "%s(%s%s%s);\n", sp->fwd, args, *args ? ", " : "", g->tape);
+  const char *invoke = format("%s(%s%s%s)", sp->fwd, args, *args ? ", " : "", g->tape);
+  if (save) {
+    /* the callee records on the tape first; the old value of lhs is saved
+     * after it, so that the reverse sweep restores lhs before replaying the
+     * callee, in LIFO order */
+    const char *r = format("_r%d", g->nrev++);
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "{\n");
+    emit_indent(fwd, fi + 1);
+    buf_printf(fwd, "%s = %s;\n", emit_decl(lhs->ty, r), invoke);
+    push(g, fwd, fi + 1, lhs);
+    emit_indent(fwd, fi + 1);
+    buf_printf(fwd, "%s = %s;\n", emit_expr(lhs), r);
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "}\n");
+  } else {
+    emit_indent(fwd, fi);
+    if (lhs) buf_printf(fwd, "%s = %s;\n", emit_expr(lhs), invoke);
+    else buf_printf(fwd, "%s;\n", invoke);
+  }
 
   if (save) restore(g, rev, ri, lhs);
   emit_indent(rev, ri);
@@ -701,7 +720,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       return;
     }
     emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->tape, shadow_ptr(g, lhs));
+    buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, shadow_ptr(g, lhs));
   }
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s;\n", emit_expr(s->e));
