@@ -41,6 +41,7 @@ static Expr *flag_test(Var *v, Loc loc) {
 
 static Var *new_flag(Func *fn, const char *base) {
   Var *v = ir_new_temp(fn, base, ty_int());
+  v->is_flag = true;
   return v;
 }
 
@@ -450,7 +451,13 @@ static void lower_stmt(Ctx *cx, Stmt *s) {
       emit_stmt_(ir_assign(lhs, c, s->loc));
       return;
     }
-    lower_expr(cx, e, false);
+    Expr *v = lower_expr(cx, e, false);
+    if (v && v->kind == EX_CAST && v->ty->kind == TY_VOID) {
+      /* (void)x keeps the user's code free of unused-variable warnings */
+      Stmt *n = ir_new_stmt(ST_EXPR, s->loc);
+      n->e = v;
+      emit_stmt_(n);
+    }
     return;
   }
   case ST_IF: {
@@ -503,6 +510,43 @@ static bool single_exit(Stmt *body) {
   return true;
 }
 
+static bool reads_var(Expr *e, Var *v) {
+  if (!e) return false;
+  if (e->kind == EX_VAR) return e->var == v;
+  if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && e->a->var == v) return reads_var(e->b, v);
+  for (int i = 0; i < e->nargs; i++) if (reads_var(e->args[i], v)) return true;
+  return reads_var(e->a, v) || reads_var(e->b, v) || reads_var(e->c, v);
+}
+
+static bool stmt_reads(Stmt *s, Var *v) {
+  if (!s) return false;
+  if (reads_var(s->e, v) || reads_var(s->inc, v)) return true;
+  for (int i = 0; i < s->kids.len; i++) if (stmt_reads(s->kids.data[i], v)) return true;
+  return stmt_reads(s->init, v) || stmt_reads(s->body, v) || stmt_reads(s->els, v);
+}
+
+/* Drops the assignments of a flag that nothing tests (a return with
+ * nothing after it to skip). */
+static void drop_assignments(Stmt *s, Var *v) {
+  if (!s) return;
+  if (s->kind == ST_EXPR && s->e->kind == EX_ASSIGN && s->e->a->kind == EX_VAR && s->e->a->var == v) {
+    s->kind = ST_NOP;
+    return;
+  }
+  for (int i = 0; i < s->kids.len; i++) drop_assignments(s->kids.data[i], v);
+  drop_assignments(s->init, v), drop_assignments(s->body, v), drop_assignments(s->els, v);
+}
+
+static void drop_unread_flags(Func *fn) {
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    if (!v->is_flag || stmt_reads(fn->body, v)) continue;
+    drop_assignments(fn->body, v);
+    for (int k = i; k + 1 < fn->locals.len; k++) fn->locals.data[k] = fn->locals.data[k + 1];
+    fn->locals.len--, i--;
+  }
+}
+
 bool lower_func(Program *p, Func *fn) {
   (void)p;
   if (fn->lowered) return true;
@@ -516,6 +560,7 @@ bool lower_func(Program *p, Func *fn) {
   if (cx.done) vec_push(&body->kids, set_flag(cx.done, "0", fn->loc));
   lower_list(&cx, &fn->body->kids, 0, &body->kids);
   fn->body = body;
+  drop_unread_flags(fn);
   (void)emit_stmt_;
   return diag_errors() == before;
 }

@@ -114,6 +114,7 @@ struct Var {
   bool in_loop;          /* declared inside a loop */
   bool rev_read;         /* read by the reverse sweep */
   bool local_mem;        /* an array declared in the function */
+  bool is_flag;          /* a control flag made by lowering (break, return) */
   const char *bar;       /* name of its adjoint, when active */
   const char *dot;       /* name of its tangent, in forward mode */
 };
