@@ -6,7 +6,8 @@
 #   bad_input.sh GRADC SOURCE_DIR BUILD_DIR
 # Called by run.sh; ends with `bad_input: N passed, M failed`.
 set -u
-gradc=$(realpath "$1") src=$(realpath "$2") build=$(realpath "$3")
+# (BUILD_DIR is not needed: the work happens in a folder under /tmp.)
+gradc=$(realpath "$1") src=$(realpath "$2")
 # A folder of its own under /tmp, so that another user can reach it (below).
 work=$(mktemp -d "${TMPDIR:-/tmp}/gradc-diag-bad.XXXXXX")
 trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
@@ -59,10 +60,13 @@ check() {
     if [ $run = existing ] && [ "$(cat "$out")" != "$sentinel" ]; then
       echo "FAIL $name: the existing output file was changed"; ok=1
     fi
-    local left
-    left=$(cd "$dir" && ls -A | grep -v -x -e out.c -e stdout -e stderr)
+    local left="" f
+    for f in "$dir"/* "$dir"/.[!.]*; do
+      [ -e "$f" ] || continue
+      case ${f##*/} in out.c | stdout | stderr) ;; *) left+=" ${f##*/}" ;; esac
+    done
     if [ -n "$left" ]; then
-      echo "FAIL $name ($run output): left behind: $left"; ok=1
+      echo "FAIL $name ($run output): left behind:$left"; ok=1
     fi
     if [ $ok -ne 0 ]; then
       echo "  command: ${runner[*]} gradc ${args[*]}"

@@ -127,10 +127,13 @@ check_file() {
       ok=1
     fi
   fi
-  local left
-  left=$(cd "$dir" && ls -A | grep -v -x -e out.c -e existing.c -e stderr -e stderr2 -e stdout)
+  local left="" f
+  for f in "$dir"/* "$dir"/.[!.]*; do
+    [ -e "$f" ] || continue
+    case ${f##*/} in out.c | existing.c | stderr | stderr2 | stdout) ;; *) left+=" ${f##*/}" ;; esac
+  done
   if [ -n "$left" ]; then
-    echo "$name.c: files left behind in the output folder: $left"
+    echo "$name.c: files left behind in the output folder:$left"
     ok=1
   fi
   if [ $ok -ne 0 ]; then
