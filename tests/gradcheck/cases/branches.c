@@ -95,6 +95,17 @@ double early(double x, double y) {
   return s + y;
 }
 
+/* a pointer to a local or to a parameter, chosen by ?: */
+GRADC_GRAD(wrt(x, y))
+double pick(double x, double y) {
+  double a = x, b = y;
+  double *p = x > y ? &a : &b;
+  *p = *p * 3 + sin(*p);
+  double *q = x * y > 0.5 ? &x : &y;
+  *q = *q * *q;
+  return a * b + x + y;
+}
+
 /* a branch on an active condition inside a loop, and a branch whose
  * condition changes across iterations */
 GRADC_GRAD(wrt(x))
@@ -115,6 +126,7 @@ double inactive_if_grad(double x, double *x_bar, int mode, double c);
 double nested_if_grad(double x, double *x_bar, double y, double *y_bar);
 double ternary_grad(double x, double *x_bar, double y, double *y_bar);
 double sw_grad(double x, double *x_bar, int k);
+double pick_grad(double x, double *x_bar, double y, double *y_bar);
 double early_grad(double x, double *x_bar, double y, double *y_bar);
 double loop_branch_grad(const double *x, double *x_bar, int n);
 
@@ -128,6 +140,7 @@ XY(active_if)
 XY(nested_if)
 XY(ternary)
 XY(early)
+XY(pick)
 
 static int mode_;
 static double c_;
@@ -157,12 +170,19 @@ int main(void) {
     at("nested_if", eval_nested_if, grad_nested_if, pts[i][0], pts[i][1]);
     at("ternary", eval_ternary, grad_ternary, pts[i][0], pts[i][1]);
     at("early", eval_early, grad_early, pts[i][0], pts[i][1]);
+    at("pick", eval_pick, grad_pick, pts[i][0], pts[i][1]);
   }
   {
     double gx = 0, gy = 0;
     early_grad(1.5, &gx, 2.0, &gy); /* s = 3 > 2: s^2 */
     CHECK_CLOSE(gx, 2 * 3.0 * 2.0, 1e-15);
     CHECK_CLOSE(gy, 2 * 3.0 * 1.5, 1e-15);
+  }
+  {
+    double gx = 0, gy = 0; /* x > y, x y > 0.5: f = (3x + sin x) y + x^2 + y */
+    pick_grad(2.0, &gx, 1.0, &gy);
+    CHECK_CLOSE(gx, (3 + cos(2.0)) * 1.0 + 4.0, 1e-15);
+    CHECK_CLOSE(gy, 3 * 2.0 + sin(2.0) + 1, 1e-15);
   }
   for (mode_ = 0; mode_ < 3; mode_++)
     for (int s = 0; s < 2; s++) {

@@ -65,7 +65,7 @@ double use_axpy(double a, const double *x) {
 /* recursion with an integer depth */
 double p(double x, int d) {
   if (d == 0) return 1;
-  return x * p(x, d - 1);
+  else return x * p(x, d - 1);
 }
 
 static double fib_like(double x, double y, int d) {

@@ -42,6 +42,8 @@ void accum(double a, double b, double *y, int n) {
 /* the outputs do not depend on u: gradc warns, u's gradient is zero */
 GRADC_GRAD(wrt(x, u), out(y))
 void unused(const double *x, double u, double *y) {
+  double t = u * 2;
+  (void)t;
   y[0] = x[0] * x[0];
   if (u > 10) y[0] = 0; /* only a condition: no derivative */
   y[1] = exp(x[0]);
