@@ -96,6 +96,17 @@ double nested(double x, const double *w, int n) {
   return s;
 }
 
+/* an annotated function called by another, and an index computed from an
+ * active value (no derivative through the index) */
+GRADC_GRAD(wrt(x))
+double inner(double x, double y) { return sin(x) * y; }
+
+GRADC_GRAD(wrt(x))
+double outer(const double *x) {
+  int idx = (int)(x[0] * 2);
+  return inner(x[0], 2.0) * inner(0.5, x[idx]) + x[idx + 1] * x[idx];
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
 double patterns_grad(double x, double *x_bar);
@@ -107,6 +118,9 @@ double power_grad(double x, double *x_bar);
 double nested_grad(double x, double *x_bar, const double *w, double *w_bar, int n);
 static double eval_nested(const double *q) { return nested(q[0], q + 1, 3); }
 static void grad_nested(const double *q, double *g) { nested_grad(q[0], &g[0], q + 1, g + 1, 3); }
+double outer_grad(const double *x, double *x_bar);
+static double eval_outer(const double *q) { return outer(q); }
+static void grad_outer(const double *q, double *g) { CHECK_CLOSE(outer_grad(q, g), outer(q), 1e-15); }
 double rec2_grad(double x, double *x_bar, double y, double *y_bar);
 
 static double eval_patterns(const double *q) { return patterns(q[0]); }
@@ -150,6 +164,8 @@ int main(void) {
   check_gradient("rec2", eval_rec2, grad_rec2, r, 2, 1e-9);
   double nq[4] = {0.35, 0.8, -0.6, 1.2};
   check_gradient("nested", eval_nested, grad_nested, nq, 4, 1e-9);
+  double oq[4] = {1.3, 0.5, 0.8, 0.6}; /* idx = 2 */
+  check_gradient("outer", eval_outer, grad_outer, oq, 4, 1e-9);
   return check_done("calls");
 }
 #endif

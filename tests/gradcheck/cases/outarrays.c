@@ -39,6 +39,20 @@ void accum(double a, double b, double *y, int n) {
     for (int i = 0; i < n; i++) y[i] += (i + 1) * a * y[i] + b * k + a;
 }
 
+/* a helper working on y + 1, and negative offsets from a pointer into y */
+static void smooth(double *u, int n) {
+  for (int i = 1; i < n; i++) u[i] = u[i] * u[i - 1] + u[i];
+}
+
+GRADC_GRAD(wrt(x), out(y))
+void offsets(const double *x, double *y, int n) {
+  for (int i = 0; i < n; i++) y[i] = x[i];
+  smooth(y + 1, n - 1);
+  double *p = y + 2;
+  p[-1] = p[-1] * p[0];
+  p[-2] += sin(p[2]);
+}
+
 /* the outputs do not depend on u: gradc warns, u's gradient is zero */
 GRADC_GRAD(wrt(x, u), out(y))
 void unused(const double *x, double u, double *y) {
@@ -55,6 +69,7 @@ void consts_grad(const double *x, double *x_bar, double *y, double *y_bar);
 void reread_grad(const double *x, double *x_bar, double *y, double *y_bar);
 void model_grad(const double *w, double *w_bar, const double *x, double *y, double *y_bar, int n);
 void accum_grad(double a, double *a_bar, double b, double *b_bar, double *y, double *y_bar, int n);
+void offsets_grad(const double *x, double *x_bar, double *y, double *y_bar, int n);
 void unused_grad(const double *x, double *x_bar, double u, double *u_bar, double *y, double *y_bar);
 
 static const double v[5] = {0.7, -1.3, 2.1, 0.4, -0.9};
@@ -89,6 +104,7 @@ VJP(consts, 4, consts(p, y), consts_grad(p, g, y, y_bar))
 VJP(reread, 2, reread(p, y), reread_grad(p, g, y, y_bar))
 VJP(model, 5, model(p, xs, y, 5), model_grad(p, g, xs, y, y_bar, 5))
 VJP(accum, 4, accum(p[0], p[1], y, 4), accum_grad(p[0], &g[0], p[1], &g[1], y, y_bar, 4))
+VJP(offsets, 5, offsets(p, y, 5), offsets_grad(p, g, y, y_bar, 5))
 VJP(unused, 2, unused(p, p[1], y), unused_grad(p, &g[0], p[1], &g[1], y, y_bar))
 
 int main(void) {
@@ -108,6 +124,8 @@ int main(void) {
   check_gradient("model", eval_model, grad_model, w, 3, 1e-9);
   double a[2] = {0.3, 0.45};
   check_gradient("accum", eval_accum, grad_accum, a, 2, 1e-9);
+  double o[5] = {0.3, 0.5, 0.8, 0.6, 0.2};
+  check_gradient("offsets", eval_offsets, grad_offsets, o, 5, 1e-9);
   double u[2] = {0.6, 0}; /* p[0] = x[0], p[1] = u; x[1] unused */
   u[1] = 1.4;
   check_gradient("unused", eval_unused, grad_unused, u, 2, 1e-9);
