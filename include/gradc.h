@@ -183,6 +183,23 @@ GRADC_REDO_OPS_(l, long, 4)
 GRADC_REDO_OPS_(p, void *, 5)
 void gradc_redo_replay(gradc_tape *log);
 
+/* The stash: adjoints accumulate into the caller's buffers, but an element of
+ * a wrt array that the function overwrites must start its reverse sweep at
+ * zero. Before the overwrite, generated code stashes the caller's value and
+ * zeroes it; gradc_stash_add adds the stashed values back at the end. */
+#define GRADC_STASH_OPS_(suffix, T, TAG)                                        \
+  static inline void gradc_stash_##suffix(gradc_tape *log, void *addr) {       \
+    T v;                                                                        \
+    memcpy(&v, addr, sizeof v);                                                 \
+    gradc_push_p(log, addr);                                                    \
+    gradc_push_##suffix(log, v);                                                \
+    gradc_push_i(log, TAG);                                                     \
+    memset(addr, 0, sizeof v);                                                  \
+  }
+GRADC_STASH_OPS_(d, double, 1)
+GRADC_STASH_OPS_(f, float, 2)
+void gradc_stash_add(gradc_tape *log);
+
 /* ---- runtime: adjoint buffers --------------------------------------------- */
 
 /* Adjoints accumulate; call these to start a fresh gradient. */

@@ -287,3 +287,23 @@ void gradc_redo_replay(gradc_tape *log) {
     }
   }
 }
+
+/* Adds back what gradc_stash_d/f put aside (see gradc.h), and empties the
+ * log. */
+void gradc_stash_add(gradc_tape *log) {
+  while (gradc_tape_size(log) && !log->failed) {
+    int tag = gradc_pop_i(log);
+    if (tag == 1) {
+      double v = gradc_pop_d(log);
+      double *a = gradc_pop_p(log);
+      *a += v;
+    } else if (tag == 2) {
+      float v = gradc_pop_f(log);
+      float *a = gradc_pop_p(log);
+      *a += v;
+    } else {
+      gradc_error("corrupt stash");
+      return;
+    }
+  }
+}

@@ -104,8 +104,14 @@ static void varied_step(Stmt *s, void *ud) {
   each_var(fl.rhs, any_varied, &v);
   if (v) mark(ir_base_var(fl.lhs), offsetof(Var, varied));
   if (is_ptr_flow(&fl)) {
-    Var *l = ir_base_var(fl.lhs), *r = ir_base_var(fl.rhs);
-    if (l && r && l->varied) mark(r, offsetof(Var, varied));
+    Var *l = ir_base_var(fl.lhs);
+    Vec bases = {0};
+    ir_ptr_bases(fl.rhs, &bases);
+    for (int i = 0; i < bases.len; i++) {
+      Var *r = bases.data[i];
+      if (l && l->varied) mark(r, offsetof(Var, varied));
+      if (l && r->varied) mark(l, offsetof(Var, varied));
+    }
   }
 }
 
@@ -128,8 +134,13 @@ static void useful_step(Stmt *s, void *ud) {
   Var *l = ir_base_var(fl.lhs);
   if (l && l->useful) mark_all(fl.rhs, offsetof(Var, useful));
   if (is_ptr_flow(&fl)) {
-    Var *r = ir_base_var(fl.rhs);
-    if (l && r && r->useful) mark(l, offsetof(Var, useful));
+    Vec bases = {0};
+    ir_ptr_bases(fl.rhs, &bases);
+    for (int i = 0; i < bases.len; i++) {
+      Var *r = bases.data[i];
+      if (l && r->useful) mark(l, offsetof(Var, useful));
+      if (l && l->useful) mark(r, offsetof(Var, useful));
+    }
   }
 }
 
@@ -229,6 +240,36 @@ static void needed_step(Stmt *s, void *ud) {
   need_partials(fl.rhs);
 }
 
+/* Global state stops gradients: a write of a value that depends on a wrt
+ * input into a global variable would carry a derivative that gradc cannot
+ * follow past the function (or into a later read). Refused. */
+static void global_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  bool v = false;
+  if (fl.call) {
+    for (int i = 0; i < fl.call->nargs; i++) each_var(fl.call->args[i], any_varied, &v);
+    for (int i = 0; i < fl.call->nargs && v; i++) {
+      Vec bases = {0};
+      if (fl.call->args[i]->kind == EX_ADDR || ty_is_ptr(fl.call->args[i]->ty)) ir_ptr_bases(fl.call->args[i], &bases);
+      for (int k = 0; k < bases.len; k++) {
+        Var *b = bases.data[k];
+        if (b->kind == VAR_GLOBAL && ty_has_float(b->ty))
+          diag_error(fl.call->args[i]->loc, "cannot differentiate a write of an active value to the "
+                     "global '%s': global state stops gradients (pass it as a parameter)", b->name);
+      }
+    }
+  }
+  if (!fl.lhs) return;
+  Var *b = ir_base_var(fl.lhs);
+  if (!b || b->kind != VAR_GLOBAL || !ty_has_float(fl.lhs->ty)) return;
+  v = false;
+  each_var(fl.rhs, any_varied, &v);
+  if (v)
+    diag_error(s->loc, "cannot differentiate a write of an active value to the global '%s': "
+               "global state stops gradients (pass it as a parameter)", b->name);
+}
+
 static void written_step(Stmt *s, void *ud) {
   (void)ud;
   Flow fl = flow_of(s);
@@ -254,13 +295,35 @@ static void alias_step(Stmt *s, void *ud) {
   (void)ud;
   Flow fl = flow_of(s);
   if (!fl.lhs || !ty_is_ptr(fl.lhs->ty) || fl.call) return;
-  Var *l = ir_base_var(fl.lhs), *r = ir_base_var(fl.rhs);
-  if (!l || !r || l->rev_read == r->rev_read) return;
-  l->rev_read = r->rev_read = true;
-  changed = true;
+  Var *l = ir_base_var(fl.lhs);
+  Vec bases = {0};
+  ir_ptr_bases(fl.rhs, &bases);
+  for (int i = 0; i < bases.len; i++) {
+    Var *r = bases.data[i];
+    if (!l || l->rev_read == r->rev_read) continue;
+    l->rev_read = r->rev_read = true;
+    changed = true;
+  }
+}
+
+/* Pointers that may address a wrt-only array share input_mem. */
+static void input_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  if (!fl.lhs || !ty_is_ptr(fl.lhs->ty) || fl.call) return;
+  Var *l = ir_base_var(fl.lhs);
+  Vec bases = {0};
+  ir_ptr_bases(fl.rhs, &bases);
+  for (int i = 0; i < bases.len; i++) {
+    Var *r = bases.data[i];
+    if (!l || l->input_mem == r->input_mem) continue;
+    l->input_mem = r->input_mem = true;
+    changed = true;
+  }
 }
 
 static void reset(Var *v) {
+  v->input_mem = false;
   v->varied = v->useful = v->active = v->written = v->rev_read = false;
   v->is_wrt = v->is_out = false;
 }
@@ -293,6 +356,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
     v->active = v->varied && v->useful && ty_has_float(v->ty);
   }
+  each_stmt(fn->body, global_step, NULL);
   each_stmt(fn->body, written_step, NULL);
   each_stmt(fn->body, needed_step, NULL);
   /* a called function cannot know what its caller's reverse sweep reads:
@@ -305,6 +369,14 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   do {
     changed = false;
     each_stmt(fn->body, alias_step, NULL);
+  } while (changed);
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    v->input_mem = v->is_wrt && !v->is_out && ty_is_ptr(v->ty);
+  }
+  do {
+    changed = false;
+    each_stmt(fn->body, input_step, NULL);
   } while (changed);
   (void)set_flag;
   (void)any_useful;

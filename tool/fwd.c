@@ -80,10 +80,16 @@ static const char *tangent_ptr(FGen *g, Expr *e) {
   case EX_ADDR: return format("&%s", tangent_lv(g, e->a));
   case EX_CAST: return tangent_ptr(g, e->a);
   case EX_MEMBER: case EX_INDEX: return tangent_lv(g, e);
+  case EX_COND:
+    if (act_expr_active(e->b) && act_expr_active(e->c))
+      return format("%s ? %s : %s", emit_expr(e->a), tangent_ptr(g, e->b), tangent_ptr(g, e->c));
+    break;
   default:
-    diag_error(e->loc, "cannot find the tangent of this pointer expression");
-    return "0";
+    break;
   }
+  diag_error(e->loc, "cannot find the tangent of this pointer expression (gradc follows "
+             "pointers made from variables, &v, p + k and ?: between such pointers)");
+  return "0";
 }
 
 /* The tangent of an active lvalue, as an lvalue. */

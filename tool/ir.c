@@ -170,6 +170,24 @@ Var *ir_base_var(const Expr *e) {
   }
 }
 
+/* Every variable whose memory the pointer expression e may address:
+ * through ?:, casts, p + k and &v. */
+void ir_ptr_bases(const Expr *e, Vec *out) {
+  if (!e) return;
+  if (e->kind == EX_COND) {
+    ir_ptr_bases(e->b, out);
+    ir_ptr_bases(e->c, out);
+    return;
+  }
+  if (e->kind == EX_CAST) { ir_ptr_bases(e->a, out); return; }
+  if ((e->kind == EX_ADD || e->kind == EX_SUB) && ty_is_ptr(e->ty)) {
+    ir_ptr_bases(ty_is_ptr(e->a->ty) ? e->a : e->b, out);
+    return;
+  }
+  Var *v = ir_base_var(e);
+  if (v) vec_push(out, v);
+}
+
 bool ir_reads_memory(const Expr *e) {
   if (!e) return false;
   if (e->kind == EX_INDEX || e->kind == EX_DEREF || (e->kind == EX_MEMBER && e->arrow))

@@ -812,6 +812,13 @@ static void parse_request(Request *r, const char *s) {
   }
 }
 
+static bool same_names(Vec *a, Vec *b) {
+  if (a->len != b->len) return false;
+  for (int i = 0; i < a->len; i++)
+    if (strcmp(a->data[i], b->data[i])) return false;
+  return true;
+}
+
 static void add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
   Request *r = arena_alloc(sizeof *r);
   r->fn = fn;
@@ -820,7 +827,12 @@ static void add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
   parse_request(r, spec);
   for (int i = 0; i < prog->requests.len; i++) {
     Request *o = prog->requests.data[i];
-    if (o->fn == fn && o->mode == mode && o->split == r->split) return;   /* declaration and definition */
+    if (o->fn != fn || o->mode != mode || o->split != r->split) continue;
+    if (same_names(&o->wrt, &r->wrt) && same_names(&o->out, &r->out)) return;   /* declaration and definition */
+    diag_error(loc, "conflicting requests for '%s': a second %s with different wrt(...) or out(...)",
+               fn->name, mode == MODE_JVP ? "GRADC_JVP" : mode == MODE_HESS ? "GRADC_HESSIAN" : "GRADC_GRAD");
+    diag_note(o->loc, "the first request is here");
+    return;
   }
   r->name = format("%s_%s", fn->name, mode == MODE_JVP ? "jvp" : mode == MODE_HESS ? "hvp" : "grad");
   vec_push(&prog->requests, r);

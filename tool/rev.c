@@ -46,10 +46,11 @@ typedef struct Gen {
   Func *fn;
   bool joint;
   const char *tape;      /* how code refers to the tape: "&_tape" or "_tape" */
-  bool used_tape, used_redo, used_frees;
+  bool used_tape, used_redo, used_frees, used_stash;
   int loop_depth;
   int nrev;              /* numbering of reverse temporaries */
   Vec bars;              /* Var * with local adjoints to declare */
+  Vec param_adj;         /* Var *: overwritten scalar parameters, adjoint x_adj */
   Vec flags;             /* const char *: declarations of branch/loop records */
   Buf *protos;
 } Gen;
@@ -118,16 +119,38 @@ static bool has_bar_param(Gen *g, Var *v) {
 
 /* The name of v's adjoint: a parameter (x_bar) or a local of the generated
  * function. */
-static const char *bar_name(Gen *g, Var *v) {
-  if (v->bar) return v->bar;
-  const char *base = format("%s_bar", v->name);
+static const char *fresh_bar(Gen *g, const char *base) {
   const char *name = ir_unique_name(g->fn, base);
   /* bars are not variables of fn: check them against each other too */
   for (int i = 0; i < g->bars.len; i++)
     if (!strcmp(((Var *)g->bars.data[i])->bar, name)) name = format("%s_", name);
-  v->bar = name;
-  if (!has_bar_param(g, v)) vec_push(&g->bars, v);
   return name;
+}
+
+/* The name of v's adjoint: a parameter (x_bar) or a local of the generated
+ * function. A scalar parameter that f overwrites has a local adjoint x_adj,
+ * added to *x_bar at the end: the caller's *x_bar must not take part in
+ * the reverse sweep (adjoints accumulate). */
+static const char *bar_name(Gen *g, Var *v) {
+  if (v->bar) return v->bar;
+  if (has_bar_param(g, v)) {
+    v->bar_param = fresh_bar(g, format("%s_bar", v->name));
+    if (is_scalar_param(v) && v->written) {
+      v->bar = fresh_bar(g, format("%s_adj", v->name));
+      vec_push(&g->bars, v);
+      vec_push(&g->param_adj, v);
+    } else {
+      v->bar = v->bar_param;
+    }
+    return v->bar;
+  }
+  v->bar = fresh_bar(g, format("%s_bar", v->name));
+  vec_push(&g->bars, v);
+  return v->bar;
+}
+
+static bool bar_is_param(Gen *g, Var *v) {
+  return has_bar_param(g, v) && !(is_scalar_param(v) && v->written);
 }
 
 /* The adjoint of an active lvalue, as an lvalue text. */
@@ -149,24 +172,29 @@ static const char *shadow_ptr(Gen *g, Expr *e) {
     return shadow_ptr(g, e->a);
   case EX_MEMBER: case EX_INDEX:   /* an array member or row decays */
     return shadow(g, e);
+  case EX_COND:
+    if (!act_expr_active(e->b) || !act_expr_active(e->c)) break;
+    return format("%s ? %s : %s", emit_expr(e->a), shadow_ptr(g, e->b), shadow_ptr(g, e->c));
   default:
-    diag_error(e->loc, "cannot find the adjoint of this pointer expression");
-    return "0";
+    break;
   }
+  diag_error(e->loc, "cannot find the adjoint of this pointer expression (gradc follows "
+             "pointers made from variables, &v, p + k and ?: between such pointers)");
+  return "0";
 }
 
 static const char *shadow(Gen *g, Expr *e) {
   switch (e->kind) {
   case EX_VAR: {
     const char *b = bar_name(g, e->var);
-    if (has_bar_param(g, e->var) && is_scalar_param(e->var)) return format("(*%s)", b);
+    if (bar_is_param(g, e->var) && is_scalar_param(e->var)) return format("(*%s)", b);
     return b;
   }
   case EX_INDEX:
     return format("%s[%s]", shadow_ptr(g, e->a), emit_expr(e->b));
   case EX_MEMBER:
     if (e->arrow) return format("%s->%s", shadow_ptr(g, e->a), e->text);
-    if (e->a->kind == EX_VAR && has_bar_param(g, e->a->var) && is_scalar_param(e->a->var))
+    if (e->a->kind == EX_VAR && bar_is_param(g, e->a->var) && is_scalar_param(e->a->var))
       return format("%s->%s", bar_name(g, e->a->var), e->text);
     return format("%s.%s", shadow(g, e->a), e->text);
   case EX_DEREF: {
@@ -546,6 +574,18 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
   }
   Spec *sp = spec_for_call(g, call, s->loc);
   if (!sp) return;
+  for (int i = 0; i < call->nargs; i++) {
+    /* a callee that may write a wrt array would restart its adjoints at 0
+     * in its reverse sweep, losing what the caller accumulated there */
+    Var *b = ir_base_var(call->args[i]);
+    Type *pt = ((Var *)call->callee->params.data[i])->ty;
+    if (b && b->input_mem && ty_is_ptr(pt) && !pt->base->is_const) {
+      diag_error(call->args[i]->loc, "'%s' may write the wrt array '%s' (its parameter is not "
+                 "const): gradc cannot keep the gradient accumulated in '%s_bar'; declare the "
+                 "parameter const, or pass a copy", call->text, b->name, b->name);
+      return;
+    }
+  }
   g->used_tape = true;
   const char *args = call_args(g, sp, call, false);
   const char *invoke = format("%s(%s%s%s)", sp->fwd, args, *args ? ", " : "", g->tape);
@@ -712,6 +752,19 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   bool save = needs_save(g, s, lhs);
   bool ptr = ty_is_ptr(lhs->ty) && act;
+  if (act && !ptr && lhs->kind != EX_VAR && base && base->input_mem && ty_is_float(lhs->ty)) {
+    /* an element of a wrt array is overwritten: its adjoint restarts at 0,
+     * and the caller's accumulated value comes back at the end */
+    if (!g->joint || !g->sp->top) {
+      diag_error(s->loc, "gradc cannot yet overwrite an element of the wrt array '%s' here "
+                 "(in split mode or in a called function): copy it to a local array first",
+                 base->name);
+      return;
+    }
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "gradc_stash_%s(&_stash, &%s);\n", lhs->ty->kind == TY_FLOAT ? "f" : "d", shadow(g, lhs));
+    g->used_stash = true;
+  }
   if (save) push(g, fwd, fi, lhs);
   if (save && ptr) {
     if (!g->joint) {
@@ -1150,7 +1203,7 @@ static const char *param_list(Spec *sp, bool bars) {
       Type *nc = arena_alloc(sizeof *nc);
       *nc = *bt;
       nc->is_const = false;
-      buf_printf(&b, ", %s", emit_decl(ty_ptr_to(nc), v->bar));
+      buf_printf(&b, ", %s", emit_decl(ty_ptr_to(nc), v->bar_param));
     }
   }
   const char *r = arena_strdup(b.data ? b.data : "");
@@ -1196,7 +1249,7 @@ static void declare_bars(Gen *g, Buf *b) {
 static void void_unused(Buf *b, const char *body, Spec *sp, bool bars) {
   for (int i = 0; i < sp->fn->params.len; i++) {
     Var *v = sp->fn->params.data[i];
-    const char *names[2] = {v->name, bars && (v->is_wrt || v->is_out) ? v->bar : NULL};
+    const char *names[2] = {v->name, bars && (v->is_wrt || v->is_out) ? v->bar_param : NULL};
     for (int k = 0; k < 2; k++) {
       const char *nm = names[k];
       if (!nm) continue;
@@ -1217,7 +1270,7 @@ static bool prepare(Program *p, Spec *sp, Vec *wrt, Vec *out) {
     diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
     return false;
   }
-  for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->bar = NULL;
+  for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->bar = ((Var *)fn->params.data[i])->bar_param = NULL;
   for (int i = 0; i < fn->locals.len; i++) ((Var *)fn->locals.data[i])->bar = NULL;
   if (!act_analyze(p, fn, wrt, out, sp->top)) return false;
   return true;
@@ -1244,6 +1297,11 @@ static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
   }
   if (fn->retvar && ty_is_float(fn->ret)) bar_name(g, fn->retvar);
   gen_block(g, fn->body, fwd, 1, rev, 1);
+  /* overwritten scalar parameters: their local adjoints go to the caller */
+  for (int i = 0; i < g->param_adj.len; i++) {
+    Var *v = g->param_adj.data[i];
+    accumulate_members(g, v->ty, format("(*%s)", v->bar_param), v->bar, rev, 1, v->loc);
+  }
   return diag_errors() == before;
 }
 
@@ -1270,6 +1328,7 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   if (g.used_tape) buf_puts(out, "  gradc_tape _tape;\n  gradc_tape_init(&_tape);\n");
   if (g.used_redo) buf_puts(out, "  gradc_tape _redo_log;\n  gradc_tape *_redo = &_redo_log;\n  gradc_tape_init(_redo);\n");
   if (g.used_frees) buf_puts(out, "  gradc_tape _frees;\n  gradc_tape_init(&_frees);\n");
+  if (g.used_stash) buf_puts(out, "  gradc_tape _stash;\n  gradc_tape_init(&_stash);\n");
   buf_puts(out, "\n  /* forward sweep */\n");
   if (fwd.data) buf_puts(out, fwd.data);
   bool ret = fn->retvar && fn->ret->kind != TY_VOID;
@@ -1280,6 +1339,7 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   buf_puts(out, "\n  /* reverse sweep */\n");
   if (rev.data) buf_puts(out, rev.data);
   if (g.used_redo) buf_puts(out, "  gradc_redo_replay(_redo);\n  gradc_tape_release(_redo);\n");
+  if (g.used_stash) buf_puts(out, "  gradc_stash_add(&_stash);\n  gradc_tape_release(&_stash);\n");
   if (g.used_frees)
     buf_puts(out, "  while (gradc_tape_size(&_frees)) free(gradc_pop_p(&_frees));\n"
                   "  gradc_tape_release(&_frees);\n");
@@ -1316,7 +1376,7 @@ static void gen_public_split(Program *p, Spec *sp, Buf *out) {
     Var *v = fn->params.data[i];
     buf_printf(&args, "%s, ", v->name);
     buf_printf(&bargs, "%s, ", v->name);
-    if (v->is_wrt || v->is_out) buf_printf(&bargs, "%s, ", v->bar);
+    if (v->is_wrt || v->is_out) buf_printf(&bargs, "%s, ", v->bar_param);
   }
   const char *fp = param_list(sp, false), *rp = param_list(sp, true);
   const char *fsig = format("%s(%s%sgradc_tape *tape)", emit_decl(fn->ret, format("%s_fwd", name)), fp, *fp ? ", " : "");

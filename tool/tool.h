@@ -115,7 +115,9 @@ struct Var {
   bool rev_read;         /* read by the reverse sweep */
   bool local_mem;        /* an array declared in the function */
   bool is_flag;          /* a control flag made by lowering (break, return) */
+  bool input_mem;        /* may address a wrt array that is not an output */
   const char *bar;       /* name of its adjoint, when active */
+  const char *bar_param; /* name of its adjoint parameter (x_bar), if it has one */
   const char *dot;       /* name of its tangent, in forward mode */
 };
 
@@ -235,6 +237,7 @@ bool ir_is_unary(ExprKind k);
 bool ir_is_lvalue(const Expr *e);
 Var *ir_base_var(const Expr *e);        /* x in x, x[i], x.f, *x, x->f[j] */
 bool ir_reads_memory(const Expr *e);    /* any deref or index */
+void ir_ptr_bases(const Expr *e, Vec *out);  /* variables a pointer may address */
 bool ir_has_side_effects(const Expr *e);
 bool ir_is_stop(const Expr *e);         /* gradc_stop_gradient(e) */
 bool ir_same_expr(const Expr *a, const Expr *b);
