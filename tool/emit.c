@@ -259,7 +259,8 @@ void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v)) {
     Var *v = fn->locals.data[i];
     if (skip && skip(v)) continue;
     emit_indent(b, 1);
-    buf_printf(b, "%s%s", v->is_static ? "static " : "", emit_decl(v->ty, v->name));
+    /* hoisted declarations are assigned later: no const (but statics keep theirs) */
+    buf_printf(b, "%s%s", v->is_static ? "static " : "", emit_decl(v->is_static ? v->ty : ty_unconst(v->ty), v->name));
     if (v->is_static)
       buf_printf(b, "%s%s;\n", v->static_init ? " = " : "", v->static_init ? emit_expr(v->static_init) : "");
     else if (v->ty->vla_len)

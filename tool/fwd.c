@@ -520,7 +520,7 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   emit_locals(&decl, fn, NULL);
   for (int i = 0; i < g.dots.len; i++) {
     Var *v = g.dots.data[i];
-    Type *t = v->ty;
+    Type *t = ty_unconst(v->ty);
     emit_indent(&decl, 1);
     if (t->vla_len) buf_printf(&decl, "%s;\n  memset(%s, 0, sizeof %s);\n", emit_decl(t, v->dot), v->dot, v->dot);
     else if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) buf_printf(&decl, "%s = {0};\n", emit_decl(t, v->dot));
@@ -544,6 +544,11 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
     }
   }
   if (decl.data) buf_puts(out, decl.data);
+  for (int i = 0; i < g.dots.len; i++) {
+    Var *v = g.dots.data[i];
+    if (v->ty->kind == TY_PTR && rev_only_assigned(all.data ? all.data : "", v->dot))
+      buf_printf(out, "  (void)%s;\n", v->dot);
+  }
   if (body.data) buf_puts(out, body.data);
   if (fn->retvar) {
     if (ty_is_float(fn->ret) && !sp->hvp)

@@ -49,6 +49,19 @@ Type *ty_ptr_to(Type *base) {
   return t;
 }
 
+/* A copy of t for a variable the generated code assigns: const dropped at
+ * the top and through array levels (the elements of a const array are
+ * const too); what pointers point to keeps its const. */
+Type *ty_unconst(Type *t) {
+  if (!t) return t;
+  if (!t->is_const && t->kind != TY_ARRAY) return t;
+  Type *c = arena_alloc(sizeof *c);
+  *c = *t;
+  c->is_const = false;
+  if (c->kind == TY_ARRAY) c->base = ty_unconst(c->base);
+  return c;
+}
+
 Type *ty_double(void) { return ty_new(TY_DOUBLE, "double"); }
 Type *ty_int(void) { return ty_new(TY_INT, "int"); }
 

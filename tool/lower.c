@@ -264,6 +264,22 @@ static void lower_init_list(Ctx *cx, Expr *lv, Expr *list) {
   }
 }
 
+/* Whether a for increment steps an integer counter (i++, i -= 2): such a
+ * loop stays a for loop, which rev.c can reverse by counting. */
+static bool int_step(Expr *inc) {
+  if (!inc) return false;
+  Expr *target = inc->kind == EX_ASSIGN ? inc->a : inc->a;
+  if (!target || target->kind != EX_VAR || !ty_is_int(target->ty)) return false;
+  switch (inc->kind) {
+  case EX_PREINC: case EX_PREDEC: case EX_POSTINC: case EX_POSTDEC: return true;
+  case EX_ASSIGN:
+    if (inc->op == EX_ADD || inc->op == EX_SUB) return inc->b->kind == EX_NUM;
+    return !inc->op && (inc->b->kind == EX_ADD || inc->b->kind == EX_SUB) && inc->b->a->kind == EX_VAR &&
+           inc->b->a->var == target->var && inc->b->b->kind == EX_NUM;
+  default: return false;
+  }
+}
+
 /* A loop: its flags live per loop; the condition tests them. */
 static void lower_loop(Ctx *cx, Stmt *s) {
   Ctx inner = *cx;
@@ -272,7 +288,9 @@ static void lower_loop(Ctx *cx, Stmt *s) {
   jumps_of(s->body, &j, false);
   inner.brk = j.brk ? new_flag(cx->fn, "brk") : NULL;
   inner.cnt = j.cnt ? new_flag(cx->fn, "cnt") : NULL;
-  bool plain = !j.brk && !j.cnt && !j.ret;
+  /* a for loop stays one when nothing jumps and it counts with an integer;
+   * any other becomes a while loop with the increment at the end of the body */
+  bool plain = !j.brk && !j.cnt && !j.ret && (s->kind != ST_FOR || !s->inc || int_step(s->inc));
 
   Stmt *kept_init = NULL;
   if (s->kind == ST_FOR && s->init) {

@@ -269,6 +269,7 @@ static Type *conv_type(CXType t) {
     ty->base = conv_type(clang_getArrayElementType(t.kind == CXType_Elaborated ||
                                                    t.kind == CXType_Typedef ? ct : t));
     ty->len = ct.kind == CXType_ConstantArray ? (long)clang_getArraySize(ct) : -1;
+    ty->is_vla = ct.kind == CXType_VariableArray;
     break;
   }
   case CXType_Record: {
@@ -327,7 +328,9 @@ static Var *var_of(CXCursor decl, Loc use) {
     if (in_main_file(decl)) {
       CXPrintingPolicy pol = clang_getCursorPrintingPolicy(decl);
       clang_PrintingPolicy_setProperty(pol, CXPrintingPolicy_PolishForDeclaration, 1);
-      if (v->is_static && v->ty->is_const) {
+      Type *et = v->ty;
+      while (et->kind == TY_ARRAY) et = et->base;
+      if (v->is_static && (v->ty->is_const || et->is_const)) {
         vec_push(&prog->decls, (void *)format("%s;", cx_string(clang_getCursorPrettyPrinted(decl, pol))));
       } else if (v->is_static) {
         diag_error(use, "static variable '%s' of this file is not visible from the generated file",
@@ -563,11 +566,18 @@ static Stmt *var_decl(CXCursor c) {
   Type *ty = conv_type(clang_getCursorType(c));
   CXType ct = clang_getCanonicalType(clang_getCursorType(c));
   if (ct.kind == CXType_VariableArray) {
-    /* the size expression is the VarDecl's expression child */
+    /* the length expressions are the VarDecl's expression children, the
+     * innermost dimension first */
     Kids k = kids_of(c);
+    Vec lens = {0};
     for (int i = 0; i < k.n; i++)
-      if (is_expr_kind(clang_getCursorKind(k.c[i]))) { ty->vla_len = expr(k.c[i]); break; }
-    if (!ty->vla_len) return bad_stmt(c, "cannot find the length of this variable-length array");
+      if (is_expr_kind(clang_getCursorKind(k.c[i]))) vec_push(&lens, expr(k.c[i]));
+    int next = lens.len - 1;
+    for (Type *t = ty; t && t->kind == TY_ARRAY; t = t->base)
+      if (t->is_vla) {
+        if (next < 0) return bad_stmt(c, "cannot find the lengths of this variable-length array");
+        t->vla_len = lens.data[next--];
+      }
   }
   Var *v = ir_new_var(cur_fn, ir_unique_name(cur_fn, name), ty, VAR_LOCAL, loc);
   v->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;

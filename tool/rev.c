@@ -1200,10 +1200,7 @@ static const char *param_list(Spec *sp, bool bars) {
     buf_printf(&b, "%s%s", i ? ", " : "", emit_decl(v->ty, v->name));
     if (bars && (v->is_wrt || v->is_out)) {
       Type *bt = ty_is_ptr(v->ty) ? v->ty->base : v->ty;
-      Type *nc = arena_alloc(sizeof *nc);
-      *nc = *bt;
-      nc->is_const = false;
-      buf_printf(&b, ", %s", emit_decl(ty_ptr_to(nc), v->bar_param));
+      buf_printf(&b, ", %s", emit_decl(ty_ptr_to(ty_unconst(bt)), v->bar_param));
     }
   }
   const char *r = arena_strdup(b.data ? b.data : "");
@@ -1213,10 +1210,25 @@ static const char *param_list(Spec *sp, bool bars) {
 
 static void declare_locals(Gen *g, Buf *b) { emit_locals(b, g->fn, NULL); }
 
+/* Whether text uses name only as the target of assignments (a shadow
+ * pointer that the reverse sweep never needs): then it gets a (void). */
+static bool only_assigned(const char *text, const char *name) {
+  size_t n = strlen(name);
+  int uses = 0, sets = 0;
+  for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+    if ((p != text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
+        isalnum((unsigned char)p[n]) || p[n] == '_')
+      continue;
+    uses++;
+    if (!strncmp(p + n, " = ", 3)) sets++;
+  }
+  return uses > 0 && uses == sets;
+}
+
 static void declare_bars(Gen *g, Buf *b) {
   for (int i = 0; i < g->bars.len; i++) {
     Var *v = g->bars.data[i];
-    Type *t = v->ty;
+    Type *t = ty_unconst(v->ty);
     if (t->kind == TY_ARRAY && t->vla_len) {
       emit_indent(b, 1);
       buf_printf(b, "%s;\n", emit_decl(t, v->bar));
@@ -1325,6 +1337,11 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   buf_printf(&all, "%s%s%s", decl.data ? decl.data : "", fwd.data ? fwd.data : "", rev.data ? rev.data : "");
   void_unused(out, all.data, sp, true);
   if (decl.data) buf_puts(out, decl.data);
+  for (int i = 0; i < g.bars.len; i++) {
+    Var *v = g.bars.data[i];
+    if (ty_is_ptr(v->ty) && v->ty->kind == TY_PTR && only_assigned(all.data, v->bar))
+      buf_printf(out, "  (void)%s;\n", v->bar);
+  }
   if (g.used_tape) buf_puts(out, "  gradc_tape _tape;\n  gradc_tape_init(&_tape);\n");
   if (g.used_redo) buf_puts(out, "  gradc_tape _redo_log;\n  gradc_tape *_redo = &_redo_log;\n  gradc_tape_init(_redo);\n");
   if (g.used_frees) buf_puts(out, "  gradc_tape _frees;\n  gradc_tape_init(&_frees);\n");
@@ -1481,6 +1498,7 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
 }
 
 bool rev_mentions(const char *text, const char *name) { return mentions(text, name); }
+bool rev_only_assigned(const char *text, const char *name) { return only_assigned(text, name); }
 
 /* Checks an annotation's wrt(...) and out(...) against fn's parameters and
  * returns them as variables (and wrt as a bit mask over the parameters). */

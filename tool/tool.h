@@ -78,6 +78,7 @@ struct Type {
   Type *base;            /* pointee or element */
   long len;              /* array length; -1 when variable or unknown */
   Expr *vla_len;         /* the length expression of a VLA */
+  bool is_vla;           /* a variable-length array level */
   Field *fields;         /* struct and union members */
   int nfields;
 };
@@ -89,6 +90,7 @@ bool ty_has_float(const Type *t);      /* can hold a floating value somewhere */
 Type *ty_elem(const Type *t);          /* pointee or element; NULL otherwise */
 Type *ty_new(TypeKind kind, const char *spell);
 Type *ty_ptr_to(Type *base);
+Type *ty_unconst(Type *t);             /* t without const, through array levels */
 Type *ty_double(void);
 Type *ty_int(void);
 Field *ty_field(const Type *t, const char *name);
@@ -307,6 +309,7 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool rev_companions(Program *p, Buf *protos, Buf *out);
 bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask);
 bool rev_mentions(const char *text, const char *name);
+bool rev_only_assigned(const char *text, const char *name);
 void rev_reset(const char *tag);        /* forget specialisations; name companions g_TAG_fwd */
 const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc);
 
