@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# build.sh: generate the gradients with gradc and build the benchmark drivers
+# into $OUT (default bench/out). Called by run.sh.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+out=${OUT:-$here/out}
+gradc=${GRADC:-$root/build/gradc}
+lib=${GRADC_LIB:-$root/build/libgradc.a}
+mkdir -p "$out/obj"
+CC=${CC:-gcc}
+CXX=${CXX:-g++}
+CFLAGS=${BENCH_CFLAGS:--O2}
+adolc_flags=()
+if [ -f /usr/include/adolc/adolc.h ]; then adolc_flags=(-DHAVE_ADOLC); adolc_libs=(-ladolc); else adolc_libs=(); fi
+for k in ${KERNELS:-gmm lstm ba mlp heat ode}; do
+  "$gradc" "$here/kernels/$k.c" -I "$root/include" -o "$out/${k}_grad.c"
+  objs=("$out/obj/$k.o" "$out/obj/${k}_grad.o")
+  $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I "$root/include" -c "$here/kernels/$k.c" -o "$out/obj/$k.o"
+  $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I "$root/include" -c "$out/${k}_grad.c" -o "$out/obj/${k}_grad.o"
+  if [ -f "$here/hand/${k}_hand.c" ]; then
+    $CC $CFLAGS -std=c11 -D_GNU_SOURCE -c "$here/hand/${k}_hand.c" -o "$out/obj/${k}_hand.o"
+    objs+=("$out/obj/${k}_hand.o")
+  fi
+  $CXX $CFLAGS -std=c++17 "${adolc_flags[@]}" -I "$root/include" "$here/drivers/$k.cpp" "${objs[@]}" \
+    "$lib" "${adolc_libs[@]}" -lm -o "$out/bench_$k"
+done
