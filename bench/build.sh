@@ -13,6 +13,15 @@ CXX=${CXX:-g++}
 CFLAGS=${BENCH_CFLAGS:--O2}
 adolc_flags=()
 if [ -f /usr/include/adolc/adolc.h ]; then adolc_flags=(-DHAVE_ADOLC); adolc_libs=(-ladolc); else adolc_libs=(); fi
+# the BLAS variant of the MLP needs the runtime kernels (gradc/kernels.h)
+blas_libs=()
+if nm "$lib" 2>/dev/null | grep -q ' T gradc_gemm_d$' &&
+   "$gradc" "$here/kernels/mlp_blas.c" -I "$root/include" -o "$out/mlp_blas_grad.c"; then
+  blas_libs=($(pkg-config --libs openblas 2>/dev/null || echo -lopenblas))
+  $CC $CFLAGS -std=c11 -I "$root/include" -c "$here/kernels/mlp_blas.c" -o "$out/obj/mlp_blas.o"
+  $CC $CFLAGS -std=c11 -I "$root/include" -c "$out/mlp_blas_grad.c" -o "$out/obj/mlp_blas_grad.o"
+  adolc_flags+=(-DHAVE_GRADC_KERNELS)
+fi
 for k in ${KERNELS:-gmm lstm ba mlp heat ode}; do
   "$gradc" "$here/kernels/$k.c" -I "$root/include" -o "$out/${k}_grad.c"
   objs=("$out/obj/$k.o" "$out/obj/${k}_grad.o")
@@ -22,6 +31,7 @@ for k in ${KERNELS:-gmm lstm ba mlp heat ode}; do
     $CC $CFLAGS -std=c11 -D_GNU_SOURCE -c "$here/hand/${k}_hand.c" -o "$out/obj/${k}_hand.o"
     objs+=("$out/obj/${k}_hand.o")
   fi
+  if [ "$k" = mlp ] && [ ${#blas_libs[@]} -gt 0 ]; then objs+=("$out/obj/mlp_blas.o" "$out/obj/mlp_blas_grad.o"); fi
   $CXX $CFLAGS -std=c++17 "${adolc_flags[@]}" -I "$root/include" "$here/drivers/$k.cpp" "${objs[@]}" \
-    "$lib" "${adolc_libs[@]}" -lm -o "$out/bench_$k"
+    "$lib" "${blas_libs[@]}" "${adolc_libs[@]}" -lm -o "$out/bench_$k"
 done

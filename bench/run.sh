@@ -36,7 +36,10 @@ fi
 
 # ---- gradc ----------------------------------------------------------------------
 if [ -f "$root/build/CMakeCache.txt" ]; then
-  cmake --build "$root/build" -j2 >/dev/null
+  if ! cmake --build "$root/build" -j2 >"$out/cmake.log" 2>&1; then
+    [ -x "$root/build/gradc" ] || { cat "$out/cmake.log" >&2; exit 1; }
+    echo "bench: rebuilding gradc failed (see $out/cmake.log); using the existing build/gradc" >&2
+  fi
 else
   bash "$root/scripts/build.sh" >/dev/null
 fi
@@ -71,7 +74,7 @@ adolc_version=$(dpkg-query -W -f='${Version}' libadolc-dev 2>/dev/null || echo "
 {
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-  echo "cores=$(nproc) (lscpu: $(lscpu | sed -n 's/^CPU(s): *//p' | head -1) CPUs)"
+  echo "cores=$(lscpu | sed -n 's/^CPU(s): *//p' | head -1) CPUs (lscpu), nproc $(nproc)"
   echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "gcc=$(gcc --version | head -1)"
   echo "gxx=$(g++ --version | head -1)"
