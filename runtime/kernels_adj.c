@@ -200,17 +200,19 @@ void REV(div)(int n, const T *x, T *x_bar, const T *y, T *y_bar, T *z, T *z_bar)
 }
 
 /* Y[i,j] = X[i,j] + b[j]:   X_bar += Y_bar,   b_bar[j] += sum_i Y_bar[i,j]
- * (one axpy per row of Y_bar). */
+ * (axpys row by row, so that no count exceeds n even when m * n would
+ * overflow an int). */
 void REV(add_bias)(int m, int n, const T *X, T *X_bar, const T *b, T *b_bar, T *Y,
                       T *Y_bar) {
   (void)X, (void)b, (void)Y;
   if (!Y_bar || m <= 0 || n <= 0)
     return;
-  if (X_bar)
-    BLAS(axpy)(m * n, 1, Y_bar, 1, X_bar, 1);
-  if (b_bar)
-    for (int i = 0; i < m; i++)
+  for (int i = 0; i < m; i++) {
+    if (X_bar)
+      BLAS(axpy)(n, 1, Y_bar + (long)i * n, 1, X_bar + (long)i * n, 1);
+    if (b_bar)
       BLAS(axpy)(n, 1, Y_bar + (long)i * n, 1, b_bar, 1);
+  }
   FN(consume)((long)m * n, Y_bar);
 }
 
