@@ -158,7 +158,7 @@ expect_ok() {
 # file whose main returns 0 when the gradients are right) and run it.
 numeric() {
   local name=$1 input=$2 driver=$3 dir=$work/o-$1
-  if ! gcc -std=c11 -O0 "${inc[@]}" "$input" "$gen" "$driver" "$lib" -lm -o "$dir/prog" \
+  if ! gcc -std=c11 -O0 "${san[@]}" "${inc[@]}" "$input" "$gen" "$driver" "$lib" -lm -o "$dir/prog" \
       2>"$dir/build.log"; then
     bad "$name" "the program does not build" "$dir/build.log"; return 1
   fi
@@ -167,6 +167,12 @@ numeric() {
   fi
   return 0
 }
+
+# A runtime built with -DGRADC_SANITIZE=ON links only into sanitized programs.
+san=()
+if nm "$lib" 2>/dev/null | grep -q __asan_; then
+  san=("-fsanitize=address,undefined" -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+fi
 
 ok_c() {
   printf '#include <gradc.h>\n\nGRADC_GRAD(wrt(x))\ndouble f(double x) { return x * x; }\n'
