@@ -181,6 +181,13 @@ GRADC_REDO_OPS_(f, float, 2)
 GRADC_REDO_OPS_(i, int, 3)
 GRADC_REDO_OPS_(l, long, 4)
 GRADC_REDO_OPS_(p, void *, 5)
+/* a block of n bytes (the output of a kernel) */
+static inline void gradc_redo_block(gradc_tape *log, void *addr, size_t n) {
+  gradc_push_p(log, addr);
+  gradc_push_n(log, addr, n);
+  gradc_push_l(log, (long)n);
+  gradc_push_i(log, 6);
+}
 void gradc_redo_replay(gradc_tape *log);
 
 /* The stash: adjoints accumulate into the caller's buffers, but an element of

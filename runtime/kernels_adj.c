@@ -59,6 +59,19 @@ static void FN(consume)(long n, T *bar) {
     bar[i] = 0;
 }
 
+/* x_bar += a z_bar, y_bar += b z_bar, then z_bar consumed, where x_bar or
+ * y_bar may be z_bar itself (an in-place call, z = x + y into x): then
+ * z_bar ends as the sum of the coefficients of the adjoints it stands for. */
+static void FN(pass_on)(int n, T *z_bar, T *x_bar, T a, T *y_bar, T b) {
+  T keep = 0;
+  if (x_bar && x_bar != z_bar) BLAS(axpy)(n, a, z_bar, 1, x_bar, 1);
+  else if (x_bar) keep += a;
+  if (y_bar && y_bar != z_bar) BLAS(axpy)(n, b, z_bar, 1, y_bar, 1);
+  else if (y_bar) keep += b;
+  if (keep == 0) FN(consume)(n, z_bar);
+  else if (keep != 1) BLAS(scal)(n, keep, z_bar, 1);
+}
+
 /* C = op(A) op(B), op(A) m x k, op(B) k x n:
  *   op(A)_bar += C_bar op(B)^T      op(B)_bar += op(A)^T C_bar
  * and, where A (B) is stored transposed, its adjoint is the transpose:
@@ -151,11 +164,7 @@ void REV(add)(int n, const T *x, T *x_bar, const T *y, T *y_bar, T *z, T *z_bar)
   (void)x, (void)y, (void)z;
   if (!z_bar || n <= 0)
     return;
-  if (x_bar)
-    BLAS(axpy)(n, 1, z_bar, 1, x_bar, 1);
-  if (y_bar)
-    BLAS(axpy)(n, 1, z_bar, 1, y_bar, 1);
-  FN(consume)(n, z_bar);
+  FN(pass_on)(n, z_bar, x_bar, 1, y_bar, 1);
 }
 
 /* z = x - y:   x_bar += z_bar,   y_bar -= z_bar */
@@ -163,11 +172,7 @@ void REV(sub)(int n, const T *x, T *x_bar, const T *y, T *y_bar, T *z, T *z_bar)
   (void)x, (void)y, (void)z;
   if (!z_bar || n <= 0)
     return;
-  if (x_bar)
-    BLAS(axpy)(n, 1, z_bar, 1, x_bar, 1);
-  if (y_bar)
-    BLAS(axpy)(n, -1, z_bar, 1, y_bar, 1);
-  FN(consume)(n, z_bar);
+  FN(pass_on)(n, z_bar, x_bar, 1, y_bar, -1);
 }
 
 /* z = x * y:   x_bar += z_bar y,   y_bar += z_bar x */
@@ -208,12 +213,13 @@ void REV(add_bias)(int m, int n, const T *X, T *X_bar, const T *b, T *b_bar, T *
   if (!Y_bar || m <= 0 || n <= 0)
     return;
   for (int i = 0; i < m; i++) {
-    if (X_bar)
-      BLAS(axpy)(n, 1, Y_bar + (long)i * n, 1, X_bar + (long)i * n, 1);
     if (b_bar)
       BLAS(axpy)(n, 1, Y_bar + (long)i * n, 1, b_bar, 1);
+    if (X_bar && X_bar != Y_bar)
+      BLAS(axpy)(n, 1, Y_bar + (long)i * n, 1, X_bar + (long)i * n, 1);
   }
-  FN(consume)((long)m * n, Y_bar);
+  if (X_bar != Y_bar)   /* in place (Y is X): the seed is X's adjoint already */
+    FN(consume)((long)m * n, Y_bar);
 }
 
 /* r = sum_i x_i:   x_bar_i += r_bar */
@@ -268,9 +274,10 @@ void REV(relu)(int n, const T *x, T *x_bar, T *y, T *y_bar) {
   if (!y_bar)
     return;
   for (int i = 0; i < n; i++) {
-    if (x_bar && x[i] > 0)
-      x_bar[i] += y_bar[i];
+    T g = y_bar[i];   /* read, then consume: x_bar may be y_bar (in place) */
     y_bar[i] = 0;
+    if (x_bar && x[i] > 0)
+      x_bar[i] += g;
   }
 }
 
@@ -280,9 +287,10 @@ void REV(sigmoid)(int n, const T *x, T *x_bar, T *y, T *y_bar) {
   if (!y_bar)
     return;
   for (int i = 0; i < n; i++) {
-    if (x_bar)
-      x_bar[i] += y_bar[i] * y[i] * (1 - y[i]);
+    T g = y_bar[i];   /* in place: x_bar may be y_bar */
     y_bar[i] = 0;
+    if (x_bar)
+      x_bar[i] += g * y[i] * (1 - y[i]);
   }
 }
 
@@ -292,9 +300,10 @@ void REV(tanh)(int n, const T *x, T *x_bar, T *y, T *y_bar) {
   if (!y_bar)
     return;
   for (int i = 0; i < n; i++) {
-    if (x_bar)
-      x_bar[i] += y_bar[i] * (1 - y[i] * y[i]);
+    T g = y_bar[i];   /* in place: x_bar may be y_bar */
     y_bar[i] = 0;
+    if (x_bar)
+      x_bar[i] += g * (1 - y[i] * y[i]);
   }
 }
 
@@ -304,9 +313,10 @@ void REV(exp)(int n, const T *x, T *x_bar, T *y, T *y_bar) {
   if (!y_bar)
     return;
   for (int i = 0; i < n; i++) {
-    if (x_bar)
-      x_bar[i] += y_bar[i] * y[i];
+    T g = y_bar[i];   /* in place: x_bar may be y_bar */
     y_bar[i] = 0;
+    if (x_bar)
+      x_bar[i] += g * y[i];
   }
 }
 
@@ -331,14 +341,15 @@ void REV(softmax)(int m, int n, const T *X, T *X_bar, T *Y, T *Y_bar) {
   for (int i = 0; i < m; i++) {
     const T *y = Y + (long)i * n;
     T *yb = Y_bar + (long)i * n;
-    if (X_bar) {
-      T *xb = X_bar + (long)i * n;
-      T s = BLAS(dot)(n, yb, 1, y, 1);
-      for (int j = 0; j < n; j++)
-        xb[j] += y[j] * (yb[j] - s);
+    T s = BLAS(dot)(n, yb, 1, y, 1);
+    T *xb = X_bar ? X_bar + (long)i * n : NULL;
+    for (int j = 0; j < n; j++) {
+      T g = yb[j];   /* read, then consume: X_bar may be Y_bar (in place) */
+      yb[j] = 0;
+      if (xb)
+        xb[j] += y[j] * (g - s);
     }
   }
-  FN(consume)((long)m * n, Y_bar);
 }
 
 /* Row-wise Y = log_softmax(X) = X - logsumexp(X):
@@ -350,16 +361,17 @@ void REV(log_softmax)(int m, int n, const T *X, T *X_bar, T *Y, T *Y_bar) {
   for (int i = 0; i < m; i++) {
     const T *y = Y + (long)i * n;
     T *yb = Y_bar + (long)i * n;
-    if (X_bar) {
-      T *xb = X_bar + (long)i * n;
-      Acc s = 0;
-      for (int j = 0; j < n; j++)
-        s += yb[j];
-      for (int j = 0; j < n; j++)
-        xb[j] += (T)(yb[j] - EXP(y[j]) * s);
+    Acc s = 0;
+    for (int j = 0; j < n; j++)
+      s += yb[j];
+    T *xb = X_bar ? X_bar + (long)i * n : NULL;
+    for (int j = 0; j < n; j++) {
+      T g = yb[j];   /* read, then consume: X_bar may be Y_bar (in place) */
+      yb[j] = 0;
+      if (xb)
+        xb[j] += (T)(g - EXP(y[j]) * s);
     }
   }
-  FN(consume)((long)m * n, Y_bar);
 }
 
 /* r = (1/n) sum_i (x_i - y_i)^2:

@@ -283,6 +283,17 @@ void gradc_redo_replay(gradc_tape *log) {
     case 3: { int v = gradc_pop_i(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
     case 4: { long v = gradc_pop_l(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
     case 5: { void *v = gradc_pop_p(log); memcpy(gradc_pop_p(log), &v, sizeof v); break; }
+    case 6: {
+      size_t n = (size_t)gradc_pop_l(log);
+      /* the block sits right under its size: copy it out before popping */
+      unsigned char buf[256];
+      void *tmp = n <= sizeof buf ? buf : gradc_alloc(n);
+      if (!tmp) return;
+      gradc_pop_n(log, tmp, n);
+      memcpy(gradc_pop_p(log), tmp, n);
+      if (tmp != buf) gradc_free(tmp, n);
+      break;
+    }
     default: gradc_error("corrupt redo log"); return;
     }
   }

@@ -86,6 +86,14 @@ static void mark_all(Expr *e, size_t field) {
   for (int i = 0; i < e->nargs; i++) mark_all(e->args[i], field);
 }
 
+/* Whether a call may write through its argument i: a pointer to non-const
+ * (judged by the callee's parameter when it is known). */
+static bool writable_arg(Expr *call, int i) {
+  Type *t = call->args[i]->ty;
+  if (call->callee && i < call->callee->params.len) t = ((Var *)call->callee->params.data[i])->ty;
+  return ty_is_ptr(t) && !t->base->is_const;
+}
+
 static bool is_ptr_flow(Flow *fl) { return fl->lhs && ty_is_ptr(fl->lhs->ty) && ty_has_float(fl->lhs->ty); }
 
 static void varied_step(Stmt *s, void *ud) {
@@ -96,7 +104,7 @@ static void varied_step(Stmt *s, void *ud) {
     for (int i = 0; i < fl.call->nargs; i++) each_var(fl.call->args[i], any_varied, &v);
     if (!v) return;
     for (int i = 0; i < fl.call->nargs; i++)
-      if (ty_is_ptr(fl.call->args[i]->ty)) mark(ir_base_var(fl.call->args[i]), offsetof(Var, varied));
+      if (writable_arg(fl.call, i)) mark(ir_base_var(fl.call->args[i]), offsetof(Var, varied));
     if (fl.lhs) mark(ir_base_var(fl.lhs), offsetof(Var, varied));
     return;
   }
@@ -122,7 +130,7 @@ static void useful_step(Stmt *s, void *ud) {
     bool u = false;
     if (fl.lhs) { Var *l = ir_base_var(fl.lhs); u = l && l->useful; }
     for (int i = 0; i < fl.call->nargs; i++)
-      if (ty_is_ptr(fl.call->args[i]->ty)) {
+      if (writable_arg(fl.call, i)) {
         Var *b = ir_base_var(fl.call->args[i]);
         if (b && b->useful) u = true;
       }
@@ -168,12 +176,24 @@ bool act_expr_active(const Expr *e) {
   }
 }
 
-static void need(Var *v, void *ud) { (void)ud; v->rev_read = true; }
+/* The statement whose reverse code is being examined, and a sentinel for
+ * reads that happen before anything (a caller reading a callee's memory). */
+static Stmt *reading;
+static Stmt start = {.pos = -1};
+
+static void add_read(Var *v, Stmt *r) {
+  v->rev_read = true;
+  for (int i = 0; i < v->reads.len; i++)
+    if (v->reads.data[i] == r) return;
+  vec_push(&v->reads, r);
+}
+
+static void need(Var *v, void *ud) { (void)ud; add_read(v, reading); }
 
 /* Marks the variables that address an lvalue: indices and pointers. */
 static void need_address(Expr *e) {
   switch (e->kind) {
-  case EX_VAR: if (ty_is_ptr(e->ty)) e->var->rev_read = true; return;
+  case EX_VAR: if (ty_is_ptr(e->ty)) add_read(e->var, reading); return;
   case EX_INDEX: need_address(e->a); each_var(e->b, need, NULL); return;
   case EX_MEMBER: need_address(e->a); return;
   case EX_DEREF: need_address(e->a); return;
@@ -224,13 +244,35 @@ static void need_partials(Expr *e) {
 
 static void needed_step(Stmt *s, void *ud) {
   (void)ud;
+  reading = s;
   Flow fl = flow_of(s);
   if (fl.call) {
     bool act = false;
     for (int i = 0; i < fl.call->nargs; i++) act |= act_expr_active(fl.call->args[i]);
     if (fl.lhs && act_expr_active(fl.lhs)) act = true;
     if (!act || !fl.call->callee) return;
-    for (int i = 0; i < fl.call->nargs; i++) each_var(fl.call->args[i], need, NULL);
+    Stmt *after = NULL;
+    for (int i = 0; i < fl.call->nargs; i++) {
+      Func *k = fl.call->callee;
+      Var *base = ir_base_var(fl.call->args[i]);
+      if (k->custom_rev && !k->has_body && writable_arg(fl.call, i) && !k->reads_output &&
+          !k->in_place_ok && base && base->ty->kind == TY_ARRAY)
+        continue;   /* an output array the adjoint never reads (its address is fixed) */
+      if (k->custom_rev && (writable_arg(fl.call, i) || k->in_place_ok)) {
+        /* a kernel's adjoint reads its outputs as the call left them: a read
+         * just after the call, which needs no save of the old values */
+        if (!after) {
+          after = arena_alloc(sizeof *after);
+          after->pos = s->pos + 1;
+          after->loop = s->loop;
+        }
+        reading = after;
+        each_var(fl.call->args[i], need, NULL);
+        reading = s;
+      } else {
+        each_var(fl.call->args[i], need, NULL);
+      }
+    }
     if (fl.lhs) need_address(fl.lhs);
     return;
   }
@@ -251,7 +293,7 @@ static void global_step(Stmt *s, void *ud) {
     for (int i = 0; i < fl.call->nargs; i++) each_var(fl.call->args[i], any_varied, &v);
     for (int i = 0; i < fl.call->nargs && v; i++) {
       Vec bases = {0};
-      if (fl.call->args[i]->kind == EX_ADDR || ty_is_ptr(fl.call->args[i]->ty)) ir_ptr_bases(fl.call->args[i], &bases);
+      if (writable_arg(fl.call, i)) ir_ptr_bases(fl.call->args[i], &bases);
       for (int k = 0; k < bases.len; k++) {
         Var *b = bases.data[k];
         if (b->kind == VAR_GLOBAL && ty_has_float(b->ty))
@@ -300,9 +342,11 @@ static void alias_step(Stmt *s, void *ud) {
   ir_ptr_bases(fl.rhs, &bases);
   for (int i = 0; i < bases.len; i++) {
     Var *r = bases.data[i];
-    if (!l || l->rev_read == r->rev_read) continue;
-    l->rev_read = r->rev_read = true;
-    changed = true;
+    if (!l) continue;
+    int before = l->reads.len + r->reads.len;
+    for (int k = 0; k < r->reads.len; k++) add_read(l, r->reads.data[k]);
+    for (int k = 0; k < l->reads.len; k++) add_read(r, l->reads.data[k]);
+    if (l->reads.len + r->reads.len != before) changed = true;
   }
 }
 
@@ -324,8 +368,45 @@ static void input_step(Stmt *s, void *ud) {
 
 static void reset(Var *v) {
   v->input_mem = false;
+  v->reads = (Vec){0};
   v->varied = v->useful = v->active = v->written = v->rev_read = false;
   v->is_wrt = v->is_out = false;
+}
+
+/* Numbers statements in program order and records their innermost loop. */
+static int npos;
+
+static void number(Stmt *s, Stmt *loop) {
+  if (!s) return;
+  s->pos = npos;
+  npos += 2;   /* odd positions: just after a statement */
+  s->loop = loop;
+  bool is_loop = s->kind == ST_WHILE || s->kind == ST_DO || s->kind == ST_FOR;
+  for (int i = 0; i < s->kids.len; i++) number(s->kids.data[i], loop);
+  number(s->init, loop);
+  number(s->body, is_loop ? s : loop);
+  number(s->els, loop);
+}
+
+static bool inside(Stmt *s, Stmt *loop) {
+  for (Stmt *l = s->loop; l; l = l->loop)
+    if (l == loop) return true;
+  return false;
+}
+
+/* Whether the write w destroys a value that the reverse sweep reads: some
+ * reverse read of v can run before w (earlier in program order, or in a
+ * loop around both, in an earlier iteration). Such a value is saved before
+ * w; any other write leaves nothing the reverse sweep needs: an accumulator
+ * read only after its loop, a buffer's first fill, a linear update. */
+bool act_needs_save(Var *v, Stmt *w) {
+  for (int i = 0; i < v->reads.len; i++) {
+    Stmt *r = v->reads.data[i];
+    if (r == &start || r->pos <= w->pos) return true;
+    for (Stmt *l = w->loop; l; l = l->loop)
+      if (inside(r, l) || r == l) return true;
+  }
+  return false;
 }
 
 /* Runs both analyses on fn for one (wrt, out) specialisation. With `top`,
@@ -356,6 +437,8 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
     v->active = v->varied && v->useful && ty_has_float(v->ty);
   }
+  npos = 0;
+  number(fn->body, NULL);
   each_stmt(fn->body, global_step, NULL);
   each_stmt(fn->body, written_step, NULL);
   each_stmt(fn->body, needed_step, NULL);
@@ -364,7 +447,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   if (!top)
     for (int i = 0; i < fn->params.len; i++) {
       Var *v = fn->params.data[i];
-      if (ty_is_ptr(v->ty) && ty_has_float(v->ty)) v->rev_read = true;
+      if (ty_is_ptr(v->ty) && ty_has_float(v->ty)) add_read(v, &start);
     }
   do {
     changed = false;

@@ -766,8 +766,12 @@ static Func *declare_func(CXCursor c) {
   } else {
     crev = fn->custom_rev, cjvp = fn->custom_jvp;   /* from a prototype */
   }
+  Vec writes = fn->writes;
+  bool in_place_ok = fn->in_place_ok, reads_output = fn->reads_output;
   *fn = (Func){0};
   fn->custom_rev = crev, fn->custom_jvp = cjvp;
+  fn->writes = writes;
+  fn->in_place_ok = in_place_ok, fn->reads_output = reads_output;
   fn->name = name;
   fn->loc = loc_of(c);
   fn->ret = conv_type(clang_getCursorResultType(c));
@@ -871,6 +875,34 @@ static const char *pretty(CXCursor c) {
   return s;
 }
 
+/* GRADC_WRITES("param:count") of fn. */
+static void add_write(Func *fn, const char *spec, Loc loc) {
+  const char *colon = strchr(spec, ':');
+  if (!colon) { diag_error(loc, "malformed GRADC_WRITES"); return; }
+  const char *name = arena_strndup(spec, (size_t)(colon - spec));
+  for (int i = 0; i < fn->params.len; i++)
+    if (!strcmp(((Var *)fn->params.data[i])->name, name)) {
+      Write *w = arena_alloc(sizeof *w);
+      w->param = i;
+      w->count = colon + 1;
+      vec_push(&fn->writes, w);
+      return;
+    }
+  diag_error(loc, "GRADC_WRITES names '%s', which is not a parameter of '%s'", name, fn->name);
+}
+
+static void header_function(CXCursor c, Vec *specs) {
+  Func *fn = declare_func(c);
+  for (int i = 0; i < specs->len; i++) {
+    const char *sp = specs->data[i];
+    if (!strncmp(sp, "gradc_custom_grad:", 18)) fn->custom_rev = sp + 18;
+    else if (!strncmp(sp, "gradc_custom_jvp:", 17)) fn->custom_jvp = sp + 17;
+    else if (!strncmp(sp, "gradc_writes:", 13)) add_write(fn, sp + 13, loc_of(c));
+    else if (!strcmp(sp, "gradc_in_place")) fn->in_place_ok = true;
+    else if (!strcmp(sp, "gradc_reads_output")) fn->reads_output = true;
+  }
+}
+
 static void top_level(CXCursor c, CXCursor *pending_anon) {
   enum CXCursorKind k = clang_getCursorKind(c);
   if (k == CXCursor_InclusionDirective && in_main_file(c)) {
@@ -889,7 +921,16 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
     buf_free(&b);
     return;
   }
-  if (!in_main_file(c)) return;
+  if (k == CXCursor_FunctionDecl) vec_push(&prog->declared, (void *)cx_string(clang_getCursorSpelling(c)));
+  if (!in_main_file(c)) {
+    /* a header's function with a custom derivative (the runtime's kernels) */
+    if (k == CXCursor_FunctionDecl && clang_Cursor_hasAttrs(c)) {
+      Vec specs = {0};
+      clang_visitChildren(c, find_annotations, &specs);
+      if (specs.len) header_function(c, &specs);
+    }
+    return;
+  }
   switch (k) {
   case CXCursor_StructDecl: case CXCursor_UnionDecl: case CXCursor_EnumDecl:
   {
@@ -922,6 +963,7 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
       const char *sp = specs.data[i];
       if (!strncmp(sp, "gradc_custom_grad:", 18)) { fn->custom_rev = sp + 18; continue; }
       if (!strncmp(sp, "gradc_custom_jvp:", 17)) { fn->custom_jvp = sp + 17; continue; }
+      if (!strncmp(sp, "gradc_writes:", 13)) { add_write(fn, sp + 13, loc_of(c)); continue; }
       Mode mode = !strncmp(sp, "gradc_grad:", 11) ? MODE_GRAD : !strncmp(sp, "gradc_jvp:", 10) ? MODE_JVP
                 : !strncmp(sp, "gradc_hessian:", 14) ? MODE_HESS : (Mode)-1;
       if (mode == (Mode)-1) {

@@ -48,6 +48,8 @@ typedef struct Gen {
   const char *tape;      /* how code refers to the tape: "&_tape" or "_tape" */
   bool used_tape, used_redo, used_frees, used_stash;
   int loop_depth;
+  int nest;              /* loops and branches around the current statement */
+  Vec touched;           /* Var *: read or written so far, at the top level */
   int nrev;              /* numbering of reverse temporaries */
   Vec bars;              /* Var * with local adjoints to declare */
   Vec param_adj;         /* Var *: overwritten scalar parameters, adjoint x_adj */
@@ -441,10 +443,42 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
 static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 
+static bool mentions(const char *text, const char *name);
+
+static bool touched(Gen *g, Var *v) {
+  for (int i = 0; i < g->touched.len; i++)
+    if (g->touched.data[i] == v) return true;
+  return false;
+}
+
+static void touch_expr(Gen *g, Expr *e) {
+  if (!e) return;
+  if (e->kind == EX_VAR) {
+    if (!touched(g, e->var)) vec_push(&g->touched, e->var);
+    return;
+  }
+  touch_expr(g, e->a), touch_expr(g, e->b), touch_expr(g, e->c);
+  for (int i = 0; i < e->nargs; i++) touch_expr(g, e->args[i]);
+}
+
+/* Whether the value that s overwrites in lhs must be saved: the reverse
+ * sweep reads the variable, and s is not its first value. A statement at
+ * the top level of the function (outside loops and branches) that is the
+ * first to touch a local or an out array overwrites nothing that was ever
+ * read: fresh buffers are not taped. */
 static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
-  (void)g;
   Var *v = ir_base_var(lhs);
-  return v && v->rev_read && !s->init_of_decl;
+  if (!v || !v->rev_read || s->init_of_decl) return false;
+  if (!act_needs_save(v, s)) return false;
+  if (g->nest == 0 && g->joint && !touched(g, v) && v->kind != VAR_GLOBAL &&
+      (v->kind != VAR_PARAM || (v->is_out && !v->is_wrt && ty_is_ptr(v->ty)))) {
+    Expr *rhs = s->e->kind == EX_ASSIGN ? s->e->b : s->e;
+    Buf probe = {0};
+    bool reads = mentions(emit_expr(rhs), v->name);
+    buf_free(&probe);
+    if (!reads) return false;
+  }
+  return true;
 }
 
 static Spec *spec_for_call(Gen *g, Expr *call, Loc loc);
@@ -472,8 +506,10 @@ static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars) {
 const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc) {
   Func *c = ir_find_func(p, name);
   if (!c) {
-    diag_error(loc, "the custom derivative '%s' of '%s' is not declared in this file", name, of->name);
-    return name;
+    bool declared = false;
+    for (int i = 0; i < p->declared.len && !declared; i++) declared = !strcmp(p->declared.data[i], name);
+    if (!declared) diag_error(loc, "the custom derivative '%s' of '%s' is not declared", name, of->name);
+    return name;   /* declared in a header the generated file includes */
   }
   if (c->is_static) {
     c->need_primal = true;
@@ -495,11 +531,76 @@ const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc) {
 /* v = g(args) where g has GRADC_CUSTOM_GRAD(g_rev): the forward sweep calls
  * g, the reverse sweep g_rev(arg, adjoint, ..., seed), with an adjoint
  * after every floating parameter (a dummy or NULL for inactive ones). */
+/* count (a GRADC_WRITES expression over fn's parameter names) with the
+ * call's arguments put in for the names. */
+static const char *writes_count(Func *fn, Expr *call, const char *count) {
+  Buf b = {0};
+  for (const char *p = count; *p;) {
+    if (isalpha((unsigned char)*p) || *p == '_') {
+      const char *q = p;
+      while (isalnum((unsigned char)*q) || *q == '_') q++;
+      const char *word = arena_strndup(p, (size_t)(q - p));
+      const char *sub = NULL;
+      for (int i = 0; i < fn->params.len && i < call->nargs; i++)
+        if (!strcmp(((Var *)fn->params.data[i])->name, word)) sub = format("(%s)", emit_expr(call->args[i]));
+      buf_puts(&b, sub ? sub : word);
+      p = q;
+    } else {
+      buf_printf(&b, "%c", *p++);
+    }
+  }
+  const char *r = arena_strdup(b.data ? b.data : "0");
+  buf_free(&b);
+  return r;
+}
+
+/* Whether the call writes through one argument what it reads through
+ * another (relu(n, h, h)). */
+static bool in_place(Expr *call) {
+  Func *fn = call->callee;
+  for (int i = 0; i < call->nargs && i < fn->params.len; i++) {
+    Type *pi = ((Var *)fn->params.data[i])->ty;
+    if (!ty_is_ptr(pi) || pi->base->is_const) continue;
+    for (int k = 0; k < call->nargs; k++) {
+      if (k == i || !ty_is_ptr(call->args[k]->ty)) continue;
+      Var *a = ir_base_var(call->args[i]), *b = ir_base_var(call->args[k]);
+      if (a && a == b) return true;
+    }
+  }
+  return false;
+}
+
 static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
   Func *fn = call->callee;
   const char *name = rev_use_custom(g->p, fn, fn->custom_rev, call->loc);
+  if (!fn->has_body && in_place(call) && !fn->in_place_ok) {
+    diag_error(call->loc, "'%s' would overwrite one of its inputs (in place), which its "
+               "derivative needs: give the output its own buffer", call->text);
+    return;
+  }
   bool save = lhs && needs_save(g, s, lhs);
   if (save) push(g, fwd, fi, lhs);
+  /* blocks the call overwrites (GRADC_WRITES) that the reverse sweep reads
+   * are saved before it and restored after its adjoint */
+  Buf restores = {0};
+  for (int i = 0; i < fn->writes.len; i++) {
+    Write *w = fn->writes.data[i];
+    Expr *a = call->args[w->param];
+    Var *b = ir_base_var(a);
+    if (!b || !b->rev_read || !act_needs_save(b, s)) continue;
+    const char *at = emit_expr(a);
+    const char *n = format("sizeof *(%s) * (size_t)(%s)", at, writes_count(fn, call, w->count));
+    g->used_tape = true;
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, at, n);
+    if (caller_memory(a)) {
+      g->used_redo = true;
+      emit_indent(&restores, ri);
+      buf_printf(&restores, "gradc_redo_block(_redo, %s, %s);\n", at, n);
+    }
+    emit_indent(&restores, ri);
+    buf_printf(&restores, "gradc_pop_n(%s, %s, %s);\n", g->tape, at, n);
+  }
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s;\n", emit_expr(s->e));
   if (save) restore(g, rev, ri, lhs);
@@ -522,7 +623,7 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
       buf_printf(&args, ", &%s", z);
     }
   }
-  const char *seed = "0";
+  const char *seed = ty_is_float(fn->ret) ? "0" : NULL;   /* void kernels take no seed */
   emit_indent(rev, ri);
   buf_puts(rev, "{\n");
   if (pre.data) buf_puts(rev, pre.data);
@@ -534,10 +635,14 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
     buf_printf(rev, "%s = 0;\n", shadow(g, lhs));
   }
   emit_indent(rev, ri + 1);
-  buf_printf(rev, "(void)%s(%s%s%s);\n", name, args.data ? args.data : "", call->nargs ? ", " : "", seed);
+  if (seed)
+    buf_printf(rev, "(void)%s(%s%s%s);\n", name, args.data ? args.data : "", call->nargs ? ", " : "", seed);
+  else
+    buf_printf(rev, "%s(%s);\n", name, args.data ? args.data : "");
   emit_indent(rev, ri);
   buf_puts(rev, "}\n");
-  buf_free(&args), buf_free(&pre);
+  if (restores.data) buf_puts(rev, restores.data);
+  buf_free(&args), buf_free(&pre), buf_free(&restores);
 }
 
 /* A call of a function of this file: v = g(args) or g(args). */
@@ -1077,6 +1182,8 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       /* the increment of a for loop runs after each iteration: undo it first */
       Stmt *is = ir_new_stmt(ST_EXPR, s->loc);
       is->e = s->inc;
+      is->pos = s->pos;     /* runs at the end of each iteration */
+      is->loop = s;
       Buf xf = {0}, xr = {0};
       gen_stmt(g, is, &xf, 0, &xr, ri + 1);
       if (xf.len && strstr(xf.data, "gradc_push")) {
@@ -1096,13 +1203,33 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
 }
 
+static void touch_stmt(Gen *g, Stmt *s) {
+  if (!s) return;
+  touch_expr(g, s->e), touch_expr(g, s->inc);
+  for (int i = 0; i < s->kids.len; i++) touch_stmt(g, s->kids.data[i]);
+  touch_stmt(g, s->init), touch_stmt(g, s->body), touch_stmt(g, s->els);
+}
+
 static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   switch (s->kind) {
   case ST_NOP: return;
   case ST_BLOCK: gen_block(g, s, fwd, fi, rev, ri); return;
-  case ST_EXPR: gen_expr_stmt(g, s, fwd, fi, rev, ri); return;
-  case ST_IF: gen_if(g, s, fwd, fi, rev, ri); return;
-  case ST_WHILE: case ST_DO: case ST_FOR: gen_loop(g, s, fwd, fi, rev, ri); return;
+  case ST_EXPR:
+    gen_expr_stmt(g, s, fwd, fi, rev, ri);
+    if (g->nest == 0) touch_stmt(g, s);
+    return;
+  case ST_IF:
+    g->nest++;
+    gen_if(g, s, fwd, fi, rev, ri);
+    g->nest--;
+    if (g->nest == 0) touch_stmt(g, s);
+    return;
+  case ST_WHILE: case ST_DO: case ST_FOR:
+    g->nest++;
+    gen_loop(g, s, fwd, fi, rev, ri);
+    g->nest--;
+    if (g->nest == 0) touch_stmt(g, s);
+    return;
   case ST_DECL:
     if (s->var->is_static && ty_has_float(s->var->ty) && s->var->active)
       diag_error(s->loc, "cannot differentiate through the static variable '%s': "

@@ -115,6 +115,7 @@ struct Var {
   bool written;          /* assigned somewhere after its declaration */
   bool in_loop;          /* declared inside a loop */
   bool rev_read;         /* read by the reverse sweep */
+  Vec reads;             /* Stmt *: where the reverse sweep reads it */
   bool local_mem;        /* an array declared in the function */
   bool is_flag;          /* a control flag made by lowering (break, return) */
   bool input_mem;        /* may address a wrt array that is not an output */
@@ -173,7 +174,8 @@ struct Stmt {
   /* filled by later passes */
   bool active;           /* has work in the reverse sweep */
   bool init_of_decl;     /* first value of a variable, run once: nothing to save */
-  int id;                /* loop or branch number for generated names */
+  int pos;               /* preorder position in the function (activity.c) */
+  Stmt *loop;            /* innermost enclosing loop, or NULL */
 };
 
 typedef enum { MODE_GRAD, MODE_JVP, MODE_HESS } Mode;
@@ -210,9 +212,16 @@ struct Func {
   Vec wrt;               /* Var *: parameters with adjoints */
   int ntemps;
   bool value_unused;     /* the return value needs no derivative (f_hvp) */
+  Vec writes;            /* Write *: GRADC_WRITES(param, count) */
+  bool in_place_ok;      /* GRADC_IN_PLACE: an output may be an input */
+  bool reads_output;     /* GRADC_READS_OUTPUT: its adjoint reads its outputs */
   const char *custom_rev;  /* GRADC_CUSTOM_GRAD(name) */
   const char *custom_jvp;  /* GRADC_CUSTOM_JVP(name) */
 };
+
+/* GRADC_WRITES(param, count): a function without a body writes count
+ * elements through its parameter param. */
+typedef struct Write { int param; const char *count; } Write;
 
 struct Program {
   const char *path;      /* input file as given */
@@ -222,6 +231,7 @@ struct Program {
   Vec typedecls;         /* const char *: type declarations of the main file */
   Vec decls;             /* const char *: other declarations the output needs */
   Vec publics;           /* const char *: prototypes of the generated public functions */
+  Vec declared;          /* const char *: every function declared, in any file */
 };
 
 Var *ir_new_var(Func *fn, const char *name, Type *ty, VarKind kind, Loc loc);
@@ -290,6 +300,7 @@ bool lower_func(Program *p, Func *fn);
 
 bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var * */
 bool act_expr_active(const Expr *e);
+bool act_needs_save(Var *v, Stmt *write);   /* the old value is read by the reverse sweep */
 void act_dump(FILE *out, Func *fn);
 
 /* ---- emit.c: C text from IR ----------------------------------------------- */

@@ -8,8 +8,10 @@
  * array's adjoint holds the seed on entry (it is consumed: zero on return);
  * each input's adjoint receives seed * d(output)/d(input), added. An adjoint
  * that needs an output reads the output the forward call left (relu, softmax
- * keep their results rather than recompute them). A kernel whose output
- * array is also one of its inputs (in place) is not supported.
+ * keep their results rather than recompute them). A call whose output is
+ * also one of its inputs (in place) is allowed for the kernels marked
+ * GRADC_IN_PLACE; gradc refuses it for the others. axpy's y is both by
+ * design: its adjoint passes y_bar on as the adjoint of the old y.
  *
  * GRADC_WRITES(param, count) tells gradc how many elements a kernel writes
  * through an output parameter, so that it can save them when the reverse
@@ -31,6 +33,13 @@ extern "C" {
 #else
 #define GRADC_WRITES(param, count)
 #endif
+/* GRADC_IN_PLACE: the output may be one of the inputs (relu(x, x)): the
+ * adjoint never reads an input that the output overwrites, and it accepts an
+ * input adjoint that is the output adjoint. Other kernels refuse it. */
+#define GRADC_IN_PLACE GRADC_ANNOTATE_("gradc_in_place")
+/* GRADC_READS_OUTPUT: the adjoint reads the output the forward call left
+ * (sigmoid, softmax); gradc keeps it. Other adjoints never read outputs. */
+#define GRADC_READS_OUTPUT GRADC_ANNOTATE_("gradc_reads_output")
 
 #define GRADC_KERNELS_(T, s)                                                                        \
   /* C[m x n] = op(A) op(B), op(A) m x k, op(B) k x n (cblas_?gemm, alpha 1, beta 0) */           \
@@ -56,10 +65,10 @@ extern "C" {
   void gradc_scale_##s(int n, T a, const T *x, T *y);                                              \
   void gradc_scale_##s##_rev(int n, T a, T *a_bar, const T *x, T *x_bar, T *y, T *y_bar);          \
   /* z = x + y, x - y, x * y, x / y, elementwise */                                                \
-  GRADC_CUSTOM_GRAD(gradc_add_##s##_rev) GRADC_WRITES(z, n)                                        \
+  GRADC_CUSTOM_GRAD(gradc_add_##s##_rev) GRADC_IN_PLACE GRADC_WRITES(z, n)                                        \
   void gradc_add_##s(int n, const T *x, const T *y, T *z);                                         \
   void gradc_add_##s##_rev(int n, const T *x, T *x_bar, const T *y, T *y_bar, T *z, T *z_bar);     \
-  GRADC_CUSTOM_GRAD(gradc_sub_##s##_rev) GRADC_WRITES(z, n)                                        \
+  GRADC_CUSTOM_GRAD(gradc_sub_##s##_rev) GRADC_IN_PLACE GRADC_WRITES(z, n)                                        \
   void gradc_sub_##s(int n, const T *x, const T *y, T *z);                                         \
   void gradc_sub_##s##_rev(int n, const T *x, T *x_bar, const T *y, T *y_bar, T *z, T *z_bar);     \
   GRADC_CUSTOM_GRAD(gradc_mul_##s##_rev) GRADC_WRITES(z, n)                                        \
@@ -69,7 +78,7 @@ extern "C" {
   void gradc_div_##s(int n, const T *x, const T *y, T *z);                                         \
   void gradc_div_##s##_rev(int n, const T *x, T *x_bar, const T *y, T *y_bar, T *z, T *z_bar);     \
   /* Y[m x n] = X + b, b[n] broadcast over the rows */                                             \
-  GRADC_CUSTOM_GRAD(gradc_add_bias_##s##_rev) GRADC_WRITES(Y, m * n)                               \
+  GRADC_CUSTOM_GRAD(gradc_add_bias_##s##_rev) GRADC_IN_PLACE GRADC_WRITES(Y, m * n)                               \
   void gradc_add_bias_##s(int m, int n, const T *X, const T *b, T *Y);                             \
   void gradc_add_bias_##s##_rev(int m, int n, const T *X, T *X_bar, const T *b, T *b_bar, T *Y,    \
                                 T *Y_bar);                                                         \
@@ -87,26 +96,26 @@ extern "C" {
   void gradc_mean_axis_##s(int m, int n, int axis, const T *X, T *y);                              \
   void gradc_mean_axis_##s##_rev(int m, int n, int axis, const T *X, T *X_bar, T *y, T *y_bar);    \
   /* y = f(x) elementwise; relu'(0) = 0 */                                                         \
-  GRADC_CUSTOM_GRAD(gradc_relu_##s##_rev) GRADC_WRITES(y, n)                                       \
+  GRADC_CUSTOM_GRAD(gradc_relu_##s##_rev) GRADC_IN_PLACE GRADC_WRITES(y, n)                                       \
   void gradc_relu_##s(int n, const T *x, T *y);                                                    \
   void gradc_relu_##s##_rev(int n, const T *x, T *x_bar, T *y, T *y_bar);                          \
-  GRADC_CUSTOM_GRAD(gradc_sigmoid_##s##_rev) GRADC_WRITES(y, n)                                    \
+  GRADC_CUSTOM_GRAD(gradc_sigmoid_##s##_rev) GRADC_IN_PLACE GRADC_READS_OUTPUT GRADC_WRITES(y, n)                                    \
   void gradc_sigmoid_##s(int n, const T *x, T *y);                                                 \
   void gradc_sigmoid_##s##_rev(int n, const T *x, T *x_bar, T *y, T *y_bar);                       \
-  GRADC_CUSTOM_GRAD(gradc_tanh_##s##_rev) GRADC_WRITES(y, n)                                       \
+  GRADC_CUSTOM_GRAD(gradc_tanh_##s##_rev) GRADC_IN_PLACE GRADC_READS_OUTPUT GRADC_WRITES(y, n)                                       \
   void gradc_tanh_##s(int n, const T *x, T *y);                                                    \
   void gradc_tanh_##s##_rev(int n, const T *x, T *x_bar, T *y, T *y_bar);                          \
-  GRADC_CUSTOM_GRAD(gradc_exp_##s##_rev) GRADC_WRITES(y, n)                                        \
+  GRADC_CUSTOM_GRAD(gradc_exp_##s##_rev) GRADC_IN_PLACE GRADC_READS_OUTPUT GRADC_WRITES(y, n)                                        \
   void gradc_exp_##s(int n, const T *x, T *y);                                                     \
   void gradc_exp_##s##_rev(int n, const T *x, T *x_bar, T *y, T *y_bar);                           \
   GRADC_CUSTOM_GRAD(gradc_log_##s##_rev) GRADC_WRITES(y, n)                                        \
   void gradc_log_##s(int n, const T *x, T *y);                                                     \
   void gradc_log_##s##_rev(int n, const T *x, T *x_bar, T *y, T *y_bar);                           \
   /* row-wise softmax and log-softmax of X[m x n] */                                               \
-  GRADC_CUSTOM_GRAD(gradc_softmax_##s##_rev) GRADC_WRITES(Y, m * n)                                \
+  GRADC_CUSTOM_GRAD(gradc_softmax_##s##_rev) GRADC_IN_PLACE GRADC_READS_OUTPUT GRADC_WRITES(Y, m * n)                                \
   void gradc_softmax_##s(int m, int n, const T *X, T *Y);                                          \
   void gradc_softmax_##s##_rev(int m, int n, const T *X, T *X_bar, T *Y, T *Y_bar);                \
-  GRADC_CUSTOM_GRAD(gradc_log_softmax_##s##_rev) GRADC_WRITES(Y, m * n)                            \
+  GRADC_CUSTOM_GRAD(gradc_log_softmax_##s##_rev) GRADC_IN_PLACE GRADC_READS_OUTPUT GRADC_WRITES(Y, m * n)                            \
   void gradc_log_softmax_##s(int m, int n, const T *X, T *Y);                                      \
   void gradc_log_softmax_##s##_rev(int m, int n, const T *X, T *X_bar, T *Y, T *Y_bar);            \
   /* mean((x - y)^2) over n elements */                                                            \

@@ -12,6 +12,7 @@ here=$src/tests/gradcheck
 cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=("$here"/cases/*.c)
 lib=$build/libgradc.a
+blas=$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 pass=0 fail=0
 for c in "${cases[@]}"; do
   name=$(basename "$c" .c)
@@ -27,7 +28,7 @@ for c in "${cases[@]}"; do
     fi
   done
   if [ $ok = 1 ] && ! gcc -std=c11 -O1 -Wall -Wextra -DGRADCHECK_MAIN -I "$src/include" -I "$here" \
-      "$c" "$out/$name.gcc.o" "$lib" -lm -o "$out/$name" 2>"$out/$name.build.log"; then
+      "$c" "$out/$name.gcc.o" "$lib" $blas -lm -o "$out/$name" 2>"$out/$name.build.log"; then
     echo "FAIL $name: does not build"; cat "$out/$name.build.log"; ok=0
   fi
   if [ $ok = 1 ] && ! "$out/$name" >"$out/$name.out" 2>&1; then
