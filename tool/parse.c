@@ -768,10 +768,11 @@ static Func *declare_func(CXCursor c) {
   }
   Vec writes = fn->writes;
   bool in_place_ok = fn->in_place_ok, reads_output = fn->reads_output;
+  unsigned long inactive = fn->inactive;
   *fn = (Func){0};
   fn->custom_rev = crev, fn->custom_jvp = cjvp;
   fn->writes = writes;
-  fn->in_place_ok = in_place_ok, fn->reads_output = reads_output;
+  fn->in_place_ok = in_place_ok, fn->reads_output = reads_output, fn->inactive = inactive;
   fn->name = name;
   fn->loc = loc_of(c);
   fn->ret = conv_type(clang_getCursorResultType(c));
@@ -900,6 +901,10 @@ static void header_function(CXCursor c, Vec *specs) {
     else if (!strncmp(sp, "gradc_writes:", 13)) add_write(fn, sp + 13, loc_of(c));
     else if (!strcmp(sp, "gradc_in_place")) fn->in_place_ok = true;
     else if (!strcmp(sp, "gradc_reads_output")) fn->reads_output = true;
+    else if (!strncmp(sp, "gradc_inactive:", 15)) {
+      for (int k = 0; k < fn->params.len && k < 60; k++)
+        if (!strcmp(((Var *)fn->params.data[k])->name, sp + 15)) fn->inactive |= 1ul << k;
+    }
   }
 }
 

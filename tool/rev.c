@@ -573,6 +573,13 @@ static bool in_place(Expr *call) {
 static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
   Func *fn = call->callee;
   const char *name = rev_use_custom(g->p, fn, fn->custom_rev, call->loc);
+  for (int i = 0; i < call->nargs && i < 60; i++)
+    if ((fn->inactive >> i & 1) && act_expr_active(call->args[i])) {
+      diag_error(call->args[i]->loc, "'%s' has no derivative with respect to its parameter '%s': "
+                 "it must not depend on the differentiated inputs", call->text,
+                 ((Var *)fn->params.data[i])->name);
+      return;
+    }
   if (!fn->has_body && in_place(call) && !fn->in_place_ok) {
     diag_error(call->loc, "'%s' would overwrite one of its inputs (in place), which its "
                "derivative needs: give the output its own buffer", call->text);

@@ -37,6 +37,13 @@ extern "C" {
  * adjoint never reads an input that the output overwrites, and it accepts an
  * input adjoint that is the output adjoint. Other kernels refuse it. */
 #define GRADC_IN_PLACE GRADC_ANNOTATE_("gradc_in_place")
+/* GRADC_INACTIVE(param): the derivative does not cover param (cblas's
+ * beta): gradc refuses a call where it depends on a wrt input. */
+#if defined(__clang__)
+#define GRADC_INACTIVE(param) GRADC_ANNOTATE_("gradc_inactive:" #param)
+#else
+#define GRADC_INACTIVE(param)
+#endif
 /* GRADC_READS_OUTPUT: the adjoint reads the output the forward call left
  * (sigmoid, softmax); gradc keeps it. Other adjoints never read outputs. */
 #define GRADC_READS_OUTPUT GRADC_ANNOTATE_("gradc_reads_output")
