@@ -156,8 +156,22 @@ static void useful_step(Stmt *s, void *ud) {
 
 /* Whether e carries a derivative: a floating value computed from an active
  * variable (indices and conditions never do). */
+static int generation = 1;   /* bumped by each analysis: invalidates the cache */
+
+static bool expr_active(const Expr *e);
+
+/* Cached: expressions are queried at every level of the trees above them. */
 bool act_expr_active(const Expr *e) {
   if (!e) return false;
+  if (e->act_gen != generation) {
+    Expr *m = (Expr *)e;
+    m->act_val = expr_active(e);
+    m->act_gen = generation;
+  }
+  return e->act_val;
+}
+
+static bool expr_active(const Expr *e) {
   switch (e->kind) {
   case EX_VAR: return e->var->active && ty_has_float(e->ty);
   case EX_NUM: case EX_STR: case EX_SIZEOF: case EX_FUNCREF: return false;
@@ -415,6 +429,7 @@ bool act_needs_save(Var *v, Stmt *w) {
 bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   (void)p;
   int before = diag_errors();
+  generation++;
   for (int i = 0; i < fn->params.len; i++) reset(fn->params.data[i]);
   for (int i = 0; i < fn->locals.len; i++) reset(fn->locals.data[i]);
   Vec globals = {0};
@@ -437,6 +452,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
     v->active = v->varied && v->useful && ty_has_float(v->ty);
   }
+  generation++;   /* activity is known now */
   npos = 0;
   number(fn->body, NULL);
   each_stmt(fn->body, global_step, NULL);

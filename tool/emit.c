@@ -71,76 +71,105 @@ static const char *binop_text(ExprKind k) {
   }
 }
 
-/* Operand text, parenthesised when it binds looser than `p` (or equally, on
+static void emit_into(Buf *b, Expr *e);
+
+/* An operand, parenthesised when it binds looser than `p` (or equally, on
  * the side where C associativity would regroup it). */
-static const char *operand(Expr *e, int p, bool right) {
-  const char *s = emit_expr(e);
+static void operand(Buf *b, Expr *e, int p, bool right) {
   int q = prec(e);
-  if (q < p || (q == p && right)) return format("(%s)", s);
-  return s;
+  bool wrap = q < p || (q == p && right);
+  if (wrap) buf_puts(b, "(");
+  emit_into(b, e);
+  if (wrap) buf_puts(b, ")");
 }
 
-const char *emit_expr(Expr *e) {
+static void unary(Buf *b, const char *op, Expr *a) {
+  buf_puts(b, op);
+  operand(b, a, 14, false);
+}
+
+/* Appends the C text of e to b: one pass over the tree, so that long
+ * expressions print in linear time. */
+static void emit_into(Buf *b, Expr *e) {
   switch (e->kind) {
   case EX_NUM: case EX_STR: case EX_FUNCREF: case EX_SIZEOF:
-    return e->text;
-  case EX_VAR:
-    return e->var->name;
-  case EX_NEG: return format("-%s", operand(e->a, 14, false));
-  case EX_PLUS: return format("+%s", operand(e->a, 14, false));
-  case EX_NOT: return format("!%s", operand(e->a, 14, false));
-  case EX_BITNOT: return format("~%s", operand(e->a, 14, false));
-  case EX_ADDR: return format("&%s", operand(e->a, 14, false));
-  case EX_DEREF: return format("*%s", operand(e->a, 14, false));
-  case EX_PREINC: return format("++%s", operand(e->a, 14, false));
-  case EX_PREDEC: return format("--%s", operand(e->a, 14, false));
-  case EX_POSTINC: return format("%s++", operand(e->a, 15, false));
-  case EX_POSTDEC: return format("%s--", operand(e->a, 15, false));
+    buf_puts(b, e->text);
+    return;
+  case EX_VAR: buf_puts(b, e->var->name); return;
+  case EX_NEG: unary(b, "-", e->a); return;
+  case EX_PLUS: unary(b, "+", e->a); return;
+  case EX_NOT: unary(b, "!", e->a); return;
+  case EX_BITNOT: unary(b, "~", e->a); return;
+  case EX_ADDR: unary(b, "&", e->a); return;
+  case EX_DEREF: unary(b, "*", e->a); return;
+  case EX_PREINC: unary(b, "++", e->a); return;
+  case EX_PREDEC: unary(b, "--", e->a); return;
+  case EX_POSTINC: operand(b, e->a, 15, false); buf_puts(b, "++"); return;
+  case EX_POSTDEC: operand(b, e->a, 15, false); buf_puts(b, "--"); return;
   case EX_INDEX:
-    return format("%s[%s]", operand(e->a, 15, false), emit_expr(e->b));
+    operand(b, e->a, 15, false);
+    buf_puts(b, "[");
+    emit_into(b, e->b);
+    buf_puts(b, "]");
+    return;
   case EX_MEMBER:
-    return format("%s%s%s", operand(e->a, 15, false), e->arrow ? "->" : ".", e->text);
+    operand(b, e->a, 15, false);
+    buf_printf(b, "%s%s", e->arrow ? "->" : ".", e->text);
+    return;
   case EX_CAST:
-    return format("(%s)%s", emit_type(e->ty), operand(e->a, 14, false));
+    buf_printf(b, "(%s)", emit_type(e->ty));
+    operand(b, e->a, 14, false);
+    return;
   case EX_COND:
-    return format("%s ? %s : %s", operand(e->a, 4, false), operand(e->b, 3, false),
-                  operand(e->c, 3, false));
-  case EX_ASSIGN: {
-    const char *op = e->op ? format("%s=", binop_text(e->op)) : "=";
-    return format("%s %s %s", operand(e->a, 14, false), op, operand(e->b, 2, false));
-  }
-  case EX_CALL: {
+    operand(b, e->a, 4, false);
+    buf_puts(b, " ? ");
+    operand(b, e->b, 3, false);
+    buf_puts(b, " : ");
+    operand(b, e->c, 3, false);
+    return;
+  case EX_ASSIGN:
+    operand(b, e->a, 14, false);
+    buf_printf(b, " %s%s ", e->op ? binop_text(e->op) : "", "=");
+    operand(b, e->b, 2, false);
+    return;
+  case EX_CALL:
     /* a static function of the user's file is invisible to the generated
      * file: it gets a static copy there (emit_primals) */
     if (e->callee && e->callee->is_static) e->callee->need_primal = true;
     else if (e->callee) e->callee->need_proto = true;
-    Buf b = {0};
-    buf_printf(&b, "%s(", e->text);
-    for (int i = 0; i < e->nargs; i++)
-      buf_printf(&b, "%s%s", i ? ", " : "", operand(e->args[i], 2, false));
-    buf_puts(&b, ")");
-    const char *s = arena_strdup(b.data);
-    buf_free(&b);
-    return s;
-  }
-  case EX_INITLIST: {
-    Buf b = {0};
-    buf_puts(&b, "{");
-    for (int i = 0; i < e->nargs; i++)
-      buf_printf(&b, "%s%s", i ? ", " : "", operand(e->args[i], 2, false));
-    buf_puts(&b, "}");
-    const char *s = arena_strdup(b.data);
-    buf_free(&b);
-    return s;
-  }
+    buf_printf(b, "%s(", e->text);
+    for (int i = 0; i < e->nargs; i++) {
+      if (i) buf_puts(b, ", ");
+      operand(b, e->args[i], 2, false);
+    }
+    buf_puts(b, ")");
+    return;
+  case EX_INITLIST:
+    buf_puts(b, "{");
+    for (int i = 0; i < e->nargs; i++) {
+      if (i) buf_puts(b, ", ");
+      operand(b, e->args[i], 2, false);
+    }
+    buf_puts(b, "}");
+    return;
   default:
     if (ir_is_binary(e->kind)) {
       int p = prec(e);
-      return format("%s %s %s", operand(e->a, p, false), binop_text(e->kind),
-                    operand(e->b, p, true));
+      operand(b, e->a, p, false);
+      buf_printf(b, " %s ", binop_text(e->kind));
+      operand(b, e->b, p, true);
+      return;
     }
     unreachable();
   }
+}
+
+const char *emit_expr(Expr *e) {
+  Buf b = {0};
+  emit_into(&b, e);
+  const char *s = arena_strdup(b.data ? b.data : "");
+  buf_free(&b);
+  return s;
 }
 
 void emit_indent(Buf *b, int indent) {

@@ -47,7 +47,7 @@ void fwd_reset(void) {
 static bool is_tangent_param(Var *v) { return v->kind == VAR_PARAM && (v->is_wrt || v->is_out); }
 
 static bool is_discarded(FGen *g, Var *v) {
-  return v && v->kind == VAR_PARAM && (g->sp->discard >> v->index & 1);
+  return v && v->kind == VAR_PARAM && bit(g->sp->discard, v->index);
 }
 
 static const char *dot_name(FGen *g, Var *v) {
@@ -131,7 +131,7 @@ static const char *tangent(FGen *g, Expr *e) {
     const char *op = e->kind == EX_ADD ? "+" : "-";
     if (!b) return a;
     if (!a) return e->kind == EX_ADD ? b : format("-%s", par(b));
-    return format("%s %s %s", a, op, e->kind == EX_SUB ? par(b) : b);
+    return format("%s %s %s", a, op, par(b));
   }
   case EX_NEG: {
     const char *a = tangent(g, e->a);
@@ -158,8 +158,9 @@ static const char *tangent(FGen *g, Expr *e) {
     return a ? format("%s / %s - %s", par(a), den, r) : format("-%s", r);
   }
   case EX_COND: {
+    /* parenthesised whole: it may end up an operand of + */
     const char *b = tangent(g, e->b), *c = tangent(g, e->c);
-    return format("%s ? %s : %s", par(emit_expr(e->a)), b ? par(b) : "0", c ? par(c) : "0");
+    return format("(%s ? %s : %s)", par(emit_expr(e->a)), b ? par(b) : "0", c ? par(c) : "0");
   }
   case EX_CALL:
     if (e->rule) return rule_tangent(g, e);
@@ -226,7 +227,7 @@ static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
     custom.fn = call->callee;
     custom.name = rev_use_custom(g->p, call->callee, call->callee->custom_jvp, call->loc);
     for (int i = 0; i < call->nargs && i < call->callee->params.len; i++)
-      if (ty_has_float(((Var *)call->callee->params.data[i])->ty)) custom.mask |= 1ul << i;
+      if (i < 64 && ty_has_float(((Var *)call->callee->params.data[i])->ty)) custom.mask |= 1ul << i;
     sp = &custom;
   } else if (!call->callee->has_body) {
     diag_error(call->loc, "cannot differentiate '%s' in forward mode: it has a custom reverse "
@@ -239,8 +240,8 @@ static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
   Buf a = {0};
   for (int i = 0; i < call->nargs; i++) {
     Expr *x = call->args[i];
-    buf_printf(&a, "%s%s", i ? ", " : "", sp->discard >> i & 1 ? "NULL" : emit_expr(x));
-    if (sp->mask >> i & 1) {
+    buf_printf(&a, "%s%s", i ? ", " : "", bit(sp->discard, i) ? "NULL" : emit_expr(x));
+    if (bit(sp->mask, i)) {
       const char *t = !act_expr_active(x) ? NULL : ty_is_ptr(x->ty) ? tangent_ptr(g, x) : tangent(g, x);
       buf_printf(&a, ", %s", t ? t : ty_is_ptr(x->ty) ? "NULL" : "0");
     }
@@ -353,8 +354,11 @@ static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
     else buf_printf(b, "memset(&%s, 0, sizeof %s);\n", t, t);
   } else if (act) {
     const char *t = tangent(g, rhs);
-    emit_indent(b, ind);
-    buf_printf(b, "%s = %s;\n", tangent_lv(g, lhs), t ? t : "0");
+    const char *lt = tangent_lv(g, lhs);
+    if (!t || strcmp(t, lt)) {   /* s_dot = s_dot is no statement */
+      emit_indent(b, ind);
+      buf_printf(b, "%s = %s;\n", lt, t ? t : "0");
+    }
   }
   if (is_discarded(g, base) && lhs->kind != EX_VAR) return;   /* only its tangent is kept */
   emit_indent(b, ind);
@@ -438,9 +442,9 @@ static void gen_block(FGen *g, Stmt *s, Buf *b, int ind) {
 static FSpec *new_fspec(Func *fn, unsigned long mask, bool top, const char *name) {
   FSpec *s = arena_alloc(sizeof *s);
   s->fn = fn, s->mask = mask, s->top = top, s->name = name;
-  for (int i = 0; i < fn->params.len; i++) {
+  for (int i = 0; i < fn->params.len && i < 64; i++) {
     Var *v = fn->params.data[i];
-    if (mask >> i & 1) {
+    if (bit(mask, i)) {
       vec_push(&s->wrt, v);
       if (!top && ty_is_ptr(v->ty)) vec_push(&s->out, v);
     }
@@ -482,7 +486,7 @@ static const char *fparams(FSpec *sp) {
   bool first = true;
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
-    bool drop = sp->hvp && (sp->discard >> i & 1);
+    bool drop = sp->hvp && bit(sp->discard, i);
     if (!drop) buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(v->ty, v->name)), first = false;
     if (is_tangent_param(v)) buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(v->ty, v->dot)), first = false;
   }
@@ -531,7 +535,7 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   buf_printf(&all, "%s%s", decl.data ? decl.data : "", body.data ? body.data : "");
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
-    if (!rev_mentions(all.data ? all.data : "", v->name) && !(sp->hvp && (sp->discard >> i & 1)))
+    if (!rev_mentions(all.data ? all.data : "", v->name) && !(sp->hvp && bit(sp->discard, i)))
       buf_printf(out, "  (void)%s;\n", v->name);
     if (is_tangent_param(v) && !rev_mentions(all.data ? all.data : "", v->dot)) buf_printf(out, "  (void)%s;\n", v->dot);
   }
@@ -539,7 +543,7 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
     /* the gradient itself is not returned: its adjoint parameters are NULL */
     for (int i = 0; i < fn->params.len; i++) {
       Var *v = fn->params.data[i];
-      if (sp->discard >> i & 1 && rev_mentions(body.data ? body.data : "", v->name))
+      if (bit(sp->discard, i) && rev_mentions(body.data ? body.data : "", v->name))
         buf_printf(out, "  %s = NULL;\n", emit_decl(v->ty, v->name));
     }
   }
@@ -589,8 +593,15 @@ bool fwd_companions(Program *p, Buf *protos, Buf *out) {
  * primal updates are dropped and they are NULL. */
 bool fwd_generate_hvp(Program *p, Func *grad, Vec *wrt, Vec *bars, const char *name, Buf *protos, Buf *out) {
   unsigned long mask = 0, discard = 0;
-  for (int i = 0; i < wrt->len; i++) mask |= 1ul << ((Var *)wrt->data[i])->index;
-  for (int i = 0; i < bars->len; i++) discard |= 1ul << ((Var *)bars->data[i])->index;
+  for (int i = 0; i < wrt->len; i++) {
+    int k = ((Var *)wrt->data[i])->index, b = ((Var *)bars->data[i])->index;
+    if (k >= 64 || b >= 64) {
+      diag_error(grad->loc, "gradc computes Hessians with respect to the first 30 parameters only");
+      return false;
+    }
+    mask |= 1ul << k;
+    discard |= 1ul << b;
+  }
   FSpec *sp = new_fspec(grad, mask, true, name);
   sp->hvp = true;
   sp->discard = discard;

@@ -13,8 +13,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static Options *opts;
 
@@ -185,7 +189,22 @@ static void assemble(Buf *b, Program *p, Buf *protos, Buf *tops, Buf *helpers) {
 static int write_atomic(const char *path, const char *text, size_t len) {
   if (!path || !strcmp(path, "-")) {
     fwrite(text, 1, len, stdout);
-    return fflush(stdout) == 0 ? 0 : 2;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+    fprintf(stderr, "gradc: cannot write to standard output: %s\n", strerror(errno));
+    return 2;
+  }
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    /* a device or a pipe (/dev/null, a FIFO): written in place, never replaced */
+    if (S_ISDIR(st.st_mode)) {
+      fprintf(stderr, "gradc: cannot write '%s': it is a directory\n", path);
+      return 2;
+    }
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(text, 1, len, f) == len;
+    ok = f && fclose(f) == 0 && ok;
+    if (!ok) fprintf(stderr, "gradc: cannot write '%s': %s\n", path, strerror(errno));
+    return ok ? 0 : 2;
   }
   size_t n = strlen(path);
   char *tmp = malloc(n + 16);
@@ -221,9 +240,9 @@ static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   Buf b = {0};
-  char chunk[65536];
+  char chunk[65536 + 1];   /* room for the terminator after a full read */
   size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+  while ((n = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
     chunk[n] = '\0';
     if (memchr(chunk, '\0', n)) { buf_free(&b); fclose(f); return NULL; }
     buf_puts(&b, chunk);
@@ -254,14 +273,20 @@ static int check_output(const char *path, const char *text, size_t len) {
   close(fd);
   fprintf(stderr, "gradc: %s is %s; regenerate it with gradc\n", path, old ? "out of date" : "missing");
   fflush(stderr);
-  char *cmd = malloc(strlen(path) * 2 + strlen(tmp) + 128);
-  if (cmd) {
-    sprintf(cmd, "diff -u --label '%s' --label '%s (regenerated)' '%s' '%s'", path, path,
-            old ? path : "/dev/null", tmp);
-    fflush(stdout);
-    if (system(cmd) == -1) fprintf(stderr, "gradc: cannot run diff\n");
-    free(cmd);
+  /* diff runs without a shell: paths are arguments, never command text */
+  char *label2 = malloc(strlen(path) + 16);
+  if (label2) sprintf(label2, "%s (regenerated)", path);
+  char *argv[] = {"diff", "-u", "--label", (char *)path, "--label", label2 ? label2 : (char *)path,
+                  old ? (char *)path : "/dev/null", tmp, NULL};
+  fflush(stdout);
+  pid_t pid;
+  if (posix_spawnp(&pid, "diff", NULL, NULL, argv, environ) == 0) {
+    int st;
+    waitpid(pid, &st, 0);
+  } else {
+    fprintf(stderr, "gradc: cannot run diff\n");
   }
+  free(label2);
   unlink(tmp);
   return 1;
 }
@@ -442,8 +467,35 @@ static bool hessian_pass_b(Options *o, Program *p, Vec *hess, const char *text, 
   return !diag_errors();
 }
 
+/* Whether two paths name the same existing file. */
+static bool same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-")) return false;
+  if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return !strcmp(a, b);
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
+}
+
+/* Refuses outputs that would overwrite the input or each other. */
+static void check_outputs(Options *o) {
+  const char *outs[3] = {o->output, o->header, o->depfile};
+  const char *what[3] = {"-o", "--header", "-MF"};
+  for (int i = 0; i < 3; i++) {
+    if (!outs[i]) continue;
+    if (same_file(outs[i], o->input)) {
+      fprintf(stderr, "gradc: %s '%s' is the input file: refusing to overwrite it\n", what[i], outs[i]);
+      exit(2);
+    }
+    for (int k = 0; k < i; k++)
+      if (outs[k] && same_file(outs[i], outs[k])) {
+        fprintf(stderr, "gradc: %s and %s name the same file '%s'\n", what[k], what[i], outs[i]);
+        exit(2);
+      }
+  }
+}
+
 static int run(Options *o) {
   check_input(o->input);
+  check_outputs(o);
   Program *p = parse_file(o);
   if (!p) return diag_errors() ? 1 : 2;
   if (!p->requests.len) {

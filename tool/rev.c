@@ -489,7 +489,7 @@ static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars) {
   Buf b = {0};
   for (int i = 0; i < call->nargs; i++) {
     buf_printf(&b, "%s%s", i ? ", " : "", emit_expr(call->args[i]));
-    if (with_bars && (sp->mask >> i & 1)) {
+    if (with_bars && bit(sp->mask, i)) {
       Expr *a = call->args[i];
       const char *s = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
       if (!strncmp(s, "&(*", 3)) s = arena_strndup(s + 3, strlen(s) - 4);
@@ -574,7 +574,7 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
   Func *fn = call->callee;
   const char *name = rev_use_custom(g->p, fn, fn->custom_rev, call->loc);
   for (int i = 0; i < call->nargs && i < 60; i++)
-    if ((fn->inactive >> i & 1) && act_expr_active(call->args[i])) {
+    if (bit(fn->inactive, i) && act_expr_active(call->args[i])) {
       diag_error(call->args[i]->loc, "'%s' has no derivative with respect to its parameter '%s': "
                  "it must not depend on the differentiated inputs", call->text,
                  ((Var *)fn->params.data[i])->name);
@@ -1293,13 +1293,13 @@ static Spec *new_spec(Program *p, Func *fn, unsigned long mask, bool top) {
   s->fwd = format("%s_fwd", base);
   s->rev = format("%s_rev", base);
   s->name = format("%s_grad", fn->name);
-  for (int i = 0; i < fn->params.len; i++)
-    if (mask >> i & 1) vec_push(&s->wrt, fn->params.data[i]);
+  for (int i = 0; i < fn->params.len && i < 64; i++)
+    if (bit(mask, i)) vec_push(&s->wrt, fn->params.data[i]);
   /* a callee's active pointer parameters are both inputs and outputs */
   if (!top)
-    for (int i = 0; i < fn->params.len; i++) {
+    for (int i = 0; i < fn->params.len && i < 64; i++) {
       Var *v = fn->params.data[i];
-      if ((mask >> i & 1) && ty_is_ptr(v->ty)) vec_push(&s->out, v);
+      if (bit(mask, i) && ty_is_ptr(v->ty)) vec_push(&s->out, v);
     }
   vec_push(&specs, s);
   return s;
@@ -1311,8 +1311,14 @@ static Spec *spec_for_call(Gen *g, Expr *call, Loc loc) {
     diag_error(loc, "cannot differentiate the variadic function '%s'", fn->name);
     return NULL;
   }
-  if (call->nargs > 60 || fn->params.len != call->nargs) {
-    diag_error(loc, "cannot differentiate this call of '%s'", fn->name);
+  if (fn->params.len != call->nargs) {
+    diag_error(loc, "cannot differentiate this call of '%s': %d arguments for %d parameters",
+               fn->name, call->nargs, fn->params.len);
+    return NULL;
+  }
+  if (call->nargs > 60) {
+    diag_error(loc, "cannot differentiate this call of '%s': gradc handles at most 60 parameters "
+               "in a function it differentiates", fn->name);
     return NULL;
   }
   unsigned long mask = 0;
@@ -1666,7 +1672,11 @@ bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask
       diag_error(v->loc, "out(%s): an output must be a pointer or array parameter", name);
       continue;
     }
-    if (idx >= 60) { diag_error(v->loc, "too many parameters"); continue; }
+    if (idx >= 60) {
+      diag_error(v->loc, "'%s' is parameter %d: gradc differentiates with respect to the first 60 "
+                 "parameters only", name, idx + 1);
+      return false;
+    }
     vec_push(is_out ? out : wrt, v);
     if (!is_out) *mask |= 1ul << idx;
   }

@@ -52,8 +52,9 @@ RULE(log1p, 1, "#1.0 / (#1.0 + $1)", NULL)
 RULE(sqrt, 1, "#0.5 / @sqrt($1)", NULL)
 /*   y = cbrt(u):  dy/du = 1 / (3 cbrt(u)^2) */
 RULE(cbrt, 1, "#1.0 / (#3.0 * @cbrt($1) * @cbrt($1))", NULL)
-/*   y = pow(u, v): dy/du = v u^(v-1); dy/dv = u^v ln u for u > 0, else 0 */
-RULE(pow, 2, "$2 * @pow($1, $2 - #1.0)", "($1 > #0.0 ? @pow($1, $2) * @log($1) : #0.0)")
+/*   y = pow(u, v): dy/du = v u^(v-1) (0 when v = 0: u^0 is constant, even at
+ *   u = 0); dy/dv = u^v ln u for u > 0, else 0 */
+RULE(pow, 2, "($2 == #0.0 ? #0.0 : $2 * @pow($1, $2 - #1.0))", "($1 > #0.0 ? @pow($1, $2) * @log($1) : #0.0)")
 /*   y = hypot(u, v): dy/du = u / y, dy/dv = v / y (0 at the origin) */
 RULE(hypot, 2, "(@hypot($1, $2) > #0.0 ? $1 / @hypot($1, $2) : #0.0)",
      "(@hypot($1, $2) > #0.0 ? $2 / @hypot($1, $2) : #0.0)")

@@ -29,6 +29,9 @@ typedef struct Func Func;
 typedef struct Program Program;
 typedef struct Buf Buf;
 
+/* Bit i of a parameter mask (masks cover the first 64 parameters). */
+static inline bool bit(unsigned long mask, int i) { return i >= 0 && i < 64 && (mask >> i & 1); }
+
 /* ---- arena.c: memory, strings, growable buffers -------------------------- */
 
 void *arena_alloc(size_t n);                 /* zeroed; lives until arena_free_all */
@@ -154,6 +157,8 @@ struct Expr {
   Func *callee;          /* a function of this file with a body */
   const Rule *rule;      /* a libm function with a derivative rule */
   bool callee_known;     /* callee declared (has a prototype) */
+  int act_gen;           /* activity.c's cache: analysis number of act_val */
+  bool act_val;
 };
 
 typedef enum {
