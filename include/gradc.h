@@ -107,6 +107,7 @@ void gradc_tape_seek(gradc_tape *t, gradc_tape_pos pos);
 void gradc_tape_init(gradc_tape *t);      /* a tape in caller storage (stack) */
 void gradc_tape_release(gradc_tape *t);   /* free the chunks of an init'ed tape */
 gradc_tape *gradc_tape_new(void);         /* a heap tape, NULL on failure */
+void gradc_tape_trim(void);               /* free the chunks this thread keeps for reuse */
 void gradc_tape_free(gradc_tape *t);
 size_t gradc_tape_size(const gradc_tape *t);   /* bytes pushed and not popped */
 int gradc_tape_failed(const gradc_tape *t);

@@ -68,9 +68,12 @@ static gradc_error_fn error_fn = default_error;
 static void *error_ud;
 
 void gradc_set_allocator(gradc_alloc_fn fn, void *ud) {
+  gradc_tape_trim();   /* cached chunks go back through the allocator that made them */
   alloc_fn = fn ? fn : default_alloc;
   alloc_ud = fn ? ud : NULL;
 }
+
+static int caching(void) { return alloc_fn == default_alloc; }
 
 void gradc_set_error_handler(gradc_error_fn fn, void *ud) {
   error_fn = fn ? fn : default_error;
@@ -114,8 +117,45 @@ void gradc_free(void *p, size_t n) {
 
 /* ---- the tape --------------------------------------------------------------- */
 
+/* A per-thread cache of released chunks, so that a gradient computed again
+ * and again (training) does not map and fault in its tape each time. Used
+ * only with the default allocator: a user's hook sees every block come back
+ * when a tape is released. Bounded; gradc_tape_trim() empties it. */
+enum { CACHE_MAX = 64 << 20 };
+static _Thread_local gradc_chunk *cache;
+static _Thread_local size_t cache_bytes;
+
+static int caching(void);
+
 static void free_chunk(gradc_chunk *c) {
+  if (caching() && cache_bytes + c->cap <= CACHE_MAX) {
+    c->prev = cache;
+    cache = c;
+    cache_bytes += c->cap;
+    return;
+  }
   alloc_fn(alloc_ud, c, sizeof(gradc_chunk) + c->cap, 0);
+}
+
+/* A cached chunk of at least n bytes, or NULL. */
+static gradc_chunk *cached_chunk(size_t n) {
+  for (gradc_chunk **p = &cache; *p; p = &(*p)->prev)
+    if ((*p)->cap >= n) {
+      gradc_chunk *c = *p;
+      *p = c->prev;
+      cache_bytes -= c->cap;
+      return c;
+    }
+  return NULL;
+}
+
+void gradc_tape_trim(void) {
+  while (cache) {
+    gradc_chunk *c = cache;
+    cache = c->prev;
+    alloc_fn(alloc_ud, c, sizeof(gradc_chunk) + c->cap, 0);
+  }
+  cache_bytes = 0;
 }
 
 void gradc_tape_init(gradc_tape *t) {
@@ -194,6 +234,8 @@ static gradc_chunk *take_chunk(gradc_tape *t, size_t n) {
     return c;
   }
   cap = next_cap(t, n);
+  if ((c = cached_chunk(cap)) != NULL)
+    return c;
   if (cap > SIZE_MAX - sizeof(gradc_chunk))
     return NULL;
   c = alloc_fn(alloc_ud, NULL, 0, sizeof(gradc_chunk) + cap);

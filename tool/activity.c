@@ -380,8 +380,34 @@ static void input_step(Stmt *s, void *ud) {
   }
 }
 
+static bool is_alloc_call(const Expr *e) {
+  if (e->kind == EX_CAST) e = e->a;
+  return e->kind == EX_CALL && e->callee_known && (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc"));
+}
+
+/* foreign: a pointer that may address memory the caller sees. Parameters
+ * and globals do; a pointer set from malloc or a local array does not; a
+ * pointer copied from a foreign one does; one set from any other call may. */
+static void foreign_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  if (!fl.lhs || !ty_is_ptr(fl.lhs->ty)) return;
+  Var *l = ir_base_var(fl.lhs);
+  if (!l || l->foreign) return;
+  bool f = false;
+  if (fl.call && !is_alloc_call(fl.rhs)) f = true;
+  else if (!fl.call) {
+    Vec bases = {0};
+    ir_ptr_bases(fl.rhs, &bases);
+    if (!bases.len && fl.rhs->kind != EX_NUM) f = true;
+    for (int i = 0; i < bases.len; i++) f |= ((Var *)bases.data[i])->foreign;
+  }
+  if (f) l->foreign = true, changed = true;
+}
+
 static void reset(Var *v) {
   v->input_mem = false;
+  v->foreign = v->kind == VAR_PARAM || v->kind == VAR_GLOBAL;
   v->reads = (Vec){0};
   v->varied = v->useful = v->active = v->written = v->rev_read = false;
   v->is_wrt = v->is_out = false;
@@ -468,6 +494,10 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   do {
     changed = false;
     each_stmt(fn->body, alias_step, NULL);
+  } while (changed);
+  do {
+    changed = false;
+    each_stmt(fn->body, foreign_step, NULL);
   } while (changed);
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];

@@ -269,7 +269,7 @@ static bool caller_memory(Expr *lv) {
   if (b->kind == VAR_PARAM) return b->ty->kind == TY_PTR || lv->kind == EX_DEREF;
   if (b->ty->kind == TY_ARRAY && b->kind != VAR_GLOBAL) return false;   /* local array */
   if (b->ty->kind == TY_STRUCT && lv->kind == EX_MEMBER && !lv->arrow) return caller_memory(lv->a);
-  return true;
+  return b->foreign;   /* a pointer local: only if it may point at the caller's memory */
 }
 
 static void restore(Gen *g, Buf *b, int ind, Expr *lv) {

@@ -122,6 +122,7 @@ struct Var {
   bool local_mem;        /* an array declared in the function */
   bool is_flag;          /* a control flag made by lowering (break, return) */
   bool input_mem;        /* may address a wrt array that is not an output */
+  bool foreign;          /* may address memory the caller sees (not the function's own) */
   const char *bar;       /* name of its adjoint, when active */
   const char *bar_param; /* name of its adjoint parameter (x_bar), if it has one */
   const char *dot;       /* name of its tangent, in forward mode */
