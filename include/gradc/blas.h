@@ -1,0 +1,99 @@
+/* gradc/blas.h: differentiate direct calls to CBLAS (OpenBLAS's cblas.h).
+ *
+ * Include this instead of (or after) <cblas.h> in code that gradc
+ * differentiates. It redeclares the supported CBLAS routines with the
+ * annotations of gradc/kernels.h, so that gradc calls their adjoints
+ * (runtime/blas_adj.c, in libgradc) in the reverse sweep:
+ *
+ *   ?gemm  C = alpha op(A) op(B) + beta C    both layouts, all transposes, ld's
+ *   ?gemv  y = alpha op(A) x + beta y        both layouts, transposes, ld, incs
+ *   ?dot   x . y                             incs
+ *   ?axpy  y = alpha x + y                   incs
+ *   ?scal  x = alpha x                       inc
+ *
+ * Active (differentiated): every array, and alpha of gemm, gemv and axpy.
+ * Inactive (GRADC_INACTIVE: gradc refuses a call where it depends on the
+ * wrt inputs): beta of gemm and gemv, alpha of scal (its adjoint would need
+ * the x that scal overwrote). An in-out array (gemm's C, gemv's y, axpy's y,
+ * scal's x) passes its adjoint on as that of its old value: beta C_bar,
+ * beta y_bar, y_bar, alpha x_bar. Increments may be negative (BLAS's
+ * convention: the vector starts at the far end); a zero increment is refused
+ * at run time through gradc_error. ConjTrans means Trans, ConjNoTrans NoTrans.
+ *
+ * The adjoint of gemm and gemv with respect to alpha is <seed, op(A) op(B)>
+ * (<seed, op(A) x>): gradc cannot tell the adjoints whether alpha is active,
+ * so they always form it, from a temporary op(A)-shaped product that also
+ * gives A's adjoint: no extra gemm, but an m*k (gemv: x-sized) buffer from
+ * gradc_alloc per call. Adjoints are named gradc_cblas_<routine>_rev.
+ */
+#ifndef GRADC_BLAS_H
+#define GRADC_BLAS_H
+
+#include <cblas.h>
+
+#include <gradc.h>
+#include <gradc/kernels.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* elements of a vector of n with increment inc (negative: from the far end) */
+#define GRADC_BLAS_SPAN_(n, inc) ((n) > 0 ? 1 + ((n) - 1) * ((inc) < 0 ? -(inc) : (inc)) : 0)
+
+#define GRADC_BLAS_(T, s)                                                                          \
+  /* C = alpha op(A) op(B) + beta C, C M x N: rows (RowMajor) or columns of ldc */                 \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##gemm_rev)                                                     \
+  GRADC_WRITES(C, M > 0 && N > 0 ? (Order == CblasRowMajor ? (M - 1) * ldc + N : (N - 1) * ldc + M) : 0) \
+  GRADC_INACTIVE(beta)                                                                             \
+  void cblas_##s##gemm(OPENBLAS_CONST enum CBLAS_ORDER Order, OPENBLAS_CONST enum CBLAS_TRANSPOSE TransA, \
+                       OPENBLAS_CONST enum CBLAS_TRANSPOSE TransB, OPENBLAS_CONST blasint M,       \
+                       OPENBLAS_CONST blasint N, OPENBLAS_CONST blasint K, OPENBLAS_CONST T alpha, \
+                       OPENBLAS_CONST T *A, OPENBLAS_CONST blasint lda, OPENBLAS_CONST T *B,       \
+                       OPENBLAS_CONST blasint ldb, OPENBLAS_CONST T beta, T *C,                    \
+                       OPENBLAS_CONST blasint ldc);                                                \
+  void gradc_cblas_##s##gemm_rev(enum CBLAS_ORDER Order, enum CBLAS_TRANSPOSE TransA,              \
+                                 enum CBLAS_TRANSPOSE TransB, blasint M, blasint N, blasint K,     \
+                                 T alpha, T *alpha_bar, const T *A, T *A_bar, blasint lda,         \
+                                 const T *B, T *B_bar, blasint ldb, T beta, T *beta_bar, T *C,     \
+                                 T *C_bar, blasint ldc);                                           \
+  /* y = alpha op(A) x + beta y, A m x n; y has m elements (NoTrans) or n */                       \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##gemv_rev)                                                     \
+  GRADC_WRITES(y, GRADC_BLAS_SPAN_(trans == CblasNoTrans || trans == CblasConjNoTrans ? m : n, incy)) \
+  GRADC_INACTIVE(beta)                                                                             \
+  void cblas_##s##gemv(OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum CBLAS_TRANSPOSE trans, \
+                       OPENBLAS_CONST blasint m, OPENBLAS_CONST blasint n, OPENBLAS_CONST T alpha, \
+                       OPENBLAS_CONST T *a, OPENBLAS_CONST blasint lda, OPENBLAS_CONST T *x,       \
+                       OPENBLAS_CONST blasint incx, OPENBLAS_CONST T beta, T *y,                   \
+                       OPENBLAS_CONST blasint incy);                                               \
+  void gradc_cblas_##s##gemv_rev(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE trans, blasint m,    \
+                                 blasint n, T alpha, T *alpha_bar, const T *a, T *a_bar,           \
+                                 blasint lda, const T *x, T *x_bar, blasint incx, T beta,          \
+                                 T *beta_bar, T *y, T *y_bar, blasint incy);                       \
+  /* x . y */                                                                                      \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##dot_rev)                                                      \
+  T cblas_##s##dot(OPENBLAS_CONST blasint n, OPENBLAS_CONST T *x, OPENBLAS_CONST blasint incx,     \
+                   OPENBLAS_CONST T *y, OPENBLAS_CONST blasint incy);                              \
+  T gradc_cblas_##s##dot_rev(blasint n, const T *x, T *x_bar, blasint incx, const T *y, T *y_bar,  \
+                             blasint incy, T ret_bar);                                             \
+  /* y = alpha x + y */                                                                            \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##axpy_rev) GRADC_WRITES(y, GRADC_BLAS_SPAN_(n, incy))          \
+  void cblas_##s##axpy(OPENBLAS_CONST blasint n, OPENBLAS_CONST T alpha, OPENBLAS_CONST T *x,      \
+                       OPENBLAS_CONST blasint incx, T *y, OPENBLAS_CONST blasint incy);            \
+  void gradc_cblas_##s##axpy_rev(blasint n, T alpha, T *alpha_bar, const T *x, T *x_bar,           \
+                                 blasint incx, T *y, T *y_bar, blasint incy);                      \
+  /* x = alpha x (BLAS leaves x alone when incx <= 0) */                                           \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##scal_rev)                                                     \
+  GRADC_WRITES(X, N > 0 && incX > 0 ? 1 + (N - 1) * incX : 0)                                      \
+  GRADC_INACTIVE(alpha)                                                                            \
+  void cblas_##s##scal(OPENBLAS_CONST blasint N, OPENBLAS_CONST T alpha, T *X,                     \
+                       OPENBLAS_CONST blasint incX);                                               \
+  void gradc_cblas_##s##scal_rev(blasint N, T alpha, T *alpha_bar, T *X, T *X_bar, blasint incX);
+
+GRADC_BLAS_(double, d)
+GRADC_BLAS_(float, s)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GRADC_BLAS_H */
