@@ -38,56 +38,76 @@
 extern "C" {
 #endif
 
-/* elements of a vector of n with increment inc (negative: from the far end) */
-#define GRADC_BLAS_SPAN_(n, inc) ((n) > 0 ? 1 + ((n) - 1) * ((inc) < 0 ? -(inc) : (inc)) : 0)
+/* Elements spanned by a vector of n with increment inc (negative: BLAS starts
+ * at the far end), and by a rows x cols matrix with leading dimension ld:
+ * the counts of GRADC_WRITES. Functions, not macros, so that a count with
+ * the caller's constants put in never compares a constant with itself. */
+static inline long gradc_cblas_span_(blasint n, blasint inc) {
+  return n > 0 ? 1 + (long)(n - 1) * (inc < 0 ? -(long)inc : (long)inc) : 0;
+}
+static inline long gradc_cblas_span_matrix_(enum CBLAS_ORDER order, blasint rows, blasint cols,
+                                            blasint ld) {
+  if (rows <= 0 || cols <= 0) return 0;
+  return order == CblasRowMajor ? (long)(rows - 1) * ld + cols : (long)(cols - 1) * ld + rows;
+}
+/* the length of gemv's y: op(A) has m rows, or n when transposed */
+static inline blasint gradc_cblas_gemv_rows_(enum CBLAS_TRANSPOSE trans, blasint m, blasint n) {
+  return trans == CblasNoTrans || trans == CblasConjNoTrans ? m : n;
+}
 
-#define GRADC_BLAS_(T, s)                                                                          \
-  /* C = alpha op(A) op(B) + beta C, C M x N: rows (RowMajor) or columns of ldc */                 \
-  GRADC_CUSTOM_GRAD(gradc_cblas_##s##gemm_rev)                                                     \
-  GRADC_WRITES(C, M > 0 && N > 0 ? (Order == CblasRowMajor ? (M - 1) * ldc + N : (N - 1) * ldc + M) : 0) \
-  GRADC_INACTIVE(beta)                                                                             \
-  void cblas_##s##gemm(OPENBLAS_CONST enum CBLAS_ORDER Order, OPENBLAS_CONST enum CBLAS_TRANSPOSE TransA, \
-                       OPENBLAS_CONST enum CBLAS_TRANSPOSE TransB, OPENBLAS_CONST blasint M,       \
-                       OPENBLAS_CONST blasint N, OPENBLAS_CONST blasint K, OPENBLAS_CONST T alpha, \
-                       OPENBLAS_CONST T *A, OPENBLAS_CONST blasint lda, OPENBLAS_CONST T *B,       \
-                       OPENBLAS_CONST blasint ldb, OPENBLAS_CONST T beta, T *C,                    \
-                       OPENBLAS_CONST blasint ldc);                                                \
-  void gradc_cblas_##s##gemm_rev(enum CBLAS_ORDER Order, enum CBLAS_TRANSPOSE TransA,              \
-                                 enum CBLAS_TRANSPOSE TransB, blasint M, blasint N, blasint K,     \
-                                 T alpha, T *alpha_bar, const T *A, T *A_bar, blasint lda,         \
-                                 const T *B, T *B_bar, blasint ldb, T beta, T *beta_bar, T *C,     \
-                                 T *C_bar, blasint ldc);                                           \
-  /* y = alpha op(A) x + beta y, A m x n; y has m elements (NoTrans) or n */                       \
-  GRADC_CUSTOM_GRAD(gradc_cblas_##s##gemv_rev)                                                     \
-  GRADC_WRITES(y, GRADC_BLAS_SPAN_(trans == CblasNoTrans || trans == CblasConjNoTrans ? m : n, incy)) \
-  GRADC_INACTIVE(beta)                                                                             \
-  void cblas_##s##gemv(OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum CBLAS_TRANSPOSE trans, \
-                       OPENBLAS_CONST blasint m, OPENBLAS_CONST blasint n, OPENBLAS_CONST T alpha, \
-                       OPENBLAS_CONST T *a, OPENBLAS_CONST blasint lda, OPENBLAS_CONST T *x,       \
-                       OPENBLAS_CONST blasint incx, OPENBLAS_CONST T beta, T *y,                   \
-                       OPENBLAS_CONST blasint incy);                                               \
-  void gradc_cblas_##s##gemv_rev(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE trans, blasint m,    \
-                                 blasint n, T alpha, T *alpha_bar, const T *a, T *a_bar,           \
-                                 blasint lda, const T *x, T *x_bar, blasint incx, T beta,          \
-                                 T *beta_bar, T *y, T *y_bar, blasint incy);                       \
-  /* x . y */                                                                                      \
-  GRADC_CUSTOM_GRAD(gradc_cblas_##s##dot_rev)                                                      \
-  T cblas_##s##dot(OPENBLAS_CONST blasint n, OPENBLAS_CONST T *x, OPENBLAS_CONST blasint incx,     \
-                   OPENBLAS_CONST T *y, OPENBLAS_CONST blasint incy);                              \
-  T gradc_cblas_##s##dot_rev(blasint n, const T *x, T *x_bar, blasint incx, const T *y, T *y_bar,  \
-                             blasint incy, T ret_bar);                                             \
-  /* y = alpha x + y */                                                                            \
-  GRADC_CUSTOM_GRAD(gradc_cblas_##s##axpy_rev) GRADC_WRITES(y, GRADC_BLAS_SPAN_(n, incy))          \
-  void cblas_##s##axpy(OPENBLAS_CONST blasint n, OPENBLAS_CONST T alpha, OPENBLAS_CONST T *x,      \
-                       OPENBLAS_CONST blasint incx, T *y, OPENBLAS_CONST blasint incy);            \
-  void gradc_cblas_##s##axpy_rev(blasint n, T alpha, T *alpha_bar, const T *x, T *x_bar,           \
-                                 blasint incx, T *y, T *y_bar, blasint incy);                      \
-  /* x = alpha x (BLAS leaves x alone when incx <= 0) */                                           \
-  GRADC_CUSTOM_GRAD(gradc_cblas_##s##scal_rev)                                                     \
-  GRADC_WRITES(X, N > 0 && incX > 0 ? 1 + (N - 1) * incX : 0)                                      \
-  GRADC_INACTIVE(alpha)                                                                            \
-  void cblas_##s##scal(OPENBLAS_CONST blasint N, OPENBLAS_CONST T alpha, T *X,                     \
-                       OPENBLAS_CONST blasint incX);                                               \
+/* The redeclarations drop OPENBLAS_CONST from the by-value floating
+ * parameters (alpha, beta): a top-level qualifier is no part of a function's
+ * type (C11 6.7.6.3p15), and gradc declares the dummy adjoint of an inactive
+ * scalar with the parameter's type, which must not be const. */
+#define GRADC_BLAS_(T, s)                                                                           \
+  /* C = alpha op(A) op(B) + beta C, C M x N: rows (RowMajor) or columns of ldc */                  \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##gemm_rev)                                                      \
+  GRADC_WRITES(C, gradc_cblas_span_matrix_(Order, M, N, ldc))                                       \
+  GRADC_INACTIVE(beta)                                                                              \
+  void cblas_##s##gemm(OPENBLAS_CONST enum CBLAS_ORDER Order,                                       \
+                       OPENBLAS_CONST enum CBLAS_TRANSPOSE TransA,                                  \
+                       OPENBLAS_CONST enum CBLAS_TRANSPOSE TransB, OPENBLAS_CONST blasint M,        \
+                       OPENBLAS_CONST blasint N, OPENBLAS_CONST blasint K, T alpha,                 \
+                       OPENBLAS_CONST T *A, OPENBLAS_CONST blasint lda, OPENBLAS_CONST T *B,        \
+                       OPENBLAS_CONST blasint ldb, T beta, T *C,                                    \
+                       OPENBLAS_CONST blasint ldc);                                                 \
+  void gradc_cblas_##s##gemm_rev(enum CBLAS_ORDER Order, enum CBLAS_TRANSPOSE TransA,               \
+                                 enum CBLAS_TRANSPOSE TransB, blasint M, blasint N, blasint K,      \
+                                 T alpha, T *alpha_bar, const T *A, T *A_bar, blasint lda,          \
+                                 const T *B, T *B_bar, blasint ldb, T beta, T *beta_bar, T *C,      \
+                                 T *C_bar, blasint ldc);                                            \
+  /* y = alpha op(A) x + beta y, A m x n; y has m elements (NoTrans) or n */                        \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##gemv_rev)                                                      \
+  GRADC_WRITES(y, gradc_cblas_span_(gradc_cblas_gemv_rows_(trans, m, n), incy))                     \
+  GRADC_INACTIVE(beta)                                                                              \
+  void cblas_##s##gemv(OPENBLAS_CONST enum CBLAS_ORDER order,                                       \
+                       OPENBLAS_CONST enum CBLAS_TRANSPOSE trans,                                   \
+                       OPENBLAS_CONST blasint m, OPENBLAS_CONST blasint n, T alpha,                 \
+                       OPENBLAS_CONST T *a, OPENBLAS_CONST blasint lda, OPENBLAS_CONST T *x,        \
+                       OPENBLAS_CONST blasint incx, T beta, T *y,                                   \
+                       OPENBLAS_CONST blasint incy);                                                \
+  void gradc_cblas_##s##gemv_rev(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE trans, blasint m,     \
+                                 blasint n, T alpha, T *alpha_bar, const T *a, T *a_bar,            \
+                                 blasint lda, const T *x, T *x_bar, blasint incx, T beta,           \
+                                 T *beta_bar, T *y, T *y_bar, blasint incy);                        \
+  /* x . y */                                                                                       \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##dot_rev)                                                       \
+  T cblas_##s##dot(OPENBLAS_CONST blasint n, OPENBLAS_CONST T *x, OPENBLAS_CONST blasint incx,      \
+                   OPENBLAS_CONST T *y, OPENBLAS_CONST blasint incy);                               \
+  T gradc_cblas_##s##dot_rev(blasint n, const T *x, T *x_bar, blasint incx, const T *y, T *y_bar,   \
+                             blasint incy, T ret_bar);                                              \
+  /* y = alpha x + y */                                                                             \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##axpy_rev) GRADC_WRITES(y, gradc_cblas_span_(n, incy))          \
+  void cblas_##s##axpy(OPENBLAS_CONST blasint n, T alpha, OPENBLAS_CONST T *x,                      \
+                       OPENBLAS_CONST blasint incx, T *y, OPENBLAS_CONST blasint incy);             \
+  void gradc_cblas_##s##axpy_rev(blasint n, T alpha, T *alpha_bar, const T *x, T *x_bar,            \
+                                 blasint incx, T *y, T *y_bar, blasint incy);                       \
+  /* x = alpha x (BLAS leaves x alone when incx <= 0) */                                            \
+  GRADC_CUSTOM_GRAD(gradc_cblas_##s##scal_rev)                                                      \
+  GRADC_WRITES(X, incX > 0 ? gradc_cblas_span_(N, incX) : 0)                                        \
+  GRADC_INACTIVE(alpha)                                                                             \
+  void cblas_##s##scal(OPENBLAS_CONST blasint N, T alpha, T *X,                                     \
+                       OPENBLAS_CONST blasint incX);                                                \
   void gradc_cblas_##s##scal_rev(blasint N, T alpha, T *alpha_bar, T *X, T *X_bar, blasint incX);
 
 GRADC_BLAS_(double, d)
