@@ -32,3 +32,11 @@ echo "   ..."
 echo
 echo "== ./quickstart"
 (cd "$work" && ./quickstart)
+
+echo
+echo "== samples/mlp: a 2-32-3 perceptron trained with gradients gradc generates"
+mkdir -p "$build/mlp"
+cp -p samples/mlp/Makefile samples/mlp/*.c samples/mlp/*.h "$build/mlp/"
+make -C "$build/mlp" --no-print-directory run GRADC="$build/gradc" GRADC_CFLAGS="-I$root/include" \
+  GRADC_LIBS="$build/libgradc.a $(pkg-config --libs openblas)"
+echo "   loss curve: $build/mlp/loss.svg"
