@@ -345,39 +345,44 @@ static void written_step(Stmt *s, void *ud) {
   }
 }
 
-/* Pointers that may address the same memory share rev_read: a value read
- * through one name must be saved when written through another. */
-static void alias_step(Stmt *s, void *ud) {
-  (void)ud;
+/* Calls link(l, r) for each pointer copy l = r (+ k, ?:...) in s, for every
+ * variable r whose memory the copy may address. */
+typedef void LinkFn(Var *l, Var *r);
+
+static void each_pointer_copy(Stmt *s, LinkFn *link) {
   Flow fl = flow_of(s);
   if (!fl.lhs || !ty_is_ptr(fl.lhs->ty) || fl.call) return;
   Var *l = ir_base_var(fl.lhs);
+  if (!l) return;
   Vec bases = {0};
   ir_ptr_bases(fl.rhs, &bases);
-  for (int i = 0; i < bases.len; i++) {
-    Var *r = bases.data[i];
-    if (!l) continue;
-    int before = l->reads.len + r->reads.len;
-    for (int k = 0; k < r->reads.len; k++) add_read(l, r->reads.data[k]);
-    for (int k = 0; k < l->reads.len; k++) add_read(r, l->reads.data[k]);
-    if (l->reads.len + r->reads.len != before) changed = true;
-  }
+  for (int i = 0; i < bases.len; i++) link(l, bases.data[i]);
+}
+
+/* Pointers that may address the same memory share their reverse reads: a
+ * value read through one name must be saved when written through another. */
+static void share_reads(Var *l, Var *r) {
+  int before = l->reads.len + r->reads.len;
+  for (int k = 0; k < r->reads.len; k++) add_read(l, r->reads.data[k]);
+  for (int k = 0; k < l->reads.len; k++) add_read(r, l->reads.data[k]);
+  if (l->reads.len + r->reads.len != before) changed = true;
+}
+
+static void alias_step(Stmt *s, void *ud) {
+  (void)ud;
+  each_pointer_copy(s, share_reads);
 }
 
 /* Pointers that may address a wrt-only array share input_mem. */
+static void share_input(Var *l, Var *r) {
+  if (l->input_mem == r->input_mem) return;
+  l->input_mem = r->input_mem = true;
+  changed = true;
+}
+
 static void input_step(Stmt *s, void *ud) {
   (void)ud;
-  Flow fl = flow_of(s);
-  if (!fl.lhs || !ty_is_ptr(fl.lhs->ty) || fl.call) return;
-  Var *l = ir_base_var(fl.lhs);
-  Vec bases = {0};
-  ir_ptr_bases(fl.rhs, &bases);
-  for (int i = 0; i < bases.len; i++) {
-    Var *r = bases.data[i];
-    if (!l || l->input_mem == r->input_mem) continue;
-    l->input_mem = r->input_mem = true;
-    changed = true;
-  }
+  each_pointer_copy(s, share_input);
 }
 
 static bool is_alloc_call(const Expr *e) {
