@@ -626,7 +626,7 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
     } else {
       const char *z = format("_z%d", g->nrev++);
       emit_indent(&pre, ri + 1);
-      buf_printf(&pre, "%s = 0;\n", emit_decl(pt, z));
+      buf_printf(&pre, "%s = 0;\n", emit_decl(ty_unconst(pt), z));   /* written through */
       buf_printf(&args, ", &%s", z);
     }
   }
