@@ -15,7 +15,7 @@ adolc_flags=()
 if [ -f /usr/include/adolc/adolc.h ]; then adolc_flags=(-DHAVE_ADOLC); adolc_libs=(-ladolc); else adolc_libs=(); fi
 # the BLAS variant of the MLP needs the runtime kernels (gradc/kernels.h)
 blas_libs=()
-if nm "$lib" 2>/dev/null | grep -q ' T gradc_gemm_d$' &&
+if nm "$lib" 2>/dev/null | grep ' T gradc_gemm_d$' >/dev/null &&
    "$gradc" "$here/kernels/mlp_blas.c" -I "$root/include" -o "$out/mlp_blas_grad.c"; then
   blas_libs=($(pkg-config --libs openblas 2>/dev/null || echo -lopenblas))
   $CC $CFLAGS -std=c11 -I "$root/include" -c "$here/kernels/mlp_blas.c" -o "$out/obj/mlp_blas.o"
