@@ -24,6 +24,7 @@ static Options *opts;
 
 static const char usage_text[] =
     "usage: gradc [options] FILE.c [-- CLANG_ARGS...]\n"
+    "       gradc verify FILE.c --fn NAME [options]   (see gradc verify --help)\n"
     "\n"
     "Reads C functions annotated with GRADC_GRAD(wrt(...)) or GRADC_JVP(wrt(...))\n"
     "and writes C code for their derivatives: for each annotated f, f_grad\n"
@@ -51,6 +52,10 @@ static const char usage_text[] =
     "  --version          print the version and exit\n"
     "  --help             print this help and exit\n"
     "  -- ARGS...         pass ARGS to the parser unchanged\n"
+    "\n"
+    "gradc verify generates NAME_grad and NAME_jvp, compiles them with FILE.c and\n"
+    "a harness, and checks them against finite differences and each other (the\n"
+    "dot-product test); it exits 0 when they agree, 1 when not, 2 on errors.\n"
     "\n"
     "exit status: 0 success; 1 the input cannot be differentiated (diagnostics\n"
     "are printed); 2 usage or I/O error.\n";
@@ -529,6 +534,8 @@ static int run(Options *o) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "verify"))
+    return verify_main(argc - 1, argv + 1);
   Options o = {0};
   opts = &o;
   parse_args(argc, argv, &o);

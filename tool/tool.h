@@ -338,4 +338,8 @@ bool fwd_companions(Program *p, Buf *protos, Buf *out);
 bool fwd_generate_hvp(Program *p, Func *grad, Vec *wrt, Vec *bars, const char *name, Buf *protos, Buf *out);
 void fwd_reset(void);
 
+/* ---- verify.c: gradc verify, numerical checks of generated gradients ------ */
+
+int verify_main(int argc, char **argv);  /* argv[0] is "verify" */
+
 #endif
