@@ -465,13 +465,22 @@ static void push_all(Vec *dst, Vec *src) {
   for (int i = 0; i < src->len; i++) vec_push(dst, src->data[i]);
 }
 
+/* -I for gradc's headers, and for cblas.h (gradc/blas.h includes it) where
+ * the runtime was built with it. */
+static void push_includes(Verify *v, Vec *a) {
+  vec_push(a, format("-I%s", v->incdir));
+#ifdef GRADC_CBLAS_INCLUDE_DIR
+  if (exists(GRADC_CBLAS_INCLUDE_DIR "/cblas.h")) vec_push(a, "-I" GRADC_CBLAS_INCLUDE_DIR);
+#endif
+}
+
 /* gradc FILE.c FLAGS --fn NAME --wrt W [--out Y] [--jvp] -o DIR/TAG.c --header DIR/TAG.h */
 static int generate(Verify *v, const char *exe, const char *tag, bool jvp) {
   Vec a = {0};
   vec_push(&a, (void *)exe);
   vec_push(&a, (void *)v->opt.input);
   push_all(&a, &v->opt.clang_args);
-  vec_push(&a, format("-I%s", v->incdir));
+  push_includes(v, &a);
   vec_push(&a, "--fn"), vec_push(&a, (void *)v->fn);
   vec_push(&a, "--wrt"), vec_push(&a, (void *)v->wrt);
   if (v->out) vec_push(&a, "--out"), vec_push(&a, (void *)v->out);
@@ -479,7 +488,9 @@ static int generate(Verify *v, const char *exe, const char *tag, bool jvp) {
   vec_push(&a, "-o"), vec_push(&a, format("%s/%s.c", v->dir, tag));
   vec_push(&a, "--header"), vec_push(&a, format("%s/%s.h", v->dir, tag));
   int st = run_program(v, &a);
-  if (st) fprintf(stderr, "gradc verify: gradc could not generate %s_%s\n", v->fn, jvp ? "jvp" : "grad");
+  if (st)
+    fprintf(stderr, "gradc verify: gradc could not generate %s_%s%s\n", v->fn, jvp ? "jvp" : "grad",
+            jvp ? " (--no-dot skips forward mode and the dot-product test)" : "");
   return st ? 2 : 0;
 }
 
@@ -766,7 +777,7 @@ static int compile(Verify *v, const char *src, const char *obj, Vec *extra, bool
   Vec a = {0};
   push_cc(&a);
   if (user_flags) push_all(&a, &v->opt.clang_args);
-  vec_push(&a, format("-I%s", v->incdir));
+  push_includes(v, &a);
   if (extra) push_all(&a, extra);
   vec_push(&a, "-O1"), vec_push(&a, "-c"), vec_push(&a, (void *)src);
   vec_push(&a, "-o"), vec_push(&a, format("%s/%s", v->dir, obj));
@@ -827,9 +838,10 @@ static int verify_run(Verify *v) {
   const char *exe = self_exe();
   int st = locate_runtime(v, exe);
   if (st) return st;
-  vec_push(&v->opt.clang_args, format("-I%s", v->incdir));
+  int nflags = v->opt.clang_args.len;
+  push_includes(v, &v->opt.clang_args);
   Program *prog = parse_file(&v->opt);
-  v->opt.clang_args.len--;
+  v->opt.clang_args.len = nflags;
   if (!prog) return 2;
   if ((st = resolve(v, prog)) || (st = make_temp_dir(v))) return st;
   st = generate(v, exe, "grad", false);
