@@ -83,6 +83,9 @@ void diag_plain(const char *fmt, ...) {
 
 int diag_errors(void) { return nerrors; }
 
+/* For running the pipeline again in one process (the fuzz target). */
+void diag_reset(void) { nerrors = 0; }
+
 _Noreturn void diag_bug(const char *file, int line, const char *msg) {
   fprintf(stderr, "gradc: internal error at %s:%d: %s\n"
           "gradc: please report this with the input file\n", file, line, msg);
