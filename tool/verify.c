@@ -18,6 +18,7 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "tool.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -303,14 +304,16 @@ static int classify(Verify *v, VParam *p) {
   } else if (t->kind == TY_PTR && t->base && ty_is_float(t->base)) {
     p->kind = P_ARRAY, p->ctype = float_name(t->base), p->is_const = t->base->is_const;
     p->len_text = lookup(&v->lens, name);
-    if (!p->len_text) return usage_fail("array parameter '%s' needs a length: --len NAME=N (or =n, an int parameter)", name);
+    if (!p->len_text)
+      return usage_fail("array parameter '%s' needs a length: --len NAME=N (or =n, an int parameter)", name);
   } else {
     fprintf(stderr, "gradc verify: parameter '%s' of type '%s' is not supported: write a test "
             "with <gradc/check.h>\n", name, ty_name(t));
     return 2;
   }
   if (p->kind != P_INT && !strcmp(p->ctype, "float")) v->has_float = true;
-  if (p->out && (p->kind != P_ARRAY || p->is_const)) return usage_fail("out parameter '%s' must be a non-const array", name);
+  if (p->out && (p->kind != P_ARRAY || p->is_const))
+    return usage_fail("out parameter '%s' must be a non-const array", name);
   if (p->out && p->wrt) return usage_fail("'%s' is both wrt and out: not supported", name);
   if (p->at && p->kind == P_INT) return usage_fail("--at %s: use --set for integer parameters", name);
   if (p->at && p->out) return usage_fail("--at %s: an out parameter has no input values", name);
@@ -506,7 +509,7 @@ static void header_names(const char *path, Vec *names) {
     char *e = paren;
     while (e > line && e[-1] == ' ') e--;
     char *b = e;
-    while (b > line && (b[-1] == '_' || (b[-1] >= '0' && b[-1] <= '9') || ((b[-1] | 32) >= 'a' && (b[-1] | 32) <= 'z'))) b--;
+    while (b > line && (b[-1] == '_' || isalnum((unsigned char)b[-1]))) b--;
     if (b < e) vec_push(names, arena_strndup(b, (size_t)(e - b)));
   }
   fclose(f);
@@ -580,8 +583,10 @@ static void put_caller(Buf *b, Verify *v, CallKind k) {
       if (!(p->wrt || p->out) || k == CALL_F) continue;
       const char *pre = k == CALL_GRAD ? "b" : "d";
       buf_printf(b, "  static %s %s_%s[%ld];\n", t, pre, n, L ? L : 1);
-      if (k == CALL_GRAD && p->out) buf_printf(b, "  for (long k = 0; k < %ld; k++) b_%s[k] = (%s)vh_seed_%s[k];\n", L, n, t, n);
-      else if (k == CALL_JVP && p->wrt) buf_printf(b, "  for (long k = 0; k < %ld; k++) d_%s[k] = (%s)U[%d + k];\n", L, n, t, p->offset);
+      if (k == CALL_GRAD && p->out)
+        buf_printf(b, "  for (long k = 0; k < %ld; k++) b_%s[k] = (%s)vh_seed_%s[k];\n", L, n, t, n);
+      else if (k == CALL_JVP && p->wrt)
+        buf_printf(b, "  for (long k = 0; k < %ld; k++) d_%s[k] = (%s)U[%d + k];\n", L, n, t, p->offset);
       else buf_printf(b, "  memset(%s_%s, 0, sizeof %s_%s);\n", pre, n, pre, n);
     }
   }
@@ -643,7 +648,8 @@ static void put_fill(Buf *b, Verify *v) {
     VParam *p = &v->params[i];
     if (p->kind == P_INT) continue;
     long L = p->kind == P_ARRAY ? p->len : 1;
-    const char *dst = p->wrt ? format("vh_X + %d", p->offset) : format("vh_%s_%s", p->out ? "seed" : "in", p->var->name);
+    const char *dst = p->wrt ? format("vh_X + %d", p->offset)
+                             : format("vh_%s_%s", p->out ? "seed" : "in", p->var->name);
     if (!p->at) {
       buf_printf(b, "  gradc_check_random(%s, %ld, &vh_s);\n", dst, L);
       continue;
