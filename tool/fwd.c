@@ -473,6 +473,9 @@ static FSpec *spec_for(FGen *g, Expr *call) {
     }
   }
   const char *base = format("%s_%s", fn->name, fwd_suffix);
+  /* the plain name belongs to a public f_jvp of the same function, if any */
+  for (int i = 0; i < g->p->requests.len; i++)
+    if (!strcmp(((Request *)g->p->requests.data[i])->name, base)) base = format("%s_inner", base);
   FSpec *s = new_fspec(fn, mask, false, k ? format("%s_%d", base, k + 1) : base);
   s->discard = discard;
   return s;
