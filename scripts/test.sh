@@ -6,3 +6,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/build.sh "$@"
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j2
+# the same suites with the tool and runtime built under AddressSanitizer and
+# UBSan (fuzzing already runs sanitized above)
+bash scripts/sanitize.sh -E '^fuzz$'
