@@ -87,7 +87,11 @@ const char *rule_text(const Rule *r, const char *f, const char *a1, const char *
   Buf b = {0};
   for (const char *p = f; *p; p++) {
     if (*p == '$') {
-      buf_printf(&b, "%s", paren(p[1] == '1' ? a1 : a2));
+      /* a whole argument of a call in the formula, @f($1), needs no parentheses */
+      bool whole = p > f && (p[-1] == '(' || p[-1] == ' ') && (p[2] == ')' || p[2] == ',') &&
+                   (p[-1] == '(' || (p - f >= 2 && p[-2] == ','));
+      const char *a = p[1] == '1' ? a1 : a2;
+      buf_printf(&b, "%s", whole ? a : paren(a));
       p++;
     } else if (*p == '@') {
       const char *q = p + 1;
