@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <gradc.h>
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double sumsq(const double *x, int n) {
   double s = 0;
@@ -14,6 +15,7 @@ double sumsq(const double *x, int n) {
   return s;
 }
 
+GRADC_JVP(wrt(x, w))
 GRADC_GRAD(wrt(x, w))
 double dotp(const double *x, const double *w, int n) {
   double s = 0;
@@ -21,6 +23,7 @@ double dotp(const double *x, const double *w, int n) {
   return s;
 }
 
+GRADC_JVP(wrt(x, c))
 GRADC_GRAD(wrt(x, c))
 double horner(double x, const double *c, int n) {
   double p = 0;
@@ -29,6 +32,7 @@ double horner(double x, const double *c, int n) {
 }
 
 /* Newton for sqrt(a), to convergence: the trip count depends on a */
+GRADC_JVP(wrt(a))
 GRADC_GRAD(wrt(a))
 double newton_sqrt(double a) {
   double r = a > 1 ? a : 1;
@@ -36,6 +40,7 @@ double newton_sqrt(double a) {
   return r;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double dowhile(double x) {
   double s = x;
@@ -47,6 +52,7 @@ double dowhile(double x) {
   return s;
 }
 
+GRADC_JVP(wrt(a, x))
 GRADC_GRAD(wrt(a, x))
 double matvec(const double *a, const double *x, int n) {
   double s = 0;
@@ -58,6 +64,7 @@ double matvec(const double *a, const double *x, int n) {
   return s;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double brk_cont(const double *x, int n) {
   double s = 0;
@@ -69,6 +76,7 @@ double brk_cont(const double *x, int n) {
   return s;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double ret_in_loop(const double *x, int n) {
   double s = 1;
@@ -79,6 +87,7 @@ double ret_in_loop(const double *x, int n) {
   return -s;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double steps(const double *x, int n) {
   double s = 0;
@@ -88,6 +97,7 @@ double steps(const double *x, int n) {
   return s;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double inplace(const double *x, int n) {
   double t[8];
@@ -100,6 +110,7 @@ double inplace(const double *x, int n) {
 }
 
 /* explicit heat equation, two buffers swapped by pointers: local arrays */
+GRADC_JVP(wrt(u0, k))
 GRADC_GRAD(wrt(u0, k))
 double heat(const double *u0, double k, int n, int steps) {
   double a[16], b[16];
@@ -119,6 +130,7 @@ double heat(const double *u0, double k, int n, int steps) {
 }
 
 /* the same with malloc'd buffers and a VLA copy of the result */
+GRADC_JVP(wrt(u0, k))
 GRADC_GRAD(wrt(u0, k))
 double heat_malloc(const double *u0, double k, int n, int steps) {
   double *u = malloc(n * sizeof *u);
@@ -141,6 +153,7 @@ double heat_malloc(const double *u0, double k, int n, int steps) {
   return e;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double vla(const double *x, int n) {
   double t[n];
@@ -152,6 +165,7 @@ double vla(const double *x, int n) {
   return s;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double walk(const double *x, int n) {
   const double *p = x;
@@ -185,11 +199,30 @@ double heat_grad(const double *u0, double *u0_bar, double k, double *k_bar, int 
 double heat_malloc_grad(const double *u0, double *u0_bar, double k, double *k_bar, int n, int steps);
 double vla_grad(const double *x, double *x_bar, int n);
 double walk_grad(const double *x, double *x_bar, int n);
+double sumsq_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+double dotp_jvp(const double *x, const double *x_dot, const double *w, const double *w_dot, int n, double *ret_dot);
+double horner_jvp(double x, double x_dot, const double *c, const double *c_dot, int n, double *ret_dot);
+double newton_sqrt_jvp(double a, double a_dot, double *ret_dot);
+double dowhile_jvp(double x, double x_dot, double *ret_dot);
+double matvec_jvp(const double *a, const double *a_dot, const double *x, const double *x_dot, int n, double *ret_dot);
+double brk_cont_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+double ret_in_loop_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+double steps_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+double inplace_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+double heat_jvp(const double *u0, const double *u0_dot, double k, double k_dot, int n, int steps, double *ret_dot);
+double heat_malloc_jvp(const double *u0, const double *u0_dot, double k, double k_dot, int n, int steps, double *ret_dot);
+double vla_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+double walk_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 
 #define ARR(fn, n)                                                                 \
   static double eval_##fn(const double *p) { return fn(p, n); }                 \
   static void grad_##fn(const double *p, double *g) {                           \
     CHECK_CLOSE(fn##_grad(p, g, n), fn(p, n), 1e-15);                          \
+  }                                                                             \
+  static double jvp_##fn(const double *p, const double *u) {                    \
+    double t;                                                                   \
+    fn##_jvp(p, u, n, &t);                                                      \
+    return t;                                                                   \
   }
 ARR(sumsq, 5)
 ARR(brk_cont, 6)
@@ -218,9 +251,18 @@ static void grad_heat_m(const double *p, double *g) {
   CHECK_CLOSE(heat_malloc_grad(p + 1, g + 1, p[0], &g[0], 8, 11), heat_malloc(p + 1, p[0], 8, 11), 1e-15);
 }
 
+static double jvp_dotp(const double *p, const double *u) { double t; dotp_jvp(p, u, p + 4, u + 4, 4, &t); return t; }
+static double jvp_horner(const double *p, const double *u) { double t; horner_jvp(p[0], u[0], p + 1, u + 1, 5, &t); return t; }
+static double jvp_newton(const double *p, const double *u) { double t; newton_sqrt_jvp(p[0], u[0], &t); return t; }
+static double jvp_dowhile(const double *p, const double *u) { double t; dowhile_jvp(p[0], u[0], &t); return t; }
+static double jvp_matvec(const double *p, const double *u) { double t; matvec_jvp(p, u, p + 9, u + 9, 3, &t); return t; }
+static double jvp_heat(const double *p, const double *u) { double t; heat_jvp(p + 1, u + 1, p[0], u[0], 8, 12, &t); return t; }
+static double jvp_heat_m(const double *p, const double *u) { double t; heat_malloc_jvp(p + 1, u + 1, p[0], u[0], 8, 11, &t); return t; }
+
 int main(void) {
   double x5[5] = {0.3, -1.2, 0.8, 2.0, -0.4};
   check_gradient("sumsq", eval_sumsq, grad_sumsq, x5, 5, 1e-9);
+  check_dot("sumsq", jvp_sumsq, grad_sumsq, x5, 5, 1e-12);
   {
     double g[5] = {0};
     sumsq_grad(x5, g, 5);
@@ -228,8 +270,10 @@ int main(void) {
   }
   double d8[8] = {0.3, -1.2, 0.8, 2.0, 1.1, 0.7, -0.9, 0.25};
   check_gradient("dotp", eval_dotp, grad_dotp, d8, 8, 1e-9);
+  check_dot("dotp", jvp_dotp, grad_dotp, d8, 8, 1e-12);
   double h6[6] = {0.7, 1.0, -2.0, 0.5, 3.0, -1.0};
   check_gradient("horner", eval_horner, grad_horner, h6, 6, 1e-9);
+  check_dot("horner", jvp_horner, grad_horner, h6, 6, 1e-12);
   {
     double c[5] = {1.0, -2.0, 0.5, 3.0, -1.0}, gx = 0, gc[5] = {0}, x = 0.7;
     horner_grad(x, &gx, c, gc, 5);
@@ -239,32 +283,46 @@ int main(void) {
   for (double a = 0.3; a < 50; a *= 2.7) {
     double p[1] = {a}, d = 0;
     check_gradient("newton_sqrt", eval_newton, grad_newton, p, 1, 1e-6);
+    check_dot("newton_sqrt", jvp_newton, grad_newton, p, 1, 1e-12);
     newton_sqrt_grad(a, &d);
     CHECK_CLOSE(d, 0.5 / sqrt(a), 1e-6);
   }
   double dw[1] = {0.45};
   check_gradient("dowhile", eval_dowhile, grad_dowhile, dw, 1, 1e-9);
+  check_dot("dowhile", jvp_dowhile, grad_dowhile, dw, 1, 1e-12);
   dw[0] = 0.05;
   check_gradient("dowhile at small x", eval_dowhile, grad_dowhile, dw, 1, 1e-9);
+  check_dot("dowhile at small x", jvp_dowhile, grad_dowhile, dw, 1, 1e-12);
   double m[12] = {0.3, -1.2, 0.8, 2.0, 1.1, 0.7, -0.9, 0.25, 0.6, 1.5, -0.5, 0.2};
   check_gradient("matvec", eval_matvec, grad_matvec, m, 12, 1e-9);
+  check_dot("matvec", jvp_matvec, grad_matvec, m, 12, 1e-12);
   double b6[6] = {0.5, -0.4, 1.3, 0.9, 2.2, 0.6};
   check_gradient("brk_cont", eval_brk_cont, grad_brk_cont, b6, 6, 1e-9);
+  check_dot("brk_cont", jvp_brk_cont, grad_brk_cont, b6, 6, 1e-12);
   double b6b[6] = {0.5, -0.4, 0.3, -0.9, 0.2, 0.6};
   check_gradient("brk_cont without break", eval_brk_cont, grad_brk_cont, b6b, 6, 1e-9);
+  check_dot("brk_cont without break", jvp_brk_cont, grad_brk_cont, b6b, 6, 1e-12);
   double r5[5] = {1.1, 1.3, 0.9, 1.8, 1.2};
   check_gradient("ret_in_loop", eval_ret_in_loop, grad_ret_in_loop, r5, 5, 1e-9);
+  check_dot("ret_in_loop", jvp_ret_in_loop, grad_ret_in_loop, r5, 5, 1e-12);
   double r5b[5] = {1.1, 0.3, 0.9, 1.8, 1.2};
   check_gradient("ret_in_loop to the end", eval_ret_in_loop, grad_ret_in_loop, r5b, 5, 1e-9);
+  check_dot("ret_in_loop to the end", jvp_ret_in_loop, grad_ret_in_loop, r5b, 5, 1e-12);
   check_gradient("steps", eval_steps, grad_steps, d8, 8, 1e-9);
+  check_dot("steps", jvp_steps, grad_steps, d8, 8, 1e-12);
   double i6[6] = {0.5, -0.4, 0.3, 0.9, 0.2, 0.6};
   check_gradient("inplace", eval_inplace, grad_inplace, i6, 6, 1e-9);
+  check_dot("inplace", jvp_inplace, grad_inplace, i6, 6, 1e-12);
   double u[9] = {0.2, 0, 0.3, 1.0, 0.5, -0.2, 0.8, 0.1, 0};
   check_gradient("heat", eval_heat, grad_heat, u, 9, 1e-9);
+  check_dot("heat", jvp_heat, grad_heat, u, 9, 1e-12);
   check_gradient("heat_malloc", eval_heat_m, grad_heat_m, u, 9, 1e-9);
+  check_dot("heat_malloc", jvp_heat_m, grad_heat_m, u, 9, 1e-12);
   double v7[7] = {0.5, -0.4, 0.3, 0.9, 0.2, 0.6, -1.1};
   check_gradient("vla", eval_vla, grad_vla, v7, 7, 1e-9);
+  check_dot("vla", jvp_vla, grad_vla, v7, 7, 1e-12);
   check_gradient("walk", eval_walk, grad_walk, i6, 6, 1e-9);
+  check_dot("walk", jvp_walk, grad_walk, i6, 6, 1e-12);
   return check_done("loops");
 }
 #endif
