@@ -5,6 +5,7 @@
 #include <math.h>
 #include <gradc.h>
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double active_if(double x, double y) {
   double s;
@@ -18,6 +19,7 @@ double active_if(double x, double y) {
   return s + x;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double inactive_if(double x, int mode, double c) {
   double s = x;
@@ -28,6 +30,7 @@ double inactive_if(double x, int mode, double c) {
   return s;
 }
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double nested_if(double x, double y) {
   double s = 0;
@@ -49,6 +52,7 @@ double nested_if(double x, double y) {
   return s * (x - y);
 }
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double ternary(double x, double y) {
   double a = x > y ? x * y : x + y;
@@ -58,6 +62,7 @@ double ternary(double x, double y) {
   return a + b + c * (x > 0.5 ? x : 1.0);
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double sw(double x, int k) {
   double s = x;
@@ -81,6 +86,7 @@ double sw(double x, int k) {
   return s * x;
 }
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double early(double x, double y) {
   double s = x * y;
@@ -96,6 +102,7 @@ double early(double x, double y) {
 }
 
 /* a pointer to a local or to a parameter, chosen by ?: */
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double pick(double x, double y) {
   double a = x, b = y;
@@ -108,6 +115,7 @@ double pick(double x, double y) {
 
 /* a branch on an active condition inside a loop, and a branch whose
  * condition changes across iterations */
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double loop_branch(const double *x, int n) {
   double s = 0;
@@ -129,12 +137,25 @@ double sw_grad(double x, double *x_bar, int k);
 double pick_grad(double x, double *x_bar, double y, double *y_bar);
 double early_grad(double x, double *x_bar, double y, double *y_bar);
 double loop_branch_grad(const double *x, double *x_bar, int n);
+double active_if_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double inactive_if_jvp(double x, double x_dot, int mode, double c, double *ret_dot);
+double nested_if_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double ternary_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double sw_jvp(double x, double x_dot, int k, double *ret_dot);
+double pick_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double early_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double loop_branch_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 
 #define XY(fn)                                                                          \
   static double eval_##fn(const double *p) { return fn(p[0], p[1]); }                \
   static void grad_##fn(const double *p, double *g) {                                 \
     double v = fn##_grad(p[0], &g[0], p[1], &g[1]);                                   \
     CHECK_CLOSE(v, fn(p[0], p[1]), 1e-15);                                            \
+  }                                                                                     \
+  static double jvp_##fn(const double *p, const double *u) {                          \
+    double t;                                                                           \
+    fn##_jvp(p[0], u[0], p[1], u[1], &t);                                               \
+    return t;                                                                           \
   }
 XY(active_if)
 XY(nested_if)
@@ -146,19 +167,35 @@ static int mode_;
 static double c_;
 static double eval_inactive(const double *p) { return inactive_if(p[0], mode_, c_); }
 static void grad_inactive(const double *p, double *g) { inactive_if_grad(p[0], &g[0], mode_, c_); }
+static double jvp_inactive(const double *p, const double *u) {
+  double t;
+  inactive_if_jvp(p[0], u[0], mode_, c_, &t);
+  return t;
+}
 static int k_;
+static double jvp_sw(const double *p, const double *u) {
+  double t;
+  sw_jvp(p[0], u[0], k_, &t);
+  return t;
+}
 static double eval_sw(const double *p) { return sw(p[0], k_); }
 static void grad_sw(const double *p, double *g) {
   CHECK_CLOSE(sw_grad(p[0], &g[0], k_), sw(p[0], k_), 1e-15);
 }
 static double eval_lb(const double *p) { return loop_branch(p, 6); }
 static void grad_lb(const double *p, double *g) { loop_branch_grad(p, g, 6); }
+static double jvp_lb(const double *p, const double *u) {
+  double t;
+  loop_branch_jvp(p, u, 6, &t);
+  return t;
+}
 
 static void at(const char *name, double (*e)(const double *), void (*g)(const double *, double *),
-               double x, double y) {
+               double (*j)(const double *, const double *), double x, double y) {
   double p[2] = {x, y};
   int before = check_failures;
   check_gradient(name, e, g, p, 2, 1e-9);
+  check_dot(name, j, g, p, 2, 1e-12);
   if (check_failures != before) printf("  at x = %g, y = %g\n", x, y);
 }
 
@@ -166,11 +203,11 @@ int main(void) {
   static const double pts[][2] = {{1.2, 0.9}, {0.3, 0.4}, {-0.7, 0.6}, {0.8, -0.5}, {-0.4, -1.6},
                                   {-1.2, -0.3}, {2.1, 1.7}, {0.55, 1.5}, {-0.6, -0.2}, {1.7, 1.4}};
   for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
-    at("active_if", eval_active_if, grad_active_if, pts[i][0], pts[i][1]);
-    at("nested_if", eval_nested_if, grad_nested_if, pts[i][0], pts[i][1]);
-    at("ternary", eval_ternary, grad_ternary, pts[i][0], pts[i][1]);
-    at("early", eval_early, grad_early, pts[i][0], pts[i][1]);
-    at("pick", eval_pick, grad_pick, pts[i][0], pts[i][1]);
+    at("active_if", eval_active_if, grad_active_if, jvp_active_if, pts[i][0], pts[i][1]);
+    at("nested_if", eval_nested_if, grad_nested_if, jvp_nested_if, pts[i][0], pts[i][1]);
+    at("ternary", eval_ternary, grad_ternary, jvp_ternary, pts[i][0], pts[i][1]);
+    at("early", eval_early, grad_early, jvp_early, pts[i][0], pts[i][1]);
+    at("pick", eval_pick, grad_pick, jvp_pick, pts[i][0], pts[i][1]);
   }
   {
     double gx = 0, gy = 0;
@@ -189,10 +226,12 @@ int main(void) {
       c_ = s ? 0.7 : -1.3;
       double p[1] = {0.9};
       check_gradient("inactive_if", eval_inactive, grad_inactive, p, 1, 1e-9);
+      check_dot("inactive_if", jvp_inactive, grad_inactive, p, 1, 1e-12);
     }
   for (k_ = 0; k_ < 7; k_++) {
     double p[1] = {0.65};
     check_gradient("sw", eval_sw, grad_sw, p, 1, 1e-9);
+    check_dot("sw", jvp_sw, grad_sw, p, 1, 1e-12);
     double d = 0;
     sw_grad(0.65, &d, k_);
     double x = 0.65, e;
@@ -208,6 +247,7 @@ int main(void) {
   }
   double lb[6] = {0.5, -0.3, 0.9, 1.1, -2.0, 0.4};
   check_gradient("loop_branch", eval_lb, grad_lb, lb, 6, 1e-9);
+  check_dot("loop_branch", jvp_lb, grad_lb, lb, 6, 1e-12);
   return check_done("branches");
 }
 #endif
