@@ -16,9 +16,11 @@ static double hh(double a, double b) {
   return t;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double patterns(double x) { return h(x, 2.0) + h(3.0, x) + h(x, x) + h(1.5, 0.5) * x; }
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double chain(double x, double y) {
   double s = hh(x, y);
@@ -27,6 +29,7 @@ double chain(double x, double y) {
 }
 
 /* only y is wrt: x is passed as an inactive value to the same helpers */
+GRADC_JVP(wrt(y))
 GRADC_GRAD(wrt(y))
 double half_active(double x, double y) { return hh(x, y) + h(y, x); }
 
@@ -36,6 +39,7 @@ static void rhs(const double *x, double *dx) {
   dx[1] = -sin(x[0]) - 0.1 * x[1];
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double euler(const double *x) {
   double u[2], k[2];
@@ -54,6 +58,7 @@ void axpy(double a, const double *x, double *y, int n) {
   for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
+GRADC_JVP(wrt(a, x))
 GRADC_GRAD(wrt(a, x))
 double use_axpy(double a, const double *x) {
   double y[3] = {1, 2, 3};
@@ -75,9 +80,11 @@ static double fib_like(double x, double y, int d) {
   return fib_like(x, y, d - 1) * 0.5 + sin(fib_like(x, y, d - 2));
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double power(double x) { return p(x, 5) + p(x, 0); }
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double rec2(double x, double y) { return fib_like(x, y, 6); }
 
@@ -89,6 +96,7 @@ static double damp(double v, double k) {
   return v * k;
 }
 
+GRADC_JVP(wrt(x, w))
 GRADC_GRAD(wrt(x, w))
 double nested(double x, const double *w, int n) {
   double s = h(h(x, w[0]), sq(x));
@@ -98,9 +106,11 @@ double nested(double x, const double *w, int n) {
 
 /* an annotated function called by another, and an index computed from an
  * active value (no derivative through the index) */
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double inner(double x, double y) { return sin(x) * y; }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double outer(const double *x) {
   int idx = (int)(x[0] * 2);
@@ -136,9 +146,36 @@ static void grad_axpy(const double *q, double *g) { use_axpy_grad(q[0], &g[0], q
 static double eval_rec2(const double *q) { return rec2(q[0], q[1]); }
 static void grad_rec2(const double *q, double *g) { rec2_grad(q[0], &g[0], q[1], &g[1]); }
 
+double patterns_jvp(double x, double x_dot, double *ret_dot);
+double chain_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double half_active_jvp(double x, double y, double y_dot, double *ret_dot);
+double euler_jvp(const double *x, const double *x_dot, double *ret_dot);
+double use_axpy_jvp(double a, double a_dot, const double *x, const double *x_dot, double *ret_dot);
+double power_jvp(double x, double x_dot, double *ret_dot);
+double rec2_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double nested_jvp(double x, double x_dot, const double *w, const double *w_dot, int n, double *ret_dot);
+double outer_jvp(const double *x, const double *x_dot, double *ret_dot);
+#define JVP(name, call)                                          \
+  static double name(const double *q, const double *u) {        \
+    double t;                                                    \
+    call;                                                        \
+    return t;                                                    \
+  }
+JVP(jvp_patterns, patterns_jvp(q[0], u[0], &t))
+JVP(jvp_chain, chain_jvp(q[0], u[0], q[1], u[1], &t))
+JVP(jvp_half, half_active_jvp(0.9, q[0], u[0], &t))
+JVP(jvp_euler, euler_jvp(q, u, &t))
+JVP(jvp_axpy, use_axpy_jvp(q[0], u[0], q + 1, u + 1, &t))
+JVP(jvp_power, power_jvp(q[0], u[0], &t))
+JVP(jvp_rec2, rec2_jvp(q[0], u[0], q[1], u[1], &t))
+JVP(jvp_nested, nested_jvp(q[0], u[0], q + 1, u + 1, 3, &t))
+JVP(jvp_outer, outer_jvp(q, u, &t))
+static void grad_power(const double *q, double *g) { power_grad(q[0], &g[0]); }
+
 int main(void) {
   double q[1] = {0.7};
   check_gradient("patterns", eval_patterns, grad_patterns, q, 1, 1e-9);
+  check_dot("patterns", jvp_patterns, grad_patterns, q, 1, 1e-12);
   {
     double x = 0.7, d = 0;
     patterns_grad(x, &d);
@@ -149,23 +186,32 @@ int main(void) {
   }
   double c[2] = {0.4, -0.8};
   check_gradient("chain", eval_chain, grad_chain, c, 2, 1e-9);
+  check_dot("chain", jvp_chain, grad_chain, c, 2, 1e-12);
   double hq[1] = {1.1};
   check_gradient("half_active", eval_half, grad_half, hq, 1, 1e-9);
+  check_dot("half_active", jvp_half, grad_half, hq, 1, 1e-12);
   double e[2] = {0.5, -0.2};
   check_gradient("euler", eval_euler, grad_euler, e, 2, 1e-9);
+  check_dot("euler", jvp_euler, grad_euler, e, 2, 1e-12);
   double a[4] = {0.6, 1.0, -0.5, 2.0};
   check_gradient("use_axpy", eval_axpy, grad_axpy, a, 4, 1e-9);
+  check_dot("use_axpy", jvp_axpy, grad_axpy, a, 4, 1e-12);
   {
     double d = 0;
     CHECK_CLOSE(power_grad(1.3, &d), pow(1.3, 5) + 1, 1e-14);
     CHECK_CLOSE(d, 5 * pow(1.3, 4), 1e-14);
   }
+  double pw[1] = {1.3};
+  check_dot("power", jvp_power, grad_power, pw, 1, 1e-12);
   double r[2] = {0.3, 0.9};
   check_gradient("rec2", eval_rec2, grad_rec2, r, 2, 1e-9);
+  check_dot("rec2", jvp_rec2, grad_rec2, r, 2, 1e-12);
   double nq[4] = {0.35, 0.8, -0.6, 1.2};
   check_gradient("nested", eval_nested, grad_nested, nq, 4, 1e-9);
+  check_dot("nested", jvp_nested, grad_nested, nq, 4, 1e-12);
   double oq[4] = {1.3, 0.5, 0.8, 0.6}; /* idx = 2 */
   check_gradient("outer", eval_outer, grad_outer, oq, 4, 1e-9);
+  check_dot("outer", jvp_outer, grad_outer, oq, 4, 1e-12);
   return check_done("calls");
 }
 #endif
