@@ -21,17 +21,20 @@ static void add(vec2 a, vec2 b, vec2 *r) {
 
 static double dot2(const vec2 *a, const vec2 *b) { return a->x * b->x + a->y * b->y; }
 
+GRADC_JVP(wrt(a, b))
 GRADC_GRAD(wrt(a, b))
 double byval(vec2 a, vec2 b) {
   double c = a.x * b.y - a.y * b.x;
   return c * c + sin(a.x) * b.x;
 }
 
+GRADC_JVP(wrt(a, b))
 GRADC_GRAD(wrt(a, b))
 double byptr(const vec2 *a, const vec2 *b) {
   return dot2(a, b) * a->x + b->y * b->y / (1 + a->y * a->y);
 }
 
+GRADC_JVP(wrt(a))
 GRADC_GRAD(wrt(a))
 double locals(vec2 a, double s) {
   vec2 t = a;             /* whole-struct copy */
@@ -43,6 +46,7 @@ double locals(vec2 a, double s) {
   return t.x * t.y + dot2(&t, &a);
 }
 
+GRADC_JVP(wrt(p))
 GRADC_GRAD(wrt(p))
 double array_of(const vec2 *p, int n) {
   double s = 0;
@@ -54,6 +58,7 @@ double array_of(const vec2 *p, int n) {
 }
 
 /* nested structs with an integer member, gravitational energy */
+GRADC_JVP(wrt(b))
 GRADC_GRAD(wrt(b))
 double energy(const body *b, int n) {
   double e = 0;
@@ -68,6 +73,7 @@ double energy(const body *b, int n) {
 }
 
 /* a local array of structs, updated in place */
+GRADC_JVP(wrt(v))
 GRADC_GRAD(wrt(v))
 double local_array(const vec2 *v, double dt) {
   vec2 p[3];
@@ -86,6 +92,7 @@ typedef struct {
   int n;
 } poly;
 
+GRADC_JVP(wrt(p, x))
 GRADC_GRAD(wrt(p, x))
 double peval(const poly *p, double x) {
   double s = 0;
@@ -93,6 +100,7 @@ double peval(const poly *p, double x) {
   return s;
 }
 
+GRADC_JVP(wrt(p))
 GRADC_GRAD(wrt(p))
 double pval(poly p, double x) {
   p.c[0] = p.c[0] * x;   /* the by-value copy is modified */
@@ -100,6 +108,7 @@ double pval(poly p, double x) {
 }
 
 /* out(r): an array of structs as output */
+GRADC_JVP(wrt(a, th), out(r))
 GRADC_GRAD(wrt(a, th), out(r))
 void rot(const vec2 *a, double th, vec2 *r, int n) {
   for (int i = 0; i < n; i++) {
@@ -233,9 +242,81 @@ static void grad_rot(const double *p, double *g) {
   }
 }
 
+double byval_jvp(vec2 a, vec2 a_dot, vec2 b, vec2 b_dot, double *ret_dot);
+double byptr_jvp(const vec2 *a, const vec2 *a_dot, const vec2 *b, const vec2 *b_dot, double *ret_dot);
+double locals_jvp(vec2 a, vec2 a_dot, double s, double *ret_dot);
+double array_of_jvp(const vec2 *p, const vec2 *p_dot, int n, double *ret_dot);
+double energy_jvp(const body *b, const body *b_dot, int n, double *ret_dot);
+double local_array_jvp(const vec2 *v, const vec2 *v_dot, double dt, double *ret_dot);
+double peval_jvp(const poly *p, const poly *p_dot, double x, double x_dot, double *ret_dot);
+double pval_jvp(poly p, poly p_dot, double x, double *ret_dot);
+void rot_jvp(const vec2 *a, const vec2 *a_dot, double th, double th_dot, vec2 *r, vec2 *r_dot, int n);
+
+static double jvp_byval(const double *p, const double *u) {
+  double t;
+  byval_jvp(V(p[0], p[1]), V(u[0], u[1]), V(p[2], p[3]), V(u[2], u[3]), &t);
+  return t;
+}
+static double jvp_byptr(const double *p, const double *u) {
+  vec2 a = V(p[0], p[1]), b = V(p[2], p[3]), ad = V(u[0], u[1]), bd = V(u[2], u[3]);
+  double t;
+  byptr_jvp(&a, &ad, &b, &bd, &t);
+  return t;
+}
+static double jvp_locals(const double *p, const double *u) {
+  double t;
+  locals_jvp(V(p[0], p[1]), V(u[0], u[1]), 0.7, &t);
+  return t;
+}
+static double jvp_array(const double *p, const double *u) {
+  vec2 v[4], vd[4];
+  memcpy(v, p, sizeof v);
+  memcpy(vd, u, sizeof vd);
+  double t;
+  array_of_jvp(v, vd, 4, &t);
+  return t;
+}
+static double jvp_energy(const double *p, const double *u) {
+  body b[3], bd[3];
+  to_bodies(p, b);
+  to_bodies(u, bd);
+  double t;
+  energy_jvp(b, bd, 3, &t);
+  return t;
+}
+static double jvp_local_array(const double *p, const double *u) {
+  vec2 v[3], vd[3];
+  memcpy(v, p, sizeof v);
+  memcpy(vd, u, sizeof vd);
+  double t;
+  local_array_jvp(v, vd, 0.1, &t);
+  return t;
+}
+static double jvp_peval(const double *p, const double *u) {
+  poly q = P(p), qd = P(u);
+  double t;
+  peval_jvp(&q, &qd, p[3], u[3], &t);
+  return t;
+}
+static double jvp_pval(const double *p, const double *u) {
+  double t;
+  pval_jvp(P(p), P(u), 0.7, &t);
+  return t;
+}
+static double jvp_rot(const double *p, const double *u) {
+  vec2 a[3], ad[3], r[3], rd[3];
+  memcpy(a, p, sizeof a);
+  memcpy(ad, u, sizeof ad);
+  rot_jvp(a, ad, p[6], u[6], r, rd, 3);
+  double s = 0;
+  for (int i = 0; i < 3; i++) s += rv[2 * i] * rd[i].x + rv[2 * i + 1] * rd[i].y;
+  return s;
+}
+
 int main(void) {
   double p[4] = {0.7, -0.3, 1.2, 0.5};
   check_gradient("byval", eval_byval, grad_byval, p, 4, 1e-9);
+  check_dot("byval", jvp_byval, grad_byval, p, 4, 1e-12);
   {
     vec2 ab = {0, 0}, bb = {0, 0};
     double ax = 0.7, ay = -0.3, bx = 1.2, by = 0.5, c = ax * by - ay * bx;
@@ -246,18 +327,26 @@ int main(void) {
     CHECK_CLOSE(bb.y, 2 * c * ax, 1e-15);
   }
   check_gradient("byptr", eval_byptr, grad_byptr, p, 4, 1e-9);
+  check_dot("byptr", jvp_byptr, grad_byptr, p, 4, 1e-12);
   check_gradient("locals", eval_locals, grad_locals, p, 2, 1e-9);
+  check_dot("locals", jvp_locals, grad_locals, p, 2, 1e-12);
   double q[8] = {0, 0, 1, 0.5, 1.7, 1.4, 3.0, 1.1};
   check_gradient("array_of", eval_array, grad_array, q, 8, 1e-9);
+  check_dot("array_of", jvp_array, grad_array, q, 8, 1e-12);
   double b[9] = {0, 0, 1.0, 1.5, 0.2, 2.0, -0.4, 1.1, 0.7};
   check_gradient("energy", eval_energy, grad_energy, b, 9, 1e-9);
+  check_dot("energy", jvp_energy, grad_energy, b, 9, 1e-12);
   double la[6] = {0.3, 0.1, -0.5, 0.9, 1.2, -0.4};
   check_gradient("local_array", eval_local_array, grad_local_array, la, 6, 1e-9);
+  check_dot("local_array", jvp_local_array, grad_local_array, la, 6, 1e-12);
   double pp[4] = {1.5, -2, 0.5, 0.7};
   check_gradient("peval", eval_peval, grad_peval, pp, 4, 1e-9);
+  check_dot("peval", jvp_peval, grad_peval, pp, 4, 1e-12);
   check_gradient("pval", eval_pval, grad_pval, pp, 3, 1e-9);
+  check_dot("pval", jvp_pval, grad_pval, pp, 3, 1e-12);
   double ro[7] = {1, 2, 0.5, -1, -0.3, 0.8, 0.3};
   check_gradient("rot", eval_rot, grad_rot, ro, 7, 1e-9);
+  check_dot("rot", jvp_rot, grad_rot, ro, 7, 1e-12);
   return check_done("structs");
 }
 #endif
