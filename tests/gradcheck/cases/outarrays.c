@@ -7,6 +7,7 @@
 #include <math.h>
 #include <gradc.h>
 
+GRADC_JVP(wrt(x), out(y))
 GRADC_GRAD(wrt(x), out(y))
 void consts(const double *x, double *y) {
   y[0] = x[0] * x[1];
@@ -15,6 +16,7 @@ void consts(const double *x, double *y) {
   y[3] = x[1] / x[0];
 }
 
+GRADC_JVP(wrt(x), out(y))
 GRADC_GRAD(wrt(x), out(y))
 void reread(const double *x, double *y) {
   y[0] = x[0] + x[1];
@@ -24,6 +26,7 @@ void reread(const double *x, double *y) {
   y[0] = sin(y[0]) * y[1];
 }
 
+GRADC_JVP(wrt(w), out(y))
 GRADC_GRAD(wrt(w), out(y))
 void model(const double *w, const double *x, double *y, int n) {
   for (int i = 0; i < n; i++) {
@@ -32,6 +35,7 @@ void model(const double *w, const double *x, double *y, int n) {
   }
 }
 
+GRADC_JVP(wrt(a, b), out(y))
 GRADC_GRAD(wrt(a, b), out(y))
 void accum(double a, double b, double *y, int n) {
   for (int i = 0; i < n; i++) y[i] = 0;
@@ -44,6 +48,7 @@ static void smooth(double *u, int n) {
   for (int i = 1; i < n; i++) u[i] = u[i] * u[i - 1] + u[i];
 }
 
+GRADC_JVP(wrt(x), out(y))
 GRADC_GRAD(wrt(x), out(y))
 void offsets(const double *x, double *y, int n) {
   for (int i = 0; i < n; i++) y[i] = x[i];
@@ -54,6 +59,7 @@ void offsets(const double *x, double *y, int n) {
 }
 
 /* the outputs do not depend on u: gradc warns, u's gradient is zero */
+GRADC_JVP(wrt(x, u), out(y))
 GRADC_GRAD(wrt(x, u), out(y))
 void unused(const double *x, double u, double *y) {
   double t = u * 2;
@@ -107,9 +113,31 @@ VJP(accum, 4, accum(p[0], p[1], y, 4), accum_grad(p[0], &g[0], p[1], &g[1], y, y
 VJP(offsets, 5, offsets(p, y, 5), offsets_grad(p, g, y, y_bar, 5))
 VJP(unused, 2, unused(p, p[1], y), unused_grad(p, &g[0], p[1], &g[1], y, y_bar))
 
+void consts_jvp(const double *x, const double *x_dot, double *y, double *y_dot);
+void reread_jvp(const double *x, const double *x_dot, double *y, double *y_dot);
+void model_jvp(const double *w, const double *w_dot, const double *x, double *y, double *y_dot, int n);
+void accum_jvp(double a, double a_dot, double b, double b_dot, double *y, double *y_dot, int n);
+void offsets_jvp(const double *x, const double *x_dot, double *y, double *y_dot, int n);
+void unused_jvp(const double *x, const double *x_dot, double u, double u_dot, double *y, double *y_dot);
+
+/* <v, y_dot>, with v the seed the grad adapters use */
+#define JVP(name, ny, call_jvp)                                           \
+  static double jvp_##name(const double *p, const double *u) {           \
+    double y[5] = {9, 9, 9, 9, 9}, y_dot[5] = {9, 9, 9, 9, 9};            \
+    call_jvp;                                                             \
+    return dot(y_dot, ny);                                                \
+  }
+JVP(consts, 4, consts_jvp(p, u, y, y_dot))
+JVP(reread, 2, reread_jvp(p, u, y, y_dot))
+JVP(model, 5, model_jvp(p, u, xs, y, y_dot, 5))
+JVP(accum, 4, accum_jvp(p[0], u[0], p[1], u[1], y, y_dot, 4))
+JVP(offsets, 5, offsets_jvp(p, u, y, y_dot, 5))
+JVP(unused, 2, unused_jvp(p, u, p[1], u[1], y, y_dot))
+
 int main(void) {
   double p[2] = {0.8, 1.7};
   check_gradient("consts", eval_consts, grad_consts, p, 2, 1e-9);
+  check_dot("consts", jvp_consts, grad_consts, p, 2, 1e-12);
   {
     double x[2] = {0.8, 1.7}, y[4], y_bar[4], g[2] = {0, 0};
     memcpy(y_bar, v, sizeof y_bar);
@@ -120,15 +148,20 @@ int main(void) {
   }
   double r[2] = {0.3, -0.6};
   check_gradient("reread", eval_reread, grad_reread, r, 2, 1e-9);
+  check_dot("reread", jvp_reread, grad_reread, r, 2, 1e-12);
   double w[3] = {0.9, -0.2, 1.3};
   check_gradient("model", eval_model, grad_model, w, 3, 1e-9);
+  check_dot("model", jvp_model, grad_model, w, 3, 1e-12);
   double a[2] = {0.3, 0.45};
   check_gradient("accum", eval_accum, grad_accum, a, 2, 1e-9);
+  check_dot("accum", jvp_accum, grad_accum, a, 2, 1e-12);
   double o[5] = {0.3, 0.5, 0.8, 0.6, 0.2};
   check_gradient("offsets", eval_offsets, grad_offsets, o, 5, 1e-9);
+  check_dot("offsets", jvp_offsets, grad_offsets, o, 5, 1e-12);
   double u[2] = {0.6, 0}; /* p[0] = x[0], p[1] = u; x[1] unused */
   u[1] = 1.4;
   check_gradient("unused", eval_unused, grad_unused, u, 2, 1e-9);
+  check_dot("unused", jvp_unused, grad_unused, u, 2, 1e-12);
   {
     double x[1] = {0.6}, y[2], y_bar[2] = {1, 1}, g = 0, gu = 0;
     unused_grad(x, &g, 1.4, &gu, y, y_bar);
