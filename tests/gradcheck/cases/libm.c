@@ -4,31 +4,39 @@
 #include <math.h>
 #include <gradc.h>
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double trig(double x) { return sin(x) + cos(2 * x) + tan(x / 2) + asin(x / 3) + acos(x / 4) + atan(x); }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double hyper(double x) { return sinh(x) + cosh(x / 2) + tanh(3 * x); }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double expo(double x) { return exp(x) + exp2(x) + expm1(x / 3); }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double logs(double x) { return log(x) + log2(3 * x) + log10(x + 1) + log1p(x * x); }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double roots(double x) { return sqrt(x) + cbrt(x) + cbrt(-2 * x); }
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double two_args(double x, double y) {
   return atan2(x, y) + pow(x, y) + hypot(x, y) + fmin(x, y) + fmax(x, 2 * y) + pow(x, 2.5) + pow(3.0, y);
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double misc(double x) { return fabs(x) + fabs(x - 3) + erf(x) + erf(-x / 2); }
 
 /* the rest of the list in the README: inverse hyperbolics, erfc, fmod and
  * the rounding functions (derivative 0 away from their steps) */
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double more(double x, double y) {
   return asinh(x * y) + acosh(x + 1) + atanh(y / 3) + erfc(x - y) + fmod(5 * x, y) + floor(x) * y +
@@ -42,6 +50,7 @@ float moref(float x, float y) {
 }
 
 /* all of them, chained */
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double all_double(double x, double y) {
   double s = sin(x) * cos(y) + tan(x * y / 4) + asin(x / 2) * acos(y / 3) + atan(x + y);
@@ -89,6 +98,44 @@ static double eval_allf(const double *p) { return all_float((float)p[0], (float)
 /* the float function's formula, evaluated in double */
 static double eval_allf_d(const double *p) { return all_double(p[0], p[1]); }
 
+double trig_jvp(double x, double x_dot, double *ret_dot);
+double hyper_jvp(double x, double x_dot, double *ret_dot);
+double expo_jvp(double x, double x_dot, double *ret_dot);
+double logs_jvp(double x, double x_dot, double *ret_dot);
+double roots_jvp(double x, double x_dot, double *ret_dot);
+double misc_jvp(double x, double x_dot, double *ret_dot);
+double two_args_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double all_double_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double more_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+#define ONE(fn)                                                               \
+  static void grad1_##fn(const double *p, double *g) { fn##_grad(p[0], &g[0]); } \
+  static double jvp1_##fn(const double *p, const double *u) {                 \
+    double t;                                                                 \
+    fn##_jvp(p[0], u[0], &t);                                                 \
+    return t;                                                                 \
+  }
+ONE(trig)
+ONE(hyper)
+ONE(expo)
+ONE(logs)
+ONE(roots)
+ONE(misc)
+#define TWO(name, fn)                                                         \
+  static double jvp_##name(const double *p, const double *u) {               \
+    double t;                                                                 \
+    fn##_jvp(p[0], u[0], p[1], u[1], &t);                                     \
+    return t;                                                                 \
+  }
+TWO(two, two_args)
+TWO(all, all_double)
+TWO(more, more)
+/* the dot-product test for a one-argument function at x0 */
+#define DOT1(fn, x0)                                                          \
+  do {                                                                        \
+    double p_[1] = {(x0)};                                                    \
+    check_dot(#fn, jvp1_##fn, grad1_##fn, p_, 1, 1e-12);                      \
+  } while (0)
+
 /* x, with its derivative from f_grad, compared with a closed form */
 #define SCALAR(fn, x0, dexpr)                                  \
   do {                                                         \
@@ -98,21 +145,33 @@ static double eval_allf_d(const double *p) { return all_double(p[0], p[1]); }
   } while (0)
 
 int main(void) {
+  DOT1(trig, 0.7);
   SCALAR(trig, 0.7,
          cos(x) - 2 * sin(2 * x) + 0.5 / (cos(x / 2) * cos(x / 2)) + (1.0 / 3) / sqrt(1 - x * x / 9) -
              0.25 / sqrt(1 - x * x / 16) + 1 / (1 + x * x));
+  DOT1(trig, -1.3);
   SCALAR(trig, -1.3,
          cos(x) - 2 * sin(2 * x) + 0.5 / (cos(x / 2) * cos(x / 2)) + (1.0 / 3) / sqrt(1 - x * x / 9) -
              0.25 / sqrt(1 - x * x / 16) + 1 / (1 + x * x));
+  DOT1(hyper, 0.4);
   SCALAR(hyper, 0.4, cosh(x) + 0.5 * sinh(x / 2) + 3 / (cosh(3 * x) * cosh(3 * x)));
+  DOT1(hyper, -0.9);
   SCALAR(hyper, -0.9, cosh(x) + 0.5 * sinh(x / 2) + 3 / (cosh(3 * x) * cosh(3 * x)));
+  DOT1(expo, 0.8);
   SCALAR(expo, 0.8, exp(x) + log(2.0) * exp2(x) + exp(x / 3) / 3);
+  DOT1(expo, -2.1);
   SCALAR(expo, -2.1, exp(x) + log(2.0) * exp2(x) + exp(x / 3) / 3);
+  DOT1(logs, 1.7);
   SCALAR(logs, 1.7, 1 / x + 1 / (x * log(2.0)) + 1 / ((x + 1) * log(10.0)) + 2 * x / (1 + x * x));
+  DOT1(logs, 0.3);
   SCALAR(logs, 0.3, 1 / x + 1 / (x * log(2.0)) + 1 / ((x + 1) * log(10.0)) + 2 * x / (1 + x * x));
+  DOT1(roots, 2.3);
   SCALAR(roots, 2.3, 0.5 / sqrt(x) + 1 / (3 * cbrt(x) * cbrt(x)) + 1 / (3 * cbrt(-2 * x) * cbrt(-2 * x)) * -2);
+  DOT1(misc, 0.6);
   SCALAR(misc, 0.6, 1 - 1 + 2 / sqrt(PI_) * exp(-x * x) - 1 / sqrt(PI_) * exp(-x * x / 4));
+  DOT1(misc, -0.6);
   SCALAR(misc, -0.6, -1 - 1 + 2 / sqrt(PI_) * exp(-x * x) - 1 / sqrt(PI_) * exp(-x * x / 4));
+  DOT1(misc, 3.5);
   SCALAR(misc, 3.5, 1 + 1 + 2 / sqrt(PI_) * exp(-x * x) - 1 / sqrt(PI_) * exp(-x * x / 4));
 
   {
@@ -125,13 +184,17 @@ int main(void) {
   }
   double p[2] = {1.3, 0.8};
   check_gradient("two_args", eval_two, grad_two, p, 2, 1e-9);
+  check_dot("two_args", jvp_two, grad_two, p, 2, 1e-12);
   double p2[2] = {0.6, 1.9};
   check_gradient("two_args at x < y", eval_two, grad_two, p2, 2, 1e-9);
+  check_dot("two_args at x < y", jvp_two, grad_two, p2, 2, 1e-12);
 
   double q[2] = {0.9, 1.4};
   check_gradient("all_double", eval_all, grad_all, q, 2, 1e-9);
+  check_dot("all_double", jvp_all, grad_all, q, 2, 1e-12);
   double q2[2] = {1.6, 0.35};
   check_gradient("all_double at x > y", eval_all, grad_all, q2, 2, 1e-9);
+  check_dot("all_double at x > y", jvp_all, grad_all, q2, 2, 1e-12);
 
   /* float: against double finite differences of the same formula */
   for (int k = 0; k < 2; k++) {
@@ -145,6 +208,7 @@ int main(void) {
   /* more: 5x = 6.1, y = 1.4: fmod = 6.1 - 4 * 1.4, so d/dy fmod = -4 */
   double m[2] = {1.22, 1.4};
   check_gradient("more", eval_more, grad_more, m, 2, 1e-9);
+  check_dot("more", jvp_more, grad_more, m, 2, 1e-12);
   {
     double x = 1.22, y = 1.4, gx = 0, gy = 0;
     more_grad(x, &gx, y, &gy);
