@@ -12,6 +12,7 @@ static double helper(double a, double b) {
 
 double scale3(double v) { return 3.0 * v - v / 4; }
 
+GRADC_JVP(wrt(x, w))
 GRADC_GRAD(wrt(x, w))
 double loss(double x, const double *w, int n) {
   double s = w[0] * x;
@@ -33,6 +34,7 @@ float lossf(float a, float b) {
   return t;
 }
 
+GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double through_float(double x) { float f = (float)x; return f * x; }
 
@@ -48,15 +50,32 @@ static double eval_lossf(const double *p) { return lossf((float)p[0], (float)p[1
 /* A cast to float rounds, so finite differences see steps: check it with
  * the closed form d/dx [(float)x * x] = 2x (to float accuracy). */
 double through_float_grad(double x, double *x_bar);
+double loss_jvp(double x, double x_dot, const double *w, const double *w_dot, int n, double *ret_dot);
+double through_float_jvp(double x, double x_dot, double *ret_dot);
+static double jvp_loss(const double *p, const double *u) {
+  double t;
+  loss_jvp(p[0], u[0], p + 1, u + 1, 3, &t);
+  return t;
+}
+static void grad_tf(const double *p, double *g) { through_float_grad(p[0], &g[0]); }
+static double jvp_tf(const double *p, const double *u) {
+  double t;
+  through_float_jvp(p[0], u[0], &t);
+  return t;
+}
 
 int main(void) {
   double d = 0;
   through_float_grad(1.25, &d);
   CHECK_CLOSE(d, 2.5, 1e-7);
+  double tf[1] = {1.25};
+  check_dot("through_float", jvp_tf, grad_tf, tf, 1, 1e-12);
   double p[4] = {0.7, 1.3, -0.4, 0.9};
   check_gradient("loss", eval_loss, grad_loss, p, 4, 1e-9);
+  check_dot("loss", jvp_loss, grad_loss, p, 4, 1e-12);
   double q[4] = {-0.3, 0.5, 2.0, -1.1};
   check_gradient("loss at another point", eval_loss, grad_loss, q, 4, 1e-9);
+  check_dot("loss at another point", jvp_loss, grad_loss, q, 4, 1e-12);
   /* float: compare with the double-precision finite differences */
   float ga = 0, gb = 0;
   lossf_grad(0.8f, &ga, 1.7f, &gb);
