@@ -19,9 +19,11 @@ static void scale(double *w, int n) {
   for (int i = 0; i < n; i++) w[i] = w[i] * w[i] * 3;
 }
 
+GRADC_JVP(wrt(x, y))
 GRADC_GRAD(wrt(x, y))
 double helper_reassigns(double x, double y) { return h(x) * y + h(y) + x; }
 
+GRADC_JVP(wrt(w))
 GRADC_GRAD(wrt(w))
 double array_helper(const double *w, int n) {
   double t[4];
@@ -30,6 +32,7 @@ double array_helper(const double *w, int n) {
   return t[0] * t[1] + t[2] * w[3];
 }
 
+GRADC_JVP(wrt(a, b))
 GRADC_GRAD(wrt(a, b))
 double struct_param(vec2 a, const vec2 *b) {
   a.x = a.x * b->y;  /* the by-value copy is modified */
@@ -38,6 +41,7 @@ double struct_param(vec2 a, const vec2 *b) {
 
 /* wrt parameters reassigned in place: a scalar, an array element, and one
  * through a pointer to the parameter */
+GRADC_JVP(wrt(x, w))
 GRADC_GRAD(wrt(x, w))
 double reassigned(double x, double *w) {
   x = x * 3 + w[1];
@@ -47,6 +51,7 @@ double reassigned(double x, double *w) {
   return x + w[0] * w[1];
 }
 
+GRADC_JVP(wrt(x), out(y))
 GRADC_GRAD(wrt(x), out(y))
 void out_param(const double *x, double *y) {
   y[0] = x[0] * x[1];
@@ -94,6 +99,38 @@ static void grad_op(const double *p, double *g) {
   out_param_grad(p, g, y, y_bar);
 }
 
+double helper_reassigns_jvp(double x, double x_dot, double y, double y_dot, double *ret_dot);
+double array_helper_jvp(const double *w, const double *w_dot, int n, double *ret_dot);
+double struct_param_jvp(vec2 a, vec2 a_dot, const vec2 *b, const vec2 *b_dot, double *ret_dot);
+double reassigned_jvp(double x, double x_dot, double *w, double *w_dot, double *ret_dot);
+void out_param_jvp(const double *x, const double *x_dot, double *y, double *y_dot);
+static double jvp_hr(const double *p, const double *u) {
+  double t;
+  helper_reassigns_jvp(p[0], u[0], p[1], u[1], &t);
+  return t;
+}
+static double jvp_ah(const double *p, const double *u) {
+  double t;
+  array_helper_jvp(p, u, 4, &t);
+  return t;
+}
+static double jvp_sp(const double *p, const double *u) {
+  vec2 a = {p[0], p[1]}, b = {p[2], p[3]}, ad = {u[0], u[1]}, bd = {u[2], u[3]};
+  double t;
+  struct_param_jvp(a, ad, &b, &bd, &t);
+  return t;
+}
+static double jvp_re(const double *p, const double *u) {
+  double w[2] = {p[1], p[2]}, wd[2] = {u[1], u[2]}, t;
+  reassigned_jvp(p[0], u[0], w, wd, &t);
+  return t;
+}
+static double jvp_op(const double *p, const double *u) {
+  double y[2], yd[2];
+  out_param_jvp(p, u, y, yd);
+  return seed[0] * yd[0] + seed[1] * yd[1];
+}
+
 /* fresh gradient vs finite differences, then c + fresh with g preloaded */
 static void accumulates(const char *name, double (*e)(const double *), void (*gr)(const double *, double *),
                         double *p, int n) {
@@ -114,10 +151,15 @@ static void accumulates(const char *name, double (*e)(const double *), void (*gr
 int main(void) {
   double p[4] = {0.4, -0.7, 1.3, 0.8};
   accumulates("helper_reassigns", eval_hr, grad_hr, p, 2);
+  check_dot("helper_reassigns", jvp_hr, grad_hr, p, 2, 1e-12);
   accumulates("array_helper", eval_ah, grad_ah, p, 4);
+  check_dot("array_helper", jvp_ah, grad_ah, p, 4, 1e-12);
   accumulates("struct_param", eval_sp, grad_sp, p, 4);
+  check_dot("struct_param", jvp_sp, grad_sp, p, 4, 1e-12);
   accumulates("reassigned", eval_re, grad_re, p, 3);
+  check_dot("reassigned", jvp_re, grad_re, p, 3, 1e-12);
   accumulates("out_param", eval_op, grad_op, p, 2);
+  check_dot("out_param", jvp_op, grad_op, p, 2, 1e-12);
   return check_done("accumulate");
 }
 #endif
