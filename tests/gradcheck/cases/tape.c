@@ -15,6 +15,7 @@ static double step(double s, double c) {
   return s * c + sin(s);
 }
 
+GRADC_JVP(wrt(x, c))
 GRADC_GRAD(wrt(x, c))
 double loopy(double x, const double *c, int n) {
   double p = 0, s = x;
@@ -68,6 +69,12 @@ static void grad_loopy(const double *p, double *g) {
   CHECK_CLOSE(loopy_grad(p[0], &g[0], p + 1, g + 1, n_), loopy(p[0], p + 1, n_), 1e-15);
 }
 
+double loopy_jvp(double x, double x_dot, const double *c, const double *c_dot, int n, double *ret_dot);
+static double jvp_loopy(const double *p, const double *u) {
+  double t;
+  loopy_jvp(p[0], u[0], p + 1, u + 1, n_, &t);
+  return t;
+}
 static long maxrss_kb(void) {
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
@@ -78,8 +85,10 @@ int main(void) {
   double p[5] = {0.8, 0.6, -0.3, 0.9, 0.45};
   n_ = 20;
   check_gradient("loopy", eval_loopy, grad_loopy, p, 5, 1e-9);
+  check_dot("loopy", jvp_loopy, grad_loopy, p, 5, 1e-12);
   n_ = 50000; /* a long tape: several chunks */
   check_gradient("loopy, long", eval_loopy, grad_loopy, p, 5, 1e-9);
+  check_dot("loopy, long", jvp_loopy, grad_loopy, p, 5, 1e-12);
 
   counter k = {0, 0, 0, 0};
   gradc_set_allocator(counting, &k);
