@@ -11,6 +11,7 @@ double poly(double w1, double w2) { return 3 * w1 * w1 + 2 * w1 * w2; }
 static double soft(double a, double b) { return log(1 + exp(a * b)) + a * sin(b); }
 
 GRADC_HESSIAN(wrt(x, w))
+GRADC_JVP(wrt(x, w))
 GRADC_GRAD(wrt(x, w))
 double energy(double x, const double *w, int n) {
   double p = 1, s = 0;
@@ -50,6 +51,14 @@ static void fd_hvp(const double *p, const double *v, double *out) {
   for (int i = 0; i < 4; i++) out[i] = (4 * d[1][i] - d[0][i]) / 3;
 }
 
+double energy_jvp(double x, double x_dot, const double *w, const double *w_dot, int n, double *ret_dot);
+static void grad_energy(const double *p, double *g) { energy_grad(p[0], &g[0], p + 1, g + 1, 3); }
+static double jvp_energy(const double *p, const double *u) {
+  double t;
+  energy_jvp(p[0], u[0], p + 1, u + 1, 3, &t);
+  return t;
+}
+
 static double eval_three(const double *p) { return three(p[0], p[1], p[2]); }
 
 int main(void) {
@@ -61,6 +70,7 @@ int main(void) {
   CHECK_CLOSE(H[3], 0, 0);
 
   double p[4] = {0.7, 0.4, -0.3, 0.9};
+  check_dot("energy", jvp_energy, grad_energy, p, 4, 1e-12);
   double vs[3][4] = {{1, 0, 0, 0}, {0.3, -0.5, 0.2, 0.8}, {0, 0, 1, 0}};
   for (int k = 0; k < 3; k++) {
     double hv[4] = {0}, fd[4];
