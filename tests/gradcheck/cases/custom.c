@@ -31,6 +31,7 @@ double loss(const double *w, int n) {
 }
 
 GRADC_GRAD(wrt(w1, w2))
+GRADC_JVP(wrt(w1, w2))
 double stopped(double w1, double w2) { return 3 * w1 * w1 + gradc_stop_gradient(2 * w1 * w2); }
 
 #ifdef GRADCHECK_MAIN
@@ -38,6 +39,13 @@ double stopped(double w1, double w2) { return 3 * w1 * w1 + gradc_stop_gradient(
 double loss_grad(const double *w, double *w_bar, int n);
 double loss_jvp(const double *w, const double *w_dot, int n, double *ret_dot);
 double stopped_grad(double w1, double *w1_bar, double w2, double *w2_bar);
+double stopped_jvp(double w1, double w1_dot, double w2, double w2_dot, double *ret_dot);
+static void grad_stopped(const double *p, double *g) { stopped_grad(p[0], &g[0], p[1], &g[1]); }
+static double jvp_stopped(const double *p, const double *u) {
+  double t;
+  stopped_jvp(p[0], u[0], p[1], u[1], &t);
+  return t;
+}
 
 int main(void) {
   double w[3] = {10.0, -0.01, 0.002}, g[3] = {0, 0, 0};
@@ -52,6 +60,8 @@ int main(void) {
   CHECK_CLOSE(stopped_grad(5, &g1, 3, &g2), 75 + 30, 1e-15);
   CHECK_CLOSE(g1, 30, 1e-15);   /* 6 w1, the stopped term contributes nothing */
   CHECK_CLOSE(g2, 0, 0);
+  double sp[2] = {5, 3};
+  check_dot("stopped", jvp_stopped, grad_stopped, sp, 2, 1e-12);
   return check_done("custom");
 }
 #endif
