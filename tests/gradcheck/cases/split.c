@@ -9,6 +9,7 @@ static double bump(double a, double b) { return a > b ? a * a : sin(a * b); }
 
 GRADC_GRAD(wrt(x, w), split)
 GRADC_GRAD(wrt(x, w))
+GRADC_JVP(wrt(x, w))
 double loss(double x, const double *w, int n) {
   double p = 1;
   for (int i = 0; i < n; i++) {
@@ -35,10 +36,19 @@ void loss_rev(double x, double *x_bar, const double *w, double *w_bar, int n, do
 double loss_grad(double x, double *x_bar, const double *w, double *w_bar, int n);
 void model_fwd(const double *w, const double *x, double *y, int n, gradc_tape *tape);
 void model_rev(const double *w, double *w_bar, const double *x, double *y, double *y_bar, int n, gradc_tape *tape);
+double loss_jvp(double x, double x_dot, const double *w, const double *w_dot, int n, double *ret_dot);
+static void grad_loss(const double *p, double *g) { loss_grad(p[0], &g[0], p + 1, g + 1, 4); }
+static double jvp_loss(const double *p, const double *u) {
+  double t;
+  loss_jvp(p[0], u[0], p + 1, u + 1, 4, &t);
+  return t;
+}
 
 int main(void) {
   double w[4] = {0.3, -0.8, 1.1, 0.2};
   double xb0 = 0, wb0[4] = {0};
+  double lp[5] = {0.9, 0.3, -0.8, 1.1, 0.2};
+  check_dot("loss", jvp_loss, grad_loss, lp, 5, 1e-12);
   double v0 = loss_grad(0.9, &xb0, w, wb0, 4);
   gradc_tape *t = gradc_tape_new();
   double v = loss_fwd(0.9, w, 4, t);
