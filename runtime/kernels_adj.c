@@ -147,15 +147,12 @@ void REV(axpy)(int n, T a, T *a_bar, const T *x, T *x_bar, T *y, T *y_bar) {
     BLAS(axpy)(n, a, y_bar, 1, x_bar, 1);
 }
 
-/* y = a x:   a_bar += y_bar . x,   x_bar += a y_bar */
+/* y = a x:   a_bar += y_bar . x,   x_bar += a y_bar: axpy's adjoint, then
+ * the seed is consumed (y has no old value that the output depends on) */
 void REV(scale)(int n, T a, T *a_bar, const T *x, T *x_bar, T *y, T *y_bar) {
-  (void)y;
   if (!y_bar || n <= 0)
     return;
-  if (a_bar)
-    *a_bar += BLAS(dot)(n, y_bar, 1, x, 1);
-  if (x_bar)
-    BLAS(axpy)(n, a, y_bar, 1, x_bar, 1);
+  REV(axpy)(n, a, a_bar, x, x_bar, y, y_bar);
   FN(consume)(n, y_bar);
 }
 

@@ -65,9 +65,7 @@ static Flow flow_of(Stmt *s) {
   return fl;
 }
 
-static void set_flag(Var *v, void *ud) { if (ty_has_float(v->ty)) *(bool *)((char *)v + (size_t)ud) = true; }
 static void any_varied(Var *v, void *ud) { if (v->varied) *(bool *)ud = true; }
-static void any_useful(Var *v, void *ud) { if (v->useful) *(bool *)ud = true; }
 
 static bool changed;
 
@@ -463,8 +461,6 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   generation++;
   for (int i = 0; i < fn->params.len; i++) reset(fn->params.data[i]);
   for (int i = 0; i < fn->locals.len; i++) reset(fn->locals.data[i]);
-  Vec globals = {0};
-  (void)globals;
   for (int i = 0; i < wrt->len; i++) {
     Var *v = wrt->data[i];
     v->is_wrt = v->varied = true;
@@ -512,8 +508,6 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     changed = false;
     each_stmt(fn->body, input_step, NULL);
   } while (changed);
-  (void)set_flag;
-  (void)any_useful;
   return diag_errors() == before;
 }
 

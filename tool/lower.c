@@ -402,8 +402,6 @@ static void lower_switch(Ctx *cx, Stmt *s) {
     if (k) vec_push(&cur->kids, k);
   }
   Ctx inner = *cx;
-  Jumps j = {0};
-  jumps_of(s->body, &j, true);
   Jumps jj = {0};
   for (int i = 0; i < segs.len; i++) jumps_of(segs.data[i], &jj, false);
   inner.brk = jj.brk ? new_flag(cx->fn, "brk") : NULL;
@@ -424,7 +422,6 @@ static void lower_switch(Ctx *cx, Stmt *s) {
     for (int k = 0; k < seg->kids.len; k++) vec_push(&iff->body->kids, seg->kids.data[k]);
     vec_push(&chain, iff);
   }
-  (void)j;
   Vec out = {0};
   lower_list(&inner, &chain, 0, &out);
   for (int i = 0; i < out.len; i++) emit_stmt_(out.data[i]);
@@ -579,6 +576,5 @@ bool lower_func(Program *p, Func *fn) {
   lower_list(&cx, &fn->body->kids, 0, &body->kids);
   fn->body = body;
   drop_unread_flags(fn);
-  (void)emit_stmt_;
   return diag_errors() == before;
 }

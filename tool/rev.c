@@ -477,10 +477,7 @@ static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
   if (g->nest == 0 && g->joint && !touched(g, v) && v->kind != VAR_GLOBAL &&
       (v->kind != VAR_PARAM || (v->is_out && !v->is_wrt && ty_is_ptr(v->ty)))) {
     Expr *rhs = s->e->kind == EX_ASSIGN ? s->e->b : s->e;
-    Buf probe = {0};
-    bool reads = mentions(emit_expr(rhs), v->name);
-    buf_free(&probe);
-    if (!reads) return false;
+    if (!mentions(emit_expr(rhs), v->name)) return false;
   }
   return true;
 }
