@@ -84,8 +84,13 @@ static void operand(Buf *b, Expr *e, int p, bool right) {
 }
 
 static void unary(Buf *b, const char *op, Expr *a) {
-  buf_puts(b, op);
-  operand(b, a, 14, false);
+  Buf t = {0};
+  operand(&t, a, 14, false);
+  /* -(-x), not --x: an operand that starts with the operator's sign */
+  char last = op[strlen(op) - 1];
+  bool glue = t.data && (last == '-' || last == '+' || last == '&') && t.data[0] == last;
+  buf_printf(b, glue ? "%s(%s)" : "%s%s", op, t.data ? t.data : "");
+  buf_free(&t);
 }
 
 /* Appends the C text of e to b: one pass over the tree, so that long

@@ -502,7 +502,7 @@ static const char *fparams(FSpec *sp) {
 
 static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   Func *fn = sp->fn;
-  if (!parse_body(p, fn) || !lower_func(p, fn)) return false;
+  if (!parse_body(p, fn) || !lower_func(p, fn) || !inline_func(p, fn)) return false;
   if (fn->is_variadic) {
     diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
     return false;

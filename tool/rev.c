@@ -1144,13 +1144,19 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       endv = n;
       if (start_var) pop_into(g, rev, ri, start_var, iv->ty, s->loc);
     }
+    /* the final index is the first one plus a whole number of steps: the
+     * reverse loop steps back until it meets the first, with no comparison
+     * that an unsigned counter would pass (i >= 0) */
     emit_indent(rev, ri);
-    if (up)
-      buf_printf(rev, "for (%s = %s - %s; %s >= %s; %s) {\n", n, endv, step, n, start_text,
-                 strcmp(step, "1") ? format("%s -= %s", n, step) : format("%s--", n));
-    else
-      buf_printf(rev, "for (%s = %s + %s; %s <= %s; %s) {\n", n, endv, step, n, start_text,
-                 strcmp(step, "1") ? format("%s += %s", n, step) : format("%s++", n));
+    if (!strcmp(step, "1")) {
+      buf_printf(rev, "for (%s; %s%s %s %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
+                 up ? "--" : "++", up ? ">" : "<", paren(start_text));
+    } else {
+      buf_printf(rev, "for (%s; %s != %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
+                 paren(start_text));
+      emit_indent(rev, ri + 1);
+      buf_printf(rev, "%s %s= %s;\n", n, up ? "-" : "+", step);
+    }
     buf_puts(rev, br.data);
     emit_indent(rev, ri);
     buf_puts(rev, "}\n");
@@ -1417,8 +1423,7 @@ static void void_unused(Buf *b, const char *body, Spec *sp, bool bars) {
 /* Prepares fn for one specialisation: body, normal form, activity. */
 static bool prepare(Program *p, Spec *sp, Vec *wrt, Vec *out) {
   Func *fn = sp->fn;
-  if (!parse_body(p, fn)) return false;
-  if (!lower_func(p, fn)) return false;
+  if (!parse_body(p, fn) || !lower_func(p, fn) || !inline_func(p, fn)) return false;
   if (fn->is_variadic) {
     diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
     return false;

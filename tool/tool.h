@@ -1,7 +1,8 @@
 /* tool.h: the one internal header of the gradc tool, in sections per file.
  *
  * The pipeline, for each function to differentiate:
- *   parse (libclang cursors -> IR)  ->  lower (normal form)  ->  activity
+ *   parse (libclang cursors -> IR)  ->  lower (normal form)  ->  inline
+ *   (calls of the file's functions become copies of their bodies)  ->  activity
  *   (which values carry derivatives, which the reverse sweep reads)  ->  rev
  *   (forward sweep with tape pushes, reverse sweep)  ->  emit (C text).
  * The IR is a small structured tree (statements and expressions), close to C,
@@ -211,6 +212,7 @@ struct Func {
   /* filled by later passes */
   Var *retvar;           /* the value of the single return, after lowering */
   bool lowered, analysed;
+  bool inlined;          /* inline.c has run on its body */
   bool need_grad;        /* needs _fwd/_rev companions */
   bool need_primal;      /* called inactively and static: needs a copy */
   bool grad_done, primal_done;
@@ -302,6 +304,10 @@ void parse_dispose(void);
 /* ---- lower.c: normal form for differentiation ----------------------------- */
 
 bool lower_func(Program *p, Func *fn);
+
+/* ---- inline.c: calls of the file's functions replaced by their bodies ---- */
+
+bool inline_func(Program *p, Func *fn);   /* after lower_func; callees first */
 
 /* ---- activity.c: activity and to-be-recorded analysis ------------------- */
 

@@ -36,7 +36,7 @@ double dot_grad(const double *w, double *w_bar, const double *x, int n)
 
   /* reverse sweep */
   s_bar += _ret_bar;
-  for (i = _e0 - 1; i >= 0; i--) {
+  for (i = _e0; i-- > 0;) {
     w_bar[i] += s_bar * x[i];
   }
   return _value;

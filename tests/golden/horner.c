@@ -39,7 +39,7 @@ double horner_grad(double x, double *x_bar, const double *c, double *c_bar, int 
 
   /* reverse sweep */
   p_bar += _ret_bar;
-  for (i = _e0 - 1; i >= 0; i--) {
+  for (i = _e0; i-- > 0;) {
     p = gradc_pop_d(&_tape);
     {
       double _r0 = p_bar;

@@ -1,0 +1,352 @@
+/* inline.c: calls of the file's own functions are replaced by their bodies.
+ *
+ * After lowering, a call of a function of this file stands alone, as
+ * `v = g(args)` or `g(args)`. This pass puts a copy of g's lowered body in
+ * its place:
+ *
+ *     { p1 = a1; ... pn = an;  <g's body, its variables renamed>;  v = g's result; }
+ *
+ * with g's parameters and locals as new locals of the caller. Every function
+ * that the annotated one reaches is then differentiated by one engine, in
+ * one frame: its locals, moving pointers, allocations, writes to the
+ * caller's arrays and argument conversions get the annotated function's full
+ * treatment, and nothing the reverse sweep reads can live in a frame that
+ * has returned. A variable-length array of g becomes a calloc'd buffer,
+ * freed where g returns, since the caller declares its locals up front.
+ *
+ * Not inlined, and left to rev.c's and fwd.c's companions: recursive calls
+ * (g already being inlined on this path), functions with a custom
+ * derivative, variadic functions and functions without a body.
+ */
+#include "tool.h"
+
+#include <ctype.h>
+#include <string.h>
+
+typedef struct Map {
+  Vec from, to;          /* Var *: g's variables and their copies in fn */
+  Func *fn, *callee;
+  bool in_loop;          /* the call site runs more than once */
+} Map;
+
+static Vec stack;        /* Func *: functions being inlined, for recursion */
+
+static bool on_stack(Func *g) {
+  for (int i = 0; i < stack.len; i++)
+    if (stack.data[i] == g) return true;
+  return false;
+}
+
+static Var *mapped(Map *m, Var *v) {
+  for (int i = 0; i < m->from.len; i++)
+    if (m->from.data[i] == v) return m->to.data[i];
+  return v;   /* globals, and the caller's own variables */
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static Program *prog;
+static Vec globals;      /* const char *: names of globals the functions use */
+
+static void note_globals(Expr *e) {
+  if (!e) return;
+  if (e->kind == EX_VAR && e->var->kind == VAR_GLOBAL) vec_push(&globals, (void *)e->var->name);
+  if (e->kind == EX_CALL && e->text) vec_push(&globals, (void *)e->text);
+  note_globals(e->a), note_globals(e->b), note_globals(e->c);
+  for (int i = 0; i < e->nargs; i++) note_globals(e->args[i]);
+}
+
+static void note_globals_stmt(Stmt *s) {
+  if (!s) return;
+  note_globals(s->e), note_globals(s->inc);
+  for (int i = 0; i < s->kids.len; i++) note_globals_stmt(s->kids.data[i]);
+  note_globals_stmt(s->init), note_globals_stmt(s->body), note_globals_stmt(s->els);
+}
+
+/* A name for a copy of g's variable in fn: g's own name when fn has no
+ * variable of that name and nothing else (a function, a global) uses it. */
+static const char *copy_name(Func *fn, const char *base) {
+  for (int n = 0;; n++) {
+    const char *s = n ? format("%s%d", base, n) : base;
+    bool taken = strcmp(ir_unique_name(fn, s), s) != 0;
+    for (int i = 0; i < globals.len && !taken; i++) taken = !strcmp(globals.data[i], s);
+    for (int i = 0; i < prog->funcs.len && !taken; i++) taken = !strcmp(((Func *)prog->funcs.data[i])->name, s);
+    for (int i = 0; i < prog->declared.len && !taken; i++) taken = !strcmp(prog->declared.data[i], s);
+    if (!taken) return s;
+  }
+}
+
+/* ---- copies ---------------------------------------------------------------- */
+
+static Expr *copy_expr(Map *m, Expr *e);
+
+/* The type of a copy: a VLA's length expression refers to the copies. */
+static Type *copy_type(Map *m, Type *t) {
+  if (!t || (!t->vla_len && !(t->base && (t->kind == TY_ARRAY || t->kind == TY_PTR))))
+    return t;
+  Type *base = copy_type(m, t->base);
+  if (base == t->base && !t->vla_len) return t;
+  Type *c = arena_alloc(sizeof *c);
+  *c = *t;
+  c->base = base;
+  if (t->vla_len) c->vla_len = copy_expr(m, t->vla_len);
+  return c;
+}
+
+/* `sizeof x` keeps its text: identifiers of g's variables are renamed. */
+static const char *copy_sizeof(Map *m, Expr *e) {
+  Buf b = {0};
+  for (const char *p = e->text; *p;) {
+    if (isalpha((unsigned char)*p) || *p == '_') {
+      const char *q = p;
+      while (isalnum((unsigned char)*q) || *q == '_') q++;
+      const char *word = arena_strndup(p, (size_t)(q - p));
+      for (int i = 0; i < m->from.len; i++) {
+        Var *v = m->from.data[i];
+        if (strcmp(v->name, word)) continue;
+        Var *to = m->to.data[i];
+        if (v->ty->kind == TY_ARRAY && to->ty->kind != TY_ARRAY)
+          diag_error(e->loc, "cannot take the size of the variable-length array '%s' in a function "
+                     "gradc inlines; compute it from its length", v->name);
+        word = to->name;
+        break;
+      }
+      buf_puts(&b, word);
+      p = q;
+    } else {
+      buf_printf(&b, "%c", *p++);
+    }
+  }
+  const char *r = arena_strdup(b.data ? b.data : "");
+  buf_free(&b);
+  return r;
+}
+
+static Expr *copy_expr(Map *m, Expr *e) {
+  if (!e) return NULL;
+  Expr *c = arena_alloc(sizeof *c);
+  *c = *e;
+  c->act_gen = 0, c->act_val = false;
+  if (e->kind == EX_VAR) {
+    c->var = mapped(m, e->var);
+    if (c->var != e->var && e->ty == e->var->ty) c->ty = c->var->ty;
+    return c;
+  }
+  if (e->kind == EX_SIZEOF && e->text) c->text = copy_sizeof(m, e);
+  c->ty = copy_type(m, e->ty);
+  c->a = copy_expr(m, e->a), c->b = copy_expr(m, e->b), c->c = copy_expr(m, e->c);
+  if (e->nargs) {
+    c->args = arena_alloc(sizeof(Expr *) * (size_t)(e->nargs + 1));
+    for (int i = 0; i < e->nargs; i++) c->args[i] = copy_expr(m, e->args[i]);
+  }
+  return c;
+}
+
+static Stmt *copy_stmt(Map *m, Stmt *s) {
+  if (!s) return NULL;
+  Stmt *c = arena_alloc(sizeof *c);
+  *c = *s;
+  c->active = false, c->pos = 0, c->loop = NULL;
+  c->init_of_decl = s->init_of_decl && !m->in_loop;
+  c->e = copy_expr(m, s->e);
+  c->inc = copy_expr(m, s->inc);
+  c->init = copy_stmt(m, s->init), c->body = copy_stmt(m, s->body), c->els = copy_stmt(m, s->els);
+  c->kids = (Vec){0};
+  for (int i = 0; i < s->kids.len; i++) vec_push(&c->kids, copy_stmt(m, s->kids.data[i]));
+  if (s->var) c->var = mapped(m, s->var);
+  return c;
+}
+
+/* ---- one call ---------------------------------------------------------------- */
+
+static Expr *call_of(Stmt *s, Expr **lhs) {
+  *lhs = NULL;
+  if (s->kind != ST_EXPR) return NULL;
+  Expr *e = s->e;
+  if (e->kind == EX_ASSIGN && !e->op && e->b->kind == EX_CALL) *lhs = e->a, e = e->b;
+  return e->kind == EX_CALL && e->callee ? e : NULL;
+}
+
+static bool has_mutable_static(Func *g) {
+  for (int i = 0; i < g->locals.len; i++) {
+    Var *v = g->locals.data[i];
+    if (v->is_static && !v->ty->is_const && !(v->ty->kind == TY_ARRAY && v->ty->base->is_const))
+      return true;
+  }
+  return false;
+}
+
+bool inline_func(Program *p, Func *fn);
+
+static bool inlinable(Program *p, Expr *call) {
+  Func *g = call->callee;
+  if (!g->has_body || g->custom_rev || g->custom_jvp || g->is_variadic || on_stack(g)) return false;
+  if (g->params.len != call->nargs) return false;
+  if (!parse_body(p, g) || !lower_func(p, g) || !inline_func(p, g)) return false;
+  /* state kept between calls must stay one variable */
+  return !has_mutable_static(g);
+}
+
+static Stmt *assign(Expr *lhs, Expr *rhs, Loc loc, bool once) {
+  Stmt *s = ir_assign(lhs, rhs, loc);
+  s->init_of_decl = once;
+  return s;
+}
+
+static Expr *call_expr(const char *name, Type *ty, Loc loc, Expr **args, int n) {
+  Expr *c = ir_new_expr(EX_CALL, ty, loc);
+  c->text = name;
+  c->callee_known = true;
+  c->nargs = n;
+  c->args = arena_alloc(sizeof(Expr *) * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) c->args[i] = args[i];
+  return c;
+}
+
+/* The block that replaces `lhs = g(args)`. */
+static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
+  Func *g = call->callee;
+  Map m = {.fn = fn, .callee = g, .in_loop = in_loop};
+  Loc loc = site->loc;
+  Stmt *blk = ir_block(loc);
+  Vec allocs = {0}, frees = {0};
+  note_globals_stmt(g->body);
+  /* copies of g's parameters and locals, declared in fn */
+  for (int i = 0; i < g->params.len + g->locals.len; i++) {
+    Var *v = i < g->params.len ? g->params.data[i] : g->locals.data[i - g->params.len];
+    Type *t = v->ty;
+    if (t->kind == TY_ARRAY && v->kind == VAR_PARAM) t = ty_ptr_to(t->base);
+    Var *c = ir_new_var(fn, copy_name(fn, v->name), t, v->kind == VAR_TEMP ? VAR_TEMP : VAR_LOCAL, v->loc);
+    c->is_static = v->is_static;
+    c->is_flag = v->is_flag;
+    vec_push(&m.from, v);
+    vec_push(&m.to, c);
+  }
+  for (int i = 0; i < m.from.len; i++) {
+    Var *v = m.from.data[i], *c = m.to.data[i];
+    if (v->is_static) {
+      c->static_init = copy_expr(&m, v->static_init);
+    } else if (v->ty->kind == TY_ARRAY && v->ty->vla_len) {
+      /* a VLA: the caller declares its locals up front, where the length
+       * is not known yet; the copy is a buffer allocated where g starts */
+      if (ty_elem(v->ty)->vla_len) {
+        diag_error(v->loc, "gradc cannot yet inline '%s', which declares the multi-dimensional "
+                   "variable-length array '%s'", g->name, v->name);
+        continue;
+      }
+      c->ty = ty_ptr_to(ty_unconst(v->ty->base));
+      Expr *args[2] = {copy_expr(&m, v->ty->vla_len), ir_new_expr(EX_SIZEOF, ty_int(), v->loc)};
+      args[1]->text = format("sizeof(%s)", emit_type(ty_unconst(v->ty->base)));
+      Expr *alloc = ir_new_expr(EX_CAST, c->ty, v->loc);
+      alloc->a = call_expr("calloc", ty_ptr_to(ty_new(TY_VOID, "void")), v->loc, args, 2);
+      vec_push(&allocs, assign(ir_var(c, v->loc), alloc, v->loc, false));
+      vec_push(&frees, c);
+    } else {
+      c->ty = ty_unconst(copy_type(&m, c->ty));
+    }
+  }
+  /* parameters take the arguments (converted as by the call), then g runs */
+  for (int i = 0; i < g->params.len; i++)
+    vec_push(&blk->kids, assign(ir_var(m.to.data[i], loc), call->args[i], call->args[i]->loc, !in_loop));
+  for (int i = 0; i < allocs.len; i++) vec_push(&blk->kids, allocs.data[i]);
+  vec_push(&blk->kids, copy_stmt(&m, g->body));
+  for (int i = 0; i < frees.len; i++) {
+    Expr *a = ir_var(frees.data[i], loc);
+    Stmt *f = ir_new_stmt(ST_EXPR, loc);
+    f->e = call_expr("free", ty_new(TY_VOID, "void"), loc, &a, 1);
+    vec_push(&blk->kids, f);
+  }
+  if (lhs && g->retvar)
+    vec_push(&blk->kids, assign(lhs, ir_var(mapped(&m, g->retvar), loc), loc, site->init_of_decl && !in_loop));
+  return blk;
+}
+
+/* ---- the walk ------------------------------------------------------------------ */
+
+static void walk(Program *p, Func *fn, Stmt *s, bool in_loop);
+
+/* Replaces each call statement of list that can be inlined. */
+static void walk_list(Program *p, Func *fn, Vec *list, bool in_loop) {
+  for (int i = 0; i < list->len; i++) {
+    Stmt *s = list->data[i];
+    Expr *lhs, *call = call_of(s, &lhs);
+    if (call && inlinable(p, call)) {
+      list->data[i] = expand(fn, s, lhs, call, in_loop);
+      continue;
+    }
+    walk(p, fn, s, in_loop);
+  }
+}
+
+/* A for loop whose init or increment calls a function to inline: the init
+ * moves before the loop, the increment to the end of the body (lowering
+ * has removed continue, so the body's end is where the increment runs). */
+static void open_for(Program *p, Stmt *s, Vec *before) {
+  Expr *lhs;
+  if (s->init && call_of(s->init, &lhs) && inlinable(p, call_of(s->init, &lhs))) {
+    vec_push(before, s->init);
+    s->init = NULL;
+  }
+  if (s->inc) {
+    Stmt *is = ir_new_stmt(ST_EXPR, s->loc);
+    is->e = s->inc;
+    if (call_of(is, &lhs) && inlinable(p, call_of(is, &lhs))) {
+      Stmt *b = s->body->kind == ST_BLOCK ? s->body : NULL;
+      if (!b) {
+        b = ir_block(s->loc);
+        vec_push(&b->kids, s->body);
+        s->body = b;
+      }
+      vec_push(&b->kids, is);
+      s->inc = NULL;
+      s->kind = ST_WHILE;
+      if (!s->e) s->e = ir_num("1", ty_int(), s->loc);
+    }
+  }
+}
+
+static void walk(Program *p, Func *fn, Stmt *s, bool in_loop) {
+  if (!s) return;
+  switch (s->kind) {
+  case ST_BLOCK: {
+    Vec out = {0};
+    for (int i = 0; i < s->kids.len; i++) {
+      Stmt *k = s->kids.data[i];
+      if (k->kind == ST_FOR) open_for(p, k, &out);
+      vec_push(&out, k);
+    }
+    s->kids = out;
+    walk_list(p, fn, &s->kids, in_loop);
+    return;
+  }
+  case ST_IF:
+    walk(p, fn, s->body, in_loop);
+    walk(p, fn, s->els, in_loop);
+    return;
+  case ST_WHILE: case ST_DO: case ST_FOR:
+    walk(p, fn, s->body, true);
+    return;
+  default:
+    return;
+  }
+}
+
+/* Inlines, into fn's lowered body, every call that can be inlined, callees
+ * first (each is inlined into once, then copied). */
+bool inline_func(Program *p, Func *fn) {
+  if (fn->inlined) return true;
+  int before = diag_errors();
+  prog = p;
+  vec_push(&stack, fn);
+  note_globals_stmt(fn->body);
+  for (int i = 0; i < fn->locals.len; i++) note_globals(((Var *)fn->locals.data[i])->static_init);
+  if (fn->body->kind != ST_BLOCK) {
+    Stmt *b = ir_block(fn->body->loc);
+    vec_push(&b->kids, fn->body);
+    fn->body = b;
+  }
+  walk(p, fn, fn->body, false);
+  stack.len--;
+  fn->inlined = true;
+  return diag_errors() == before;
+}
