@@ -140,7 +140,8 @@ static void emit_into(Buf *b, Expr *e) {
   case EX_CALL:
     /* a static function of the user's file is invisible to the generated
      * file: it gets a static copy there (emit_primals) */
-    if (e->callee && e->callee->is_static) e->callee->need_primal = true;
+    if (e->callee && e->callee->in_header) ;   /* the generated file includes the header too */
+    else if (e->callee && e->callee->is_static) e->callee->need_primal = true;
     else if (e->callee) e->callee->need_proto = true;
     buf_printf(b, "%s(", e->text);
     for (int i = 0; i < e->nargs; i++) {

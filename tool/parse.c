@@ -927,7 +927,11 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
     return;
   }
   if (k == CXCursor_FunctionDecl) vec_push(&prog->declared, (void *)cx_string(clang_getCursorSpelling(c)));
-  if (!in_main_file(c)) {
+  /* gradc's own headers define the tape's inline functions: runtime, not user code */
+  bool user_header_def = k == CXCursor_FunctionDecl && !in_main_file(c) && clang_isCursorDefinition(c) &&
+                         !clang_Location_isInSystemHeader(clang_getCursorLocation(c)) &&
+                         strncmp(cx_string(clang_getCursorSpelling(c)), "gradc_", 6) != 0;
+  if (!in_main_file(c) && !user_header_def) {
     /* a header's function with a custom derivative (the runtime's kernels) */
     if (k == CXCursor_FunctionDecl && clang_Cursor_hasAttrs(c)) {
       Vec specs = {0};
@@ -961,7 +965,11 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
     return;
   }
   case CXCursor_FunctionDecl: {
+    /* the file's functions, and those defined in the user's headers
+     * (static inline helpers), which the generated file sees through the
+     * same #include */
     Func *fn = declare_func(c);
+    if (user_header_def) fn->in_header = true;
     Vec specs = {0};
     clang_visitChildren(c, find_annotations, &specs);
     for (int i = 0; i < specs.len; i++) {

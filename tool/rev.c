@@ -237,6 +237,14 @@ static const char *tape_suffix(Type *t, Loc loc) {
 }
 
 static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
+  if (!g->joint && !g->sp->split && t->kind == TY_PTR) {
+    /* a recursive callee's pointer may address its caller's frame, which
+     * has returned when the reverse sweep runs */
+    diag_error(loc, "gradc cannot yet record the pointer '%s' in the recursive function '%s': "
+               "its reverse sweep would read a frame that has returned; pass indices instead",
+               lv, g->fn->name);
+    return;
+  }
   g->used_tape = true;
   emit_indent(b, ind);
   const char *suf = tape_suffix(t, loc);
@@ -290,6 +298,12 @@ static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
     buf_printf(b, "gradc_redo_%s(_redo, &%s);\n", suf, t);
   }
   pop_into(g, b, ind, t, lv->ty, lv->loc);
+}
+
+/* Why a function has a separate forward and reverse sweep (split mode)
+ * instead of being inlined into its caller's. */
+static const char *split_why(Gen *g) {
+  return g->sp->split ? "GRADC_GRAD(..., split)" : "it is recursive";
 }
 
 /* ---- propagation ---------------------------------------------------------- */
@@ -758,8 +772,9 @@ static bool is_alloc(Expr *e) {
 static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *call = rhs->kind == EX_CAST ? rhs->a : rhs;
   if (!g->joint) {
-    diag_error(s->loc, "gradc differentiates malloc'd buffers in the annotated function only, "
-               "not in the functions it calls; allocate the buffer in the caller");
+    diag_error(s->loc, "gradc cannot yet differentiate a malloc'd buffer in '%s', which keeps a "
+               "separate forward and reverse sweep (%s); allocate the buffer in the caller",
+               g->fn->name, split_why(g));
     return;
   }
   if (needs_save(g, s, lhs)) push(g, fwd, fi, lhs);
@@ -870,8 +885,8 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
      * and the caller's accumulated value comes back at the end */
     if (!g->joint || !g->sp->top) {
       diag_error(s->loc, "gradc cannot yet overwrite an element of the wrt array '%s' here "
-                 "(in split mode or in a called function): copy it to a local array first",
-                 base->name);
+                 "(in '%s', which keeps a separate forward and reverse sweep: %s): copy it to a "
+                 "local array first", base->name, g->fn->name, split_why(g));
       return;
     }
     emit_indent(fwd, fi);
@@ -882,7 +897,8 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (save && ptr) {
     if (!g->joint) {
       diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
-                 "and change in a function called by the annotated one");
+                 "and change in '%s', which keeps a separate forward and reverse sweep (%s)",
+                 g->fn->name, split_why(g));
       return;
     }
     emit_indent(fwd, fi);
@@ -894,7 +910,8 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     if (!g->joint) {
       if (lhs->kind == EX_VAR && lhs->var->kind != VAR_PARAM) {
         diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
-                   "in a function called by the annotated one; pass the buffer as a parameter");
+                   "in '%s', which keeps a separate forward and reverse sweep (%s); pass the "
+                   "buffer as a parameter", g->fn->name, split_why(g));
       }
       return;
     }
@@ -1580,6 +1597,9 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
     Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
     if (!v->rev_read || v->is_static) continue;
     if (v->kind == VAR_PARAM && !v->written) continue;
+    if (v->kind != VAR_PARAM && v->ty->kind == TY_PTR && !v->foreign)
+      diag_error(v->loc, "gradc cannot yet keep the pointer '%s' of '%s' for its reverse sweep: "
+                 "it addresses the function's own frame, which has returned by then", v->name, fn->name);
     vec_push(&saved, v);
   }
   if (diag_errors()) return false;

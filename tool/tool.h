@@ -207,6 +207,7 @@ struct Func {
   bool is_static;
   bool is_variadic;
   bool has_body;
+  bool in_header;        /* defined in a header the input includes */
   bool parsed;
   void *cursor;          /* parse.c's handle on the definition */
   /* filled by later passes */
