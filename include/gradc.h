@@ -218,3 +218,37 @@ static inline void gradc_zerof(float *p, size_t n) { memset(p, 0, n * sizeof *p)
 }
 #endif
 #endif /* GRADC_H */
+#include <stdint.h>
+/* The adjoint of memcpy or memmove of n elements from src to dst:
+ * src_bar += dst_bar, then dst_bar = 0, element by element in the order that
+ * stays right when the two blocks overlap (memmove). */
+#define GRADC_MOVE_ADJ_(suffix, T)                                                   \
+  static inline void gradc_move_adj_##suffix(T *dst_bar, T *src_bar, size_t n) {   \
+    if (dst_bar == src_bar) return;                                                 \
+    if ((uintptr_t)src_bar < (uintptr_t)dst_bar) {                                  \
+      for (size_t i = 0; i < n; i++) { T t = dst_bar[i]; dst_bar[i] = 0; src_bar[i] += t; } \
+    } else {                                                                        \
+      for (size_t i = n; i-- > 0;) { T t = dst_bar[i]; dst_bar[i] = 0; src_bar[i] += t; } \
+    }                                                                               \
+  }
+GRADC_MOVE_ADJ_(d, double)
+GRADC_MOVE_ADJ_(f, float)
+
+/* ---- runtime: functions of derivative rules (special.c) ----------------- */
+
+/* The digamma function psi = Gamma' / Gamma, the derivative of lgamma (libm
+ * has none): accurate to a few ulps away from its zeros; NaN at the poles
+ * 0, -1, -2, ... and at -inf. */
+double gradc_digamma(double x);
+float gradc_digammaf(float x);
+long double gradc_digammal(long double x);
+/* The trigamma function psi', the derivative of digamma. */
+double gradc_trigamma(double x);
+float gradc_trigammaf(float x);
+long double gradc_trigammal(long double x);
+/* 2^-e for frexp(x, &e): the derivative of frexp's value, recomputed from x
+ * (1 at x = 0 and at infinities, NaN at NaN). */
+double gradc_frexp_scale(double x);
+float gradc_frexp_scalef(float x);
+long double gradc_frexp_scalel(long double x);
+

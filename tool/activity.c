@@ -262,6 +262,13 @@ static void needed_step(Stmt *s, void *ud) {
     bool act = false;
     for (int i = 0; i < fl.call->nargs; i++) act |= act_expr_active(fl.call->args[i]);
     if (fl.lhs && act_expr_active(fl.lhs)) act = true;
+    if (act && ir_mem_call(fl.call)) {
+      /* the adjoint of memcpy/memmove/memset reads the addresses and the size */
+      need_address(fl.call->args[0]);
+      if (strcmp(ir_mem_call(fl.call), "memset")) need_address(fl.call->args[1]);
+      each_var(fl.call->args[2], need, NULL);
+      return;
+    }
     if (!act || !fl.call->callee) return;
     Stmt *after = NULL;
     for (int i = 0; i < fl.call->nargs; i++) {
@@ -322,6 +329,38 @@ static void global_step(Stmt *s, void *ud) {
   if (v)
     diag_error(s->loc, "cannot differentiate a write of an active value to the global '%s': "
                "global state stops gradients (pass it as a parameter)", b->name);
+}
+
+static Type *mem_elem(Expr *a) {
+  while (a->kind == EX_CAST) a = a->a;
+  Type *t = ty_elem(a->ty);
+  return t && t->kind != TY_VOID ? t : NULL;
+}
+
+static bool base_varied(Expr *a) {
+  Var *b = ir_base_var(a);
+  return b && b->varied;
+}
+
+/* memcpy/memmove between a block of floating values and a block of another
+ * type (type punning: the bytes of a double read as an integer) carries a
+ * derivative that gradc cannot follow: refused, not silently zero. */
+static void punning_step(Stmt *s, void *ud) {
+  (void)ud;
+  Flow fl = flow_of(s);
+  const char *name = fl.call ? ir_mem_call(fl.call) : NULL;
+  if (!name || !strcmp(name, "memset")) return;
+  Type *dt = mem_elem(fl.call->args[0]), *st = mem_elem(fl.call->args[1]);
+  if (!base_varied(fl.call->args[0]) && !base_varied(fl.call->args[1])) return;
+  if (!ty_has_float(dt) && !ty_has_float(st)) return;
+  if (dt && st && dt->kind == st->kind && ty_is_float(dt)) return;
+  if (dt && st && dt->kind == TY_STRUCT && st->kind == TY_STRUCT)
+    diag_error(fl.call->loc, "cannot differentiate '%s' of a struct that carries derivatives: gradc "
+               "follows %s of float and double arrays; assign the struct instead", name, name);
+  else
+    diag_error(fl.call->loc, "cannot differentiate '%s' from '%s' to '%s': reading the bytes of a "
+               "floating value as another type (type punning) has no derivative gradc can follow",
+               name, st ? ty_name(st) : "void", dt ? ty_name(dt) : "void");
 }
 
 static void written_step(Stmt *s, void *ud) {
@@ -483,6 +522,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   npos = 0;
   number(fn->body, NULL);
   each_stmt(fn->body, global_step, NULL);
+  each_stmt(fn->body, punning_step, NULL);
   each_stmt(fn->body, written_step, NULL);
   each_stmt(fn->body, needed_step, NULL);
   /* a called function cannot know what its caller's reverse sweep reads:

@@ -374,7 +374,17 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
     if (e->kind == EX_ASSIGN) { gen_assign(g, s, b, ind); return; }
     if (gen_tape_push(g, e, b, ind) || gen_tape_pop_n(g, e, b, ind)) return;
     if (e->kind == EX_CALL && e->callee) { gen_call(g, NULL, e, b, ind); return; }
-    if (e->kind == EX_CALL && !strcmp(e->text, "free") && e->nargs == 1 && act_expr_active(e->args[0])) {
+    if (ir_mem_call(e) && act_expr_active(e->args[0])) {
+      /* memcpy/memmove move the tangents with the values; memset clears them */
+      bool set = !strcmp(ir_mem_call(e), "memset");
+      Expr *d = e->args[0];
+      emit_indent(b, ind);
+      if (!set && act_expr_active(e->args[1]))
+        buf_printf(b, "%s(%s, %s, %s);\n", e->text, tangent_ptr(g, d), tangent_ptr(g, e->args[1]),
+                   emit_expr(e->args[2]));
+      else
+        buf_printf(b, "memset(%s, 0, %s);\n", tangent_ptr(g, d), emit_expr(e->args[2]));
+    } else if (e->kind == EX_CALL && !strcmp(e->text, "free") && e->nargs == 1 && act_expr_active(e->args[0])) {
       emit_indent(b, ind);
       buf_printf(b, "free(%s);\n", tangent_ptr(g, e->args[0]));
     } else if (e->kind == EX_CALL) {

@@ -232,6 +232,15 @@ bool ir_has_side_effects(const Expr *e) {
   return ir_has_side_effects(e->a) || ir_has_side_effects(e->b) || ir_has_side_effects(e->c);
 }
 
+/* "memcpy", "memmove" or "memset" (also spelt __builtin_memcpy...) when e
+ * calls one of them, else NULL. */
+const char *ir_mem_call(const Expr *e) {
+  if (e->kind != EX_CALL || e->callee || !e->callee_known || e->nargs != 3 || !e->text) return NULL;
+  const char *n = e->text;
+  if (!strncmp(n, "__builtin_", 10)) n += 10;
+  return !strcmp(n, "memcpy") || !strcmp(n, "memmove") || !strcmp(n, "memset") ? n : NULL;
+}
+
 bool ir_same_expr(const Expr *a, const Expr *b) {
   if (!a || !b) return a == b;
   if (a->kind != b->kind || a->nargs != b->nargs || a->var != b->var) return false;

@@ -794,6 +794,83 @@ static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, B
   if (needs_save(g, s, lhs)) restore(g, rev, ri, lhs);
 }
 
+static Expr *uncast(Expr *e) {
+  while (e->kind == EX_CAST) e = e->a;
+  return e;
+}
+
+/* The element type behind a memory call's pointer argument, or NULL. */
+static Type *mem_elem(Expr *a) {
+  Type *t = ty_elem(uncast(a)->ty);
+  return t && t->kind != TY_VOID ? t : NULL;
+}
+
+/* memcpy(d, s, n) and memmove(d, s, n) of float or double arrays: the
+ * adjoint moves d's adjoint onto s's (gradc_move_adj); memset(d, c, n)
+ * leaves d without a derivative. The bytes of d that the reverse sweep reads
+ * are saved before and restored after. Copies between different types
+ * (type punning) and of structs are refused by activity.c. */
+static void gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int ri) {
+  const char *name = ir_mem_call(e);
+  bool set = !strcmp(name, "memset");
+  Expr *d = uncast(e->args[0]), *src = set ? NULL : uncast(e->args[1]);
+  Type *dt = mem_elem(d), *st = src ? mem_elem(src) : NULL;
+  bool dact = act_expr_active(d), sact = src && act_expr_active(src);
+  (void)st;   /* copies between types are refused by activity.c */
+  if (!dact && !sact) {
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "%s;\n", emit_expr(e));
+    return;
+  }
+  if (!ty_is_float(dt)) {
+    diag_error(e->loc, "cannot differentiate '%s' of '%s': gradc follows %s of float and double "
+               "arrays only", name, dt ? ty_name(dt) : "void", name);
+    return;
+  }
+  const char *dtext = emit_expr(d), *n = emit_expr(e->args[2]);
+  const char *count = format("(%s) / sizeof *(%s)", n, dtext);
+  Var *b = ir_base_var(d);
+  Buf restores = {0};
+  if (b && b->rev_read && act_needs_save(b, s)) {
+    g->used_tape = true;
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, dtext, n);
+    if (caller_memory(d)) {
+      g->used_redo = true;
+      emit_indent(&restores, ri);
+      buf_printf(&restores, "gradc_redo_block(_redo, %s, %s);\n", dtext, n);
+    }
+    emit_indent(&restores, ri);
+    buf_printf(&restores, "gradc_pop_n(%s, %s, %s);\n", g->tape, dtext, n);
+  }
+  if (dact && b && b->input_mem) {
+    /* the elements of a wrt array restart their adjoints at 0 (see gen_assign) */
+    if (!g->joint || !g->sp->top) {
+      diag_error(e->loc, "gradc cannot yet overwrite the wrt array '%s' with '%s' here (in '%s', "
+                 "which keeps a separate forward and reverse sweep: %s)", b->name, name, g->fn->name,
+                 split_why(g));
+      return;
+    }
+    const char *k = format("_k%d", g->nrev++);
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "for (size_t %s = 0; %s < %s; %s++) gradc_stash_%s(&_stash, &%s[%s]);\n", k, k, count, k,
+               dt->kind == TY_FLOAT ? "f" : "d", shadow_ptr(g, d), k);
+    g->used_stash = true;
+  }
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s;\n", emit_expr(e));
+  if (dact) {
+    emit_indent(rev, ri);
+    if (sact)
+      buf_printf(rev, "gradc_move_adj_%s(%s, %s, %s);\n", dt->kind == TY_FLOAT ? "f" : "d", shadow_ptr(g, d),
+                 shadow_ptr(g, src), count);
+    else
+      buf_printf(rev, "memset(%s, 0, %s);\n", shadow_ptr(g, d), n);
+  }
+  if (restores.data) buf_puts(rev, restores.data);
+  buf_free(&restores);
+}
+
 static bool is_free_call(Expr *e) {
   return e->kind == EX_CALL && e->callee_known && !strcmp(e->text, "free") && e->nargs == 1;
 }
@@ -977,6 +1054,10 @@ static void gen_expr_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   if (e->kind == EX_CALL && e->callee) {
     gen_call(g, s, NULL, e, fwd, fi, rev, ri);
+    return;
+  }
+  if (ir_mem_call(e)) {
+    gen_mem_call(g, s, e, fwd, fi, rev, ri);
     return;
   }
   if (e->kind == EX_CALL && is_free_call(e)) {

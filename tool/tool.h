@@ -263,6 +263,7 @@ void ir_ptr_bases(const Expr *e, Vec *out);  /* variables a pointer may address 
 bool ir_has_side_effects(const Expr *e);
 bool ir_is_stop(const Expr *e);         /* gradc_stop_gradient(e) */
 bool ir_same_expr(const Expr *a, const Expr *b);
+const char *ir_mem_call(const Expr *e);   /* "memcpy", "memmove", "memset" or NULL */
 void ir_dump(FILE *out, Func *fn);
 const char *ir_unique_name(Func *fn, const char *base);
 
