@@ -777,10 +777,16 @@ static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, B
                g->fn->name, split_why(g));
     return;
   }
-  if (needs_save(g, s, lhs)) push(g, fwd, fi, lhs);
+  bool save = needs_save(g, s, lhs);
+  const char *sb = shadow_ptr(g, lhs);
+  if (save) {
+    /* an earlier buffer and its adjoint come back together */
+    push(g, fwd, fi, lhs);
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, sb);
+  }
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s;\n", emit_expr(s->e));
-  const char *sb = shadow_ptr(g, lhs);
   emit_indent(fwd, fi);
   if (!strcmp(call->text, "malloc"))
     buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[0]));
@@ -791,7 +797,11 @@ static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, B
   emit_indent(fwd, fi);
   buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
   g->used_frees = true;
-  if (needs_save(g, s, lhs)) restore(g, rev, ri, lhs);
+  if (save) {
+    emit_indent(rev, ri);
+    buf_printf(rev, "%s = gradc_pop_p(%s);\n", sb, g->tape);
+    restore(g, rev, ri, lhs);
+  }
 }
 
 static Expr *uncast(Expr *e) {

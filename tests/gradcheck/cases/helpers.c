@@ -66,10 +66,21 @@ static double vla_sum(const double *x, int n) {
   return s;
 }
 
+/* a buffer whose size changes from call to call, allocated in a loop */
+static double growing(const double *x, int m) {
+  double *t = calloc((size_t)m, sizeof *t);
+  for (int i = 0; i < m; i++) t[i] = cos(x[i]) * x[m - 1 - i];
+  double s = 0;
+  for (int i = 0; i < m; i++) s += t[i] * t[(i + 1) % m];
+  free(t);
+  return s;
+}
+
 GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double scratch(const double *x, int n) {
   double s = 0;
+  for (int m = n; m >= 1; m--) s += growing(x, m) * 0.5;
   for (int r = 0; r < 3; r++) s += smooth_norm(x, n) * vla_sum(x, n) + r * x[r];
   return s;
 }
