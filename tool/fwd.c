@@ -525,7 +525,13 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
     if (is_tangent_param(v)) dot_name(&g, v);
+    else if (v->active && ty_is_ptr(v->ty) && !sp->hvp)
+      /* its tangent would be a buffer the caller did not pass: as in reverse mode, refused */
+      diag_error(v->loc, "parameter '%s' holds values that depend on the differentiated "
+                 "inputs and influence the result, but has no tangent: name it in wrt(...) "
+                 "or out(...)", v->name);
   }
+  if (diag_errors()) return false;
   int before = diag_errors();
   Buf body = {0};
   gen_block(&g, fn->body, &body, 1);
