@@ -49,6 +49,11 @@ L.append("Columns: *primal* is the plain C function compiled with gcc -O2 (for P
          "`gradc_set_allocator`; ADOL-C: operations + locations + values + Taylor stack from `tapestats`; "
          "*max rel diff*: max_i |g_i - g_gradc,i| / max(|g_i|, |g_gradc,i|, 1e-6 max|g_gradc|) against "
          "gradc's gradient on the same inputs (FD: on the parameters it evaluated).\n")
+L.append("Rows named *(ADBench C)* time the same problems written as ordinary C (`bench/adbench/`: helpers in a "
+         "header, malloc'd scratch, pointer walks, size_t counters, results written into the caller's arrays) "
+         "instead of flattened into one function; their primal is that C. LSTM (ADBench C) keeps ADBench's "
+         "log(2 + sum exp) normalisation, so its values differ from the LSTM rows. They are absent while gradc "
+         "refuses those files (bench/out/adb_*.gradc.log).\n")
 L.append("| kernel | size | tool | primal ms | gradient ms | ratio | tape MB | max rel diff vs gradc | note |")
 L.append("|---|---|---|---:|---:|---:|---:|---:|---|")
 for r in rows:
