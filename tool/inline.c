@@ -25,6 +25,7 @@
 
 typedef struct Map {
   Vec from, to;          /* Var *: g's variables and their copies in fn */
+  Vec sub_from, sub_to;  /* Var *, Expr *: parameters replaced by their argument */
   Func *fn, *callee;
   bool in_loop;          /* the call site runs more than once */
 } Map;
@@ -101,6 +102,8 @@ static const char *copy_sizeof(Map *m, Expr *e) {
       const char *q = p;
       while (isalnum((unsigned char)*q) || *q == '_') q++;
       const char *word = arena_strndup(p, (size_t)(q - p));
+      for (int i = 0; i < m->sub_from.len; i++)
+        if (!strcmp(((Var *)m->sub_from.data[i])->name, word)) word = format("(%s)", emit_expr(m->sub_to.data[i]));
       for (int i = 0; i < m->from.len; i++) {
         Var *v = m->from.data[i];
         if (strcmp(v->name, word)) continue;
@@ -128,6 +131,13 @@ static Expr *copy_expr(Map *m, Expr *e) {
   *c = *e;
   c->act_gen = 0, c->act_val = false;
   if (e->kind == EX_VAR) {
+    for (int i = 0; i < m->sub_from.len; i++)
+      if (m->sub_from.data[i] == e->var) {
+        Map none = {0};
+        Expr *a = copy_expr(&none, m->sub_to.data[i]);
+        a->loc = e->loc;
+        return a;
+      }
     c->var = mapped(m, e->var);
     if (c->var != e->var && e->ty == e->var->ty) c->ty = c->var->ty;
     return c;
@@ -135,6 +145,15 @@ static Expr *copy_expr(Map *m, Expr *e) {
   if (e->kind == EX_SIZEOF && e->text) c->text = copy_sizeof(m, e);
   c->ty = copy_type(m, e->ty);
   c->a = copy_expr(m, e->a), c->b = copy_expr(m, e->b), c->c = copy_expr(m, e->c);
+  /* an argument put in for a parameter reads as written: (&a[i])[j] is
+   * a[i + j], *&v is v */
+  if (e->kind == EX_INDEX && c->a->kind == EX_ADDR && c->a->a->kind == EX_INDEX) {
+    Expr *in = c->a->a;
+    c->a = in->a;
+    c->b = ir_binary(EX_ADD, in->b, c->b, in->b->ty, c->loc);
+  } else if (e->kind == EX_DEREF && c->a->kind == EX_ADDR) {
+    return c->a->a;
+  }
   if (e->nargs) {
     c->args = arena_alloc(sizeof(Expr *) * (size_t)(e->nargs + 1));
     for (int i = 0; i < e->nargs; i++) c->args[i] = copy_expr(m, e->args[i]);
@@ -151,6 +170,9 @@ static Stmt *copy_stmt(Map *m, Stmt *s) {
   c->e = copy_expr(m, s->e);
   c->inc = copy_expr(m, s->inc);
   c->init = copy_stmt(m, s->init), c->body = copy_stmt(m, s->body), c->els = copy_stmt(m, s->els);
+  /* a counter declared in a for header lives only in its loop, whose reverse
+   * rebuilds it, wherever the copy runs (see lower_loop) */
+  if (s->kind == ST_FOR && s->init && s->init->init_of_decl) c->init->init_of_decl = true;
   c->kids = (Vec){0};
   for (int i = 0; i < s->kids.len; i++) vec_push(&c->kids, copy_stmt(m, s->kids.data[i]));
   if (s->var) c->var = mapped(m, s->var);
@@ -203,6 +225,79 @@ static Expr *call_expr(const char *name, Type *ty, Loc loc, Expr **args, int n) 
   return c;
 }
 
+/* Whether g assigns its variable v (v = ..., v++, &v taken). */
+static bool assigns(Expr *e, Var *v) {
+  if (!e) return false;
+  if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && e->a->var == v) return true;
+  if (e->kind == EX_ADDR && ir_base_var(e->a) == v) return true;
+  for (int i = 0; i < e->nargs; i++) if (assigns(e->args[i], v)) return true;
+  return assigns(e->a, v) || assigns(e->b, v) || assigns(e->c, v);
+}
+
+static bool stmt_assigns(Stmt *s, Var *v) {
+  if (!s) return false;
+  if (assigns(s->e, v) || assigns(s->inc, v)) return true;
+  for (int i = 0; i < s->kids.len; i++) if (stmt_assigns(s->kids.data[i], v)) return true;
+  return stmt_assigns(s->init, v) || stmt_assigns(s->body, v) || stmt_assigns(s->els, v);
+}
+
+static Vec addr_taken;   /* Var *: fn's variables whose address is taken */
+
+static void note_addr(Expr *e) {
+  if (!e) return;
+  if (e->kind == EX_ADDR) {
+    /* &v, &s.f: the variable's own storage (not &p[i], inside what p addresses) */
+    Expr *a = e->a;
+    while (a->kind == EX_MEMBER && !a->arrow) a = a->a;
+    if (a->kind == EX_VAR && a->var->ty->kind != TY_ARRAY) vec_push(&addr_taken, a->var);
+  }
+  note_addr(e->a), note_addr(e->b), note_addr(e->c);
+  for (int i = 0; i < e->nargs; i++) note_addr(e->args[i]);
+}
+
+static void note_addr_stmt(Stmt *s) {
+  if (!s) return;
+  note_addr(s->e), note_addr(s->inc);
+  for (int i = 0; i < s->kids.len; i++) note_addr_stmt(s->kids.data[i]);
+  note_addr_stmt(s->init), note_addr_stmt(s->body), note_addr_stmt(s->els);
+}
+
+/* An argument whose value cannot change while g runs: g sees the caller's
+ * variables only through pointers, so an expression over constants and the
+ * caller's locals whose address is never taken, reading no memory, stays
+ * what it was at the call. */
+static bool stable(Expr *e) {
+  switch (e->kind) {
+  case EX_NUM: case EX_SIZEOF: return true;
+  case EX_VAR:
+    if (e->var->kind == VAR_GLOBAL) return false;
+    for (int i = 0; i < addr_taken.len; i++) if (addr_taken.data[i] == e->var) return false;
+    return true;
+  case EX_ADDR:   /* &v, &a[i], &s.f: an address, not a read */
+    for (Expr *a = e->a;; a = a->a) {
+      if (a->kind == EX_VAR) return true;
+      if (a->kind == EX_INDEX) { if (!stable(a->b)) return false; if (a->a->ty->kind == TY_PTR) return stable(a->a); continue; }
+      if (a->kind == EX_MEMBER && !a->arrow) continue;
+      return false;
+    }
+  case EX_ADD: case EX_SUB: case EX_MUL: case EX_DIV: case EX_MOD: case EX_NEG: case EX_PLUS: case EX_CAST:
+    return stable(e->a) && (!e->b || stable(e->b));
+  default:
+    return false;
+  }
+}
+
+/* Whether the argument can stand for the parameter without a conversion. */
+static bool same_type(Type *param, Type *arg) {
+  if (param->kind == TY_ARRAY) param = ty_ptr_to(param->base);
+  if (arg->kind == TY_ARRAY) arg = ty_ptr_to(arg->base);
+  if (param->kind != arg->kind) return false;
+  if (param->kind == TY_PTR) return param->base->kind == arg->base->kind && param->base->kind != TY_STRUCT
+                                    && param->base->kind != TY_PTR && param->base->kind != TY_VOID;
+  if (param->kind == TY_INT) return param->spell && arg->spell && !strcmp(param->spell, arg->spell);
+  return ty_is_float(param);
+}
+
 /* The block that replaces `lhs = g(args)`. */
 static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
   Func *g = call->callee;
@@ -211,8 +306,20 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
   Stmt *blk = ir_block(loc);
   Vec allocs = {0}, frees = {0};
   note_globals_stmt(g->body);
-  /* copies of g's parameters and locals, declared in fn */
+  /* a parameter that g never assigns becomes its argument, when that cannot
+   * change while g runs: no copy, nothing to save */
+  bool subst[64] = {0};
+  for (int i = 0; i < g->params.len && i < 64; i++) {
+    Var *v = g->params.data[i];
+    if (!stmt_assigns(g->body, v) && stable(call->args[i]) && same_type(v->ty, call->args[i]->ty)) {
+      subst[i] = true;
+      vec_push(&m.sub_from, v);
+      vec_push(&m.sub_to, call->args[i]);
+    }
+  }
+  /* copies of g's other parameters and its locals, declared in fn */
   for (int i = 0; i < g->params.len + g->locals.len; i++) {
+    if (i < 64 && i < g->params.len && subst[i]) continue;
     Var *v = i < g->params.len ? g->params.data[i] : g->locals.data[i - g->params.len];
     Type *t = v->ty;
     if (t->kind == TY_ARRAY && v->kind == VAR_PARAM) t = ty_ptr_to(t->base);
@@ -247,7 +354,8 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
   }
   /* parameters take the arguments (converted as by the call), then g runs */
   for (int i = 0; i < g->params.len; i++)
-    vec_push(&blk->kids, assign(ir_var(m.to.data[i], loc), call->args[i], call->args[i]->loc, !in_loop));
+    if (!(i < 64 && subst[i]))
+      vec_push(&blk->kids, assign(ir_var(mapped(&m, g->params.data[i]), loc), call->args[i], call->args[i]->loc, !in_loop));
   for (int i = 0; i < allocs.len; i++) vec_push(&blk->kids, allocs.data[i]);
   vec_push(&blk->kids, copy_stmt(&m, g->body));
   for (int i = 0; i < frees.len; i++) {
@@ -340,12 +448,16 @@ bool inline_func(Program *p, Func *fn) {
   vec_push(&stack, fn);
   note_globals_stmt(fn->body);
   for (int i = 0; i < fn->locals.len; i++) note_globals(((Var *)fn->locals.data[i])->static_init);
+  Vec saved_addr = addr_taken;
+  addr_taken = (Vec){0};
+  note_addr_stmt(fn->body);
   if (fn->body->kind != ST_BLOCK) {
     Stmt *b = ir_block(fn->body->loc);
     vec_push(&b->kids, fn->body);
     fn->body = b;
   }
   walk(p, fn, fn->body, false);
+  addr_taken = saved_addr;
   stack.len--;
   fn->inlined = true;
   return diag_errors() == before;
