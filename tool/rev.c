@@ -953,6 +953,8 @@ static bool mentions(const char *text, const char *name) {
   return false;
 }
 
+static bool reads_only_fixed(Expr *e);
+
 static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
   Var *base = ir_base_var(lhs);
@@ -985,8 +987,15 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     buf_printf(fwd, "gradc_stash_%s(&_stash, &%s);\n", lhs->ty->kind == TY_FLOAT ? "f" : "d", shadow(g, lhs));
     g->used_stash = true;
   }
-  if (save) push(g, fwd, fi, lhs);
-  if (save && ptr) {
+  /* p = p + k, i = i - k (k fixed): the reverse sweep takes the step back
+   * instead of taping the old value; exact for integers and pointers */
+  bool inv = save && lhs->kind == EX_VAR && lhs->var->kind != VAR_GLOBAL &&
+             (lhs->ty->kind == TY_PTR || (ty_is_int(lhs->ty) && !strstr(lhs->ty->spell ? lhs->ty->spell : "", "ool"))) &&
+             (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) && ty_is_int(rhs->b->ty) &&
+             !ir_has_side_effects(rhs->b) && reads_only_fixed(rhs->b);
+  const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", paren(emit_expr(rhs->b))) : NULL;
+  if (save && !inv) push(g, fwd, fi, lhs);
+  if (save && ptr && !inv) {
     if (!g->joint) {
       diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
                  "and change in '%s', which keeps a separate forward and reverse sweep (%s)",
@@ -1011,14 +1020,24 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       emit_indent(fwd, fi);
       buf_printf(fwd, "%s = %s;\n", shadow_ptr(g, lhs), shadow_ptr(g, rhs));
     }
-    if (save) {
+    if (save && inv) {
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = %s %s;\n", shadow_ptr(g, lhs), shadow_ptr(g, lhs), back);
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
+    } else if (save) {
       emit_indent(rev, ri);
       buf_printf(rev, "%s = gradc_pop_p(%s);\n", shadow_ptr(g, lhs), g->tape);
       restore(g, rev, ri, lhs);
     }
     return;
   }
-  if (save) restore(g, rev, ri, lhs);
+  if (save && inv) {
+    emit_indent(rev, ri);
+    buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
+  } else if (save) {
+    restore(g, rev, ri, lhs);
+  }
   if (!act) return;
   if (lhs->ty->kind == TY_STRUCT || lhs->ty->kind == TY_ARRAY) {
     gen_aggregate_copy(g, s, lhs, rhs, rev, ri);

@@ -44,7 +44,6 @@ double clip_sum_grad(const double *x, double *x_bar, int n)
       s = s - sin(x[i]);
       gradc_push_i(&_tape, 0);
     }
-    gradc_push_i(&_tape, i);
     i = i + 1;
     _n0++;
   }
@@ -55,7 +54,7 @@ double clip_sum_grad(const double *x, double *x_bar, int n)
   /* reverse sweep */
   s_bar += _ret_bar;
   while (_n0-- > 0) {
-    i = (int)gradc_pop_i(&_tape);
+    i = i - 1;
     if (gradc_pop_i(&_tape)) {
       x_bar[i] += s_bar * (2 * x[i]);
     } else {
