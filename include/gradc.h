@@ -16,6 +16,7 @@
 #ifndef GRADC_H
 #define GRADC_H
 
+#include <stdint.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -208,17 +209,6 @@ GRADC_STASH_OPS_(d, double, 1)
 GRADC_STASH_OPS_(f, float, 2)
 void gradc_stash_add(gradc_tape *log);
 
-/* ---- runtime: adjoint buffers --------------------------------------------- */
-
-/* Adjoints accumulate; call these to start a fresh gradient. */
-static inline void gradc_zero(double *p, size_t n) { memset(p, 0, n * sizeof *p); }
-static inline void gradc_zerof(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
-
-#ifdef __cplusplus
-}
-#endif
-#endif /* GRADC_H */
-#include <stdint.h>
 /* The adjoint of memcpy or memmove of n elements from src to dst:
  * src_bar += dst_bar, then dst_bar = 0, element by element in the order that
  * stays right when the two blocks overlap (memmove). */
@@ -252,3 +242,13 @@ double gradc_frexp_scale(double x);
 float gradc_frexp_scalef(float x);
 long double gradc_frexp_scalel(long double x);
 
+/* ---- runtime: adjoint buffers --------------------------------------------- */
+
+/* Adjoints accumulate; call these to start a fresh gradient. */
+static inline void gradc_zero(double *p, size_t n) { memset(p, 0, n * sizeof *p); }
+static inline void gradc_zerof(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GRADC_H */
