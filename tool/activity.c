@@ -244,6 +244,9 @@ static void need_partials(Expr *e) {
     return;
   case EX_CALL:
     for (int i = 0; i < e->nargs; i++) {
+      /* a libm out-parameter (frexp's &e) is written by the call, and no
+       * partial reads it (rules.h) */
+      if (e->rule && i < e->rule->nargs && !e->rule->d[i] && ty_is_ptr(e->args[i]->ty)) continue;
       each_var(e->args[i], need, NULL);
       need_partials(e->args[i]);
     }
@@ -379,6 +382,16 @@ static void written_step(Stmt *s, void *ud) {
   if (s->kind == ST_FOR && s->inc && s->inc->kind == EX_ASSIGN) {
     Var *v = ir_base_var(s->inc->a);
     if (v) v->written = true;
+  }
+  if (s->kind == ST_EXPR) {
+    /* a libm out-parameter: frexp(x, &e) writes e */
+    Vec outs = {0};
+    rule_out_args(s->e, &outs);
+    for (int i = 0; i < outs.len; i++)
+      if (((Expr *)outs.data[i])->kind == EX_ADDR) {
+        Var *v = ir_base_var(outs.data[i]);
+        if (v) v->written = true;
+      }
   }
 }
 

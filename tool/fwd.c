@@ -190,13 +190,20 @@ static const char *rule_tangent(FGen *g, Expr *e) {
     diag_error(e->loc, "'%s' called with %d arguments", e->text, e->nargs);
     return NULL;
   }
-  const char *a1 = emit_expr(e->args[0]), *a2 = e->nargs > 1 ? emit_expr(e->args[1]) : "";
-  const char *t1 = tangent(g, e->args[0]);
-  const char *t2 = e->nargs > 1 ? tangent(g, e->args[1]) : NULL;
-  const char *l = t1 ? times(rule_text(r, r->d1, a1, a2), t1) : NULL;
-  const char *rr = t2 ? times(rule_text(r, r->d2, a1, a2), t2) : NULL;
-  if (l && rr) return format("%s + %s", l, rr);
-  return l ? l : rr;
+  const char *args[RULE_MAX_ARGS];
+  for (int i = 0; i < r->nargs; i++) args[i] = emit_expr(e->args[i]);
+  const char *sum = NULL;
+  for (int i = 0; i < r->nargs; i++) {
+    const char *t = tangent(g, e->args[i]);
+    if (!t) continue;
+    if (!r->d[i]) {
+      diag_error(e->args[i]->loc, "argument %d of '%s' carries no derivative", i + 1, e->text);
+      continue;
+    }
+    const char *term = times(rule_text(r, r->d[i], args), t);
+    sum = sum ? format("%s + %s", sum, term) : term;
+  }
+  return sum;
 }
 
 /* ---- statements ----------------------------------------------------------- */

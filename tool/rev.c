@@ -68,40 +68,55 @@ void rev_reset(const char *tag) {
 /* ---- rules ---------------------------------------------------------------- */
 
 static Rule rules[] = {
-#define RULE(name, n, d1, d2) {#name, n, d1, d2, false, false}, {#name "f", n, d1, d2, true, false},
+#define RULE(name, n, ...)                                                    \
+  {#name, n, {__VA_ARGS__}, "", false}, {#name "f", n, {__VA_ARGS__}, "f", false}, \
+  {#name "l", n, {__VA_ARGS__}, "l", false},
 #include "rules.h"
 #undef RULE
 };
 
+/* The rule of a libm function (sin, sinf, sinl), also spelt __builtin_sin. */
 const Rule *rule_find(const char *name) {
+  if (!strncmp(name, "__builtin_", 10)) name += 10;
   for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
     if (!strcmp(rules[i].name, name)) return &rules[i];
   return NULL;
+}
+
+/* Collects the out-parameters of the libm calls in e (frexp(x, &e): &e):
+ * pointer arguments that carry no derivative, which the call writes through. */
+void rule_out_args(Expr *e, Vec *out) {
+  if (!e) return;
+  if (e->kind == EX_CALL && e->rule)
+    for (int i = 0; i < e->nargs && i < e->rule->nargs; i++)
+      if (!e->rule->d[i] && ty_is_ptr(e->args[i]->ty)) vec_push(out, e->args[i]);
+  rule_out_args(e->a, out), rule_out_args(e->b, out), rule_out_args(e->c, out);
+  for (int i = 0; i < e->nargs; i++) rule_out_args(e->args[i], out);
 }
 
 static const char *paren(const char *s);
 
 /* Instantiates a rule formula (see rules.h) for the given argument texts,
  * each parenthesised unless it is one operand already. */
-const char *rule_text(const Rule *r, const char *f, const char *a1, const char *a2) {
+const char *rule_text(const Rule *r, const char *f, const char *const *args) {
   Buf b = {0};
   for (const char *p = f; *p; p++) {
     if (*p == '$') {
       /* a whole argument of a call in the formula, @f($1), needs no parentheses */
       bool whole = p > f && (p[-1] == '(' || p[-1] == ' ') && (p[2] == ')' || p[2] == ',') &&
                    (p[-1] == '(' || (p - f >= 2 && p[-2] == ','));
-      const char *a = p[1] == '1' ? a1 : a2;
+      const char *a = args[p[1] - '1'];
       buf_printf(&b, "%s", whole ? a : paren(a));
       p++;
     } else if (*p == '@') {
       const char *q = p + 1;
-      while (isalnum((unsigned char)*q)) q++;
-      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->is_float ? "f" : "");
+      while (isalnum((unsigned char)*q) || *q == '_') q++;
+      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->suffix);
       p = q - 1;
     } else if (*p == '#') {
       const char *q = p + 1;
       while (isdigit((unsigned char)*q) || *q == '.') q++;
-      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->is_float ? "f" : "");
+      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, *r->suffix == 'f' ? "f" : *r->suffix == 'l' ? "L" : "");
       p = q - 1;
     } else {
       buf_printf(&b, "%c", *p);
@@ -437,15 +452,21 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
   }
   case EX_CALL:
     if (e->rule) {
-      const char *a1 = emit_expr(e->args[0]);
-      const char *a2 = e->nargs > 1 ? emit_expr(e->args[1]) : "";
-      if (e->nargs != e->rule->nargs) {
+      const Rule *r = e->rule;
+      if (e->nargs != r->nargs) {
         diag_error(e->loc, "'%s' called with %d arguments", e->text, e->nargs);
         return;
       }
-      propagate(g, e->args[0], mul(seed, rule_text(e->rule, e->rule->d1, a1, a2)), b, ind);
-      if (e->nargs > 1)
-        propagate(g, e->args[1], mul(seed, rule_text(e->rule, e->rule->d2, a1, a2)), b, ind);
+      const char *args[RULE_MAX_ARGS];
+      for (int i = 0; i < r->nargs; i++) args[i] = emit_expr(e->args[i]);
+      for (int i = 0; i < r->nargs; i++) {
+        if (!r->d[i]) {
+          if (act_expr_active(e->args[i]))
+            diag_error(e->args[i]->loc, "argument %d of '%s' carries no derivative", i + 1, e->text);
+          continue;
+        }
+        propagate(g, e->args[i], mul(seed, rule_text(r, r->d[i], args)), b, ind);
+      }
       return;
     }
     if (!e->callee_known)
@@ -1080,7 +1101,43 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
 }
 
+/* What a libm call with an out-parameter writes, frexp(x, &e): e (or *p for
+ * frexp(x, p)). Saved, like an assigned variable, when the reverse sweep reads
+ * it; restored after the statement's adjoint code, which may evaluate the
+ * call again (its partials read only x). Returns the values to restore. */
+static Vec save_rule_outs(Gen *g, Stmt *s, Buf *fwd, int fi) {
+  Vec args = {0}, saved = {0};
+  rule_out_args(s->e->kind == EX_ASSIGN ? s->e->b : s->e, &args);
+  for (int i = 0; i < args.len; i++) {
+    Expr *a = args.data[i], *lv = a->kind == EX_ADDR ? a->a : NULL;
+    if (!lv) {
+      lv = ir_new_expr(EX_DEREF, a->ty->base, a->loc);
+      lv->a = a;
+    }
+    /* not needs_save(): s may be the first value of its lhs, not of e */
+    Var *v = ir_base_var(lv);
+    if (lv->ty->kind == TY_VOID || !v || !v->rev_read || !act_needs_save(v, s)) continue;
+    push(g, fwd, fi, lv);
+    vec_push(&saved, lv);
+  }
+  return saved;
+}
+
+static void restore_rule_outs(Gen *g, Vec *saved, Buf *rev, int ri) {
+  for (int i = saved->len - 1; i >= 0; i--) restore(g, rev, ri, saved->data[i]);
+}
+
+static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+
+/* An expression statement; the values its libm out-parameters overwrote are
+ * restored after its reverse code (rev holds this statement's alone). */
 static void gen_expr_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  Vec outs = save_rule_outs(g, s, fwd, fi);
+  gen_expr_stmt_(g, s, fwd, fi, rev, ri);
+  restore_rule_outs(g, &outs, rev, ri);
+}
+
+static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *e = s->e;
   if (e->kind == EX_ASSIGN) {
     gen_assign(g, s, fwd, fi, rev, ri);

@@ -269,17 +269,20 @@ const char *ir_unique_name(Func *fn, const char *base);
 
 /* ---- rev.c (rules.h): derivative rules of libm ------------------------------------ */
 
+enum { RULE_MAX_ARGS = 3 };
 struct Rule {
-  const char *name;      /* "sin", "sinf" */
-  int nargs;
+  const char *name;      /* "sin", "sinf", "sinl" */
+  int nargs;             /* 1 to RULE_MAX_ARGS */
   /* partial derivatives as format strings over the argument texts
-   * (see rules.h) */
-  const char *d1, *d2;
-  bool is_float;
+   * (see rules.h); NULL for an argument without one (an int) */
+  const char *d[RULE_MAX_ARGS];
+  const char *suffix;    /* of the libm names in the formulas: "", "f", "l" */
   bool linear_ok;        /* derivative needs no argument values */
 };
-const Rule *rule_find(const char *name);
-const char *rule_text(const Rule *r, const char *formula, const char *a1, const char *a2);
+const Rule *rule_find(const char *name);   /* also __builtin_ spellings */
+/* formula instantiated on the argument texts args[0 .. nargs-1] */
+const char *rule_text(const Rule *r, const char *formula, const char *const *args);
+void rule_out_args(Expr *e, Vec *out);     /* frexp(x, &e): &e, written by the call */
 
 /* ---- parse.c: libclang -> IR ----------------------------------------------- */
 
