@@ -444,6 +444,10 @@ static void walk(Program *p, Func *fn, Stmt *s, bool in_loop) {
 bool inline_func(Program *p, Func *fn) {
   if (fn->inlined) return true;
   int before = diag_errors();
+  if (!stack.len) {
+    /* the outermost call: the arena may have been reset since the last run */
+    stack = globals = addr_taken = (Vec){0};
+  }
   prog = p;
   vec_push(&stack, fn);
   note_globals_stmt(fn->body);
