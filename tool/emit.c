@@ -282,6 +282,15 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     buf_puts(b, "default:\n");
     if (s->body) emit_stmt(b, s->body, indent);
     return;
+  case ST_GOTO:
+    emit_indent(b, indent);
+    buf_printf(b, "goto %s;\n", s->label);
+    return;
+  case ST_LABEL:
+    emit_indent(b, indent - 1);
+    buf_printf(b, "%s:\n", s->label);
+    if (s->body) emit_stmt(b, s->body, indent);
+    return;
   }
 }
 

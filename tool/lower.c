@@ -2,10 +2,15 @@
  *
  * After lowering, a function body satisfies these invariants, which rev.c
  * relies on:
- *   - no break, continue or return: each becomes an assignment to a flag (or
- *     to the return variable and a flag), and the statements that a jump would
- *     skip are guarded by `if (!flag)`; loops test their flags. The function
- *     has one exit, at the end of its body, and returns fn->retvar.
+ *   - no break, continue, return, goto or label: each jump becomes an
+ *     assignment to a flag (or to the return variable and a flag), and the
+ *     statements that a jump would skip are guarded by `if (!flag)`; loops
+ *     test their flags. A forward goto's flag is cleared where its label
+ *     stands. The function has one exit, at the end of its body, and returns
+ *     fn->retvar.
+ *   - loop conditions and the operands of &&, || and ?: that have side
+ *     effects or calls become statements: `if (!(C)) break;` in the loop's
+ *     body, ifs that run an operand only when C evaluates it.
  *   - every expression statement is an assignment `lvalue = rhs` (compound
  *     assignments and ++/-- are expanded), or a call whose value is unused;
  *   - a call to a function of this file stands alone, as `v = g(args)` or
@@ -29,7 +34,21 @@ typedef struct Ctx {
 
 static Vec *out_;        /* statements being produced, for hoisting */
 
+/* The labels that forward gotos target, Site *: label i has a flag that
+ * `goto` sets and the label clears; bit i of Jumps.gotos. */
+typedef struct Site {
+  const char *name;
+  Stmt *s;
+  Stmt *block;           /* labels: the block the label stands in, directly */
+  int pos;               /* preorder position */
+  Vec blocks;            /* gotos: the blocks around it, outermost first */
+  bool targeted;         /* labels: a valid goto jumps to it */
+  Var *flag;
+} Site;
+static Vec labels_;
+
 static Expr *lower_expr(Ctx *cx, Expr *e, bool value_used);
+static void lower_stmt(Ctx *cx, Stmt *s);
 
 static void emit_stmt_(Stmt *s) { vec_push(out_, s); }
 
@@ -60,9 +79,8 @@ static bool simple_arg(Expr *e) {
   return false;
 }
 
-/* Hoists e into a fresh temporary assigned before the current statement. */
-static Expr *hoist(Ctx *cx, Expr *e) {
-  Type *ty = e->ty;
+/* A fresh temporary that can hold a value of type ty. */
+static Var *value_temp(Ctx *cx, Type *ty) {
   if (ty->kind == TY_ARRAY) ty = ty_ptr_to(ty->base);
   if (ty->is_const) {
     Type *c = arena_alloc(sizeof *c);
@@ -70,7 +88,12 @@ static Expr *hoist(Ctx *cx, Expr *e) {
     c->is_const = false;
     ty = c;
   }
-  Var *t = ir_new_temp(cx->fn, "t", ty);
+  return ir_new_temp(cx->fn, "t", ty);
+}
+
+/* Hoists e into a fresh temporary assigned before the current statement. */
+static Expr *hoist(Ctx *cx, Expr *e) {
+  Var *t = value_temp(cx, e->ty);
   Stmt *a = ir_assign(ir_var(t, e->loc), e, e->loc);
   a->init_of_decl = !cx->in_loop;   /* a temporary is assigned once per use */
   emit_stmt_(a);
@@ -99,6 +122,76 @@ static Expr *lower_incdec(Ctx *cx, Expr *e, bool value_used) {
   return post && value_used ? old : lv;
 }
 
+/* Whether e is 0 or 1 already: a comparison or a logical operator. */
+static bool is_truth(const Expr *e) {
+  switch (e->kind) {
+  case EX_LT: case EX_LE: case EX_GT: case EX_GE: case EX_EQ: case EX_NE:
+  case EX_LAND: case EX_LOR: case EX_NOT:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* One arm of a lowered &&, || or ?:: the statements of x, in their own
+ * block, then t = x (t = x != 0 for a truth value) when the value is used. */
+static Stmt *lower_arm(Ctx *cx, Expr *x, Var *t, bool truth) {
+  Stmt *b = ir_block(x->loc);
+  Vec *saved = out_;
+  out_ = &b->kids;
+  if (!t) {
+    Stmt *es = ir_new_stmt(ST_EXPR, x->loc);   /* the value is unused: a statement */
+    es->e = x;
+    lower_stmt(cx, es);
+  } else {
+    Expr *v;
+    if (!truth && x->kind == EX_CALL && x->callee) v = lower_call(cx, x, false);  /* t = g(args) */
+    else v = lower_expr(cx, x, true);
+    if (truth && !is_truth(v)) v = ir_binary(EX_NE, v, ir_num("0", ty_int(), x->loc), ty_int(), x->loc);
+    Stmt *a = ir_assign(ir_var(t, x->loc), v, x->loc);
+    a->init_of_decl = !truth && !cx->in_loop;   /* the value of ?: is assigned once */
+    emit_stmt_(a);
+  }
+  out_ = saved;
+  return b;
+}
+
+/* a && b, a || b and c ? x : y whose later operands have side effects or
+ * call functions: those operands run only when C says so, in an if.
+ *   a && b   ->  t = 0; if (a) { <b>; t = b != 0; }
+ *   a || b   ->  t = 1; if (!a) { <b>; t = b != 0; }
+ *   c ? x : y  ->  if (c) { <x>; t = x; } else { <y>; t = y; }
+ * and the expression is t. */
+static Expr *lower_branching(Ctx *cx, Expr *e, bool value_used) {
+  Loc loc = e->loc;
+  Expr *a = lower_expr(cx, e->a, true);
+  bool want = value_used && e->ty->kind != TY_VOID;
+  Var *t = NULL;
+  Stmt *iff = ir_new_stmt(ST_IF, loc);
+  if (e->kind == EX_COND) {
+    if (want) t = value_temp(cx, e->ty);
+    iff->e = a;
+    iff->body = lower_arm(cx, e->b, t, false);
+    iff->els = lower_arm(cx, e->c, t, false);
+  } else {
+    bool land = e->kind == EX_LAND;
+    if (want) {
+      t = ir_new_temp(cx->fn, "t", ty_int());
+      Stmt *init = ir_assign(ir_var(t, loc), ir_num(land ? "0" : "1", ty_int(), loc), loc);
+      init->init_of_decl = !cx->in_loop;
+      emit_stmt_(init);
+    }
+    if (land) iff->e = a;
+    else {
+      iff->e = ir_new_expr(EX_NOT, ty_int(), loc);
+      iff->e->a = a;
+    }
+    iff->body = lower_arm(cx, e->b, t, true);
+  }
+  emit_stmt_(iff);
+  return t ? ir_var(t, loc) : ir_num("0", ty_int(), loc);
+}
+
 /* Lowers an expression; side effects inside it are emitted as statements
  * before the statement being built, in C's order of evaluation where C
  * defines one. */
@@ -117,12 +210,8 @@ static Expr *lower_expr(Ctx *cx, Expr *e, bool value_used) {
     return lhs;
   }
   case EX_LAND: case EX_LOR: case EX_COND:
-    if (ir_has_side_effects(e->b) || ir_has_side_effects(e->c)) {
-      diag_error(e->loc, "cannot differentiate through side effects or calls inside '%s'; "
-                 "compute the operands in separate statements",
-                 e->kind == EX_COND ? "?:" : e->kind == EX_LAND ? "&&" : "||");
-      return e;
-    }
+    /* pure operands stay: the reverse sweep handles a pure ?: */
+    if (ir_has_side_effects(e->b) || ir_has_side_effects(e->c)) return lower_branching(cx, e, value_used);
     e->a = lower_expr(cx, e->a, true);
     return e;
   case EX_COMMA:
@@ -140,10 +229,36 @@ static Expr *lower_expr(Ctx *cx, Expr *e, bool value_used) {
 /* ---- statements ----------------------------------------------------------- */
 
 static Stmt *lower_block(Ctx *cx, Stmt *b);
-static void lower_stmt(Ctx *cx, Stmt *s);
 
-/* The flags that a statement may set, which the rest of its list must test. */
-typedef struct Jumps { bool brk, cnt, ret; } Jumps;
+static int label_index(const char *name) {
+  for (int i = 0; i < labels_.len; i++)
+    if (!strcmp(((Site *)labels_.data[i])->name, name)) return i;
+  return -1;
+}
+
+/* The bits of the targeted labels that s stands under (L1: L2: s). */
+static unsigned long label_bits(Stmt *s) {
+  unsigned long m = 0;
+  for (; s && s->kind == ST_LABEL; s = s->body) {
+    int k = label_index(s->label);
+    if (k >= 0) m |= 1UL << k;
+  }
+  return m;
+}
+
+/* The flags that a statement may set, which the rest of its list must test.
+ * gotos: the labels that gotos inside it target; labels: the labels inside
+ * it. A goto whose label is inside too lands there (see settled). */
+typedef struct Jumps { bool brk, cnt, ret; unsigned long gotos, labels; } Jumps;
+
+/* The flags still set after the statement: gotos to labels outside it. */
+static Jumps settled(Jumps j) {
+  j.gotos &= ~j.labels;
+  j.labels = 0;
+  return j;
+}
+
+static bool any_jump(Jumps j) { return j.brk || j.cnt || j.ret || (j.gotos & ~j.labels); }
 
 static void jumps_of(Stmt *s, Jumps *j, bool nested_loop) {
   if (!s) return;
@@ -151,6 +266,15 @@ static void jumps_of(Stmt *s, Jumps *j, bool nested_loop) {
   case ST_BREAK: if (!nested_loop) j->brk = true; return;
   case ST_CONTINUE: if (!nested_loop) j->cnt = true; return;
   case ST_RETURN: j->ret = true; return;
+  case ST_GOTO: {
+    int k = label_index(s->label);
+    if (k >= 0) j->gotos |= 1UL << k;
+    return;
+  }
+  case ST_LABEL:
+    j->labels |= label_bits(s);
+    jumps_of(s->body, j, nested_loop);
+    return;
   case ST_BLOCK:
     for (int i = 0; i < s->kids.len; i++) jumps_of(s->kids.data[i], j, nested_loop);
     return;
@@ -160,6 +284,7 @@ static void jumps_of(Stmt *s, Jumps *j, bool nested_loop) {
     Jumps inner = {0};
     jumps_of(s->body, &inner, true);   /* break belongs to the switch */
     j->ret |= inner.ret;
+    j->gotos |= inner.gotos, j->labels |= inner.labels;
     if (!nested_loop) {
       /* continue inside a switch targets the enclosing loop */
       Jumps c = {0};
@@ -175,59 +300,79 @@ static void jumps_of(Stmt *s, Jumps *j, bool nested_loop) {
 
 static Expr *guard_of(Ctx *cx, Jumps j, bool with_cnt, Loc loc) {
   Expr *g = NULL;
-  Var *flags[3] = {j.brk ? cx->brk : NULL, with_cnt && j.cnt ? cx->cnt : NULL,
-                   j.ret ? cx->done : NULL};
-  for (int i = 0; i < 3; i++) {
-    if (!flags[i]) continue;
-    Expr *t = flag_test(flags[i], loc);
+  unsigned long gotos = j.gotos & ~j.labels;
+  for (int i = 0; i < 3 + labels_.len; i++) {
+    Var *f = i == 0 ? (j.brk ? cx->brk : NULL)
+           : i == 1 ? (with_cnt && j.cnt ? cx->cnt : NULL)
+           : i == 2 ? (j.ret ? cx->done : NULL)
+           : (gotos >> (i - 3) & 1) ? ((Site *)labels_.data[i - 3])->flag : NULL;
+    if (!f) continue;
+    Expr *t = flag_test(f, loc);
     g = g ? ir_binary(EX_LAND, g, t, ty_int(), loc) : t;
   }
   return g;
 }
 
-/* Lowers the statements of list[from..] into out, guarding what follows a
- * statement that may jump. */
-static void lower_list(Ctx *cx, Vec *list, int from, Vec *out) {
-  for (int i = from; i < list->len; i++) {
+/* Lowers the statements of list[from..to) into out, guarding what follows a
+ * statement that may jump: the statements after it run under
+ * `if (!flag ...)`, up to the label of a goto, which clears its flag and
+ * ends the guard (the other flags guard on after it). */
+static void lower_list(Ctx *cx, Vec *list, int from, int to, Vec *out) {
+  Jumps pend = {0};      /* flags that the statements so far may have set */
+  int i = from;
+  while (i < to) {
     Stmt *s = list->data[i];
-    Jumps j = {0};
-    jumps_of(s, &j, false);
-    Vec *saved = out_;
-    out_ = out;
-    lower_stmt(cx, s);
-    out_ = saved;
-    if ((j.brk || j.cnt || j.ret) && i + 1 < list->len) {
-      Stmt *rest = ir_block(s->loc);
-      lower_list(cx, list, i + 1, &rest->kids);
-      if (!rest->kids.len) return;
-      Stmt *g = ir_new_stmt(ST_IF, s->loc);
-      g->e = guard_of(cx, j, true, s->loc);
+    unsigned long land = label_bits(s) & pend.gotos;
+    for (int k = 0; k < labels_.len; k++)
+      if (land >> k & 1) vec_push(out, set_flag(((Site *)labels_.data[k])->flag, "0", s->loc));
+    pend.gotos &= ~land;
+    if (!any_jump(pend)) {
+      Jumps j = {0};
+      jumps_of(s, &j, false);
+      Vec *saved = out_;
+      out_ = out;
+      lower_stmt(cx, s);
+      out_ = saved;
+      pend = settled(j);
+      i++;
+      continue;
+    }
+    /* guard list[i..k), up to the next label that a pending goto targets */
+    int k = i + 1;
+    while (k < to && !(label_bits(list->data[k]) & pend.gotos)) k++;
+    Loc loc = ((Stmt *)list->data[i > from ? i - 1 : i])->loc;
+    Stmt *rest = ir_block(loc);
+    lower_list(cx, list, i, k, &rest->kids);
+    if (rest->kids.len) {
+      Stmt *g = ir_new_stmt(ST_IF, loc);
+      g->e = guard_of(cx, pend, true, loc);
       g->body = rest;
       vec_push(out, g);
-      return;
     }
+    Jumps seg = {0};
+    for (int m = i; m < k; m++) jumps_of(list->data[m], &seg, false);
+    seg = settled(seg);
+    pend.brk |= seg.brk, pend.cnt |= seg.cnt, pend.ret |= seg.ret, pend.gotos |= seg.gotos;
+    i = k;
   }
 }
 
 static Stmt *lower_block(Ctx *cx, Stmt *b) {
   Stmt *nb = ir_block(b->loc);
-  if (b->kind == ST_BLOCK) lower_list(cx, &b->kids, 0, &nb->kids);
+  if (b->kind == ST_BLOCK) lower_list(cx, &b->kids, 0, b->kids.len, &nb->kids);
   else {
     Vec one = {0};
     vec_push(&one, b);
-    lower_list(cx, &one, 0, &nb->kids);
+    lower_list(cx, &one, 0, 1, &nb->kids);
   }
   return nb;
 }
 
-/* Lowers a condition: side effects are not allowed in loop conditions that
- * are evaluated more than once, so only hoist for if. */
+/* Lowers a condition. A loop condition is evaluated more than once, so
+ * nothing can be hoisted out of it: lower_loop has made one with side
+ * effects or calls a statement of the body. */
 static Expr *lower_cond(Ctx *cx, Expr *e, bool hoistable) {
-  if (!hoistable && ir_has_side_effects(e)) {
-    diag_error(e->loc, "cannot differentiate a loop condition with side effects or calls; "
-               "compute it in the loop body");
-    return e;
-  }
+  if (!hoistable && ir_has_side_effects(e)) bug("loop condition with side effects");
   return lower_expr(cx, e, true);
 }
 
@@ -282,15 +427,39 @@ static bool int_step(Expr *inc) {
 
 /* A loop: its flags live per loop; the condition tests them. */
 static void lower_loop(Ctx *cx, Stmt *s) {
+  /* a condition with side effects or calls becomes `if (!(C)) break;`: at
+   * the top of the body for while and for (continue still reaches it, after
+   * the increment), after the body for do, where continue goes too */
+  Stmt *tail = NULL;
+  bool moved = s->e && ir_has_side_effects(s->e);
+  if (moved) {
+    Loc cl = s->e->loc;
+    Stmt *test = ir_new_stmt(ST_IF, cl);
+    test->e = ir_new_expr(EX_NOT, ty_int(), cl);
+    test->e->a = s->e;
+    test->body = ir_block(cl);
+    vec_push(&test->body->kids, ir_new_stmt(ST_BREAK, cl));
+    if (s->kind == ST_DO) tail = test;
+    else {
+      Stmt *b = ir_block(s->body->loc);
+      vec_push(&b->kids, test);
+      vec_push(&b->kids, s->body);
+      s->body = b;
+    }
+    s->e = NULL;
+  }
   Ctx inner = *cx;
   inner.in_loop = true;
   Jumps j = {0};
   jumps_of(s->body, &j, false);
+  j = settled(j);
+  Jumps jbody = j;
+  if (tail) j.brk = true;
   inner.brk = j.brk ? new_flag(cx->fn, "brk") : NULL;
   inner.cnt = j.cnt ? new_flag(cx->fn, "cnt") : NULL;
   /* a for loop stays one when nothing jumps and it counts with an integer;
    * any other becomes a while loop with the increment at the end of the body */
-  bool plain = !j.brk && !j.cnt && !j.ret && (s->kind != ST_FOR || !s->inc || int_step(s->inc));
+  bool plain = !any_jump(j) && (s->kind != ST_FOR || !s->inc || int_step(s->inc));
 
   Stmt *kept_init = NULL;
   if (s->kind == ST_FOR && s->init) {
@@ -315,6 +484,25 @@ static void lower_loop(Ctx *cx, Stmt *s) {
   if (inner.cnt) vec_push(&body->kids, set_flag(inner.cnt, "0", s->loc));
   Stmt *lb = lower_block(&inner, s->body);
   for (int i = 0; i < lb->kids.len; i++) vec_push(&body->kids, lb->kids.data[i]);
+  if (tail) {
+    /* do's condition: after the body unless it broke, returned or jumped out */
+    Vec tv = {0};
+    Vec *saved = out_;
+    out_ = &tv;
+    lower_stmt(&inner, tail);
+    out_ = saved;
+    jbody.cnt = false;
+    Expr *g = guard_of(&inner, jbody, false, s->loc);
+    Stmt *gi = body;
+    if (g) {
+      gi = ir_new_stmt(ST_IF, s->loc);
+      gi->e = g;
+      gi->body = ir_block(s->loc);
+      vec_push(&body->kids, gi);
+      gi = gi->body;
+    }
+    for (int i = 0; i < tv.len; i++) vec_push(&gi->kids, tv.data[i]);
+  }
 
   Expr *cond = s->e ? lower_cond(cx, s->e, false) : NULL;
   if (s->kind == ST_FOR && plain) {
@@ -362,8 +550,8 @@ static void lower_loop(Ctx *cx, Stmt *s) {
   Jumps jc = j;
   jc.cnt = false;
   Expr *g = guard_of(&inner, jc, false, s->loc);
-  if (!cond) cond = ir_num("1", ty_int(), s->loc);
-  if (g) cond = ir_binary(EX_LAND, g, cond, ty_int(), s->loc);
+  if (!cond) cond = g && moved ? NULL : ir_num("1", ty_int(), s->loc);
+  cond = g && cond ? ir_binary(EX_LAND, g, cond, ty_int(), s->loc) : cond ? cond : g;
   Stmt *w = ir_new_stmt(s->kind == ST_DO ? ST_DO : ST_WHILE, s->loc);
   w->e = cond;
   w->body = body;
@@ -423,7 +611,7 @@ static void lower_switch(Ctx *cx, Stmt *s) {
     vec_push(&chain, iff);
   }
   Vec out = {0};
-  lower_list(&inner, &chain, 0, &out);
+  lower_list(&inner, &chain, 0, chain.len, &out);
   for (int i = 0; i < out.len; i++) emit_stmt_(out.data[i]);
 }
 
@@ -510,6 +698,106 @@ static void lower_stmt(Ctx *cx, Stmt *s) {
     if (!cx->cnt) bug("continue without a flag");
     emit_stmt_(set_flag(cx->cnt, "1", s->loc));
     return;
+  case ST_GOTO: {
+    int k = label_index(s->label);   /* -1: refused by check_gotos */
+    if (k >= 0) emit_stmt_(set_flag(((Site *)labels_.data[k])->flag, "1", s->loc));
+    return;
+  }
+  case ST_LABEL:
+    /* lower_list clears the flag where the label stands */
+    if (s->body) lower_stmt(cx, s->body);
+    return;
+  }
+}
+
+/* ---- goto ------------------------------------------------------------------ */
+
+/* Collects the labels and gotos under s, in preorder. direct: the block
+ * that s stands in directly, if any, or the switch whose body it stands in
+ * (whose case labels cut it into pieces: a goto cannot land there). */
+static void find_jumps(Stmt *s, Stmt *direct, Vec *stack, int *pos, Vec *labels, Vec *gotos) {
+  if (!s) return;
+  ++*pos;
+  switch (s->kind) {
+  case ST_LABEL: {
+    Site *l = arena_alloc(sizeof *l);
+    l->name = s->label, l->s = s, l->block = direct, l->pos = *pos;
+    vec_push(labels, l);
+    find_jumps(s->body, s->body && s->body->kind == ST_LABEL ? direct : NULL, stack, pos, labels, gotos);
+    return;
+  }
+  case ST_GOTO: {
+    Site *g = arena_alloc(sizeof *g);
+    g->name = s->label, g->s = s, g->pos = *pos;
+    for (int i = 0; i < stack->len; i++) vec_push(&g->blocks, stack->data[i]);
+    vec_push(gotos, g);
+    return;
+  }
+  case ST_BLOCK:
+    vec_push(stack, s);
+    for (int i = 0; i < s->kids.len; i++) find_jumps(s->kids.data[i], s, stack, pos, labels, gotos);
+    stack->len--;
+    return;
+  case ST_SWITCH:
+    if (s->body && s->body->kind == ST_BLOCK) {
+      ++*pos;
+      vec_push(stack, s->body);
+      for (int i = 0; i < s->body->kids.len; i++)
+        find_jumps(s->body->kids.data[i], s, stack, pos, labels, gotos);
+      stack->len--;
+    } else find_jumps(s->body, s, stack, pos, labels, gotos);
+    return;
+  default:
+    find_jumps(s->init, NULL, stack, pos, labels, gotos);
+    find_jumps(s->body, s->kind == ST_CASE || s->kind == ST_DEFAULT ? direct : NULL, stack, pos, labels,
+               gotos);
+    find_jumps(s->els, NULL, stack, pos, labels, gotos);
+    return;
+  }
+}
+
+/* Checks the gotos of fn: a goto may jump forward to a label that stands
+ * in its own block or in an enclosing one; it then sets the label's flag,
+ * which guards the statements up to the label as break's and return's do.
+ * Fills labels_ with the labels that gotos target. */
+static void check_gotos(Func *fn) {
+  Vec labels = {0}, gotos = {0}, stack = {0};
+  int pos = 0;
+  find_jumps(fn->body, NULL, &stack, &pos, &labels, &gotos);
+  for (int i = 0; i < gotos.len; i++) {
+    Site *g = gotos.data[i], *l = NULL;
+    for (int k = 0; k < labels.len && !l; k++)
+      if (!strcmp(((Site *)labels.data[k])->name, g->name)) l = labels.data[k];
+    if (!l) {
+      diag_error(g->s->loc, "cannot differentiate through this 'goto': gradc does not see its label '%s'",
+                 g->name);
+      continue;
+    }
+    bool around = false;
+    for (int k = 0; k < g->blocks.len; k++) around |= g->blocks.data[k] == l->block;
+    if (l->pos < g->pos)
+      diag_error(g->s->loc, "cannot differentiate through a backward 'goto' (to '%s' on line %d): "
+                 "the reverse sweep needs structured control flow; write the repetition as a loop",
+                 g->name, l->s->loc.line);
+    else if (l->block && l->block->kind == ST_SWITCH)
+      diag_error(g->s->loc, "cannot differentiate through a 'goto' to a label among the cases of a "
+                 "'switch' ('%s' on line %d): the switch becomes an if-chain that it cannot enter",
+                 g->name, l->s->loc.line);
+    else if (!l->block || !around)
+      diag_error(g->s->loc, "cannot differentiate through a 'goto' into a block (to '%s' on line %d): "
+                 "only forward jumps to a label in the same block or an enclosing one are supported",
+                 g->name, l->s->loc.line);
+    else l->targeted = true;   /* its flag is made below, in label order */
+  }
+  for (int k = 0; k < labels.len; k++) {
+    Site *l = labels.data[k];
+    if (!l->targeted) continue;
+    if (labels_.len == 64) {
+      diag_error(l->s->loc, "cannot differentiate a function with more than 64 labels that 'goto' jumps to");
+      return;
+    }
+    l->flag = new_flag(fn, format("goto_%s", l->name));
+    vec_push(&labels_, l);
   }
 }
 
@@ -569,12 +857,18 @@ bool lower_func(Program *p, Func *fn) {
   int before = diag_errors();
   if (fn->ret->kind != TY_VOID)
     fn->retvar = ir_new_var(fn, ir_unique_name(fn, "_ret"), fn->ret, VAR_TEMP, fn->loc);
+  Vec saved_labels = labels_;
+  labels_ = (Vec){0};
+  check_gotos(fn);
   Ctx cx = {.fn = fn};
   if (!single_exit(fn->body)) cx.done = new_flag(fn, "done");
   Stmt *body = ir_block(fn->body->loc);
   if (cx.done) vec_push(&body->kids, set_flag(cx.done, "0", fn->loc));
-  lower_list(&cx, &fn->body->kids, 0, &body->kids);
+  for (int i = 0; i < labels_.len; i++)
+    vec_push(&body->kids, set_flag(((Site *)labels_.data[i])->flag, "0", fn->loc));
+  lower_list(&cx, &fn->body->kids, 0, fn->body->kids.len, &body->kids);
   fn->body = body;
   drop_unread_flags(fn);
+  labels_ = saved_labels;
   return diag_errors() == before;
 }

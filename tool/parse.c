@@ -721,12 +721,20 @@ static Stmt *stmt(CXCursor c) {
     s = ir_new_stmt(ST_DEFAULT, loc);
     s->body = kids.n ? stmt(kids.c[0]) : NULL;
     return s;
-  case CXCursor_GotoStmt: case CXCursor_IndirectGotoStmt:
-    return bad_stmt(c, "cannot differentiate through 'goto': the reverse sweep needs "
+  case CXCursor_GotoStmt:
+    /* lowering turns forward gotos into flags and refuses the others */
+    s = ir_new_stmt(ST_GOTO, loc);
+    if (kids.n != 1) return bad_stmt(c, "cannot read this 'goto'");
+    s->label = cx_string(clang_getCursorSpelling(clang_getCursorReferenced(kids.c[0])));
+    return s;
+  case CXCursor_IndirectGotoStmt:
+    return bad_stmt(c, "cannot differentiate through a computed 'goto': the reverse sweep needs "
                        "structured control flow (use loops, 'break' and 'continue')");
   case CXCursor_LabelStmt:
-    return bad_stmt(c, "cannot differentiate through labels and 'goto': the reverse sweep "
-                       "needs structured control flow");
+    s = ir_new_stmt(ST_LABEL, loc);
+    s->label = cx_string(clang_getCursorSpelling(c));
+    s->body = kids.n ? stmt(kids.c[0]) : nop(c);
+    return s;
   case CXCursor_GCCAsmStmt: case CXCursor_MSAsmStmt:
     return bad_stmt(c, "cannot differentiate through inline assembly");
   default:

@@ -166,6 +166,7 @@ struct Expr {
 typedef enum {
   ST_EXPR, ST_DECL, ST_BLOCK, ST_IF, ST_WHILE, ST_DO, ST_FOR, ST_RETURN,
   ST_BREAK, ST_CONTINUE, ST_SWITCH, ST_CASE, ST_DEFAULT, ST_NOP,
+  ST_GOTO, ST_LABEL,     /* removed by lowering: later passes never see them */
 } StmtKind;
 
 struct Stmt {
@@ -178,6 +179,7 @@ struct Stmt {
   Stmt *els;             /* if-else */
   Vec kids;              /* ST_BLOCK */
   Var *var;              /* ST_DECL */
+  const char *label;     /* ST_GOTO: its target; ST_LABEL (body: the labelled statement) */
   /* filled by later passes */
   bool active;           /* has work in the reverse sweep */
   bool init_of_decl;     /* first value of a variable, run once: nothing to save */

@@ -433,8 +433,8 @@ for c in bom crlf bom_crlf; do
   fi
 done
 # A located diagnostic in a CRLF file points at the right line and column.
-printf '#include <gradc.h>\r\n\r\nGRADC_GRAD(wrt(x))\r\ndouble f(double x) {\r\n  goto out;\r\nout:\r\n  return x;\r\n}\r\n' >crlf_goto.c
-expect_fail crlf_diagnostic 1 '^crlf_goto\.c:5:3: error: ' -- crlf_goto.c "${inc[@]}" -o @OUT@
+printf '#include <gradc.h>\r\n\r\nGRADC_GRAD(wrt(x))\r\ndouble f(double x) {\r\nagain:\r\n  x = x * x;\r\n  if (x < 1) goto again;\r\n  return x;\r\n}\r\n' >crlf_goto.c
+expect_fail crlf_diagnostic 1 '^crlf_goto\.c:7:14: error: ' -- crlf_goto.c "${inc[@]}" -o @OUT@
 
 # ---- 10. file system: inputs and outputs that are not regular files ------------------
 mkdir -p dir.c
