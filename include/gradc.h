@@ -72,6 +72,8 @@ void gradc_free(void *p, size_t n);
 typedef void (*gradc_error_fn)(void *ud, const char *msg);
 void gradc_set_error_handler(gradc_error_fn fn, void *ud); /* NULL: print and abort */
 void gradc_error(const char *msg);
+/* The bytes of the allocated block p that realloc would keep (0 for NULL). */
+size_t gradc_alloc_size(void *p);
 
 /* ---- runtime: the tape ---------------------------------------------------- */
 

@@ -36,6 +36,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h>
+#define GRADC_USABLE_SIZE(p) malloc_usable_size(p)
+#elif defined(__APPLE__)
+#include <malloc/malloc.h>
+#define GRADC_USABLE_SIZE(p) malloc_size(p)
+#endif
 
 enum {
   CHUNK_MIN = 4096,        /* bytes of data in the first chunk */
@@ -78,6 +85,18 @@ static int caching(void) { return alloc_fn == default_alloc; }
 void gradc_set_error_handler(gradc_error_fn fn, void *ud) {
   error_fn = fn ? fn : default_error;
   error_ud = fn ? ud : NULL;
+}
+
+/* The bytes realloc would keep of the block p (0 for NULL): at least what
+ * was asked for when it was allocated. */
+size_t gradc_alloc_size(void *p) {
+  if (!p) return 0;
+#ifdef GRADC_USABLE_SIZE
+  return GRADC_USABLE_SIZE(p);
+#else
+  gradc_error("realloc of memory that carries derivatives needs malloc_usable_size on this system");
+  return 0;
+#endif
 }
 
 void gradc_error(const char *msg) {

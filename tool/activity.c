@@ -375,7 +375,8 @@ static void written_step(Stmt *s, void *ud) {
   }
   if (fl.call)
     for (int i = 0; i < fl.call->nargs; i++)
-      if (fl.call->args[i]->kind == EX_ADDR) {
+      if (fl.call->args[i]->kind == EX_ADDR ||
+          (fl.call->args[i]->kind == EX_CAST && fl.call->args[i]->a->kind == EX_ADDR)) {   /* (void **)&p */
         Var *v = ir_base_var(fl.call->args[i]);
         if (v) v->written = true;
       }

@@ -73,6 +73,9 @@ static const char *tangent_lv(FGen *g, Expr *e);
 static const char *tangent_ptr(FGen *g, Expr *e) {
   switch (e->kind) {
   case EX_VAR: return dot_name(g, e->var);
+  case EX_NUM:   /* a null pointer (NULL, 0) has a null tangent */
+    if (!strcmp(e->text, "0")) return "NULL";
+    break;
   case EX_ADD: case EX_SUB:
     if (ty_is_ptr(e->a->ty))
       return format("%s %s %s", tangent_ptr(g, e->a), e->kind == EX_ADD ? "+" : "-", emit_expr(e->b));
@@ -214,7 +217,18 @@ static FSpec *spec_for(FGen *g, Expr *call);
 
 static bool is_alloc(Expr *e) {
   if (e->kind == EX_CAST) e = e->a;
-  return e->kind == EX_CALL && e->callee_known && (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc"));
+  return e->kind == EX_CALL && e->callee_known &&
+         (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc") || !strcmp(e->text, "realloc"));
+}
+
+/* posix_memalign((void **)&p, align, n) of a buffer that carries derivatives */
+static Var *memalign_target(Expr *call) {
+  if (call->kind != EX_CALL || call->callee || !call->callee_known || call->nargs != 3 ||
+      strcmp(call->text, "posix_memalign"))
+    return NULL;
+  Expr *a = call->args[0];
+  while (a->kind == EX_CAST) a = a->a;
+  return a->kind == EX_ADDR && a->a->kind == EX_VAR && a->a->var->active ? a->a->var : NULL;
 }
 
 /* v = g(args) or g(args) for a function of this file with active arguments:
@@ -333,6 +347,13 @@ static bool gen_tape_pop_n(FGen *g, Expr *e, Buf *b, int ind) {
 static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
   if (gen_tape_pop(g, lhs, rhs, b, ind)) return;
+  if (memalign_target(rhs)) {   /* r = posix_memalign(&p, ...) */
+    emit_indent(b, ind);
+    buf_printf(b, "%s;\n", emit_expr(s->e));
+    emit_indent(b, ind);
+    buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, memalign_target(rhs)), emit_expr(rhs->args[2]));
+    return;
+  }
   if (rhs->kind == EX_CALL && rhs->callee) {
     gen_call(g, lhs, rhs, b, ind);
     return;
@@ -352,7 +373,11 @@ static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
       Expr *c = rhs->kind == EX_CAST ? rhs->a : rhs;
       const char *t = tangent_ptr(g, lhs);
       if (!strcmp(c->text, "malloc")) buf_printf(b, "%s = calloc(1, %s);\n", t, emit_expr(c->args[0]));
-      else buf_printf(b, "%s = calloc(%s, %s);\n", t, emit_expr(c->args[0]), emit_expr(c->args[1]));
+      else if (!strcmp(c->text, "calloc")) buf_printf(b, "%s = calloc(%s, %s);\n", t, emit_expr(c->args[0]), emit_expr(c->args[1]));
+      else if (act_expr_active(c->args[0]))   /* realloc keeps the tangents of the kept elements */
+        buf_printf(b, "%s = realloc(%s, %s);\n", t, tangent_ptr(g, c->args[0]), emit_expr(c->args[1]));
+      else
+        buf_printf(b, "%s = calloc(1, %s);\n", t, emit_expr(c->args[1]));
     } else {
       buf_printf(b, "%s = %s;\n", tangent_ptr(g, lhs), tangent_ptr(g, rhs));
     }
@@ -386,6 +411,13 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
     if (e->kind == EX_ASSIGN) { gen_assign(g, s, b, ind); return; }
     if (gen_tape_push(g, e, b, ind) || gen_tape_pop_n(g, e, b, ind)) return;
     if (e->kind == EX_CALL && e->callee) { gen_call(g, NULL, e, b, ind); return; }
+    if (memalign_target(e)) {
+      emit_indent(b, ind);
+      buf_printf(b, "%s;\n", emit_expr(e));
+      emit_indent(b, ind);
+      buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, memalign_target(e)), emit_expr(e->args[2]));
+      return;
+    }
     if (ir_mem_call(e) && act_expr_active(e->args[0])) {
       /* memcpy/memmove move the tangents with the values; memset clears them */
       bool set = !strcmp(ir_mem_call(e), "memset");

@@ -29,6 +29,7 @@ typedef struct Ctx {
   Var *brk, *cnt;        /* flags of the innermost loop or switch */
   Var *done;             /* the function returned */
   bool in_loop;
+  bool in_cond;          /* lowering a condition */
   bool brk_used, cnt_used;
 } Ctx;
 
@@ -100,12 +101,27 @@ static Expr *hoist(Ctx *cx, Expr *e) {
   return ir_var(t, e->loc);
 }
 
+/* A call without a body that may write through an argument
+ * (posix_memalign(&p, ...)): in a condition it becomes a statement of its
+ * own, which the differentiation passes see and check. */
+static bool writes_through_args(Expr *e) {
+  if (e->rule || ir_is_stop(e)) return false;
+  for (int i = 0; i < e->nargs; i++) {
+    Expr *a = e->args[i];
+    while (a->kind == EX_CAST) a = a->a;
+    if (a->kind == EX_ADDR) return true;
+    if (ty_is_ptr(a->ty) && a->ty->base && !a->ty->base->is_const) return true;
+  }
+  return false;
+}
+
 static Expr *lower_call(Ctx *cx, Expr *e, bool value_used) {
   for (int i = 0; i < e->nargs; i++) {
     e->args[i] = lower_expr(cx, e->args[i], true);
     if (e->callee && !simple_arg(e->args[i])) e->args[i] = hoist(cx, e->args[i]);
   }
   if (e->callee && value_used) return hoist(cx, e);
+  if (cx->in_cond && value_used && writes_through_args(e)) return hoist(cx, e);
   return e;
 }
 
@@ -373,7 +389,9 @@ static Stmt *lower_block(Ctx *cx, Stmt *b) {
  * effects or calls a statement of the body. */
 static Expr *lower_cond(Ctx *cx, Expr *e, bool hoistable) {
   if (!hoistable && ir_has_side_effects(e)) bug("loop condition with side effects");
-  return lower_expr(cx, e, true);
+  Ctx c = *cx;
+  c.in_cond = true;
+  return lower_expr(&c, e, true);
 }
 
 /* Element-wise assignments for `T v[n] = {...}` and `S v = {...}`. */

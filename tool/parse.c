@@ -1109,6 +1109,35 @@ void parse_dependencies(Vec *files) {
   }
 }
 
+/* Feature-test macros of the main file (#define _POSIX_C_SOURCE 200809L)
+ * configure the headers it includes: the generated file repeats them. */
+static void feature_macros(void) {
+  size_t n = 0;
+  const char *text = clang_getFileContents(tu, main_file, &n);
+  for (size_t i = 0; text && i < n;) {
+    size_t end = i;
+    while (end < n && text[end] != '\n') end++;
+    const char *p = text + i, *e = text + end;
+    while (p < e && (*p == ' ' || *p == '\t')) p++;
+    if (p < e && *p == '#') {
+      const char *q = p + 1;
+      while (q < e && (*q == ' ' || *q == '\t')) q++;
+      if (e - q > 7 && !strncmp(q, "define", 6) && (q[6] == ' ' || q[6] == '\t')) {
+        q += 6;
+        while (q < e && (*q == ' ' || *q == '\t')) q++;
+        const char *w = q;
+        while (q < e && (isalnum((unsigned char)*q) || *q == '_')) q++;
+        if (*w == '_' && q - w > 8 && !strncmp(q - 7, "_SOURCE", 7)) {
+          const char *t = e;
+          while (t > p && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r')) t--;
+          vec_push(&prog->features, arena_strndup(p, (size_t)(t - p)));
+        }
+      }
+    }
+    i = end + 1;
+  }
+}
+
 Program *parse_file(Options *opt) {
   prog = arena_alloc(sizeof *prog);
   prog->path = opt->input;
@@ -1121,6 +1150,7 @@ Program *parse_file(Options *opt) {
   }
   main_file = clang_getFile(tu, parse_path);
   if (!report_clang_diagnostics()) return NULL;
+  feature_macros();
   CXCursor anon = clang_getNullCursor();
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);
   if (opt->fn_name) {

@@ -188,6 +188,9 @@ static const char *shadow_ptr(Gen *g, Expr *e) {
   switch (e->kind) {
   case EX_VAR:
     return bar_name(g, e->var);
+  case EX_NUM:   /* a null pointer (NULL, 0) has a null adjoint */
+    if (!strcmp(e->text, "0")) return "NULL";
+    break;
   case EX_ADD: case EX_SUB:
     if (ty_is_ptr(e->a->ty))
       return format("%s %s %s", shadow_ptr(g, e->a), e->kind == EX_ADD ? "+" : "-", emit_expr(e->b));
@@ -792,7 +795,104 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
 static bool is_alloc(Expr *e) {
   if (e->kind == EX_CAST) e = e->a;
   return e->kind == EX_CALL && e->callee_known &&
-         (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc"));
+         (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc") || !strcmp(e->text, "realloc"));
+}
+
+/* posix_memalign((void **)&p, align, n) for a buffer p that carries
+ * derivatives: p's adjoint buffer is allocated beside it, as for malloc. */
+static Var *memalign_target(Expr *call) {
+  if (call->kind != EX_CALL || call->callee || !call->callee_known || call->nargs != 3 ||
+      strcmp(call->text, "posix_memalign"))
+    return NULL;
+  Expr *a = call->args[0];
+  while (a->kind == EX_CAST) a = a->a;
+  return a->kind == EX_ADDR && a->a->kind == EX_VAR && a->a->var->active ? a->a->var : NULL;
+}
+
+static void gen_memalign(Gen *g, Stmt *s, Var *v, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+  if (!g->joint) {
+    diag_error(s->loc, "gradc cannot yet differentiate an allocated buffer in '%s', which keeps a "
+               "separate forward and reverse sweep (%s)", g->fn->name, split_why(g));
+    return;
+  }
+  Expr *lv = ir_var(v, s->loc);
+  bool save = needs_save(g, s, lv);
+  const char *sb = shadow_ptr(g, lv);
+  if (save) {
+    push(g, fwd, fi, lv);
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, sb);
+  }
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s;\n", emit_expr(s->e));
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[2]));
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
+  g->used_frees = true;
+  if (save) {
+    emit_indent(rev, ri);
+    buf_printf(rev, "%s = gradc_pop_p(%s);\n", sb, g->tape);
+    restore(g, rev, ri, lv);
+  }
+}
+
+/* p = realloc(q, n): the old block stays allocated until the reverse sweep
+ * is over (its values may be read there, and its adjoint is where the
+ * copied elements' adjoints go): the new block is allocated and the kept
+ * part copied by hand, the old one freed at the end. */
+static void gen_realloc(Gen *g, Expr *lhs, Expr *call, const char *sb, Buf *fwd, int fi, Buf *rev, int ri) {
+  Expr *q = call->args[0];
+  while (q->kind == EX_CAST) q = q->a;
+  const char *n = emit_expr(call->args[1]);
+  const char *qb = act_expr_active(q) ? shadow_ptr(g, q) : "NULL";
+  const char *k = format("_m%d", g->nrev++), *ob = format("_ob%d", g->nrev++);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "{\n");
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "void *_o = %s, *%s = %s;\n", emit_expr(q), ob, qb);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "size_t %s = gradc_alloc_size(_o);\n", k);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "if (%s && gradc_alloc_size(%s) < %s) %s = gradc_alloc_size(%s);\n", ob, ob, k, k, ob);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "if (%s > (size_t)(%s)) %s = %s;\n", k, n, k, n);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "%s = malloc(%s);\n", emit_expr(lhs), n);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "if (!%s && (%s) != 0) gradc_error(\"out of memory in realloc\");\n", emit_expr(lhs), n);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "if (%s) memcpy(%s, _o, %s);\n", k, emit_expr(lhs), k);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "gradc_push_p(&_frees, _o);\n");
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "%s = calloc(1, %s);\n", sb, n);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "if (!%s && (%s) != 0) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb, n);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->tape, ob);
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "gradc_push_l(%s, (long)%s);\n", g->tape, k);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "}\n");
+  g->used_tape = g->used_frees = true;
+  /* reverse: the kept elements' adjoints go back to the old block's */
+  Type *el = ty_elem(lhs->ty);
+  emit_indent(rev, ri);
+  buf_printf(rev, "{\n");
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "size_t %s = (size_t)gradc_pop_l(%s);\n", k, g->tape);
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "%s = gradc_pop_p(%s);\n", emit_decl(ty_ptr_to(ty_unconst(el)), ob), g->tape);
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "if (%s) gradc_move_adj_%s(%s, %s, %s / sizeof *%s);\n", ob, el->kind == TY_FLOAT ? "f" : "d",
+             sb, ob, k, sb);
+  emit_indent(rev, ri);
+  buf_printf(rev, "}\n");
 }
 
 static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, Buf *rev, int ri) {
@@ -811,17 +911,29 @@ static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, B
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, sb);
   }
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s;\n", emit_expr(s->e));
-  emit_indent(fwd, fi);
-  if (!strcmp(call->text, "malloc"))
+  if (!strcmp(call->text, "realloc")) {
+    if (!ty_is_float(ty_elem(lhs->ty))) {
+      diag_error(s->loc, "gradc follows realloc of float and double arrays only");
+      return;
+    }
+    gen_realloc(g, lhs, call, sb, fwd, fi, rev, ri);
+  } else {
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "%s;\n", emit_expr(s->e));
+  }
+  if (!strcmp(call->text, "malloc")) {
+    emit_indent(fwd, fi);
     buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[0]));
-  else
+  } else if (!strcmp(call->text, "calloc")) {
+    emit_indent(fwd, fi);
     buf_printf(fwd, "%s = calloc(%s, %s);\n", sb, emit_expr(call->args[0]), emit_expr(call->args[1]));
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
+  }
+  if (strcmp(call->text, "realloc")) {
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
+  }
   g->used_frees = true;
   if (save) {
     emit_indent(rev, ri);
@@ -988,6 +1100,10 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     gen_alloc(g, s, lhs, rhs, fwd, fi, rev, ri);
     return;
   }
+  if (memalign_target(rhs)) {   /* r = posix_memalign(&p, ...): r is an int */
+    gen_memalign(g, s, memalign_target(rhs), rhs, fwd, fi, rev, ri);
+    return;
+  }
   if (act && base && base->kind == VAR_GLOBAL && act_expr_active(rhs)) {
     diag_error(s->loc, "cannot differentiate a write of an active value to the global '%s': "
                "global state stops gradients (pass it as a parameter)", base->name);
@@ -1149,6 +1265,10 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
   }
   if (ir_mem_call(e)) {
     gen_mem_call(g, s, e, fwd, fi, rev, ri);
+    return;
+  }
+  if (memalign_target(e)) {
+    gen_memalign(g, s, memalign_target(e), e, fwd, fi, rev, ri);
     return;
   }
   if (e->kind == EX_CALL && is_free_call(e)) {

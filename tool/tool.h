@@ -239,6 +239,7 @@ struct Program {
   const char *path;      /* input file as given */
   Vec funcs;             /* Func * of every function defined in the file */
   Vec requests;          /* Request * */
+  Vec features;          /* const char *: its feature-test macros (#define _GNU_SOURCE) */
   Vec includes;          /* const char *: #include lines of the main file */
   Vec typedecls;         /* const char *: type declarations of the main file */
   Vec decls;             /* const char *: other declarations the output needs */
