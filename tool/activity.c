@@ -505,6 +505,149 @@ bool act_needs_save(Var *v, Stmt *w) {
   return false;
 }
 
+/* ---- first fills of fresh buffers --------------------------------------- */
+
+static bool mentions_var(Expr *e, Var *v) {
+  if (!e) return false;
+  if (e->kind == EX_VAR) return e->var == v;
+  for (int i = 0; i < e->nargs; i++) if (mentions_var(e->args[i], v)) return true;
+  return mentions_var(e->a, v) || mentions_var(e->b, v) || mentions_var(e->c, v);
+}
+
+static bool stmt_mentions(Stmt *s, Var *v) {
+  if (!s) return false;
+  if (mentions_var(s->e, v) || mentions_var(s->inc, v)) return true;
+  for (int i = 0; i < s->kids.len; i++) if (stmt_mentions(s->kids.data[i], v)) return true;
+  return stmt_mentions(s->init, v) || stmt_mentions(s->body, v) || stmt_mentions(s->els, v);
+}
+
+static bool is_fresh_alloc(Stmt *s, Var *v) {
+  if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->a->kind != EX_VAR || s->e->a->var != v) return false;
+  Expr *r = s->e->b;
+  while (r->kind == EX_CAST) r = r->a;
+  return r->kind == EX_CALL && !r->callee && r->callee_known &&
+         (!strcmp(r->text, "malloc") || !strcmp(r->text, "calloc"));
+}
+
+/* Whether every use of v in e is v[i] (read or written); uses elsewhere
+ * (v copied, passed, &v[i]) would let other names reach its memory. */
+static bool only_indexed(Expr *e, Var *v) {
+  if (!e) return true;
+  if (e->kind == EX_VAR) return e->var != v;
+  if (e->kind == EX_INDEX && e->a->kind == EX_VAR && e->a->var == v) return only_indexed(e->b, v);
+  if (e->kind == EX_ADDR && e->a->kind == EX_INDEX && e->a->a->kind == EX_VAR && e->a->a->var == v) return false;
+  for (int i = 0; i < e->nargs; i++) if (!only_indexed(e->args[i], v)) return false;
+  return only_indexed(e->a, v) && only_indexed(e->b, v) && only_indexed(e->c, v);
+}
+
+static bool stmt_only_indexed(Stmt *s, Var *v) {
+  if (!s) return true;
+  if (s->kind == ST_EXPR && is_fresh_alloc(s, v)) {
+    Expr *r = s->e->b;
+    while (r->kind == EX_CAST) r = r->a;
+    for (int i = 0; i < r->nargs; i++) if (!only_indexed(r->args[i], v)) return false;
+    return true;
+  }
+  if (s->kind == ST_EXPR && s->e->kind == EX_CALL && s->e->callee_known && !s->e->callee &&
+      !strcmp(s->e->text, "free") && s->e->nargs == 1 && s->e->args[0]->kind == EX_VAR && s->e->args[0]->var == v)
+    return true;
+  if (!only_indexed(s->e, v) || !only_indexed(s->inc, v)) return false;
+  for (int i = 0; i < s->kids.len; i++) if (!stmt_only_indexed(s->kids.data[i], v)) return false;
+  return stmt_only_indexed(s->init, v) && stmt_only_indexed(s->body, v) && stmt_only_indexed(s->els, v);
+}
+
+/* The statements from the body down to w, outermost first. */
+static bool path_to(Stmt *s, Stmt *w, Vec *path) {
+  if (!s) return false;
+  vec_push(path, s);
+  if (s == w) return true;
+  for (int i = 0; i < s->kids.len; i++) if (path_to(s->kids.data[i], w, path)) return true;
+  if (path_to(s->body, w, path) || path_to(s->els, w, path)) return true;
+  path->len--;
+  return false;
+}
+
+/* for (i = a; cond; i = i +- c): returns i, or NULL. */
+static Var *counted_index(Stmt *l) {
+  if (l->kind != ST_FOR || !l->init || !l->inc || l->init->kind != ST_EXPR) return NULL;
+  Expr *init = l->init->e, *inc = l->inc;
+  if (init->kind != EX_ASSIGN || init->a->kind != EX_VAR || !ty_is_int(init->a->ty)) return NULL;
+  Var *i = init->a->var;
+  if (inc->kind != EX_ASSIGN || inc->a->kind != EX_VAR || inc->a->var != i) return NULL;
+  Expr *r = inc->b;
+  if ((r->kind != EX_ADD && r->kind != EX_SUB) || r->a->kind != EX_VAR || r->a->var != i ||
+      r->b->kind != EX_NUM || !strcmp(r->b->text, "0"))
+    return NULL;
+  return i;
+}
+
+static bool assigns_var(Stmt *s, Var *v) {
+  if (!s) return false;
+  if (s->kind == ST_EXPR && s->e->kind == EX_ASSIGN && s->e->a->kind == EX_VAR && s->e->a->var == v) return true;
+  if (s->kind == ST_EXPR && s->e->kind == EX_CALL)
+    for (int i = 0; i < s->e->nargs; i++)
+      if (s->e->args[i]->kind == EX_ADDR && ir_base_var(s->e->args[i]) == v) return true;
+  for (int i = 0; i < s->kids.len; i++) if (assigns_var(s->kids.data[i], v)) return true;
+  return assigns_var(s->init, v) || assigns_var(s->body, v) || assigns_var(s->els, v);
+}
+
+/* Whether w is the only statement in s that mentions v. */
+static bool only_w_mentions(Stmt *s, Var *v, Stmt *w) {
+  if (!s || s == w) return true;
+  if (mentions_var(s->e, v) || mentions_var(s->inc, v)) return false;
+  for (int i = 0; i < s->kids.len; i++) if (!only_w_mentions(s->kids.data[i], v, w)) return false;
+  return only_w_mentions(s->init, v, w) && only_w_mentions(s->body, v, w) && only_w_mentions(s->els, v, w);
+}
+
+/* Whether w, v[i] = e, is the first write of a buffer that a malloc or
+ * calloc made just before: nothing mentions v between the allocation and w,
+ * v's memory is reached only as v[...], and w runs once per allocation, or
+ * once per element (the only mention of v in a counted loop over i, with no
+ * other loop in between). The old value w destroys was never written, and
+ * earlier allocations are other blocks, restored with their pointer: w
+ * needs no save. */
+bool act_fresh_fill(Func *fn, Stmt *w) {
+  if (w->kind != ST_EXPR || w->e->kind != EX_ASSIGN) return false;
+  Expr *lhs = w->e->a;
+  if (lhs->kind != EX_INDEX || lhs->a->kind != EX_VAR) return false;
+  Var *v = lhs->a->var;
+  if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->ty->kind != TY_PTR || v->is_static) return false;
+  if (mentions_var(lhs->b, v) || mentions_var(w->e->b, v) || !stmt_only_indexed(fn->body, v)) return false;
+  Vec path = {0};
+  if (!path_to(fn->body, w, &path)) return false;
+  bool in_loop = false;   /* the one counted loop allowed between the allocation and w */
+  for (int k = path.len - 2; k >= 0; k--) {
+    Stmt *s = path.data[k], *child = path.data[k + 1];
+    switch (s->kind) {
+    case ST_BLOCK: {
+      int i = 0;
+      while (i < s->kids.len && s->kids.data[i] != child) i++;
+      for (int j = i - 1; j >= 0; j--) {
+        Stmt *b = s->kids.data[j];
+        if (is_fresh_alloc(b, v)) return true;
+        if (stmt_mentions(b, v)) return false;
+      }
+      break;
+    }
+    case ST_IF:
+      if (mentions_var(s->e, v)) return false;
+      break;
+    case ST_FOR: {
+      if (in_loop || child != s->body) return false;
+      Var *i = counted_index(s);
+      if (!i || lhs->b->kind != EX_VAR || lhs->b->var != i || assigns_var(s->body, i)) return false;
+      if (mentions_var(s->e, v) || mentions_var(s->inc, v) || stmt_mentions(s->init, v)) return false;
+      if (!only_w_mentions(s->body, v, w)) return false;
+      in_loop = true;
+      break;
+    }
+    default:
+      return false;   /* while and do loops: an element may be written twice */
+    }
+  }
+  return false;
+}
+
 /* Runs both analyses on fn for one (wrt, out) specialisation. With `top`,
  * reports wrt parameters that get no gradient, and state that would stop
  * gradients silently. */

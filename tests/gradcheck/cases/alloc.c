@@ -45,9 +45,32 @@ static double aligned_stmt(const double *x, int n) {
   return s;
 }
 
+/* fresh buffers filled once (no save needed), then overwritten (saves
+ * needed), and a calloc'd buffer whose zeros are read before they are
+ * written (v[i + 1] in the same loop): each in a loop of the caller */
+static double fills(const double *x, int n) {
+  double *v = malloc((size_t)n * sizeof *v);
+  for (int i = 0; i < n; i++) v[i] = x[i] * x[(i + 2) % n];
+  for (int i = 0; i + 1 < n; i++) v[i] = v[i] * v[i + 1] + 0.5;
+  double *z = calloc((size_t)n + 1, sizeof *z);
+  for (int i = 0; i < n; i++) z[i] = sin(x[i]) + z[i + 1] * x[i];
+  double *w = malloc(sizeof *w);
+  w[0] = x[1] * v[0];
+  double s = w[0];
+  for (int i = 0; i < n; i++) s += v[i] * z[i];
+  free(v);
+  free(z);
+  free(w);
+  return s;
+}
+
 GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
-double allocs(const double *x, int n) { return grow(x, n) + aligned(x, n) + aligned_stmt(x, n); }
+double allocs(const double *x, int n) {
+  double s = grow(x, n) + aligned(x, n) + aligned_stmt(x, n);
+  for (int r = 0; r < 3; r++) s += fills(x, n - r) * (r + 1);
+  return s;
+}
 
 #ifdef GRADCHECK_MAIN
 #include "check.h"
