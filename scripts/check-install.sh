@@ -47,6 +47,21 @@ int main(void) {
 }
 C
 
+# 0. The installed gradc finds its own headers: the README's first example,
+#    run from another folder with no -I (issue 13).
+[[ $("$prefix/bin/gradc" --print-include-dir) == "$prefix/include" ]] ||
+  { echo "check-install: --print-include-dir is not $prefix/include" >&2; exit 1; }
+cat >"$work/app/f.c" <<'C'
+#include <math.h>
+#include <gradc.h>
+
+GRADC_GRAD(wrt(x))
+double f(double x) { return sin(x * x); }
+C
+(cd "$work" && "$prefix/bin/gradc" app/f.c -o app/f_grad.c) ||
+  { echo "check-install: gradc needed -I for its own gradc.h" >&2; exit 1; }
+grep -q 'double f_grad(double x, double \*x_bar)' "$work/app/f_grad.c"
+
 # 1. pkg-config, as in DESIGN.md.
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 flags=$(pkg-config --cflags --libs gradc)

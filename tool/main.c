@@ -49,6 +49,8 @@ static const char usage_text[] =
     "  -p DIR             take FILE's compiler flags from DIR/compile_commands.json\n"
     "  --dump=ir|activity print the IR after lowering or the activity analysis\n"
     "                     to standard error\n"
+    "  --print-include-dir  print the folder of gradc.h, which gradc adds to the\n"
+    "                     parser's search path itself, and exit\n"
     "  --version          print the version and exit\n"
     "  --help             print this help and exit\n"
     "  -- ARGS...         pass ARGS to the parser unchanged\n"
@@ -77,6 +79,12 @@ static void parse_args(int argc, char **argv, Options *o) {
     }
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(usage_text, stdout); exit(0); }
     if (!strcmp(a, "--version")) { printf("gradc %s\n", GRADC_VERSION_STRING); exit(0); }
+    if (!strcmp(a, "--print-include-dir")) {
+      const char *d = parse_include_dir();
+      if (!d) { fprintf(stderr, "gradc: cannot find gradc's include folder (gradc.h) beside the executable\n"); exit(2); }
+      printf("%s\n", d);
+      exit(0);
+    }
     if (!strcmp(a, "-o")) {
       if (!next) usage_error("'%s' needs a file name", a);
       o->output = argv[++i];

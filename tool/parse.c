@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef GRADC_CLANG_RESOURCE_DIR
 #define GRADC_CLANG_RESOURCE_DIR "/usr/lib/llvm-19/lib/clang/19"
@@ -1065,6 +1066,32 @@ static bool compdb_args(const char *dir, const char *input, Vec *args) {
   return ok;
 }
 
+/* gradc's own include folder, found from where the executable is, as
+ * clang finds its resource folder: the source tree's include/ when this is
+ * the binary of the build tree (GRADC_BUILD_DIR), else P/include beside
+ * P/bin/gradc. NULL when there is no gradc.h there. */
+const char *parse_include_dir(void) {
+  static const char *found;
+  if (found) return found;
+  char *exe = realpath("/proc/self/exe", NULL);
+  if (!exe) return NULL;
+  *strrchr(exe, '/') = '\0';
+#if defined(GRADC_BUILD_DIR) && defined(GRADC_SOURCE_DIR)
+  char *build = realpath(GRADC_BUILD_DIR, NULL);
+  bool in_build = build && !strcmp(build, exe);
+  free(build);
+  if (in_build) {
+    free(exe);
+    return found = GRADC_SOURCE_DIR "/include";
+  }
+#endif
+  char *inc = realpath(format("%s/../include", exe), NULL);
+  free(exe);
+  if (inc && access(format("%s/gradc.h", inc), R_OK) == 0) found = arena_strdup(inc);
+  free(inc);
+  return found;
+}
+
 static enum CXErrorCode parse_tu(Options *opt, struct CXUnsavedFile *unsaved) {
   Vec args = {0};
   Vec db = {0};
@@ -1079,6 +1106,12 @@ static enum CXErrorCode parse_tu(Options *opt, struct CXUnsavedFile *unsaved) {
   vec_push(&args, "-xc");
   for (int i = 1; i < db.len; i++) vec_push(&args, db.data[i]);
   for (int i = 0; i < opt->clang_args.len; i++) vec_push(&args, opt->clang_args.data[i]);
+  /* <gradc.h> without -I, after the user's own -I flags */
+  const char *inc = parse_include_dir();
+  if (inc) {
+    vec_push(&args, "-I");
+    vec_push(&args, (void *)inc);
+  }
   /* with a database's working directory, name the input absolutely */
   if (!unsaved) {
     char *abs = opt->compdb ? realpath(opt->input, NULL) : NULL;

@@ -308,6 +308,7 @@ Program *parse_source(Options *opt, const char *path, const char *text);  /* C t
 void parse_dependencies(Vec *files);     /* every file the input includes */
 bool parse_body(Program *p, Func *fn);   /* IR of fn's body, on demand */
 void parse_dispose(void);
+const char *parse_include_dir(void);     /* gradc's include folder, or NULL */
 
 /* ---- lower.c: normal form for differentiation ----------------------------- */
 

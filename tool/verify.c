@@ -217,7 +217,7 @@ static int locate_runtime(Verify *v, const char *exe) {
   bool in_build = build && !strcmp(build, dir);
   free(build);
   if (in_build) {
-    v->incdir = GRADC_SOURCE_DIR "/include";
+    v->incdir = parse_include_dir();
     v->lib = GRADC_BUILD_DIR "/libgradc.a";
     if (!exists(v->lib)) {
       fprintf(stderr, "gradc verify: %s is missing: build the gradc_runtime target\n", v->lib);
