@@ -1089,6 +1089,26 @@ static bool mentions(const char *text, const char *name) {
 
 static bool reads_only_fixed(Expr *e);
 
+static bool expr_takes_addr(Expr *e, Var *v) {
+  if (!e) return false;
+  if (e->kind == EX_ADDR && ir_base_var(e->a) == v) return true;
+  for (int i = 0; i < e->nargs; i++) if (expr_takes_addr(e->args[i], v)) return true;
+  return expr_takes_addr(e->a, v) || expr_takes_addr(e->b, v) || expr_takes_addr(e->c, v);
+}
+
+static bool stmt_takes_addr(Stmt *s, Var *v) {
+  if (!s) return false;
+  if (expr_takes_addr(s->e, v) || expr_takes_addr(s->inc, v)) return true;
+  for (int i = 0; i < s->kids.len; i++) if (stmt_takes_addr(s->kids.data[i], v)) return true;
+  return stmt_takes_addr(s->init, v) || stmt_takes_addr(s->body, v) || stmt_takes_addr(s->els, v);
+}
+
+/* Whether memory may hold v under another name: &v is taken somewhere, or v
+ * is a parameter passed by pointer (*x_bar). */
+static bool addr_taken(Gen *g, Var *v) {
+  return v->kind == VAR_GLOBAL || stmt_takes_addr(g->fn->body, v);
+}
+
 static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
   Var *base = ir_base_var(lhs);
@@ -1184,6 +1204,10 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Var *lb = base;
   /* does rhs read lhs's variable? then the seed needs a copy */
   bool self = lb && mentions(emit_expr(rhs), lb->name);
+  /* out[i] = a[i] - m with out and a the same array (a helper's input and
+   * output, inlined): memory read by rhs may be lhs under another name, so
+   * lhs's adjoint is taken and cleared before it flows to rhs */
+  if (!self && ir_reads_memory(rhs) && (lhs->kind != EX_VAR || addr_taken(g, lhs->var))) self = true;
   const char *sh = shadow(g, lhs);
   if (!act_expr_active(rhs)) {
     if (!s->init_of_decl || g->loop_depth) {
