@@ -3,17 +3,36 @@
  *
  *   gen SEED > case.c
  *
- * The function f(x, n) uses what gradc supports: locals overwritten many
- * times, a local array and a struct, if/else on data, counted and
- * data-dependent loops with break and continue, calls to helpers (one of
- * them recursive), pointer walks and libm. Every expression is kept bounded
- * (arguments of exp, log, sqrt, pow are squashed first), so f is smooth
+ * The function f(x, n) uses locals overwritten many times, a local array and
+ * a struct, if/else on data, counted and data-dependent loops with break and
+ * continue, calls to helpers (one of them recursive), pointer walks and libm.
+ * Each program also turns on, from its seed, a few of the forms below (each
+ * in about a third of the programs), used at least once:
+ *   ARR      helpers writing the caller's arrays through pointer parameters,
+ *            also local arrays and VLAs, inside loops (sub, scalev, norm2)
+ *   INPLACE  helpers overwriting an array in place (damp, normalize)
+ *   ROW      helpers returning a pointer into a parameter (row, rowm)
+ *   STRUCT   helpers returning a struct of doubles (mkpair, rot)
+ *   MALLOC   malloc/calloc/free in helpers
+ *   UNSIGNED size_t and unsigned counters counting up and down, while (k--)
+ *   FLOAT    float helpers called with double arguments, and back
+ *   CONDSIDE side effects in loop conditions
+ *   SHORT    calls inside ?:, && and || operands (some with side effects)
+ *   ALIAS    pointers aliasing scalars (double *p = &a0; *p *= *p;)
+ *   WALK     pointer walks (const double *q = x + k; q++)
+ *   GOTO     forward goto out of a loop or to a cleanup label
+ * Every expression is kept bounded (arguments of exp, log, sqrt, pow are
+ * squashed first, updates in loops are contractions or squashed), indices
+ * stay in bounds, nothing is read before it is written, so f is smooth
  * almost everywhere and never overflows. The main (under GRADCHECK_MAIN)
  * compares f_grad with central differences at two step sizes, skipping an
  * input where those disagree with each other (a branch switched: a kink),
  * and checks the dot-product test <f_jvp(u), 1> = <u, f_grad>. It prints one
- * line, "pass", "skip" or "FAIL ...", and exits 1 on failure.
+ * line, "pass", "skip" or "FAIL ...", and exits 1 on failure. A program that
+ * rounds through float is checked with wider steps and tolerances.
  */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,17 +45,108 @@ static unsigned rnd(unsigned n) {
 
 enum { NVARS = 4, NX = 5, MAXDEPTH = 3 };
 static int depth_stmt;
+static int uid; /* unique suffix for names and labels */
+
+/* The body of f is written to a buffer first, so that only the helpers it
+ * uses are printed before it. */
+static FILE *o;
+static void P(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(o, fmt, ap);
+  va_end(ap);
+}
+
+enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, NFEAT };
+static int on[NFEAT];
+
+enum helper {
+  H_HELPER0, H_HELPER1, H_SCALE2, H_POWER, H_MEANV, H_SUB, H_SCALEV, H_NORM2, H_CNORM,
+  H_DAMP, H_NORMALIZE, H_ROW, H_ROWM, H_MKPAIR, H_ROT, H_WSUM, H_CUMAVG, H_RDOT,
+  H_MIXF, H_HALFD, H_SUMSQF, H_STEP, H_GSUM, NHELP
+};
+static int used[NHELP];
+static void use(enum helper h) {
+  used[h] = 1;
+  if (h == H_CNORM) used[H_MEANV] = used[H_SUB] = used[H_SCALEV] = used[H_NORM2] = 1;
+}
+
+static const char *const helper_text[NHELP] = {
+  [H_HELPER0] = "static double helper0(double p, double q) { return sin(p) * q + 0.5 * p; }\n",
+  [H_HELPER1] = "static double helper1(double p, double q) { double r = p * q; r = tanh(r) + cos(q); return r * p; }\n",
+  [H_SCALE2] = "static void scale2(double *out, double f) { *out = *out * 0.5 + 0.25 * tanh(f); }\n",
+  [H_POWER] = "static double power(double b, int k) {\n  if (k == 0) return 1;\n  return b * power(b, k - 1);\n}\n",
+  [H_MEANV] = "static double meanv(const double *a, int n) {\n"
+              "  double s = 0;\n  for (int i = 0; i < n; i++) s += a[i];\n  return s / n;\n}\n",
+  [H_SUB] = "static void sub(const double *a, double m, double *out, int n) {\n"
+            "  for (int i = 0; i < n; i++) out[i] = a[i] - m;\n}\n",
+  [H_SCALEV] = "static void scalev(const double *a, double c, double *out, int n) {\n"
+               "  for (int i = 0; i < n; i++) out[i] = c * a[i];\n}\n",
+  [H_NORM2] = "static double norm2(const double *a, int n) {\n"
+              "  double s = 1e-3;\n  for (int i = 0; i < n; i++) s += a[i] * a[i];\n  return sqrt(s);\n}\n",
+  [H_CNORM] = "static double cnorm(const double *a, int n, double c) {\n"
+              "  double tmp[n], out[n];\n"
+              "  sub(a, meanv(a, n), tmp, n);\n"
+              "  scalev(tmp, c, out, n);\n"
+              "  return norm2(out, n);\n}\n",
+  [H_DAMP] = "static void damp(double *a, int n, double c) {\n"
+             "  for (int i = n - 1; i > 0; i--) a[i] = tanh(c * a[i]) + 0.5 * a[i - 1];\n"
+             "  a[0] = sin(a[0]);\n}\n",
+  [H_NORMALIZE] = "static void normalize(double *a, int n) {\n"
+                  "  double s = 1e-3;\n"
+                  "  for (int i = 0; i < n; i++) s += a[i] * a[i];\n"
+                  "  s = sqrt(s);\n"
+                  "  for (int i = 0; i < n; i++) a[i] /= s;\n}\n",
+  [H_ROW] = "static const double *row(const double *A, int i, int n) { return A + i * n; }\n",
+  [H_ROWM] = "static double *rowm(double *A, int i, int n) { return &A[i * n]; }\n",
+  [H_MKPAIR] = "static pair mkpair(double p, double q) {\n"
+               "  pair r;\n  r.u = sin(p) * q;\n  r.v = p + 0.5 * cos(q);\n  return r;\n}\n",
+  [H_ROT] = "static pair rot(pair a, double th) {\n"
+            "  pair r = {cos(th) * a.u - sin(th) * a.v, sin(th) * a.u + cos(th) * a.v};\n  return r;\n}\n",
+  [H_WSUM] = "static double wsum(const double *a, int n, double c) {\n"
+             "  double *w = malloc(n * sizeof *w);\n"
+             "  double s = 0;\n"
+             "  if (!w) return 0;\n"
+             "  for (int i = 0; i < n; i++) w[i] = tanh(c * a[i]);\n"
+             "  for (int i = 1; i < n; i++) s += w[i] * w[i - 1];\n"
+             "  free(w);\n  return s;\n}\n",
+  [H_CUMAVG] = "static void cumavg(const double *a, double *out, int n) {\n"
+               "  double *c = calloc(n + 1, sizeof *c);\n"
+               "  if (!c) {\n    for (int i = 0; i < n; i++) out[i] = 0;\n    return;\n  }\n"
+               "  for (int i = 0; i < n; i++) c[i + 1] = c[i] + a[i];\n"
+               "  for (int i = 0; i < n; i++) out[i] = c[i + 1] / (i + 1);\n"
+               "  free(c);\n}\n",
+  [H_RDOT] = "static double rdot(const double *a, const double *b, size_t n) {\n"
+             "  double s = 0;\n  for (size_t i = n; i > 0; i--) s += a[i - 1] * b[i - 1];\n  return s;\n}\n",
+  [H_MIXF] = "static float mixf(float p, float q) { return sinf(p) * q + 0.5f * tanhf(p * q); }\n",
+  [H_HALFD] = "static double halfd(float p) { return (double)p * 0.5 + cos(p); }\n",
+  [H_SUMSQF] = "static float sumsqf(const float *a, unsigned n) {\n"
+               "  float s = 0;\n  for (unsigned i = 0; i < n; i++) s += a[i] * a[i];\n  return s;\n}\n",
+  [H_STEP] = "static double step(double *s, double v) { *s = 0.5 * *s + 0.5 * tanh(v); return *s; }\n",
+  [H_GSUM] = "static double gsum(const double *a, int n, double c) {\n"
+             "  double r = 0;\n"
+             "  double *w = malloc(n * sizeof *w);\n"
+             "  if (!w) goto out;\n"
+             "  for (int i = 0; i < n; i++) {\n"
+             "    w[i] = tanh(c * a[i]);\n"
+             "    if (w[i] > 0.95) goto done;\n"
+             "    r += w[i] * a[i];\n"
+             "  }\n"
+             "  r *= 0.5;\n"
+             "done:\n  free(w);\n"
+             "out:\n  return r;\n}\n",
+};
 
 static void expr(int depth);
 
 /* A value read: a variable, an input, an array or struct element. */
 static void leaf(void) {
   switch (rnd(6)) {
-  case 0: printf("x[%u]", rnd(NX)); break;
-  case 1: printf("t[%u]", rnd(4)); break;
-  case 2: printf("s.%s", rnd(2) ? "u" : "v"); break;
-  case 3: printf("%u.%u", rnd(3), rnd(10)); break;
-  default: printf("a%u", rnd(NVARS)); break;
+  case 0: P("x[%u]", rnd(NX)); break;
+  case 1: P("t[%u]", rnd(4)); break;
+  case 2: P("s.%s", rnd(2) ? "u" : "v"); break;
+  case 3: P("%u.%u", rnd(3), rnd(10)); break;
+  default: P("a%u", rnd(NVARS)); break;
   }
 }
 
@@ -44,22 +154,39 @@ static void leaf(void) {
 static void expr(int depth) {
   if (depth >= MAXDEPTH) { leaf(); return; }
   switch (rnd(14)) {
-  case 0: case 1: printf("("); expr(depth + 1); printf(" + "); expr(depth + 1); printf(")"); break;
-  case 2: printf("("); expr(depth + 1); printf(" - "); expr(depth + 1); printf(")"); break;
-  case 3: case 4: printf("0.5 * "); expr(depth + 1); printf(" * tanh("); expr(depth + 1); printf(")"); break;
-  case 5: printf("sin("); expr(depth + 1); printf(")"); break;
-  case 6: printf("cos("); expr(depth + 1); printf(")"); break;
-  case 7: printf("exp(tanh("); expr(depth + 1); printf("))"); break;
-  case 8: printf("log(1.5 + sin("); expr(depth + 1); printf("))"); break;
-  case 9: printf("sqrt(1.5 + sin("); expr(depth + 1); printf("))"); break;
-  case 10: printf("("); expr(depth + 1); printf(") / (2 + cos("); expr(depth + 1); printf("))"); break;
-  case 11: printf("pow(1.25 + sin("); expr(depth + 1); printf("), 1.5)"); break;
-  case 12: printf("atan("); expr(depth + 1); printf(")"); break;
-  default: printf("helper%u(", rnd(2)); expr(depth + 1); printf(", "); expr(depth + 1); printf(")"); break;
+  case 0: case 1: P("("); expr(depth + 1); P(" + "); expr(depth + 1); P(")"); break;
+  case 2: P("("); expr(depth + 1); P(" - "); expr(depth + 1); P(")"); break;
+  case 3: case 4: P("0.5 * "); expr(depth + 1); P(" * tanh("); expr(depth + 1); P(")"); break;
+  case 5: P("sin("); expr(depth + 1); P(")"); break;
+  case 6: P("cos("); expr(depth + 1); P(")"); break;
+  case 7: P("exp(tanh("); expr(depth + 1); P("))"); break;
+  case 8: P("log(1.5 + sin("); expr(depth + 1); P("))"); break;
+  case 9: P("sqrt(1.5 + sin("); expr(depth + 1); P("))"); break;
+  case 10: P("("); expr(depth + 1); P(") / (2 + cos("); expr(depth + 1); P("))"); break;
+  case 11: P("pow(1.25 + sin("); expr(depth + 1); P("), 1.5)"); break;
+  case 12: P("atan("); expr(depth + 1); P(")"); break;
+  default: {
+    unsigned h = rnd(2);
+    use(h ? H_HELPER1 : H_HELPER0);
+    P("helper%u(", h); expr(depth + 1); P(", "); expr(depth + 1); P(")");
+    break;
+  }
   }
 }
 
-static void indent(int n) { for (int i = 0; i < n; i++) printf("  "); }
+/* An expression bounded by 1 in absolute value. */
+static void texpr(int depth) { P("tanh("); expr(depth); P(")"); }
+
+static void indent(int n) { for (int i = 0; i < n; i++) P("  "); }
+
+/* Prints one line at indentation ind. */
+static void L(int ind, const char *fmt, ...) {
+  va_list ap;
+  indent(ind);
+  va_start(ap, fmt);
+  vfprintf(o, fmt, ap);
+  va_end(ap);
+}
 
 static void stmt(int ind);
 
@@ -69,125 +196,568 @@ static void block(int ind, int n) {
 
 /* Keeps a variable bounded after it is updated. */
 static void squash(int ind, const char *lv) {
-  indent(ind);
-  printf("%s = 2 * tanh(0.5 * %s);\n", lv, lv);
+  L(ind, "%s = 2 * tanh(0.5 * %s);\n", lv, lv);
 }
 
-static void stmt(int ind) {
-  char lv[32];
-  switch (rnd(depth_stmt >= 2 ? 6 : 11)) {
-  case 0: case 1:
-    indent(ind); printf("a%u = ", rnd(NVARS)); expr(0); printf(";\n");
+static unsigned var(void) { return rnd(NVARS); }
+
+/* ---- the forms of each feature; every one opens its own block for its
+ * declarations, so a forward goto never jumps into the scope of a VLA ---- */
+
+static void f_arr(int ind) {
+  int u = uid++;
+  switch (rnd(4)) {
+  case 0: /* sub, scale, norm of the caller's local arrays, in a loop */
+    use(H_MEANV); use(H_SUB); use(H_SCALEV); use(H_NORM2);
+    L(ind, "{\n");
+    L(ind + 1, "double m%d = meanv(x, n);\n", u);
+    if (rnd(2)) L(ind + 1, "double tmp%d[n], out%d[n];\n", u, u);
+    else L(ind + 1, "double tmp%d[%d], out%d[%d];\n", u, NX, u, NX);
+    L(ind + 1, "for (int r%d = 0; r%d < %u; r%d++) {\n", u, u, 1 + rnd(3), u);
+    L(ind + 2, "sub(x, m%d, tmp%d, n);\n", u, u);
+    L(ind + 2, "scalev(tmp%d, ", u); texpr(1); P(", out%d, n);\n", u);
+    L(ind + 2, "acc += 0.1 * norm2(out%d, n);\n", u);
+    L(ind + 2, "m%d = 0.5 * m%d + 0.2 * out%d[%u];\n", u, u, u, rnd(NX));
+    L(ind + 1, "}\n");
+    L(ind + 1, "a%u = 0.5 * a%u + 0.3 * tmp%d[%u] * out%d[%u];\n", var(), var(), u, rnd(NX), u, rnd(NX));
+    L(ind, "}\n");
+    break;
+  case 1: /* the caller's array as input and output of the same call */
+    use(H_SUB); use(H_SCALEV);
+    L(ind, "sub(t, "); texpr(1); P(", t, 4);\n");
+    L(ind, "scalev(t, 0.5, t, 4);\n");
+    break;
+  case 2: /* a helper with local VLAs calling helpers that write them */
+    use(H_CNORM);
+    L(ind, "acc += 0.1 * cnorm(x, n, "); expr(1); P(");\n");
+    break;
+  default: /* writes a row of the caller's array through an offset pointer */
+    use(H_SUB); use(H_NORM2);
+    L(ind, "{\n");
+    L(ind + 1, "double w%d[2 * %d];\n", u, NX);
+    L(ind + 1, "for (int i = 0; i < 2 * n; i++) w%d[i] = 0;\n", u);
+    L(ind + 1, "sub(x, a%u, w%d + n, n);\n", var(), u);
+    L(ind + 1, "sub(w%d + n, ", u); texpr(1); P(", w%d, n);\n", u);
+    L(ind + 1, "a%u = 0.5 * tanh(norm2(w%d, 2 * n));\n", var(), u);
+    L(ind, "}\n");
+    break;
+  }
+}
+
+static void f_inplace(int ind) {
+  int u = uid++;
+  switch (rnd(3)) {
+  case 0:
+    use(H_DAMP);
+    L(ind, "damp(t, 4, "); expr(1); P(");\n");
+    break;
+  case 1:
+    use(H_NORMALIZE); use(H_DAMP);
+    L(ind, "{\n");
+    L(ind + 1, "double c%d[n];\n", u);
+    L(ind + 1, "for (int i = 0; i < n; i++) c%d[i] = x[i] * a%u;\n", u, var());
+    L(ind + 1, "normalize(c%d, n);\n", u);
+    L(ind + 1, "damp(c%d, n, 0.7);\n", u);
+    L(ind + 1, "acc += c%d[%u] + 0.5 * c%d[n - 1];\n", u, rnd(NX), u);
+    L(ind, "}\n");
+    break;
+  default: /* in place, again and again in a loop */
+    use(H_NORMALIZE);
+    L(ind, "for (int r%d = 0; r%d < 3; r%d++) {\n", u, u, u);
+    L(ind + 1, "t[r%d] += ", u); texpr(1); P(";\n");
+    L(ind + 1, "normalize(t, 4);\n");
+    L(ind, "}\n");
+    break;
+  }
+}
+
+static void f_row(int ind) {
+  int u = uid++;
+  if (rnd(3) == 0) { /* a pointer into the wrt array itself */
+    use(H_ROW);
+    L(ind, "{\n");
+    L(ind + 1, "const double *xr%d = row(x, %u, 2);\n", u, rnd(2));
+    L(ind + 1, "acc += 0.5 * xr%d[0] * xr%d[1] * ", u, u); texpr(2); P(";\n");
+    L(ind, "}\n");
+    return;
+  }
+  use(H_ROW); use(H_ROWM);
+  L(ind, "{\n");
+  L(ind + 1, "double M%d[3 * %d];\n", u, NX);
+  L(ind + 1, "for (int i = 0; i < 3; i++)\n");
+  L(ind + 2, "for (int j = 0; j < n; j++) M%d[i * n + j] = sin(x[j] + i * a%u);\n", u, var());
+  L(ind + 1, "for (int i = 0; i < 3; i++) {\n");
+  L(ind + 2, "const double *r%d = row(M%d, i, n);\n", u, u);
+  L(ind + 2, "acc += 0.1 * r%d[%u] * r%d[%u];\n", u, rnd(NX), u, rnd(NX));
+  L(ind + 1, "}\n");
+  L(ind + 1, "double *w%d = rowm(M%d, %u, n);\n", u, u, rnd(3));
+  L(ind + 1, "w%d[%u] = tanh(w%d[%u] * ", u, rnd(NX), u, rnd(NX)); expr(2); P(");\n");
+  L(ind + 1, "rowm(M%d, %u, n)[%u] *= 0.5;\n", u, rnd(3), rnd(NX));
+  L(ind + 1, "a%u = 0.5 * a%u + 0.2 * row(M%d, %u, n)[%u] * w%d[%u];\n", var(), var(), u, rnd(3), rnd(NX), u, rnd(NX));
+  L(ind, "}\n");
+}
+
+static void f_struct(int ind) {
+  int u = uid++;
+  switch (rnd(3)) {
+  case 0:
+    use(H_ROT);
+    L(ind, "s = rot(s, "); expr(1); P(");\n");
+    break;
+  case 1:
+    use(H_MKPAIR);
+    L(ind, "{\n");
+    L(ind + 1, "pair q%d = mkpair(", u); expr(1); P(", a%u);\n", var());
+    L(ind + 1, "acc += 0.3 * q%d.u * q%d.v;\n", u, u);
+    L(ind, "}\n");
+    break;
+  default: /* a member of a call's result, a struct result in a loop */
+    use(H_MKPAIR); use(H_ROT);
+    L(ind, "a%u = mkpair(a%u, ", var(), var()); texpr(1); P(").v;\n");
+    L(ind, "for (int r%d = 0; r%d < n; r%d++) s = rot(s, 0.3 * x[r%d]);\n", u, u, u, u);
+    break;
+  }
+}
+
+static void f_malloc(int ind) {
+  int u = uid++;
+  switch (rnd(3)) {
+  case 0:
+    use(H_WSUM);
+    L(ind, "acc += 0.2 * wsum(x, n, "); expr(1); P(");\n");
+    break;
+  case 1:
+    use(H_CUMAVG);
+    L(ind, "{\n");
+    L(ind + 1, "double o%d[n];\n", u);
+    L(ind + 1, "cumavg(x, o%d, n);\n", u);
+    L(ind + 1, "a%u = 0.5 * a%u + o%d[%u] * ", var(), var(), u, rnd(NX)); texpr(2); P(";\n");
+    L(ind, "}\n");
+    break;
+  default: /* in and out the same array */
+    use(H_CUMAVG);
+    L(ind, "cumavg(t, t, 4);\n");
+    break;
+  }
+}
+
+static void f_unsigned(int ind) {
+  int u = uid++;
+  unsigned v = var();
+  switch (rnd(5)) {
+  case 0:
+    L(ind, "for (size_t i%d = 0; i%d < (size_t)n; i%d++) a%u += 0.2 * x[i%d] * ", u, u, u, v, u); texpr(2); P(";\n");
+    L(ind, "a%u = 2 * tanh(0.5 * a%u);\n", v, v);
+    break;
+  case 1:
+    L(ind, "for (unsigned i%d = (unsigned)n; i%d-- > 0;)\n", u, u);
+    L(ind + 1, "t[i%d %% 4] = 0.5 * t[i%d %% 4] + 0.3 * x[i%d] * ", u, u, u); texpr(2); P(";\n");
     break;
   case 2:
-    snprintf(lv, sizeof lv, "a%u", rnd(NVARS));
-    indent(ind); printf("%s %s ", lv, rnd(2) ? "+=" : "*="); expr(1); printf(";\n");
+    L(ind, "{\n");
+    L(ind + 1, "%s k%d = %u;\n", rnd(2) ? "unsigned" : "int", u, 2 + rnd(3));
+    L(ind + 1, "while (k%d--) a%u = 0.8 * a%u + 0.2 * ", u, v, v); texpr(2); P(";\n");
+    L(ind, "}\n");
+    break;
+  case 3:
+    L(ind, "{\n");
+    L(ind + 1, "size_t k%d = (size_t)n;\n", u);
+    L(ind + 1, "while (k%d-- > 1) acc += 0.1 * x[k%d] * x[k%d - 1] * a%u;\n", u, u, u, v);
+    L(ind, "}\n");
+    break;
+  default:
+    use(H_RDOT);
+    L(ind, "acc += 0.1 * rdot(x, t, 4) * a%u;\n", v);
+    break;
+  }
+}
+
+static void f_float(int ind) {
+  int u = uid++;
+  unsigned v = var();
+  switch (rnd(4)) {
+  case 0:
+    use(H_MIXF);
+    L(ind, "a%u = mixf(", v); expr(1); P(", a%u);\n", var());
+    L(ind, "a%u = 2 * tanh(0.5 * a%u);\n", v, v);
+    break;
+  case 1:
+    use(H_HALFD);
+    L(ind, "a%u = 0.5 * a%u + 0.3 * halfd((float)", v, v); expr(1); P(");\n");
+    break;
+  case 2:
+    use(H_MIXF);
+    L(ind, "{\n");
+    L(ind + 1, "float fl%d = (float)a%u;\n", u, var());
+    L(ind + 1, "fl%d = fl%d * 0.5f + mixf(fl%d, (float)x[%u]);\n", u, u, u, rnd(NX));
+    L(ind + 1, "a%u = 0.5 * a%u + fl%d;\n", v, v, u);
+    L(ind, "}\n");
+    break;
+  default:
+    use(H_SUMSQF);
+    L(ind, "{\n");
+    L(ind + 1, "float xf%d[%d];\n", u, NX);
+    L(ind + 1, "for (int i = 0; i < n; i++) xf%d[i] = (float)(x[i] * a%u);\n", u, var());
+    L(ind + 1, "acc += 0.1 * sumsqf(xf%d, (unsigned)n);\n", u);
+    L(ind, "}\n");
+    break;
+  }
+}
+
+static void f_condside(int ind) {
+  int u = uid++;
+  unsigned v = var();
+  switch (rnd(5)) {
+  case 0:
+    L(ind, "{\n");
+    L(ind + 1, "int k%d = 0;\n", u);
+    L(ind + 1, "while (k%d++ < 4 && a%u < 1.5) a%u = 0.6 * a%u + 0.3 * ", u, v, v, v); expr(2); P(";\n");
+    L(ind + 1, "a%u = 2 * tanh(0.5 * a%u);\n", v, v);
+    L(ind, "}\n");
+    break;
+  case 1:
+    L(ind, "{\n");
+    L(ind + 1, "int j%d = 0;\n", u);
+    L(ind + 1, "while (j%d < n && (acc += 0.1 * x[j%d] * a%u) < 1) j%d++;\n", u, u, v, u);
+    L(ind, "}\n");
+    break;
+  case 2:
+    L(ind, "for (int i%d = 0; i%d < n && (a%u = 0.5 * a%u + 0.2 * x[i%d]) < 1.0; i%d++) acc += 0.1 * a%u;\n",
+      u, u, v, v, u, u, v);
+    break;
+  case 3:
+    L(ind, "{\n");
+    L(ind + 1, "int k%d = 4;\n", u);
+    L(ind + 1, "do t[k%d %% 4] = 0.5 * t[k%d %% 4] + 0.25 * ", u, u); texpr(2); P(";\n");
+    L(ind + 1, "while (--k%d > 0);\n", u);
+    L(ind, "}\n");
+    break;
+  default: /* a call with a side effect in the condition */
+    use(H_STEP);
+    L(ind, "{\n");
+    L(ind + 1, "int k%d = 0;\n", u);
+    L(ind + 1, "while (k%d < n && step(&t[%u], x[k%d] + a%u) < 0.8) k%d++;\n", u, rnd(4), u, v, u);
+    L(ind, "}\n");
+    break;
+  }
+}
+
+static void f_short(int ind) {
+  unsigned v = var(), w = var();
+  switch (rnd(5)) {
+  case 0:
+    use(H_HELPER0); use(H_HELPER1);
+    L(ind, "a%u = a%u > a%u ? helper0(", v, w, var()); expr(2); P(", "); expr(2);
+    P(") : helper1("); expr(2); P(", "); expr(2); P(");\n");
+    L(ind, "a%u = 2 * tanh(0.5 * a%u);\n", v, v);
+    break;
+  case 1: /* a call with a side effect as the right operand of && */
+    use(H_STEP);
+    depth_stmt++;
+    L(ind, "if (a%u > 0.1 && step(&t[%u], ", v, rnd(4)); expr(2); P(") > 0.2) {\n");
+    block(ind + 1, 1 + rnd(2));
+    L(ind, "} else {\n");
+    block(ind + 1, 1);
+    L(ind, "}\n");
+    depth_stmt--;
+    break;
+  case 2:
+    use(H_HELPER0);
+    depth_stmt++;
+    L(ind, "if (a%u < -0.5 || helper0(", v); expr(2); P(", a%u) > 0) {\n", w);
+    block(ind + 1, 1 + rnd(2));
+    L(ind, "}\n");
+    depth_stmt--;
+    break;
+  case 3:
+    use(H_STEP); use(H_HELPER0);
+    L(ind, "acc += (x[%u] > 0 && step(&t[%u], a%u) > 0) ? helper0(a%u, x[%u]) : 0.5 * a%u;\n",
+      rnd(NX), rnd(4), v, w, rnd(NX), var());
+    break;
+  default:
+    use(H_STEP);
+    L(ind, "a%u = (a%u > 0 || step(&s.u, ", v, w); expr(2); P(") > 0.5) ? a%u * 0.5 : tanh(a%u);\n", v, v);
+    break;
+  }
+}
+
+static void f_alias(int ind) {
+  int u = uid++;
+  unsigned v = var(), w = var();
+  switch (rnd(4)) {
+  case 0:
+    L(ind, "{\n");
+    L(ind + 1, "double *p%d = &a%u;\n", u, v);
+    L(ind + 1, "*p%d *= *p%d;\n", u, u);
+    L(ind + 1, "*p%d = 2 * tanh(0.5 * *p%d);\n", u, u);
+    L(ind + 1, "a%u += 0.3 * *p%d * a%u;\n", w, u, v);
+    L(ind + 1, "a%u = 2 * tanh(0.5 * a%u);\n", w, w);
+    L(ind, "}\n");
+    break;
+  case 1:
+    L(ind, "{\n");
+    L(ind + 1, "double *p%d = a%u > a%u ? &a%u : &t[%u];\n", u, v, w, v, rnd(4));
+    L(ind + 1, "*p%d = sin(*p%d + ", u, u); expr(2); P(");\n");
+    L(ind + 1, "acc += 0.1 * a%u * t[%u];\n", v, rnd(4));
+    L(ind, "}\n");
+    break;
+  case 2:
+    L(ind, "{\n");
+    L(ind + 1, "double *p%d = &s.%s, *q%d = &a%u;\n", u, rnd(2) ? "u" : "v", u, v);
+    L(ind + 1, "*p%d += 0.5 * sin(*q%d);\n", u, u);
+    L(ind + 1, "*q%d = 0.5 * *q%d + 0.5 * tanh(*p%d);\n", u, u, u);
+    L(ind + 1, "*p%d = 2 * tanh(0.5 * *p%d);\n", u, u);
+    L(ind, "}\n");
+    break;
+  default:
+    use(H_SCALE2);
+    L(ind, "scale2(&a%u, ", v); expr(1); P(");\n");
+    break;
+  }
+}
+
+static void f_walk(int ind) {
+  int u = uid++;
+  unsigned v = var();
+  switch (rnd(4)) {
+  case 0:
+    L(ind, "{\n");
+    L(ind + 1, "const double *q%d = x + %u;\n", u, rnd(NX));
+    L(ind + 1, "double w%d = 0;\n", u);
+    L(ind + 1, "while (q%d < x + n) {\n", u);
+    L(ind + 2, "w%d += *q%d * ", u, u); texpr(2); P(";\n");
+    L(ind + 2, "q%d++;\n", u);
+    L(ind + 1, "}\n");
+    L(ind + 1, "acc += 0.1 * tanh(w%d);\n", u);
+    L(ind, "}\n");
+    break;
+  case 1:
+    L(ind, "{\n");
+    L(ind + 1, "const double *q%d = x + n;\n", u);
+    L(ind + 1, "while (q%d != x) {\n", u);
+    L(ind + 2, "--q%d;\n", u);
+    L(ind + 2, "a%u = 0.7 * a%u + 0.2 * *q%d * ", v, v, u); texpr(2); P(";\n");
+    L(ind + 1, "}\n");
+    L(ind, "}\n");
+    break;
+  case 2:
+    L(ind, "{\n");
+    L(ind + 1, "const double *q%d = x + %u;\n", u, rnd(NX - 2));
+    L(ind + 1, "for (int j = 0; j < 2; j++, q%d++) a%u += 0.1 * q%d[0] * q%d[1];\n", u, v, u, u);
+    L(ind + 1, "a%u = 2 * tanh(0.5 * a%u);\n", v, v);
+    L(ind, "}\n");
+    break;
+  default: /* a walk writing the local array */
+    L(ind, "{\n");
+    L(ind + 1, "double *q%d = t;\n", u);
+    L(ind + 1, "for (int j = 0; j < 4; j++) {\n");
+    L(ind + 2, "*q%d = 0.5 * *q%d + 0.25 * sin(a%u * *q%d);\n", u, u, v, u);
+    L(ind + 2, "q%d++;\n", u);
+    L(ind + 1, "}\n");
+    L(ind, "}\n");
+    break;
+  }
+}
+
+static void f_goto(int ind) {
+  int u = uid++;
+  unsigned v = var();
+  switch (rnd(3)) {
+  case 0: /* out of a loop, over a statement */
+    L(ind, "{\n");
+    L(ind + 1, "for (int i%d = 0; i%d < n; i%d++) {\n", u, u, u);
+    L(ind + 2, "a%u = 0.7 * a%u + 0.3 * x[i%d] * ", v, v, u); texpr(2); P(";\n");
+    L(ind + 2, "if (a%u > %s0.%u) goto out%d;\n", v, rnd(2) ? "-" : "", rnd(10), u);
+    L(ind + 2, "acc += 0.1 * a%u;\n", v);
+    L(ind + 1, "}\n");
+    L(ind + 1, "a%u = 0.5 * a%u + 0.2 * ", var(), v); expr(2); P(";\n");
+    L(ind, "}\n");
+    L(ind, "out%d:;\n", u);
+    break;
+  case 1: /* cleanup of a buffer in f */
+    L(ind, "{\n");
+    L(ind + 1, "double *buf%d = malloc(n * sizeof *buf%d);\n", u, u);
+    L(ind + 1, "if (!buf%d) goto skip%d;\n", u, u);
+    L(ind + 1, "for (int i = 0; i < n; i++) buf%d[i] = x[i] * a%u;\n", u, v);
+    L(ind + 1, "if (buf%d[%u] > 0.2) goto free%d;\n", u, rnd(NX), u);
+    L(ind + 1, "acc += 0.1 * buf%d[%u] * ", u, rnd(NX)); texpr(2); P(";\n");
+    L(ind, "free%d:\n", u);
+    L(ind + 1, "free(buf%d);\n", u);
+    L(ind, "}\n");
+    L(ind, "skip%d:;\n", u);
+    break;
+  default: /* a helper with cleanup labels */
+    use(H_GSUM);
+    L(ind, "acc += 0.2 * gsum(x, n, "); expr(1); P(");\n");
+    break;
+  }
+}
+
+static void (*const feature_stmt[NFEAT])(int) = {
+  f_arr, f_inplace, f_row, f_struct, f_malloc, f_unsigned, f_float, f_condside, f_short, f_alias, f_walk, f_goto,
+};
+static const char *const feature_name[NFEAT] = {
+  "ARR", "INPLACE", "ROW", "STRUCT", "MALLOC", "UNSIGNED", "FLOAT", "CONDSIDE", "SHORT", "ALIAS", "WALK", "GOTO",
+};
+
+/* The statement kinds of the original generator, then the features. */
+static void classic(int ind, unsigned kind) {
+  char lv[32];
+  switch (kind) {
+  case 0: case 1:
+    L(ind, "a%u = ", var()); expr(0); P(";\n");
+    break;
+  case 2:
+    snprintf(lv, sizeof lv, "a%u", var());
+    L(ind, "%s %s ", lv, rnd(2) ? "+=" : "*="); expr(1); P(";\n");
     squash(ind, lv);
     break;
   case 3:
     snprintf(lv, sizeof lv, "t[%u]", rnd(4));
-    indent(ind); printf("%s = %s * ", lv, lv); expr(1); printf(" + "); leaf(); printf(";\n");
+    L(ind, "%s = %s * ", lv, lv); expr(1); P(" + "); leaf(); P(";\n");
     squash(ind, lv);
     break;
   case 4:
-    indent(ind); printf("s.%s = ", rnd(2) ? "u" : "v"); expr(1); printf(";\n");
+    L(ind, "s.%s = ", rnd(2) ? "u" : "v"); expr(1); P(";\n");
     break;
   case 5:
-    indent(ind); printf("acc += "); expr(1); printf(";\n");
+    L(ind, "acc += "); expr(1); P(";\n");
     break;
   case 6: /* a branch on data */
     depth_stmt++;
-    indent(ind); printf("if ("); leaf(); printf(" > "); leaf(); printf(") {\n");
+    indent(ind); P("if ("); leaf(); P(" > "); leaf(); P(") {\n");
     block(ind + 1, 1 + rnd(2));
-    indent(ind); printf("} else {\n");
+    L(ind, "} else {\n");
     block(ind + 1, 1 + rnd(2));
-    indent(ind); printf("}\n");
+    L(ind, "}\n");
     depth_stmt--;
     break;
   case 7: /* a counted loop, with continue */
     depth_stmt++;
-    indent(ind); printf("for (int i%d = 0; i%d < n; i%d++) {\n", ind, ind, ind);
-    indent(ind + 1); printf("if (i%d %% 3 == %u) continue;\n", ind, rnd(3));
-    indent(ind + 1); printf("a%u += 0.3 * x[i%d] * ", rnd(NVARS), ind); expr(2); printf(";\n");
+    L(ind, "for (int i%d = 0; i%d < n; i%d++) {\n", ind, ind, ind);
+    L(ind + 1, "if (i%d %% 3 == %u) continue;\n", ind, rnd(3));
+    L(ind + 1, "a%u += 0.3 * x[i%d] * ", var(), ind); expr(2); P(";\n");
     block(ind + 1, 1 + rnd(2));
-    indent(ind); printf("}\n");
+    L(ind, "}\n");
     depth_stmt--;
     break;
   case 8: /* a data-dependent loop with break */
     depth_stmt++;
-    indent(ind); printf("{\n");
-    indent(ind + 1); printf("int k = 0;\n");
-    indent(ind + 1); printf("while (k < 6) {\n");
-    indent(ind + 2); printf("a%u = 0.7 * a%u + 0.2 * ", rnd(NVARS), rnd(NVARS)); expr(2); printf(";\n");
-    indent(ind + 2); printf("if (a%u > 1.2) break;\n", rnd(NVARS));
-    indent(ind + 2); printf("k++;\n");
-    indent(ind + 1); printf("}\n");
-    indent(ind); printf("}\n");
+    L(ind, "{\n");
+    L(ind + 1, "int k = 0;\n");
+    L(ind + 1, "while (k < 6) {\n");
+    L(ind + 2, "a%u = 0.7 * a%u + 0.2 * ", var(), var()); expr(2); P(";\n");
+    L(ind + 2, "if (a%u > 1.2) break;\n", var());
+    L(ind + 2, "k++;\n");
+    L(ind + 1, "}\n");
+    L(ind, "}\n");
     depth_stmt--;
     break;
   case 9: /* a pointer walk */
-    indent(ind); printf("{\n");
-    indent(ind + 1); printf("const double *p = x;\n");
-    indent(ind + 1); printf("for (int j = 0; j < n; j++) acc += 0.1 * *p++ * a%u;\n", rnd(NVARS));
-    indent(ind); printf("}\n");
+    L(ind, "{\n");
+    L(ind + 1, "const double *p = x;\n");
+    L(ind + 1, "for (int j = 0; j < n; j++) acc += 0.1 * *p++ * a%u;\n", var());
+    L(ind, "}\n");
     break;
   default: /* a call with an out parameter and a recursive call */
-    indent(ind); printf("scale2(&t[%u], ", rnd(4)); expr(1); printf(");\n");
-    indent(ind); printf("acc += 0.1 * power(a%u, %u);\n", rnd(NVARS), 1 + rnd(3));
+    use(H_SCALE2); use(H_POWER);
+    indent(ind); P("scale2(&t[%u], ", rnd(4)); expr(1); P(");\n");
+    L(ind, "acc += 0.1 * power(a%u, %u);\n", var(), 1 + rnd(3));
     break;
   }
+}
+
+static void stmt(int ind) {
+  /* the simple kinds 0..5 only when nested deeply; features weigh 2 */
+  unsigned nclassic = depth_stmt >= 2 ? 6 : 11, nf = 0;
+  int feats[NFEAT];
+  if (depth_stmt < 2)
+    for (int i = 0; i < NFEAT; i++)
+      if (on[i]) feats[nf++] = i;
+  unsigned k = rnd(nclassic + 2 * nf);
+  if (k < nclassic) classic(ind, k);
+  else feature_stmt[feats[(k - nclassic) / 2]](ind);
 }
 
 int main(int argc, char **argv) {
   state = argc > 1 ? strtoull(argv[1], NULL, 10) * 2654435761ULL + 1 : 1;
   for (int i = 0; i < 4; i++) rnd(2);
-  printf("/* generated by tests/difftest/gen %s */\n", argc > 1 ? argv[1] : "1");
-  printf("#include <math.h>\n#include <gradc.h>\n\n");
-  printf("typedef struct { double u, v; } pair;\n\n");
-  printf("static double helper0(double p, double q) { return sin(p) * q + 0.5 * p; }\n");
-  printf("static double helper1(double p, double q) { double r = p * q; r = tanh(r) + cos(q); return r * p; }\n");
-  printf("static void scale2(double *out, double f) { *out = *out * 0.5 + 0.25 * tanh(f); }\n");
-  printf("static double power(double b, int k) {\n  if (k == 0) return 1;\n  return b * power(b, k - 1);\n}\n\n");
-  printf("GRADC_GRAD(wrt(x))\nGRADC_JVP(wrt(x))\ndouble f(const double *x, int n) {\n");
-  printf("  double a0 = x[0], a1 = x[1], a2 = x[2] * x[3], a3 = 0.5;\n");
-  printf("  double t[4] = {x[4], x[1], 0.25, x[0]};\n");
-  printf("  pair s = {x[2], x[3]};\n");
-  printf("  double acc = 0;\n");
-  block(1, 4 + rnd(5));
-  printf("  return acc + a0 + 0.5 * a1 - a2 * a3 + t[0] * t[1] + t[2] - t[3] + s.u * s.v;\n}\n\n");
+  for (int i = 0; i < NFEAT; i++) on[i] = rnd(100) < 35;
 
-  printf("#ifdef GRADCHECK_MAIN\n#include <stdio.h>\n");
-  printf("double f_grad(const double *x, double *x_bar, int n);\n");
-  printf("double f_jvp(const double *x, const double *x_dot, int n, double *ret_dot);\n\n");
-  printf("static double fd(double *x, int i, double h) {\n"
-         "  double s = x[i];\n"
-         "  x[i] = s + h; double fp = f(x, %d);\n"
-         "  x[i] = s - h; double fm = f(x, %d);\n"
-         "  x[i] = s;\n  return (fp - fm) / (2 * h);\n}\n\n", NX, NX);
-  printf("int main(void) {\n");
-  printf("  double x[%d] = {", NX);
-  for (int i = 0; i < NX; i++) printf("%s%s0.%u%u", i ? ", " : "", rnd(2) ? "-" : "", 1 + rnd(9), rnd(10));
-  printf("};\n  double g[%d] = {0}, u[%d] = {", NX, NX);
-  for (int i = 0; i < NX; i++) printf("%s0.%u", i ? ", " : "", 1 + rnd(9));
-  printf("};\n");
-  printf("  double v = f_grad(x, g, %d);\n", NX);
+  /* the body: random statements, with one of each feature turned on at a
+   * random place among them */
+  char *body;
+  size_t bodylen;
+  o = open_memstream(&body, &bodylen);
+  if (!o) return 2;
+  int nstmt = 4 + rnd(5), forced[NFEAT], nforced = 0;
+  for (int i = 0; i < NFEAT; i++)
+    if (on[i]) forced[nforced++] = i;
+  int slot[NFEAT];
+  for (int i = 0; i < nforced; i++) slot[i] = rnd(nstmt + 1);
+  for (int s = 0; s <= nstmt; s++) {
+    for (int i = 0; i < nforced; i++)
+      if (slot[i] == s) feature_stmt[forced[i]](1);
+    if (s < nstmt) stmt(1);
+  }
+  fclose(o);
+  o = stdout;
+
+  P("/* generated by tests/difftest/gen %s; forms:", argc > 1 ? argv[1] : "1");
+  for (int i = 0; i < NFEAT; i++)
+    if (on[i]) P(" %s", feature_name[i]);
+  P(" */\n");
+  P("#include <math.h>\n#include <stddef.h>\n#include <stdlib.h>\n#include <gradc.h>\n\n");
+  P("typedef struct { double u, v; } pair;\n\n");
+  for (int h = 0; h < NHELP; h++)
+    if (used[h]) P("%s", helper_text[h]);
+  P("\nGRADC_GRAD(wrt(x))\nGRADC_JVP(wrt(x))\ndouble f(const double *x, int n) {\n");
+  P("  double a0 = x[0], a1 = x[1], a2 = x[2] * x[3], a3 = 0.5;\n");
+  P("  double t[4] = {x[4], x[1], 0.25, x[0]};\n");
+  P("  pair s = {x[2], x[3]};\n");
+  P("  double acc = 0;\n");
+  fwrite(body, 1, bodylen, stdout);
+  free(body);
+  P("  return acc + a0 + 0.5 * a1 - a2 * a3 + t[0] * t[1] + t[2] - t[3] + s.u * s.v;\n}\n\n");
+
+  /* float rounding (about 6e-8) makes f a staircase at that scale: wider
+   * steps, and tolerances above the rounding */
+  int fl = on[FLOAT];
+  const char *h1 = fl ? "1e-3" : "1e-5", *h2 = fl ? "1e-4" : "1e-6";
+  const char *fdtol = fl ? "2e-3" : "1e-6", *dottol = fl ? "1e-5" : "1e-12", *valtol = fl ? "1e-6" : "1e-14";
+
+  P("#ifdef GRADCHECK_MAIN\n#include <stdio.h>\n");
+  P("double f_grad(const double *x, double *x_bar, int n);\n");
+  P("double f_jvp(const double *x, const double *x_dot, int n, double *ret_dot);\n\n");
+  P("static double fd(double *x, int i, double h) {\n"
+    "  double s = x[i];\n"
+    "  x[i] = s + h; double fp = f(x, %d);\n"
+    "  x[i] = s - h; double fm = f(x, %d);\n"
+    "  x[i] = s;\n  return (fp - fm) / (2 * h);\n}\n\n", NX, NX);
+  P("int main(void) {\n");
+  P("  double x[%d] = {", NX);
+  for (int i = 0; i < NX; i++) P("%s%s0.%u%u", i ? ", " : "", rnd(2) ? "-" : "", 1 + rnd(9), rnd(10));
+  P("};\n  double g[%d] = {0}, u[%d] = {", NX, NX);
+  for (int i = 0; i < NX; i++) P("%s0.%u", i ? ", " : "", 1 + rnd(9));
+  P("};\n");
+  P("  double v = f_grad(x, g, %d);\n", NX);
   /* the same C in another file: equal up to what the compiler may change
    * (gcc can pair sin and cos into sincos in one file and not the other) */
-  printf("  if (!(fabs(v - f(x, %d)) <= 1e-14 * (fabs(v) > 1 ? fabs(v) : 1))) {\n", NX);
-  printf("    printf(\"FAIL value %%.17g %%.17g\\n\", v, f(x, %d));\n    return 1;\n  }\n", NX);
-  printf("  int skipped = 0;\n");
-  printf("  for (int i = 0; i < %d; i++) {\n", NX);
-  printf("    double d1 = fd(x, i, 1e-5), d2 = fd(x, i, 1e-6);\n");
-  printf("    double sc = fabs(d1) > 1 ? fabs(d1) : 1;\n");
-  printf("    if (fabs(d1 - d2) > 1e-6 * sc) { skipped = 1; continue; }   /* a kink */\n");
-  printf("    if (!(fabs(g[i] - d1) <= 1e-6 * sc)) {\n");
-  printf("      printf(\"FAIL d/dx[%%d]: gradc %%.15g, finite differences %%.15g\\n\", i, g[i], d1);\n");
-  printf("      return 1;\n    }\n  }\n");
-  printf("  double t, dot = 0;\n");
-  printf("  f_jvp(x, u, %d, &t);\n", NX);
-  printf("  for (int i = 0; i < %d; i++) dot += u[i] * g[i];\n", NX);
-  printf("  if (!(fabs(t - dot) <= 1e-12 * (fabs(dot) > 1 ? fabs(dot) : 1))) {\n");
-  printf("    printf(\"FAIL dot product: jvp %%.17g, <u, grad> %%.17g\\n\", t, dot);\n    return 1;\n  }\n");
-  printf("  printf(skipped ? \"skip\\n\" : \"pass\\n\");\n  return 0;\n}\n#endif\n");
+  P("  if (!(fabs(v - f(x, %d)) <= %s * (fabs(v) > 1 ? fabs(v) : 1))) {\n", NX, valtol);
+  P("    printf(\"FAIL value %%.17g %%.17g\\n\", v, f(x, %d));\n    return 1;\n  }\n", NX);
+  P("  int skipped = 0;\n");
+  P("  for (int i = 0; i < %d; i++) {\n", NX);
+  P("    double d1 = fd(x, i, %s), d2 = fd(x, i, %s);\n", h1, h2);
+  P("    double sc = fabs(d1) > 1 ? fabs(d1) : 1;\n");
+  P("    if (fabs(d1 - d2) > %s * sc) { skipped = 1; continue; }   /* a kink */\n", fdtol);
+  P("    if (!(fabs(g[i] - d1) <= %s * sc)) {\n", fdtol);
+  P("      printf(\"FAIL d/dx[%%d]: gradc %%.15g, finite differences %%.15g\\n\", i, g[i], d1);\n");
+  P("      return 1;\n    }\n  }\n");
+  P("  double t, dot = 0;\n");
+  P("  f_jvp(x, u, %d, &t);\n", NX);
+  P("  for (int i = 0; i < %d; i++) dot += u[i] * g[i];\n", NX);
+  P("  if (!(fabs(t - dot) <= %s * (fabs(dot) > 1 ? fabs(dot) : 1))) {\n", dottol);
+  P("    printf(\"FAIL dot product: jvp %%.17g, <u, grad> %%.17g\\n\", t, dot);\n    return 1;\n  }\n");
+  P("  printf(skipped ? \"skip\\n\" : \"pass\\n\");\n  return 0;\n}\n#endif\n");
   return 0;
 }
