@@ -317,10 +317,15 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
       vec_push(&m.sub_to, call->args[i]);
     }
   }
+  /* the temporary that lowering made for the call's value (_t0 = g(...))
+   * takes g's result directly */
+  Var *into = lhs && lhs->kind == EX_VAR && lhs->var->kind == VAR_TEMP && g->retvar &&
+              !strcmp(ty_name(lhs->var->ty), ty_name(g->retvar->ty)) ? lhs->var : NULL;
   /* copies of g's other parameters and its locals, declared in fn */
   for (int i = 0; i < g->params.len + g->locals.len; i++) {
     if (i < 64 && i < g->params.len && subst[i]) continue;
     Var *v = i < g->params.len ? g->params.data[i] : g->locals.data[i - g->params.len];
+    if (into && v == g->retvar) continue;
     Type *t = v->ty;
     if (t->kind == TY_ARRAY && v->kind == VAR_PARAM) t = ty_ptr_to(t->base);
     Var *c = ir_new_var(fn, copy_name(fn, v->name), t, v->kind == VAR_TEMP ? VAR_TEMP : VAR_LOCAL, v->loc);
@@ -329,8 +334,13 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
     vec_push(&m.from, v);
     vec_push(&m.to, c);
   }
+  if (into) {
+    vec_push(&m.from, g->retvar);
+    vec_push(&m.to, into);
+  }
   for (int i = 0; i < m.from.len; i++) {
     Var *v = m.from.data[i], *c = m.to.data[i];
+    if (c == into) continue;
     if (v->is_static) {
       c->static_init = copy_expr(&m, v->static_init);
     } else if (v->ty->kind == TY_ARRAY && v->ty->vla_len) {
@@ -364,7 +374,7 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
     f->e = call_expr("free", ty_new(TY_VOID, "void"), loc, &a, 1);
     vec_push(&blk->kids, f);
   }
-  if (lhs && g->retvar)
+  if (lhs && g->retvar && !into)
     vec_push(&blk->kids, assign(lhs, ir_var(mapped(&m, g->retvar), loc), loc, site->init_of_decl && !in_loop));
   return blk;
 }
