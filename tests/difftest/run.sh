@@ -19,6 +19,18 @@ one() {
   d=$out/s$seed
   mkdir -p "$d"
   "$out/gen" "$seed" >"$d/case.c"
+  if grep -q '^/\* EXPECT: refused' "$d/case.c"; then
+    # a pointer parameter that carries derivatives without an adjoint
+    if "$gradc" "$d/case.c" -I "$src/include" -o "$d/case_grad.c" 2>"$d/gradc.log"; then
+      echo "FAIL $seed accepted: 'st' carries derivatives without an adjoint"; return
+    fi
+    if [ -e "$d/case_grad.c" ] || ! grep -q "'st' holds values .* but has no adjoint" "$d/gradc.log"; then
+      echo "FAIL $seed refusal without the located message"; return
+    fi
+    echo "pass $seed"
+    rm -rf "$d"
+    return
+  fi
   if ! "$gradc" "$d/case.c" -I "$src/include" -o "$d/case_grad.c" 2>"$d/gradc.log"; then
     echo "FAIL $seed gradc"; return
   fi
