@@ -1419,6 +1419,49 @@ static bool counted_loop(Stmt *s, Var **iv, const char **step, bool *up) {
   return true;
 }
 
+/* Whether e has, when the reverse sweep reaches loop s, the value it had
+ * when s started: it reads variables that are never assigned, or the
+ * counters of counted loops around s (their reverse loops rebuild them) that
+ * s does not assign. */
+static bool fixed_at(Expr *e, Stmt *s) {
+  if (!e) return true;
+  if (e->kind == EX_VAR) {
+    Var *v = e->var;
+    if (!v->written && v->kind != VAR_GLOBAL) return true;
+    Var *iv;
+    const char *step;
+    bool up;
+    for (Stmt *l = s->loop; l; l = l->loop)
+      if (counted_loop(l, &iv, &step, &up) && iv == v) return !writes_var(s, v);
+    return false;
+  }
+  if (e->kind == EX_CALL || ir_reads_memory(e) || ir_has_side_effects(e)) return false;
+  return fixed_at(e->a, s) && fixed_at(e->b, s) && fixed_at(e->c, s);
+}
+
+/* The final index of a counted loop with step 1 and fixed bounds, from the
+ * bounds (so nothing is taped): for (i = a; i < b; i++) ends at
+ * a < b ? b : a, compared in i's type as the loop compares. */
+static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *start_ty, bool up,
+                                   const char *step) {
+  Expr *c = s->e;
+  if (strcmp(step, "1") || !c || c->a == NULL || c->a->kind != EX_VAR || c->a->var != iv) return NULL;
+  if (!fixed_at(c->b, s)) return NULL;
+  const char *t = emit_type(iv->ty), *b = paren(emit_expr(c->b));
+  /* casts only where the bound's type differs from the counter's */
+  t = emit_type(ty_unconst(iv->ty));
+  bool same = !strcmp(t, emit_type(ty_unconst(c->b->ty))) &&
+              (!strcmp(start, "0") || !strcmp(t, emit_type(ty_unconst(start_ty))));
+  const char *a = same ? paren(start) : format("(%s)%s", t, paren(start));
+  const char *cb = same ? b : format("(%s)%s", t, b);
+  if (up && c->kind == EX_LT) return format("%s < %s ? %s : %s", a, b, cb, a);
+  if (up && c->kind == EX_LE) return format("%s <= %s ? %s + 1 : %s", a, b, cb, a);
+  if (up && c->kind == EX_NE) return cb;
+  if (!up && c->kind == EX_GT) return format("%s > %s ? %s : %s", a, b, cb, a);
+  if (!up && c->kind == EX_GE) return format("%s >= %s ? %s - 1 : %s", a, b, cb, a);
+  return NULL;
+}
+
 static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Buf bf = {0}, br = {0};
   g->loop_depth++;
@@ -1446,7 +1489,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     Expr *start = s->init->e->b;
     const char *start_text = emit_expr(start);
     const char *start_var = NULL;
-    if (!reads_only_fixed(start)) {
+    if (!fixed_at(start, s)) {
       if (*header_init) {
         emit_indent(fwd, fi);
         buf_printf(fwd, "%s;\n", header_init);
@@ -1463,10 +1506,13 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(fwd, fi);
     buf_puts(fwd, "}\n");
     const char *endv = NULL;
+    const char *computed = start_var ? NULL : end_from_bounds(s, iv, start_text, start->ty, up, step);
     if (local) {
       endv = record_var(g, "e", emit_type(iv->ty));
       emit_indent(fwd, fi);
       buf_printf(fwd, "%s = %s;\n", endv, iv->name);
+    } else if (computed) {
+      endv = computed;
     } else {
       if (start_var) push(g, fwd, fi, ir_var(&(Var){.name = start_var, .ty = iv->ty}, s->loc));
       push(g, fwd, fi, ir_var(iv, s->loc));
