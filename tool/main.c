@@ -8,6 +8,7 @@
  * Exit status: 0 success, 1 the input cannot be differentiated, 2 usage or
  * I/O error.
  */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "tool.h"
 
 #include <errno.h>
@@ -173,6 +174,51 @@ static const char *base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
+/* The directory part of an absolute, normalised path of path's folder. */
+static char *real_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char *dir = slash ? arena_strndup(path, (size_t)(slash - path)) : arena_strdup(".");
+  if (!*dir) dir = arena_strdup("/");
+  char *r = realpath(dir, NULL);
+  if (!r) return NULL;
+  char *a = arena_strdup(r);
+  free(r);
+  return a;
+}
+
+/* to (absolute) relative to the folder from (absolute, normalised). */
+static const char *relative_to(const char *from, const char *to) {
+  size_t common = 0, i = 0;
+  for (; from[i] && from[i] == to[i]; i++)
+    if (from[i] == '/') common = i;
+  if (!from[i] && (to[i] == '/' || !to[i])) common = i;   /* from is a prefix folder of to */
+  Buf b = {0};
+  for (const char *p = from + common; *p; p++)
+    if (*p == '/') buf_puts(&b, "../");
+  buf_puts(&b, to + common + (to[common] == '/'));
+  const char *r = arena_strdup(b.data);
+  buf_free(&b);
+  return r;
+}
+
+/* #include "x.h" of the input, for a generated file in another folder: the
+ * preprocessor finds x.h beside the including file, so the line names it
+ * relative to the output (#include "../src/x.h"). Headers found through -I
+ * stay as written. */
+static const char *include_for_output(const char *inc) {
+  const char *q = strchr(inc, '"');
+  if (!q || !opts->output || !strcmp(opts->output, "-") || q[1] == '/') return inc;
+  const char *end = strchr(q + 1, '"');
+  if (!end) return inc;
+  char *in_dir = real_dir(opts->input), *out_dir = real_dir(opts->output);
+  if (!in_dir || !out_dir || !strcmp(in_dir, out_dir)) return inc;
+  char *target = realpath(format("%s/%.*s", in_dir, (int)(end - q - 1), q + 1), NULL);
+  if (!target) return inc;
+  const char *line = format("#include \"%s\"", relative_to(out_dir, target));
+  free(target);
+  return line;
+}
+
 /* Puts the generated file together. */
 static void assemble(Buf *b, Program *p, Buf *protos, Buf *tops, Buf *helpers) {
   const char *ot = options_text(opts);
@@ -184,7 +230,7 @@ static void assemble(Buf *b, Program *p, Buf *protos, Buf *tops, Buf *helpers) {
     if (strstr(inc, "gradc.h") || !strcmp(inc, "#include <math.h>") ||
         !strcmp(inc, "#include <stdlib.h>") || !strcmp(inc, "#include <string.h>"))
       continue;
-    buf_printf(b, "%s\n", inc);
+    buf_printf(b, "%s\n", include_for_output(inc));
   }
   buf_puts(b, "#include <gradc.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
   for (int i = 0; i < p->typedecls.len; i++) buf_printf(b, "%s\n", (char *)p->typedecls.data[i]);

@@ -23,7 +23,7 @@ for c in "${cases[@]}"; do
   fi
   ok=1
   for cc in gcc clang-19; do
-    if ! $cc -std=c11 -O1 -Wall -Wextra -Werror -I "$src/include" -I "$here/cases" $blas_cflags -c "$gen" -o "$out/$name.$cc.o" \
+    if ! $cc -std=c11 -O1 -Wall -Wextra -Werror -I "$src/include" $blas_cflags -c "$gen" -o "$out/$name.$cc.o" \
         2>"$out/$name.$cc.log"; then
       echo "FAIL $name: generated code does not compile cleanly with $cc"; cat "$out/$name.$cc.log"; ok=0
     fi
