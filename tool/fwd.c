@@ -215,22 +215,6 @@ static void gen_block(FGen *g, Stmt *s, Buf *b, int ind);
 
 static FSpec *spec_for(FGen *g, Expr *call);
 
-static bool is_alloc(Expr *e) {
-  if (e->kind == EX_CAST) e = e->a;
-  return e->kind == EX_CALL && e->callee_known &&
-         (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc") || !strcmp(e->text, "realloc"));
-}
-
-/* posix_memalign((void **)&p, align, n) of a buffer that carries derivatives */
-static Var *memalign_target(Expr *call) {
-  if (call->kind != EX_CALL || call->callee || !call->callee_known || call->nargs != 3 ||
-      strcmp(call->text, "posix_memalign"))
-    return NULL;
-  Expr *a = call->args[0];
-  while (a->kind == EX_CAST) a = a->a;
-  return a->kind == EX_ADDR && a->a->kind == EX_VAR && a->a->var->active ? a->a->var : NULL;
-}
-
 /* v = g(args) or g(args) for a function of this file with active arguments:
  * v = g_jvp(args with tangents, &v_dot). */
 static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
@@ -347,11 +331,11 @@ static bool gen_tape_pop_n(FGen *g, Expr *e, Buf *b, int ind) {
 static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
   if (gen_tape_pop(g, lhs, rhs, b, ind)) return;
-  if (memalign_target(rhs)) {   /* r = posix_memalign(&p, ...) */
+  if (ir_memalign_target(rhs)) {   /* r = posix_memalign(&p, ...) */
     emit_indent(b, ind);
     buf_printf(b, "%s;\n", emit_expr(s->e));
     emit_indent(b, ind);
-    buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, memalign_target(rhs)), emit_expr(rhs->args[2]));
+    buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, ir_memalign_target(rhs)), emit_expr(rhs->args[2]));
     return;
   }
   if (rhs->kind == EX_CALL && rhs->callee) {
@@ -369,7 +353,7 @@ static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
     emit_indent(b, ind);
     buf_printf(b, "%s;\n", emit_expr(s->e));
     emit_indent(b, ind);
-    if (is_alloc(rhs)) {
+    if (ir_alloc_call(rhs)) {
       Expr *c = rhs->kind == EX_CAST ? rhs->a : rhs;
       const char *t = tangent_ptr(g, lhs);
       if (!strcmp(c->text, "malloc")) buf_printf(b, "%s = calloc(1, %s);\n", t, emit_expr(c->args[0]));
@@ -411,11 +395,11 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
     if (e->kind == EX_ASSIGN) { gen_assign(g, s, b, ind); return; }
     if (gen_tape_push(g, e, b, ind) || gen_tape_pop_n(g, e, b, ind)) return;
     if (e->kind == EX_CALL && e->callee) { gen_call(g, NULL, e, b, ind); return; }
-    if (memalign_target(e)) {
+    if (ir_memalign_target(e)) {
       emit_indent(b, ind);
       buf_printf(b, "%s;\n", emit_expr(e));
       emit_indent(b, ind);
-      buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, memalign_target(e)), emit_expr(e->args[2]));
+      buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, ir_memalign_target(e)), emit_expr(e->args[2]));
       return;
     }
     if (ir_mem_call(e) && act_expr_active(e->args[0])) {

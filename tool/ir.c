@@ -232,6 +232,24 @@ bool ir_has_side_effects(const Expr *e) {
   return ir_has_side_effects(e->a) || ir_has_side_effects(e->b) || ir_has_side_effects(e->c);
 }
 
+/* "malloc", "calloc" or "realloc" when e calls one of them (through a
+ * cast too), else NULL. */
+const char *ir_alloc_call(const Expr *e) {
+  while (e->kind == EX_CAST) e = e->a;
+  if (e->kind != EX_CALL || !e->callee_known || e->callee || !e->text) return NULL;
+  return !strcmp(e->text, "malloc") || !strcmp(e->text, "calloc") || !strcmp(e->text, "realloc") ? e->text : NULL;
+}
+
+/* The active pointer p of posix_memalign((void **)&p, align, n), else NULL. */
+Var *ir_memalign_target(const Expr *e) {
+  if (e->kind != EX_CALL || e->callee || !e->callee_known || e->nargs != 3 || !e->text ||
+      strcmp(e->text, "posix_memalign"))
+    return NULL;
+  const Expr *a = e->args[0];
+  while (a->kind == EX_CAST) a = a->a;
+  return a->kind == EX_ADDR && a->a->kind == EX_VAR && a->a->var->active ? a->a->var : NULL;
+}
+
 /* "memcpy", "memmove" or "memset" (also spelt __builtin_memcpy...) when e
  * calls one of them, else NULL. */
 const char *ir_mem_call(const Expr *e) {

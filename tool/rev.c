@@ -793,52 +793,7 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
 
 /* malloc/calloc of a buffer that carries derivatives: its adjoint is
  * allocated beside it, zeroed, and both are freed after the reverse sweep. */
-static bool is_alloc(Expr *e) {
-  if (e->kind == EX_CAST) e = e->a;
-  return e->kind == EX_CALL && e->callee_known &&
-         (!strcmp(e->text, "malloc") || !strcmp(e->text, "calloc") || !strcmp(e->text, "realloc"));
-}
 
-/* posix_memalign((void **)&p, align, n) for a buffer p that carries
- * derivatives: p's adjoint buffer is allocated beside it, as for malloc. */
-static Var *memalign_target(Expr *call) {
-  if (call->kind != EX_CALL || call->callee || !call->callee_known || call->nargs != 3 ||
-      strcmp(call->text, "posix_memalign"))
-    return NULL;
-  Expr *a = call->args[0];
-  while (a->kind == EX_CAST) a = a->a;
-  return a->kind == EX_ADDR && a->a->kind == EX_VAR && a->a->var->active ? a->a->var : NULL;
-}
-
-static void gen_memalign(Gen *g, Stmt *s, Var *v, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
-  if (!g->joint) {
-    diag_error(s->loc, "gradc cannot yet differentiate an allocated buffer in '%s', which keeps a "
-               "separate forward and reverse sweep (%s)", g->fn->name, split_why(g));
-    return;
-  }
-  Expr *lv = ir_var(v, s->loc);
-  bool save = needs_save(g, s, lv);
-  const char *sb = shadow_ptr(g, lv);
-  if (save) {
-    push(g, fwd, fi, lv);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, sb);
-  }
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s;\n", emit_expr(s->e));
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[2]));
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
-  g->used_frees = true;
-  if (save) {
-    emit_indent(rev, ri);
-    buf_printf(rev, "%s = gradc_pop_p(%s);\n", sb, g->tape);
-    restore(g, rev, ri, lv);
-  }
-}
 
 /* p = realloc(q, n): the old block stays allocated until the reverse sweep
  * is over (its values may be read there, and its adjoint is where the
@@ -896,10 +851,14 @@ static void gen_realloc(Gen *g, Expr *lhs, Expr *call, const char *sb, Buf *fwd,
   buf_printf(rev, "}\n");
 }
 
-static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, Buf *rev, int ri) {
-  Expr *call = rhs->kind == EX_CAST ? rhs->a : rhs;
+/* lhs = malloc(n), calloc(k, n), realloc(q, n), or posix_memalign(&lhs,
+ * a, n) as `call`, for a buffer that carries derivatives: its adjoint buffer
+ * is allocated beside it, zeroed, and both are freed after the reverse
+ * sweep. */
+static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+  while (call->kind == EX_CAST) call = call->a;
   if (!g->joint) {
-    diag_error(s->loc, "gradc cannot yet differentiate a malloc'd buffer in '%s', which keeps a "
+    diag_error(s->loc, "gradc cannot yet differentiate an allocated buffer in '%s', which keeps a "
                "separate forward and reverse sweep (%s); allocate the buffer in the caller",
                g->fn->name, split_why(g));
     return;
@@ -921,15 +880,11 @@ static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *fwd, int fi, B
   } else {
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s;\n", emit_expr(s->e));
-  }
-  if (!strcmp(call->text, "malloc")) {
     emit_indent(fwd, fi);
-    buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[0]));
-  } else if (!strcmp(call->text, "calloc")) {
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s = calloc(%s, %s);\n", sb, emit_expr(call->args[0]), emit_expr(call->args[1]));
-  }
-  if (strcmp(call->text, "realloc")) {
+    if (!strcmp(call->text, "calloc"))
+      buf_printf(fwd, "%s = calloc(%s, %s);\n", sb, emit_expr(call->args[0]), emit_expr(call->args[1]));
+    else   /* malloc(n), posix_memalign(&p, a, n) */
+      buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[call->nargs - 1]));
     emit_indent(fwd, fi);
     buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
     emit_indent(fwd, fi);
@@ -1117,12 +1072,12 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     return;
   }
   bool act = act_expr_active(lhs);
-  if (act && is_alloc(rhs)) {
+  if (act && ir_alloc_call(rhs)) {
     gen_alloc(g, s, lhs, rhs, fwd, fi, rev, ri);
     return;
   }
-  if (memalign_target(rhs)) {   /* r = posix_memalign(&p, ...): r is an int */
-    gen_memalign(g, s, memalign_target(rhs), rhs, fwd, fi, rev, ri);
+  if (ir_memalign_target(rhs)) {   /* r = posix_memalign(&p, ...): r is an int */
+    gen_alloc(g, s, ir_var(ir_memalign_target(rhs), s->loc), rhs, fwd, fi, rev, ri);
     return;
   }
   if (act && base && base->kind == VAR_GLOBAL && act_expr_active(rhs)) {
@@ -1174,7 +1129,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       }
       return;
     }
-    if (!is_alloc(rhs)) {
+    if (!ir_alloc_call(rhs)) {
       emit_indent(fwd, fi);
       buf_printf(fwd, "%s = %s;\n", shadow_ptr(g, lhs), shadow_ptr(g, rhs));
     }
@@ -1292,8 +1247,8 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
     gen_mem_call(g, s, e, fwd, fi, rev, ri);
     return;
   }
-  if (memalign_target(e)) {
-    gen_memalign(g, s, memalign_target(e), e, fwd, fi, rev, ri);
+  if (ir_memalign_target(e)) {
+    gen_alloc(g, s, ir_var(ir_memalign_target(e), s->loc), e, fwd, fi, rev, ri);
     return;
   }
   if (e->kind == EX_CALL && is_free_call(e)) {

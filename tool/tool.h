@@ -61,6 +61,7 @@ void diag_warning(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2
 void diag_note(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int diag_errors(void);
+void diag_reset(void);                    /* forget the error count (the fuzzer, between runs) */
 _Noreturn void diag_bug(const char *file, int line, const char *msg);
 #define unreachable() diag_bug(__FILE__, __LINE__, "unreachable")
 #define bug(msg) diag_bug(__FILE__, __LINE__, msg)
@@ -266,6 +267,8 @@ void ir_ptr_bases(const Expr *e, Vec *out);  /* variables a pointer may address 
 bool ir_has_side_effects(const Expr *e);
 bool ir_is_stop(const Expr *e);         /* gradc_stop_gradient(e) */
 bool ir_same_expr(const Expr *a, const Expr *b);
+const char *ir_alloc_call(const Expr *e);  /* "malloc", "calloc", "realloc" or NULL */
+Var *ir_memalign_target(const Expr *e);    /* p of posix_memalign(&p, ...) when p is active */
 const char *ir_mem_call(const Expr *e);   /* "memcpy", "memmove", "memset" or NULL */
 void ir_dump(FILE *out, Func *fn);
 const char *ir_unique_name(Func *fn, const char *base);
