@@ -507,19 +507,7 @@ bool act_needs_save(Var *v, Stmt *w) {
 
 /* ---- first fills of fresh buffers --------------------------------------- */
 
-static bool mentions_var(Expr *e, Var *v) {
-  if (!e) return false;
-  if (e->kind == EX_VAR) return e->var == v;
-  for (int i = 0; i < e->nargs; i++) if (mentions_var(e->args[i], v)) return true;
-  return mentions_var(e->a, v) || mentions_var(e->b, v) || mentions_var(e->c, v);
-}
 
-static bool stmt_mentions(Stmt *s, Var *v) {
-  if (!s) return false;
-  if (mentions_var(s->e, v) || mentions_var(s->inc, v)) return true;
-  for (int i = 0; i < s->kids.len; i++) if (stmt_mentions(s->kids.data[i], v)) return true;
-  return stmt_mentions(s->init, v) || stmt_mentions(s->body, v) || stmt_mentions(s->els, v);
-}
 
 static bool is_fresh_alloc(Stmt *s, Var *v) {
   if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->a->kind != EX_VAR || s->e->a->var != v) return false;
@@ -581,20 +569,11 @@ static Var *counted_index(Stmt *l) {
   return i;
 }
 
-static bool assigns_var(Stmt *s, Var *v) {
-  if (!s) return false;
-  if (s->kind == ST_EXPR && s->e->kind == EX_ASSIGN && s->e->a->kind == EX_VAR && s->e->a->var == v) return true;
-  if (s->kind == ST_EXPR && s->e->kind == EX_CALL)
-    for (int i = 0; i < s->e->nargs; i++)
-      if (s->e->args[i]->kind == EX_ADDR && ir_base_var(s->e->args[i]) == v) return true;
-  for (int i = 0; i < s->kids.len; i++) if (assigns_var(s->kids.data[i], v)) return true;
-  return assigns_var(s->init, v) || assigns_var(s->body, v) || assigns_var(s->els, v);
-}
 
 /* Whether w is the only statement in s that mentions v. */
 static bool only_w_mentions(Stmt *s, Var *v, Stmt *w) {
   if (!s || s == w) return true;
-  if (mentions_var(s->e, v) || mentions_var(s->inc, v)) return false;
+  if (ir_expr_mentions(s->e, v) || ir_expr_mentions(s->inc, v)) return false;
   for (int i = 0; i < s->kids.len; i++) if (!only_w_mentions(s->kids.data[i], v, w)) return false;
   return only_w_mentions(s->init, v, w) && only_w_mentions(s->body, v, w) && only_w_mentions(s->els, v, w);
 }
@@ -612,7 +591,7 @@ bool act_fresh_fill(Func *fn, Stmt *w) {
   if (lhs->kind != EX_INDEX || lhs->a->kind != EX_VAR) return false;
   Var *v = lhs->a->var;
   if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->ty->kind != TY_PTR || v->is_static) return false;
-  if (mentions_var(lhs->b, v) || mentions_var(w->e->b, v) || !stmt_only_indexed(fn->body, v)) return false;
+  if (ir_expr_mentions(lhs->b, v) || ir_expr_mentions(w->e->b, v) || !stmt_only_indexed(fn->body, v)) return false;
   Vec path = {0};
   if (!path_to(fn->body, w, &path)) return false;
   bool in_loop = false;   /* the one counted loop allowed between the allocation and w */
@@ -625,18 +604,18 @@ bool act_fresh_fill(Func *fn, Stmt *w) {
       for (int j = i - 1; j >= 0; j--) {
         Stmt *b = s->kids.data[j];
         if (is_fresh_alloc(b, v)) return true;
-        if (stmt_mentions(b, v)) return false;
+        if (ir_mentions(b, v)) return false;
       }
       break;
     }
     case ST_IF:
-      if (mentions_var(s->e, v)) return false;
+      if (ir_expr_mentions(s->e, v)) return false;
       break;
     case ST_FOR: {
       if (in_loop || child != s->body) return false;
       Var *i = counted_index(s);
-      if (!i || lhs->b->kind != EX_VAR || lhs->b->var != i || assigns_var(s->body, i)) return false;
-      if (mentions_var(s->e, v) || mentions_var(s->inc, v) || stmt_mentions(s->init, v)) return false;
+      if (!i || lhs->b->kind != EX_VAR || lhs->b->var != i || ir_assigns(s->body, i)) return false;
+      if (ir_expr_mentions(s->e, v) || ir_expr_mentions(s->inc, v) || ir_mentions(s->init, v)) return false;
       if (!only_w_mentions(s->body, v, w)) return false;
       in_loop = true;
       break;

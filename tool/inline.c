@@ -225,22 +225,6 @@ static Expr *call_expr(const char *name, Type *ty, Loc loc, Expr **args, int n) 
   return c;
 }
 
-/* Whether g assigns its variable v (v = ..., v++, &v taken). */
-static bool assigns(Expr *e, Var *v) {
-  if (!e) return false;
-  if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && e->a->var == v) return true;
-  if (e->kind == EX_ADDR && ir_base_var(e->a) == v) return true;
-  for (int i = 0; i < e->nargs; i++) if (assigns(e->args[i], v)) return true;
-  return assigns(e->a, v) || assigns(e->b, v) || assigns(e->c, v);
-}
-
-static bool stmt_assigns(Stmt *s, Var *v) {
-  if (!s) return false;
-  if (assigns(s->e, v) || assigns(s->inc, v)) return true;
-  for (int i = 0; i < s->kids.len; i++) if (stmt_assigns(s->kids.data[i], v)) return true;
-  return stmt_assigns(s->init, v) || stmt_assigns(s->body, v) || stmt_assigns(s->els, v);
-}
-
 static Vec addr_taken;   /* Var *: fn's variables whose address is taken */
 
 static void note_addr(Expr *e) {
@@ -311,7 +295,7 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
   bool subst[64] = {0};
   for (int i = 0; i < g->params.len && i < 64; i++) {
     Var *v = g->params.data[i];
-    if (!stmt_assigns(g->body, v) && stable(call->args[i]) && same_type(v->ty, call->args[i]->ty)) {
+    if (!ir_assigns(g->body, v) && stable(call->args[i]) && same_type(v->ty, call->args[i]->ty)) {
       subst[i] = true;
       vec_push(&m.sub_from, v);
       vec_push(&m.sub_to, call->args[i]);

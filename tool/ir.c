@@ -259,6 +259,33 @@ const char *ir_mem_call(const Expr *e) {
   return !strcmp(n, "memcpy") || !strcmp(n, "memmove") || !strcmp(n, "memset") ? n : NULL;
 }
 
+bool ir_expr_any(Expr *e, bool (*pred)(Expr *e, void *ud), void *ud) {
+  if (!e) return false;
+  if (pred(e, ud)) return true;
+  for (int i = 0; i < e->nargs; i++)
+    if (ir_expr_any(e->args[i], pred, ud)) return true;
+  return ir_expr_any(e->a, pred, ud) || ir_expr_any(e->b, pred, ud) || ir_expr_any(e->c, pred, ud);
+}
+
+bool ir_stmt_any(Stmt *s, bool (*pred)(Expr *e, void *ud), void *ud) {
+  if (!s) return false;
+  if (ir_expr_any(s->e, pred, ud) || ir_expr_any(s->inc, pred, ud)) return true;
+  for (int i = 0; i < s->kids.len; i++)
+    if (ir_stmt_any(s->kids.data[i], pred, ud)) return true;
+  return ir_stmt_any(s->init, pred, ud) || ir_stmt_any(s->body, pred, ud) || ir_stmt_any(s->els, pred, ud);
+}
+
+static bool is_var(Expr *e, void *v) { return e->kind == EX_VAR && e->var == v; }
+
+static bool assigns_var(Expr *e, void *v) {
+  return (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && e->a->var == v) ||
+         (e->kind == EX_ADDR && ir_base_var(e->a) == v);
+}
+
+bool ir_mentions(Stmt *s, Var *v) { return ir_stmt_any(s, is_var, v); }
+bool ir_expr_mentions(Expr *e, Var *v) { return ir_expr_any(e, is_var, v); }
+bool ir_assigns(Stmt *s, Var *v) { return ir_stmt_any(s, assigns_var, v); }
+
 bool ir_same_expr(const Expr *a, const Expr *b) {
   if (!a || !b) return a == b;
   if (a->kind != b->kind || a->nargs != b->nargs || a->var != b->var) return false;

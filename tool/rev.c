@@ -1044,24 +1044,14 @@ static bool mentions(const char *text, const char *name) {
 
 static bool reads_only_fixed(Expr *e);
 
-static bool expr_takes_addr(Expr *e, Var *v) {
-  if (!e) return false;
-  if (e->kind == EX_ADDR && ir_base_var(e->a) == v) return true;
-  for (int i = 0; i < e->nargs; i++) if (expr_takes_addr(e->args[i], v)) return true;
-  return expr_takes_addr(e->a, v) || expr_takes_addr(e->b, v) || expr_takes_addr(e->c, v);
-}
 
-static bool stmt_takes_addr(Stmt *s, Var *v) {
-  if (!s) return false;
-  if (expr_takes_addr(s->e, v) || expr_takes_addr(s->inc, v)) return true;
-  for (int i = 0; i < s->kids.len; i++) if (stmt_takes_addr(s->kids.data[i], v)) return true;
-  return stmt_takes_addr(s->init, v) || stmt_takes_addr(s->body, v) || stmt_takes_addr(s->els, v);
-}
 
 /* Whether memory may hold v under another name: &v is taken somewhere, or v
  * is a parameter passed by pointer (*x_bar). */
+static bool takes_addr(Expr *e, void *v) { return e->kind == EX_ADDR && ir_base_var(e->a) == v; }
+
 static bool addr_taken(Gen *g, Var *v) {
-  return v->kind == VAR_GLOBAL || stmt_takes_addr(g->fn->body, v);
+  return v->kind == VAR_GLOBAL || ir_stmt_any(g->fn->body, takes_addr, v);
 }
 
 static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
@@ -1330,22 +1320,8 @@ static const char *inc_text(Expr *inc) {
   return emit_expr(inc);
 }
 
-static bool writes_var(Stmt *s, Var *v);
 
-static bool expr_writes(Expr *e, Var *v) {
-  if (!e) return false;
-  if (e->kind == EX_ASSIGN && ir_base_var(e->a) == v && e->a->kind == EX_VAR) return true;
-  if (e->kind == EX_ADDR && ir_base_var(e->a) == v) return true;
-  for (int i = 0; i < e->nargs; i++) if (expr_writes(e->args[i], v)) return true;
-  return expr_writes(e->a, v) || expr_writes(e->b, v) || expr_writes(e->c, v);
-}
 
-static bool writes_var(Stmt *s, Var *v) {
-  if (!s) return false;
-  if (expr_writes(s->e, v) || expr_writes(s->inc, v)) return true;
-  for (int i = 0; i < s->kids.len; i++) if (writes_var(s->kids.data[i], v)) return true;
-  return writes_var(s->init, v) || writes_var(s->body, v) || writes_var(s->els, v);
-}
 
 static bool reads_only_fixed(Expr *e) {
   if (!e) return true;
@@ -1367,7 +1343,7 @@ static bool counted_loop(Stmt *s, Var **iv, const char **step, bool *up) {
   if ((r->kind != EX_ADD && r->kind != EX_SUB) || r->a->kind != EX_VAR || r->a->var != v ||
       r->b->kind != EX_NUM)
     return false;
-  if (writes_var(s->body, v)) return false;
+  if (ir_assigns(s->body, v)) return false;
   *iv = v;
   *step = r->b->text;
   *up = r->kind == EX_ADD;
@@ -1387,7 +1363,7 @@ static bool fixed_at(Expr *e, Stmt *s) {
     const char *step;
     bool up;
     for (Stmt *l = s->loop; l; l = l->loop)
-      if (counted_loop(l, &iv, &step, &up) && iv == v) return !writes_var(s, v);
+      if (counted_loop(l, &iv, &step, &up) && iv == v) return !ir_assigns(s, v);
     return false;
   }
   if (e->kind == EX_CALL || ir_reads_memory(e) || ir_has_side_effects(e)) return false;

@@ -267,6 +267,13 @@ void ir_ptr_bases(const Expr *e, Vec *out);  /* variables a pointer may address 
 bool ir_has_side_effects(const Expr *e);
 bool ir_is_stop(const Expr *e);         /* gradc_stop_gradient(e) */
 bool ir_same_expr(const Expr *a, const Expr *b);
+/* Whether pred holds for e or an expression inside it; for an expression of
+ * s or of any statement inside s (conditions and increments included). */
+bool ir_expr_any(Expr *e, bool (*pred)(Expr *e, void *ud), void *ud);
+bool ir_stmt_any(Stmt *s, bool (*pred)(Expr *e, void *ud), void *ud);
+bool ir_mentions(Stmt *s, Var *v);       /* v appears in s */
+bool ir_expr_mentions(Expr *e, Var *v);
+bool ir_assigns(Stmt *s, Var *v);        /* s assigns v itself (v = ..., &v taken) */
 const char *ir_alloc_call(const Expr *e);  /* "malloc", "calloc", "realloc" or NULL */
 Var *ir_memalign_target(const Expr *e);    /* p of posix_memalign(&p, ...) when p is active */
 const char *ir_mem_call(const Expr *e);   /* "memcpy", "memmove", "memset" or NULL */
