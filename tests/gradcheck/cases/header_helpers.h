@@ -14,3 +14,9 @@ static inline void FN(scale)(const double *x, double a, double *out, size_t n) {
   for (size_t i = n; i-- > 0;) out[i] = tmp[i] + 0.5 * x[i];
   free(tmp);
 }
+/* static, not inline: unused in the generated file once inlined there */
+static double hsum(const double *x, size_t n) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += x[i];
+  return s;
+}

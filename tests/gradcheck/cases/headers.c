@@ -9,7 +9,7 @@ GRADC_GRAD(wrt(x, a))
 double FN(objective)(const double *x, double a, int n) {
   double out[4];
   FN(scale)(x, a, out, (size_t)n);
-  return log(1 + sqnorm(out, (size_t)n));
+  return log(1 + sqnorm(out, (size_t)n)) + 0.25 * hsum(out, (size_t)n);
 }
 
 #ifdef GRADCHECK_MAIN
