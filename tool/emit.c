@@ -7,6 +7,7 @@
  */
 #include "tool.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* Declarator text for `name` of type t: "const double *w", "double a[4]". */
@@ -371,4 +372,45 @@ bool emit_primals(Program *p, Buf *protos, Buf *out) {
     }
   }
   return true;
+}
+
+/* ---- the shape of C text: when an operand needs parentheses ---------- */
+
+/* An identifier. */
+bool emit_is_name(const char *s) {
+  if (!isalpha((unsigned char)*s) && *s != '_') return false;
+  for (; *s; s++) if (!isalnum((unsigned char)*s) && *s != '_') return false;
+  return true;
+}
+
+/* One operand as it stands: a name, (*x_bar), a[i], a number. */
+bool emit_is_simple(const char *s) {
+  if (emit_is_name(s)) return true;
+  /* (*x_bar), a[i], numbers */
+  for (const char *p = s; *p; p++)
+    if (strchr(" +-/?:,", *p)) return false;
+  return true;
+}
+
+/* Whether s is one parenthesised group: "(a + b)", not "(a) + (b)". */
+static bool is_wrapped(const char *s) {
+  if (*s != '(') return false;
+  int depth = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p == '(') depth++;
+    else if (*p == ')' && --depth == 0) return p[1] == '\0';
+  }
+  return false;
+}
+
+/* A call "f(...)" binds as tightly as a name. */
+static bool is_call_text(const char *s) {
+  const char *p = s;
+  while (isalnum((unsigned char)*p) || *p == '_') p++;
+  return p > s && is_wrapped(p);
+}
+
+/* s as an operand of * or unary minus: parenthesised unless it is one already. */
+const char *emit_paren(const char *s) {
+  return emit_is_simple(s) || is_wrapped(s) || is_call_text(s) ? s : format("(%s)", s);
 }

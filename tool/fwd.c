@@ -117,13 +117,8 @@ static const char *tangent_lv(FGen *g, Expr *e) {
   }
 }
 
-static const char *par(const char *s) {
-  for (const char *p = s; *p; p++)
-    if (strchr(" +-/?:,", *p)) return format("(%s)", s);
-  return s;
-}
 
-static const char *times(const char *a, const char *b) { return format("%s * %s", par(a), par(b)); }
+static const char *times(const char *a, const char *b) { return format("%s * %s", emit_paren(a), emit_paren(b)); }
 
 static const char *rule_tangent(FGen *g, Expr *e);
 
@@ -138,21 +133,21 @@ static const char *tangent(FGen *g, Expr *e) {
     const char *a = tangent(g, e->a), *b = tangent(g, e->b);
     const char *op = e->kind == EX_ADD ? "+" : "-";
     if (!b) return a;
-    if (!a) return e->kind == EX_ADD ? b : format("-%s", par(b));
-    return format("%s %s %s", a, op, par(b));
+    if (!a) return e->kind == EX_ADD ? b : format("-%s", emit_paren(b));
+    return format("%s %s %s", a, op, emit_paren(b));
   }
   case EX_NEG: {
     const char *a = tangent(g, e->a);
-    return a ? format("-%s", par(a)) : NULL;
+    return a ? format("-%s", emit_paren(a)) : NULL;
   }
   case EX_PLUS: return tangent(g, e->a);
   case EX_CAST: {
     const char *a = tangent(g, e->a);
-    return a && ty_is_float(e->ty) ? format("(%s)%s", emit_type(e->ty), par(a)) : NULL;
+    return a && ty_is_float(e->ty) ? format("(%s)%s", emit_type(e->ty), emit_paren(a)) : NULL;
   }
   case EX_MUL: {
     const char *a = tangent(g, e->a), *b = tangent(g, e->b);
-    if (ir_same_expr(e->a, e->b)) return format("2 * %s * %s", par(emit_expr(e->a)), par(a));
+    if (ir_same_expr(e->a, e->b)) return format("2 * %s * %s", emit_paren(emit_expr(e->a)), emit_paren(a));
     const char *l = a ? times(a, emit_expr(e->b)) : NULL;
     const char *r = b ? times(emit_expr(e->a), b) : NULL;
     if (l && r) return format("%s + %s", l, r);
@@ -160,15 +155,15 @@ static const char *tangent(FGen *g, Expr *e) {
   }
   case EX_DIV: {
     const char *a = tangent(g, e->a), *b = tangent(g, e->b);
-    const char *den = par(emit_expr(e->b));
-    if (!b) return format("%s / %s", par(a), den);
-    const char *r = format("%s * %s / (%s * %s)", par(emit_expr(e->a)), par(b), den, den);
-    return a ? format("%s / %s - %s", par(a), den, r) : format("-%s", r);
+    const char *den = emit_paren(emit_expr(e->b));
+    if (!b) return format("%s / %s", emit_paren(a), den);
+    const char *r = format("%s * %s / (%s * %s)", emit_paren(emit_expr(e->a)), emit_paren(b), den, den);
+    return a ? format("%s / %s - %s", emit_paren(a), den, r) : format("-%s", r);
   }
   case EX_COND: {
     /* parenthesised whole: it may end up an operand of + */
     const char *b = tangent(g, e->b), *c = tangent(g, e->c);
-    return format("(%s ? %s : %s)", par(emit_expr(e->a)), b ? par(b) : "0", c ? par(c) : "0");
+    return format("(%s ? %s : %s)", emit_paren(emit_expr(e->a)), b ? emit_paren(b) : "0", c ? emit_paren(c) : "0");
   }
   case EX_CALL:
     if (e->rule) return rule_tangent(g, e);
@@ -185,7 +180,7 @@ static const char *tangent(FGen *g, Expr *e) {
   }
 }
 
-/* ---- rules (rules.h, instantiated by rev.c's rule_text) ------------------- */
+/* ---- rules (rules.h, instantiated by rules.c's rule_text) ----------------- */
 
 static const char *rule_tangent(FGen *g, Expr *e) {
   const Rule *r = e->rule;

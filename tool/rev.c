@@ -65,68 +65,6 @@ void rev_reset(const char *tag) {
   name_tag = tag;
 }
 
-/* ---- rules ---------------------------------------------------------------- */
-
-static Rule rules[] = {
-#define RULE(name, n, ...)                                                    \
-  {#name, n, {__VA_ARGS__}, "", false}, {#name "f", n, {__VA_ARGS__}, "f", false}, \
-  {#name "l", n, {__VA_ARGS__}, "l", false},
-#include "rules.h"
-#undef RULE
-};
-
-/* The rule of a libm function (sin, sinf, sinl), also spelt __builtin_sin. */
-const Rule *rule_find(const char *name) {
-  if (!strncmp(name, "__builtin_", 10)) name += 10;
-  for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
-    if (!strcmp(rules[i].name, name)) return &rules[i];
-  return NULL;
-}
-
-/* Collects the out-parameters of the libm calls in e (frexp(x, &e): &e):
- * pointer arguments that carry no derivative, which the call writes through. */
-void rule_out_args(Expr *e, Vec *out) {
-  if (!e) return;
-  if (e->kind == EX_CALL && e->rule)
-    for (int i = 0; i < e->nargs && i < e->rule->nargs; i++)
-      if (!e->rule->d[i] && ty_is_ptr(e->args[i]->ty)) vec_push(out, e->args[i]);
-  rule_out_args(e->a, out), rule_out_args(e->b, out), rule_out_args(e->c, out);
-  for (int i = 0; i < e->nargs; i++) rule_out_args(e->args[i], out);
-}
-
-static const char *paren(const char *s);
-
-/* Instantiates a rule formula (see rules.h) for the given argument texts,
- * each parenthesised unless it is one operand already. */
-const char *rule_text(const Rule *r, const char *f, const char *const *args) {
-  Buf b = {0};
-  for (const char *p = f; *p; p++) {
-    if (*p == '$') {
-      /* a whole argument of a call in the formula, @f($1), needs no parentheses */
-      bool whole = p > f && (p[-1] == '(' || p[-1] == ' ') && (p[2] == ')' || p[2] == ',') &&
-                   (p[-1] == '(' || (p - f >= 2 && p[-2] == ','));
-      const char *a = args[p[1] - '1'];
-      buf_printf(&b, "%s", whole ? a : paren(a));
-      p++;
-    } else if (*p == '@') {
-      const char *q = p + 1;
-      while (isalnum((unsigned char)*q) || *q == '_') q++;
-      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->suffix);
-      p = q - 1;
-    } else if (*p == '#') {
-      const char *q = p + 1;
-      while (isdigit((unsigned char)*q) || *q == '.') q++;
-      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, *r->suffix == 'f' ? "f" : *r->suffix == 'l' ? "L" : "");
-      p = q - 1;
-    } else {
-      buf_printf(&b, "%c", *p);
-    }
-  }
-  const char *s = arena_strdup(b.data);
-  buf_free(&b);
-  return s;
-}
-
 /* ---- adjoint names -------------------------------------------------------- */
 
 static bool is_scalar_param(Var *v) {
@@ -331,49 +269,13 @@ static const char *split_why(Gen *g) {
 
 /* ---- propagation ---------------------------------------------------------- */
 
-static bool is_name(const char *s) {
-  if (!isalpha((unsigned char)*s) && *s != '_') return false;
-  for (; *s; s++) if (!isalnum((unsigned char)*s) && *s != '_') return false;
-  return true;
-}
-
-static bool is_simple(const char *s) {
-  if (is_name(s)) return true;
-  /* (*x_bar), a[i], numbers */
-  for (const char *p = s; *p; p++)
-    if (strchr(" +-/?:,", *p)) return false;
-  return true;
-}
-
-/* Whether s is one parenthesised group: "(a + b)", not "(a) + (b)". */
-static bool is_wrapped(const char *s) {
-  if (*s != '(') return false;
-  int depth = 0;
-  for (const char *p = s; *p; p++) {
-    if (*p == '(') depth++;
-    else if (*p == ')' && --depth == 0) return p[1] == '\0';
-  }
-  return false;
-}
-
-/* A call "f(...)" binds as tightly as a name. */
-static bool is_call_text(const char *s) {
-  const char *p = s;
-  while (isalnum((unsigned char)*p) || *p == '_') p++;
-  return p > s && is_wrapped(p);
-}
-
-static const char *paren(const char *s) {
-  return is_simple(s) || is_wrapped(s) || is_call_text(s) ? s : format("(%s)", s);
-}
-
 static const char *mul(const char *seed, const char *factor) {
-  return format("%s * %s", seed, paren(factor));
+  return format("%s * %s", seed, emit_paren(factor));
 }
 
 /* A seed used more than once is computed once, into a temporary. */
 static const char *share(Gen *g, Buf *b, int ind, const char *seed, Type *ty) {
-  if (is_simple(seed)) return seed;
+  if (emit_is_simple(seed)) return seed;
   const char *t = format("_r%d", g->nrev++);
   emit_indent(b, ind);
   buf_printf(b, "%s = %s;\n", emit_decl(ty_is_float(ty) ? ty : ty_double(), t), seed);
@@ -391,7 +293,7 @@ static int active_kids(Expr *e) {
 
 static const char *operand_text(Expr *e) {
   const char *s = emit_expr(e);
-  return paren(s);
+  return emit_paren(s);
 }
 
 /* Adds seed * d(e)/d(leaves) into the adjoints of e's active leaves.
@@ -420,10 +322,10 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
     return;
   case EX_SUB:
     propagate(g, e->a, seed, b, ind);
-    propagate(g, e->b, format("-%s", paren(seed)), b, ind);
+    propagate(g, e->b, format("-%s", emit_paren(seed)), b, ind);
     return;
   case EX_NEG:
-    propagate(g, e->a, format("-%s", paren(seed)), b, ind);
+    propagate(g, e->a, format("-%s", emit_paren(seed)), b, ind);
     return;
   case EX_PLUS: case EX_CAST:
     propagate(g, e->a, seed, b, ind);
@@ -439,7 +341,7 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
     return;
   case EX_DIV:
     propagate(g, e->a, format("%s / %s", seed, operand_text(e->b)), b, ind);
-    propagate(g, e->b, format("-%s * %s / (%s * %s)", paren(seed), operand_text(e->a),
+    propagate(g, e->b, format("-%s * %s / (%s * %s)", emit_paren(seed), operand_text(e->a),
                               operand_text(e->b), operand_text(e->b)), b, ind);
     return;
   case EX_COND: {
@@ -984,7 +886,7 @@ static bool is_free_call(Expr *e) {
 /* base.field, written base->field when base is (*p). */
 static const char *member_of(const char *base, const char *field) {
   size_t n = strlen(base);
-  if (n > 3 && !strncmp(base, "(*", 2) && base[n - 1] == ')' && is_name(arena_strndup(base + 2, n - 3)))
+  if (n > 3 && !strncmp(base, "(*", 2) && base[n - 1] == ')' && emit_is_name(arena_strndup(base + 2, n - 3)))
     return format("%.*s->%s", (int)(n - 3), base + 2, field);
   return format("%s.%s", base, field);
 }
@@ -1096,7 +998,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
              (lhs->ty->kind == TY_PTR || (ty_is_int(lhs->ty) && !strstr(lhs->ty->spell ? lhs->ty->spell : "", "ool"))) &&
              (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) && ty_is_int(rhs->b->ty) &&
              !ir_has_side_effects(rhs->b) && reads_only_fixed(rhs->b);
-  const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", paren(emit_expr(rhs->b))) : NULL;
+  const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", emit_paren(emit_expr(rhs->b))) : NULL;
   if (save && !inv) push(g, fwd, fi, lhs);
   if (save && ptr && !inv) {
     if (!g->joint) {
@@ -1378,12 +1280,12 @@ static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *st
   Expr *c = s->e;
   if (strcmp(step, "1") || !c || c->a == NULL || c->a->kind != EX_VAR || c->a->var != iv) return NULL;
   if (!fixed_at(c->b, s)) return NULL;
-  const char *t = emit_type(iv->ty), *b = paren(emit_expr(c->b));
+  const char *t = emit_type(iv->ty), *b = emit_paren(emit_expr(c->b));
   /* casts only where the bound's type differs from the counter's */
   t = emit_type(ty_unconst(iv->ty));
   bool same = !strcmp(t, emit_type(ty_unconst(c->b->ty))) &&
               (!strcmp(start, "0") || !strcmp(t, emit_type(ty_unconst(start_ty))));
-  const char *a = same ? paren(start) : format("(%s)%s", t, paren(start));
+  const char *a = same ? emit_paren(start) : format("(%s)%s", t, emit_paren(start));
   const char *cb = same ? b : format("(%s)%s", t, b);
   if (up && c->kind == EX_LT) return format("%s < %s ? %s : %s", a, b, cb, a);
   if (up && c->kind == EX_LE) return format("%s <= %s ? %s + 1 : %s", a, b, cb, a);
@@ -1461,10 +1363,10 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri);
     if (!strcmp(step, "1")) {
       buf_printf(rev, "for (%s; %s%s %s %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
-                 up ? "--" : "++", up ? ">" : "<", paren(start_text));
+                 up ? "--" : "++", up ? ">" : "<", emit_paren(start_text));
     } else {
       buf_printf(rev, "for (%s; %s != %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
-                 paren(start_text));
+                 emit_paren(start_text));
       emit_indent(rev, ri + 1);
       buf_printf(rev, "%s %s= %s;\n", n, up ? "-" : "+", step);
     }

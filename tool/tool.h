@@ -280,7 +280,7 @@ const char *ir_mem_call(const Expr *e);   /* "memcpy", "memmove", "memset" or NU
 void ir_dump(FILE *out, Func *fn);
 const char *ir_unique_name(Func *fn, const char *base);
 
-/* ---- rev.c (rules.h): derivative rules of libm ------------------------------------ */
+/* ---- rules.c (rules.h): derivative rules of libm ----------------------------------- */
 
 enum { RULE_MAX_ARGS = 3 };
 struct Rule {
@@ -346,6 +346,9 @@ void emit_indent(Buf *b, int indent);
 void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));
 bool emit_primals(Program *p, Buf *protos, Buf *out);
 void emit_reset(bool forget_names);     /* before generating for another request set */
+bool emit_is_name(const char *s);        /* an identifier */
+bool emit_is_simple(const char *s);      /* one operand as it stands */
+const char *emit_paren(const char *s);   /* s as an operand: parenthesised unless it is one */
 
 /* ---- rev.c: reverse mode --------------------------------------------------- */
 
