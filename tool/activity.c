@@ -627,6 +627,43 @@ bool act_fresh_fill(Func *fn, Stmt *w) {
   return false;
 }
 
+/* ---- accumulators reset before their loop ------------------------------- */
+
+/* Whether w, v = ... inside loop L, needs no save because v is reset before
+ * L: a write w0 of v stands before L in the same block, no reverse read of v
+ * lies between w0 and L or inside L. The reverse sweep then reads v after L
+ * (its final value, untouched) and before w0 (restored by w0's own save),
+ * never an intermediate value of L:
+ *     a = b[j];  for (i...) a += W[j][i] * x[i];  h[j] = relu(a);
+ * tapes nothing per i. */
+bool act_loop_reset(Func *fn, Stmt *w) {
+  if (w->kind != ST_EXPR || w->e->kind != EX_ASSIGN || w->e->a->kind != EX_VAR) return false;
+  Var *v = w->e->a->var;
+  Stmt *l = w->loop;
+  if (!l) return false;
+  for (int i = 0; i < v->reads.len; i++) {
+    Stmt *r = v->reads.data[i];
+    if (r == &start || r == l || inside(r, l)) return false;
+  }
+  Vec path = {0};
+  if (!path_to(fn->body, l, &path) || path.len < 2) return false;
+  Stmt *b = path.data[path.len - 2];
+  if (b->kind != ST_BLOCK) return false;
+  int k = 0;
+  while (k < b->kids.len && b->kids.data[k] != l) k++;
+  for (int j = k - 1; j >= 0; j--) {
+    Stmt *w0 = b->kids.data[j];
+    if (w0->kind == ST_EXPR && w0->e->kind == EX_ASSIGN && w0->e->a->kind == EX_VAR && w0->e->a->var == v) {
+      for (int i = 0; i < v->reads.len; i++) {
+        Stmt *r = v->reads.data[i];
+        if (r->pos > w0->pos && r->pos < l->pos) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Runs both analyses on fn for one (wrt, out) specialisation. With `top`,
  * reports wrt parameters that get no gradient, and state that would stop
  * gradients silently. */

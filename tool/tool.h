@@ -334,6 +334,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var
 bool act_expr_active(const Expr *e);
 bool act_needs_save(Var *v, Stmt *write);   /* the old value is read by the reverse sweep */
 bool act_fresh_fill(Func *fn, Stmt *write);  /* the first fill of a buffer malloc'd just before */
+bool act_loop_reset(Func *fn, Stmt *write);  /* an accumulator reset before its loop */
 void act_dump(FILE *out, Func *fn);
 
 /* ---- emit.c: C text from IR ----------------------------------------------- */
