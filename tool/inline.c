@@ -150,7 +150,8 @@ static Expr *copy_expr(Map *m, Expr *e) {
   if (e->kind == EX_INDEX && c->a->kind == EX_ADDR && c->a->a->kind == EX_INDEX) {
     Expr *in = c->a->a;
     c->a = in->a;
-    c->b = ir_binary(EX_ADD, in->b, c->b, in->b->ty, c->loc);
+    if (!(in->b->kind == EX_NUM && !strcmp(in->b->text, "0")))   /* (&a[0])[j] is a[j] */
+      c->b = ir_binary(EX_ADD, in->b, c->b, in->b->ty, c->loc);
   } else if (e->kind == EX_DEREF && c->a->kind == EX_ADDR) {
     return c->a->a;
   }
