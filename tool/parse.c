@@ -1171,6 +1171,27 @@ static void feature_macros(void) {
   }
 }
 
+/* Whether the file declares a CBLAS routine that gradc differentiates
+ * without its annotations (it included OpenBLAS's <cblas.h>, not
+ * <gradc/blas.h>). Recognised by name, whichever header declared it. */
+static bool needs_blas_annotations(Options *opt) {
+  static const char *const routines[] = {"gemm", "gemv", "dot", "axpy", "scal"};
+  if (!parse_include_dir()) return false;
+  for (int i = 0; i < opt->clang_args.len; i++)
+    if (!strcmp(opt->clang_args.data[i], "-include") && i + 1 < opt->clang_args.len &&
+        strstr(opt->clang_args.data[i + 1], "gradc/blas.h"))
+      return false;   /* parsed with them already */
+  for (int r = 0; r < 5; r++)
+    for (const char *t = "ds"; *t; t++) {
+      const char *name = format("cblas_%c%s", *t, routines[r]);
+      Func *fn = ir_find_func(prog, name);
+      if (fn && (fn->has_body || fn->custom_rev)) continue;
+      for (int i = 0; i < prog->declared.len; i++)
+        if (!strcmp(prog->declared.data[i], name)) return true;
+    }
+  return false;
+}
+
 Program *parse_file(Options *opt) {
   prog = arena_alloc(sizeof *prog);
   prog->path = opt->input;
@@ -1186,6 +1207,17 @@ Program *parse_file(Options *opt) {
   feature_macros();
   CXCursor anon = clang_getNullCursor();
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);
+  if (needs_blas_annotations(opt)) {
+    /* the file calls CBLAS through <cblas.h>: parse again with the
+     * annotated redeclarations of <gradc/blas.h>, which the generated file
+     * includes too */
+    parse_dispose();
+    vec_push(&opt->clang_args, "-include");
+    vec_push(&opt->clang_args, (void *)format("%s/gradc/blas.h", parse_include_dir()));
+    Program *p = parse_file(opt);
+    if (p) vec_push(&p->includes, "#include <gradc/blas.h>");
+    return p;
+  }
   if (opt->fn_name) {
     Func *fn = ir_find_func(prog, opt->fn_name);
     if (!fn || !fn->has_body) {
