@@ -334,11 +334,6 @@ static void global_step(Stmt *s, void *ud) {
                "global state stops gradients (pass it as a parameter)", b->name);
 }
 
-static Type *mem_elem(Expr *a) {
-  while (a->kind == EX_CAST) a = a->a;
-  Type *t = ty_elem(a->ty);
-  return t && t->kind != TY_VOID ? t : NULL;
-}
 
 static bool base_varied(Expr *a) {
   Var *b = ir_base_var(a);
@@ -353,7 +348,7 @@ static void punning_step(Stmt *s, void *ud) {
   Flow fl = flow_of(s);
   const char *name = fl.call ? ir_mem_call(fl.call) : NULL;
   if (!name || !strcmp(name, "memset")) return;
-  Type *dt = mem_elem(fl.call->args[0]), *st = mem_elem(fl.call->args[1]);
+  Type *dt = ir_mem_elem(fl.call->args[0]), *st = ir_mem_elem(fl.call->args[1]);
   if (!base_varied(fl.call->args[0]) && !base_varied(fl.call->args[1])) return;
   if (!ty_has_float(dt) && !ty_has_float(st)) return;
   if (dt && st && dt->kind == st->kind && ty_is_float(dt)) return;
@@ -375,8 +370,7 @@ static void written_step(Stmt *s, void *ud) {
   }
   if (fl.call)
     for (int i = 0; i < fl.call->nargs; i++)
-      if (fl.call->args[i]->kind == EX_ADDR ||
-          (fl.call->args[i]->kind == EX_CAST && fl.call->args[i]->a->kind == EX_ADDR)) {   /* (void **)&p */
+      if (ir_uncast(fl.call->args[i])->kind == EX_ADDR) {   /* &e, (void **)&p */
         Var *v = ir_base_var(fl.call->args[i]);
         if (v) v->written = true;
       }
@@ -507,14 +501,12 @@ bool act_needs_save(Var *v, Stmt *w) {
 
 /* ---- first fills of fresh buffers --------------------------------------- */
 
-
-
+/* v = malloc(...) or calloc(...): a block nobody has written (realloc keeps
+ * the old contents) */
 static bool is_fresh_alloc(Stmt *s, Var *v) {
   if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->a->kind != EX_VAR || s->e->a->var != v) return false;
-  Expr *r = s->e->b;
-  while (r->kind == EX_CAST) r = r->a;
-  return r->kind == EX_CALL && !r->callee && r->callee_known &&
-         (!strcmp(r->text, "malloc") || !strcmp(r->text, "calloc"));
+  const char *a = ir_alloc_call(s->e->b);
+  return a && strcmp(a, "realloc");
 }
 
 /* Whether every use of v in e is v[i] (read or written); uses elsewhere
@@ -531,13 +523,11 @@ static bool only_indexed(Expr *e, Var *v) {
 static bool stmt_only_indexed(Stmt *s, Var *v) {
   if (!s) return true;
   if (s->kind == ST_EXPR && is_fresh_alloc(s, v)) {
-    Expr *r = s->e->b;
-    while (r->kind == EX_CAST) r = r->a;
+    Expr *r = ir_uncast(s->e->b);
     for (int i = 0; i < r->nargs; i++) if (!only_indexed(r->args[i], v)) return false;
     return true;
   }
-  if (s->kind == ST_EXPR && s->e->kind == EX_CALL && s->e->callee_known && !s->e->callee &&
-      !strcmp(s->e->text, "free") && s->e->nargs == 1 && s->e->args[0]->kind == EX_VAR && s->e->args[0]->var == v)
+  if (s->kind == ST_EXPR && ir_free_call(s->e) && s->e->args[0]->kind == EX_VAR && s->e->args[0]->var == v)
     return true;
   if (!only_indexed(s->e, v) || !only_indexed(s->inc, v)) return false;
   for (int i = 0; i < s->kids.len; i++) if (!stmt_only_indexed(s->kids.data[i], v)) return false;
@@ -555,19 +545,6 @@ static bool path_to(Stmt *s, Stmt *w, Vec *path) {
   return false;
 }
 
-/* for (i = a; cond; i = i +- c): returns i, or NULL. */
-static Var *counted_index(Stmt *l) {
-  if (l->kind != ST_FOR || !l->init || !l->inc || l->init->kind != ST_EXPR) return NULL;
-  Expr *init = l->init->e, *inc = l->inc;
-  if (init->kind != EX_ASSIGN || init->a->kind != EX_VAR || !ty_is_int(init->a->ty)) return NULL;
-  Var *i = init->a->var;
-  if (inc->kind != EX_ASSIGN || inc->a->kind != EX_VAR || inc->a->var != i) return NULL;
-  Expr *r = inc->b;
-  if ((r->kind != EX_ADD && r->kind != EX_SUB) || r->a->kind != EX_VAR || r->a->var != i ||
-      r->b->kind != EX_NUM || !strcmp(r->b->text, "0"))
-    return NULL;
-  return i;
-}
 
 
 /* Whether w is the only statement in s that mentions v. */
@@ -613,8 +590,8 @@ bool act_fresh_fill(Func *fn, Stmt *w) {
       break;
     case ST_FOR: {
       if (in_loop || child != s->body) return false;
-      Var *i = counted_index(s);
-      if (!i || lhs->b->kind != EX_VAR || lhs->b->var != i || ir_assigns(s->body, i)) return false;
+      Var *i = ir_counted_loop(s, NULL, NULL);
+      if (!i || lhs->b->kind != EX_VAR || lhs->b->var != i) return false;
       if (ir_expr_mentions(s->e, v) || ir_expr_mentions(s->inc, v) || ir_mentions(s->init, v)) return false;
       if (!only_w_mentions(s->body, v, w)) return false;
       in_loop = true;

@@ -407,7 +407,7 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
                    emit_expr(e->args[2]));
       else
         buf_printf(b, "memset(%s, 0, %s);\n", tangent_ptr(g, d), emit_expr(e->args[2]));
-    } else if (e->kind == EX_CALL && !strcmp(e->text, "free") && e->nargs == 1 && act_expr_active(e->args[0])) {
+    } else if (ir_free_call(e) && act_expr_active(e->args[0])) {
       emit_indent(b, ind);
       buf_printf(b, "free(%s);\n", tangent_ptr(g, e->args[0]));
     } else if (e->kind == EX_CALL) {

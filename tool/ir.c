@@ -232,10 +232,44 @@ bool ir_has_side_effects(const Expr *e) {
   return ir_has_side_effects(e->a) || ir_has_side_effects(e->b) || ir_has_side_effects(e->c);
 }
 
+Expr *ir_uncast(const Expr *e) {
+  while (e->kind == EX_CAST) e = e->a;
+  return (Expr *)e;
+}
+
+/* for (i = a; cond; i = i + c) or i - c, with c a nonzero number and a body
+ * that leaves i alone: returns i (and the step), else NULL. */
+Var *ir_counted_loop(Stmt *s, const char **step, bool *up) {
+  if (s->kind != ST_FOR || !s->init || !s->inc || s->init->kind != ST_EXPR) return NULL;
+  Expr *init = s->init->e, *inc = s->inc;
+  if (init->kind != EX_ASSIGN || init->a->kind != EX_VAR || !ty_is_int(init->a->ty)) return NULL;
+  Var *v = init->a->var;
+  if (inc->kind != EX_ASSIGN || inc->a->kind != EX_VAR || inc->a->var != v) return NULL;
+  Expr *r = inc->b;
+  if ((r->kind != EX_ADD && r->kind != EX_SUB) || r->a->kind != EX_VAR || r->a->var != v ||
+      r->b->kind != EX_NUM || !strcmp(r->b->text, "0") || ir_assigns(s->body, v))
+    return NULL;
+  if (step) *step = r->b->text;
+  if (up) *up = r->kind == EX_ADD;
+  return v;
+}
+
+bool ir_free_call(const Expr *e) {
+  return e->kind == EX_CALL && e->callee_known && !e->callee && e->text && !strcmp(e->text, "free") &&
+         e->nargs == 1;
+}
+
+/* The element type behind a pointer argument of memcpy and the like
+ * (through casts to void *), or NULL for void. */
+Type *ir_mem_elem(const Expr *a) {
+  Type *t = ty_elem(ir_uncast(a)->ty);
+  return t && t->kind != TY_VOID ? t : NULL;
+}
+
 /* "malloc", "calloc" or "realloc" when e calls one of them (through a
  * cast too), else NULL. */
 const char *ir_alloc_call(const Expr *e) {
-  while (e->kind == EX_CAST) e = e->a;
+  e = ir_uncast(e);
   if (e->kind != EX_CALL || !e->callee_known || e->callee || !e->text) return NULL;
   return !strcmp(e->text, "malloc") || !strcmp(e->text, "calloc") || !strcmp(e->text, "realloc") ? e->text : NULL;
 }
@@ -245,8 +279,7 @@ Var *ir_memalign_target(const Expr *e) {
   if (e->kind != EX_CALL || e->callee || !e->callee_known || e->nargs != 3 || !e->text ||
       strcmp(e->text, "posix_memalign"))
     return NULL;
-  const Expr *a = e->args[0];
-  while (a->kind == EX_CAST) a = a->a;
+  const Expr *a = ir_uncast(e->args[0]);
   return a->kind == EX_ADDR && a->a->kind == EX_VAR && a->a->var->active ? a->a->var : NULL;
 }
 

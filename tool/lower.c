@@ -107,8 +107,7 @@ static Expr *hoist(Ctx *cx, Expr *e) {
 static bool writes_through_args(Expr *e) {
   if (e->rule || ir_is_stop(e)) return false;
   for (int i = 0; i < e->nargs; i++) {
-    Expr *a = e->args[i];
-    while (a->kind == EX_CAST) a = a->a;
+    Expr *a = ir_uncast(e->args[i]);
     if (a->kind == EX_ADDR) return true;
     if (ty_is_ptr(a->ty) && a->ty->base && !a->ty->base->is_const) return true;
   }

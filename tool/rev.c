@@ -693,17 +693,12 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
   buf_puts(rev, "}\n");
 }
 
-/* malloc/calloc of a buffer that carries derivatives: its adjoint is
- * allocated beside it, zeroed, and both are freed after the reverse sweep. */
-
-
 /* p = realloc(q, n): the old block stays allocated until the reverse sweep
  * is over (its values may be read there, and its adjoint is where the
  * copied elements' adjoints go): the new block is allocated and the kept
  * part copied by hand, the old one freed at the end. */
 static void gen_realloc(Gen *g, Expr *lhs, Expr *call, const char *sb, Buf *fwd, int fi, Buf *rev, int ri) {
-  Expr *q = call->args[0];
-  while (q->kind == EX_CAST) q = q->a;
+  Expr *q = ir_uncast(call->args[0]);
   const char *n = emit_expr(call->args[1]);
   const char *qb = act_expr_active(q) ? shadow_ptr(g, q) : "NULL";
   const char *k = format("_m%d", g->nrev++), *ob = format("_ob%d", g->nrev++);
@@ -758,7 +753,7 @@ static void gen_realloc(Gen *g, Expr *lhs, Expr *call, const char *sb, Buf *fwd,
  * is allocated beside it, zeroed, and both are freed after the reverse
  * sweep. */
 static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
-  while (call->kind == EX_CAST) call = call->a;
+  call = ir_uncast(call);
   if (!g->joint) {
     diag_error(s->loc, "gradc cannot yet differentiate an allocated buffer in '%s', which keeps a "
                "separate forward and reverse sweep (%s); allocate the buffer in the caller",
@@ -800,16 +795,7 @@ static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, 
   }
 }
 
-static Expr *uncast(Expr *e) {
-  while (e->kind == EX_CAST) e = e->a;
-  return e;
-}
 
-/* The element type behind a memory call's pointer argument, or NULL. */
-static Type *mem_elem(Expr *a) {
-  Type *t = ty_elem(uncast(a)->ty);
-  return t && t->kind != TY_VOID ? t : NULL;
-}
 
 /* memcpy(d, s, n) and memmove(d, s, n) of float or double arrays: the
  * adjoint moves d's adjoint onto s's (gradc_move_adj); memset(d, c, n)
@@ -819,10 +805,9 @@ static Type *mem_elem(Expr *a) {
 static void gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int ri) {
   const char *name = ir_mem_call(e);
   bool set = !strcmp(name, "memset");
-  Expr *d = uncast(e->args[0]), *src = set ? NULL : uncast(e->args[1]);
-  Type *dt = mem_elem(d), *st = src ? mem_elem(src) : NULL;
+  Expr *d = ir_uncast(e->args[0]), *src = set ? NULL : ir_uncast(e->args[1]);
+  Type *dt = ir_mem_elem(d);   /* copies between types are refused by activity.c */
   bool dact = act_expr_active(d), sact = src && act_expr_active(src);
-  (void)st;   /* copies between types are refused by activity.c */
   if (!dact && !sact) {
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s;\n", emit_expr(e));
@@ -877,9 +862,6 @@ static void gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, i
   buf_free(&restores);
 }
 
-static bool is_free_call(Expr *e) {
-  return e->kind == EX_CALL && e->callee_known && !strcmp(e->text, "free") && e->nargs == 1;
-}
 
 /* dst_bar.path += src_bar.path for each floating member of t, recursively
  * through nested structs and fixed-size arrays. */
@@ -945,8 +927,6 @@ static bool mentions(const char *text, const char *name) {
 }
 
 static bool reads_only_fixed(Expr *e);
-
-
 
 /* Whether memory may hold v under another name: &v is taken somewhere, or v
  * is a parameter passed by pointer (*x_bar). */
@@ -1143,7 +1123,7 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
     gen_alloc(g, s, ir_var(ir_memalign_target(e), s->loc), e, fwd, fi, rev, ri);
     return;
   }
-  if (e->kind == EX_CALL && is_free_call(e)) {
+  if (ir_free_call(e)) {
     Var *v = ir_base_var(e->args[0]);
     if (v && (v->active || v->rev_read) && g->joint) {
       /* the reverse sweep still reads the buffer: free it at the end */
@@ -1222,9 +1202,6 @@ static const char *inc_text(Expr *inc) {
   return emit_expr(inc);
 }
 
-
-
-
 static bool reads_only_fixed(Expr *e) {
   if (!e) return true;
   if (e->kind == EX_VAR) return !e->var->written && e->var->kind != VAR_GLOBAL;
@@ -1232,25 +1209,6 @@ static bool reads_only_fixed(Expr *e) {
   return reads_only_fixed(e->a) && reads_only_fixed(e->b) && reads_only_fixed(e->c);
 }
 
-/* A counted loop: for (i = a; cond; i = i + c) with an integer i that the
- * body does not write, and a constant step. Its reverse runs i backwards
- * from the final value, which is all the tape keeps. */
-static bool counted_loop(Stmt *s, Var **iv, const char **step, bool *up) {
-  if (s->kind != ST_FOR || !s->init || !s->inc || s->init->kind != ST_EXPR) return false;
-  Expr *init = s->init->e, *inc = s->inc;
-  if (init->kind != EX_ASSIGN || init->a->kind != EX_VAR || !ty_is_int(init->a->ty)) return false;
-  Var *v = init->a->var;
-  if (inc->kind != EX_ASSIGN || inc->a->kind != EX_VAR || inc->a->var != v) return false;
-  Expr *r = inc->b;
-  if ((r->kind != EX_ADD && r->kind != EX_SUB) || r->a->kind != EX_VAR || r->a->var != v ||
-      r->b->kind != EX_NUM)
-    return false;
-  if (ir_assigns(s->body, v)) return false;
-  *iv = v;
-  *step = r->b->text;
-  *up = r->kind == EX_ADD;
-  return true;
-}
 
 /* Whether e has, when the reverse sweep reaches loop s, the value it had
  * when s started: it reads variables that are never assigned, or the
@@ -1261,11 +1219,8 @@ static bool fixed_at(Expr *e, Stmt *s) {
   if (e->kind == EX_VAR) {
     Var *v = e->var;
     if (!v->written && v->kind != VAR_GLOBAL) return true;
-    Var *iv;
-    const char *step;
-    bool up;
     for (Stmt *l = s->loop; l; l = l->loop)
-      if (counted_loop(l, &iv, &step, &up) && iv == v) return !ir_assigns(s, v);
+      if (ir_counted_loop(l, NULL, NULL) == v) return !ir_assigns(s, v);
     return false;
   }
   if (e->kind == EX_CALL || ir_reads_memory(e) || ir_has_side_effects(e)) return false;
@@ -1280,9 +1235,8 @@ static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *st
   Expr *c = s->e;
   if (strcmp(step, "1") || !c || c->a == NULL || c->a->kind != EX_VAR || c->a->var != iv) return NULL;
   if (!fixed_at(c->b, s)) return NULL;
-  const char *t = emit_type(iv->ty), *b = emit_paren(emit_expr(c->b));
+  const char *t = emit_type(ty_unconst(iv->ty)), *b = emit_paren(emit_expr(c->b));
   /* casts only where the bound's type differs from the counter's */
-  t = emit_type(ty_unconst(iv->ty));
   bool same = !strcmp(t, emit_type(ty_unconst(c->b->ty))) &&
               (!strcmp(start, "0") || !strcmp(t, emit_type(ty_unconst(start_ty))));
   const char *a = same ? emit_paren(start) : format("(%s)%s", t, emit_paren(start));
@@ -1307,7 +1261,8 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Var *iv;
   const char *step;
   bool up;
-  if (need && counted_loop(s, &iv, &step, &up)) {
+  if (need && (iv = ir_counted_loop(s, &step, &up))) {
+    /* a counted loop, whose reverse runs i backwards from its final value */
     /* forward: the loop, then the final index (and the first, unless it
      * can be computed again) go to the tape, or to locals in joint mode
      * outside loops */

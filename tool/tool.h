@@ -274,6 +274,10 @@ bool ir_stmt_any(Stmt *s, bool (*pred)(Expr *e, void *ud), void *ud);
 bool ir_mentions(Stmt *s, Var *v);       /* v appears in s */
 bool ir_expr_mentions(Expr *e, Var *v);
 bool ir_assigns(Stmt *s, Var *v);        /* s assigns v itself (v = ..., &v taken) */
+Expr *ir_uncast(const Expr *e);            /* e without the casts around it */
+Var *ir_counted_loop(Stmt *s, const char **step, bool *up);  /* its counter, or NULL */
+bool ir_free_call(const Expr *e);          /* free(p) */
+Type *ir_mem_elem(const Expr *a);          /* element type behind a void * argument */
 const char *ir_alloc_call(const Expr *e);  /* "malloc", "calloc", "realloc" or NULL */
 Var *ir_memalign_target(const Expr *e);    /* p of posix_memalign(&p, ...) when p is active */
 const char *ir_mem_call(const Expr *e);   /* "memcpy", "memmove", "memset" or NULL */
