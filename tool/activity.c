@@ -466,16 +466,17 @@ static void reset(Var *v) {
 /* Numbers statements in program order and records their innermost loop. */
 static int npos;
 
-static void number(Stmt *s, Stmt *loop) {
+static void number(Stmt *s, Stmt *loop, Stmt *parent, int slot) {
   if (!s) return;
   s->pos = npos;
   npos += 2;   /* odd positions: just after a statement */
   s->loop = loop;
+  s->parent = parent, s->slot = slot;
   bool is_loop = s->kind == ST_WHILE || s->kind == ST_DO || s->kind == ST_FOR;
-  for (int i = 0; i < s->kids.len; i++) number(s->kids.data[i], loop);
-  number(s->init, loop);
-  number(s->body, is_loop ? s : loop);
-  number(s->els, loop);
+  for (int i = 0; i < s->kids.len; i++) number(s->kids.data[i], loop, s, i);
+  number(s->init, loop, s, -1);
+  number(s->body, is_loop ? s : loop, s, -1);
+  number(s->els, loop, s, -1);
 }
 
 static bool inside(Stmt *s, Stmt *loop) {
@@ -534,16 +535,6 @@ static bool stmt_only_indexed(Stmt *s, Var *v) {
   return stmt_only_indexed(s->init, v) && stmt_only_indexed(s->body, v) && stmt_only_indexed(s->els, v);
 }
 
-/* The statements from the body down to w, outermost first. */
-static bool path_to(Stmt *s, Stmt *w, Vec *path) {
-  if (!s) return false;
-  vec_push(path, s);
-  if (s == w) return true;
-  for (int i = 0; i < s->kids.len; i++) if (path_to(s->kids.data[i], w, path)) return true;
-  if (path_to(s->body, w, path) || path_to(s->els, w, path)) return true;
-  path->len--;
-  return false;
-}
 
 
 
@@ -568,17 +559,17 @@ bool act_fresh_fill(Func *fn, Stmt *w) {
   if (lhs->kind != EX_INDEX || lhs->a->kind != EX_VAR) return false;
   Var *v = lhs->a->var;
   if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->ty->kind != TY_PTR || v->is_static) return false;
-  if (ir_expr_mentions(lhs->b, v) || ir_expr_mentions(w->e->b, v) || !stmt_only_indexed(fn->body, v)) return false;
-  Vec path = {0};
-  if (!path_to(fn->body, w, &path)) return false;
+  if (ir_expr_mentions(lhs->b, v) || ir_expr_mentions(w->e->b, v)) return false;
+  if (v->indexed_gen != generation) {   /* once per variable and analysis */
+    v->indexed_gen = generation;
+    v->only_indexed = stmt_only_indexed(fn->body, v);
+  }
+  if (!v->only_indexed) return false;
   bool in_loop = false;   /* the one counted loop allowed between the allocation and w */
-  for (int k = path.len - 2; k >= 0; k--) {
-    Stmt *s = path.data[k], *child = path.data[k + 1];
+  for (Stmt *child = w, *s = w->parent; s; child = s, s = s->parent) {
     switch (s->kind) {
     case ST_BLOCK: {
-      int i = 0;
-      while (i < s->kids.len && s->kids.data[i] != child) i++;
-      for (int j = i - 1; j >= 0; j--) {
+      for (int j = child->slot - 1; j >= 0; j--) {
         Stmt *b = s->kids.data[j];
         if (is_fresh_alloc(b, v)) return true;
         if (ir_mentions(b, v)) return false;
@@ -613,7 +604,7 @@ bool act_fresh_fill(Func *fn, Stmt *w) {
  * never an intermediate value of L:
  *     a = b[j];  for (i...) a += W[j][i] * x[i];  h[j] = relu(a);
  * tapes nothing per i. */
-bool act_loop_reset(Func *fn, Stmt *w) {
+bool act_loop_reset(Stmt *w) {
   if (w->kind != ST_EXPR || w->e->kind != EX_ASSIGN || w->e->a->kind != EX_VAR) return false;
   Var *v = w->e->a->var;
   Stmt *l = w->loop;
@@ -622,13 +613,9 @@ bool act_loop_reset(Func *fn, Stmt *w) {
     Stmt *r = v->reads.data[i];
     if (r == &start || r == l || inside(r, l)) return false;
   }
-  Vec path = {0};
-  if (!path_to(fn->body, l, &path) || path.len < 2) return false;
-  Stmt *b = path.data[path.len - 2];
-  if (b->kind != ST_BLOCK) return false;
-  int k = 0;
-  while (k < b->kids.len && b->kids.data[k] != l) k++;
-  for (int j = k - 1; j >= 0; j--) {
+  Stmt *b = l->parent;
+  if (!b || b->kind != ST_BLOCK) return false;
+  for (int j = l->slot - 1; j >= 0; j--) {
     Stmt *w0 = b->kids.data[j];
     if (w0->kind == ST_EXPR && w0->e->kind == EX_ASSIGN && w0->e->a->kind == EX_VAR && w0->e->a->var == v) {
       for (int i = 0; i < v->reads.len; i++) {
@@ -670,7 +657,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   }
   generation++;   /* activity is known now */
   npos = 0;
-  number(fn->body, NULL);
+  number(fn->body, NULL, NULL, -1);
   each_stmt(fn->body, global_step, NULL);
   each_stmt(fn->body, punning_step, NULL);
   each_stmt(fn->body, written_step, NULL);

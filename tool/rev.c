@@ -419,7 +419,7 @@ static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
   Var *v = ir_base_var(lhs);
   if (!v || !v->rev_read || s->init_of_decl) return false;
   if (!act_needs_save(v, s)) return false;
-  if (g->joint && (act_fresh_fill(g->fn, s) || act_loop_reset(g->fn, s))) return false;
+  if (g->joint && (act_fresh_fill(g->fn, s) || act_loop_reset(s))) return false;
   if (g->nest == 0 && g->joint && !touched(g, v) && v->kind != VAR_GLOBAL &&
       (v->kind != VAR_PARAM || (v->is_out && !v->is_wrt && ty_is_ptr(v->ty)))) {
     Expr *rhs = s->e->kind == EX_ASSIGN ? s->e->b : s->e;

@@ -125,6 +125,8 @@ struct Var {
   bool is_flag;          /* a control flag made by lowering (break, return) */
   bool input_mem;        /* may address a wrt array that is not an output */
   bool foreign;          /* may address memory the caller sees (not the function's own) */
+  int indexed_gen;       /* activity.c's cache: analysis number of only_indexed */
+  bool only_indexed;     /* its memory is reached only as v[i] */
   const char *bar;       /* name of its adjoint, when active */
   const char *bar_param; /* name of its adjoint parameter (x_bar), if it has one */
   const char *dot;       /* name of its tangent, in forward mode */
@@ -186,6 +188,8 @@ struct Stmt {
   bool init_of_decl;     /* first value of a variable, run once: nothing to save */
   int pos;               /* preorder position in the function (activity.c) */
   Stmt *loop;            /* innermost enclosing loop, or NULL */
+  Stmt *parent;          /* the statement around it, or NULL (activity.c) */
+  int slot;              /* its index in parent->kids, or -1 */
 };
 
 typedef enum { MODE_GRAD, MODE_JVP, MODE_HESS } Mode;
@@ -338,7 +342,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var
 bool act_expr_active(const Expr *e);
 bool act_needs_save(Var *v, Stmt *write);   /* the old value is read by the reverse sweep */
 bool act_fresh_fill(Func *fn, Stmt *write);  /* the first fill of a buffer malloc'd just before */
-bool act_loop_reset(Func *fn, Stmt *write);  /* an accumulator reset before its loop */
+bool act_loop_reset(Stmt *write);             /* an accumulator reset before its loop */
 void act_dump(FILE *out, Func *fn);
 
 /* ---- emit.c: C text from IR ----------------------------------------------- */
