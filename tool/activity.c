@@ -361,6 +361,13 @@ static void punning_step(Stmt *s, void *ud) {
                name, st ? ty_name(st) : "void", dt ? ty_name(dt) : "void");
 }
 
+static bool note_addr(Expr *e, void *ud) {
+  (void)ud;
+  Var *v = e->kind == EX_ADDR ? ir_base_var(e->a) : NULL;
+  if (v) v->addr_taken = true;
+  return false;   /* visit every expression */
+}
+
 static void written_step(Stmt *s, void *ud) {
   (void)ud;
   Flow fl = flow_of(s);
@@ -459,7 +466,7 @@ static void reset(Var *v) {
   v->input_mem = false;
   v->foreign = v->kind == VAR_PARAM || v->kind == VAR_GLOBAL;
   v->reads = (Vec){0};
-  v->varied = v->useful = v->active = v->written = v->rev_read = false;
+  v->varied = v->useful = v->active = v->written = v->rev_read = v->addr_taken = false;
   v->is_wrt = v->is_out = false;
 }
 
@@ -661,6 +668,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   each_stmt(fn->body, global_step, NULL);
   each_stmt(fn->body, punning_step, NULL);
   each_stmt(fn->body, written_step, NULL);
+  ir_stmt_any(fn->body, note_addr, NULL);
   each_stmt(fn->body, needed_step, NULL);
   /* a called function cannot know what its caller's reverse sweep reads:
    * memory behind its pointer parameters counts as read */

@@ -928,13 +928,6 @@ static bool mentions(const char *text, const char *name) {
 
 static bool reads_only_fixed(Expr *e);
 
-/* Whether memory may hold v under another name: &v is taken somewhere, or v
- * is a parameter passed by pointer (*x_bar). */
-static bool takes_addr(Expr *e, void *v) { return e->kind == EX_ADDR && ir_base_var(e->a) == v; }
-
-static bool addr_taken(Gen *g, Var *v) {
-  return v->kind == VAR_GLOBAL || ir_stmt_any(g->fn->body, takes_addr, v);
-}
 
 static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
@@ -1034,7 +1027,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   /* out[i] = a[i] - m with out and a the same array (a helper's input and
    * output, inlined): memory read by rhs may be lhs under another name, so
    * lhs's adjoint is taken and cleared before it flows to rhs */
-  if (!self && ir_reads_memory(rhs) && (lhs->kind != EX_VAR || addr_taken(g, lhs->var))) self = true;
+  if (!self && ir_reads_memory(rhs) && (lhs->kind != EX_VAR || lhs->var->addr_taken || lhs->var->kind == VAR_GLOBAL)) self = true;
   const char *sh = shadow(g, lhs);
   if (!act_expr_active(rhs)) {
     if (!s->init_of_decl || g->loop_depth) {

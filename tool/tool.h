@@ -118,6 +118,7 @@ struct Var {
   bool useful;           /* influences an output */
   bool active;           /* varied and useful: has an adjoint */
   bool written;          /* assigned somewhere after its declaration */
+  bool addr_taken;       /* &v (or &v[i], &v.f) appears in the function */
   bool in_loop;          /* declared inside a loop */
   bool rev_read;         /* read by the reverse sweep */
   Vec reads;             /* Stmt *: where the reverse sweep reads it */
