@@ -414,3 +414,8 @@ static bool is_call_text(const char *s) {
 const char *emit_paren(const char *s) {
   return emit_is_simple(s) || is_wrapped(s) || is_call_text(s) ? s : format("(%s)", s);
 }
+
+/* A pointer's text as the operand of [] or ->: "p_bar + k" needs parentheses. */
+const char *emit_postfix(const char *s) {
+  return strchr(s, ' ') || *s == '&' || *s == '*' || *s == '-' ? format("(%s)", s) : s;
+}

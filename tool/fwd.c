@@ -95,18 +95,14 @@ static const char *tangent_ptr(FGen *g, Expr *e) {
   return "0";
 }
 
-/* A pointer's text as the operand of [] or ->: "p_bar + k" needs parentheses. */
-static const char *as_postfix(const char *s) {
-  return strchr(s, ' ') || *s == '&' || *s == '*' || *s == '-' ? format("(%s)", s) : s;
-}
 
 /* The tangent of an active lvalue, as an lvalue. */
 static const char *tangent_lv(FGen *g, Expr *e) {
   switch (e->kind) {
   case EX_VAR: return dot_name(g, e->var);
-  case EX_INDEX: return format("%s[%s]", as_postfix(tangent_ptr(g, e->a)), emit_expr(e->b));
+  case EX_INDEX: return format("%s[%s]", emit_postfix(tangent_ptr(g, e->a)), emit_expr(e->b));
   case EX_MEMBER:
-    return format("%s%s%s", e->arrow ? as_postfix(tangent_ptr(g, e->a)) : tangent_lv(g, e->a), e->arrow ? "->" : ".", e->text);
+    return format("%s%s%s", e->arrow ? emit_postfix(tangent_ptr(g, e->a)) : tangent_lv(g, e->a), e->arrow ? "->" : ".", e->text);
   case EX_DEREF: {
     const char *p = tangent_ptr(g, e->a);
     return format("*%s", strchr(p, ' ') ? format("(%s)", p) : p);

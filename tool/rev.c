@@ -112,10 +112,6 @@ static bool bar_is_param(Gen *g, Var *v) {
   return has_bar_param(g, v) && !(is_scalar_param(v) && v->written);
 }
 
-/* A pointer's text as the operand of [] or ->: "p_bar + k" needs parentheses. */
-static const char *as_postfix(const char *s) {
-  return strchr(s, ' ') || *s == '&' || *s == '*' || *s == '-' ? format("(%s)", s) : s;
-}
 
 /* The adjoint of an active lvalue, as an lvalue text. */
 static const char *shadow(Gen *g, Expr *e);
@@ -158,9 +154,9 @@ static const char *shadow(Gen *g, Expr *e) {
     return b;
   }
   case EX_INDEX:
-    return format("%s[%s]", as_postfix(shadow_ptr(g, e->a)), emit_expr(e->b));
+    return format("%s[%s]", emit_postfix(shadow_ptr(g, e->a)), emit_expr(e->b));
   case EX_MEMBER:
-    if (e->arrow) return format("%s->%s", as_postfix(shadow_ptr(g, e->a)), e->text);
+    if (e->arrow) return format("%s->%s", emit_postfix(shadow_ptr(g, e->a)), e->text);
     if (e->a->kind == EX_VAR && bar_is_param(g, e->a->var) && is_scalar_param(e->a->var))
       return format("%s->%s", bar_name(g, e->a->var), e->text);
     return format("%s.%s", shadow(g, e->a), e->text);

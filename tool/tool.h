@@ -359,6 +359,7 @@ void emit_reset(bool forget_names);     /* before generating for another request
 bool emit_is_name(const char *s);        /* an identifier */
 bool emit_is_simple(const char *s);      /* one operand as it stands */
 const char *emit_paren(const char *s);   /* s as an operand: parenthesised unless it is one */
+const char *emit_postfix(const char *s); /* s as the operand of [] or -> */
 
 /* ---- rev.c: reverse mode --------------------------------------------------- */
 
