@@ -49,12 +49,23 @@ static void report(Loc loc, const char *kind, const char *fmt, va_list ap) {
   if (loc.file && loc.line > 0) print_source_line(loc.file, loc.line, loc.col);
 }
 
+/* While soft, errors are reported as warnings and counted apart: for
+ * optional output that is left out when it cannot be generated. */
+static bool soft;
+static int nsoft;
+
 void diag_error(Loc loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report(loc, "error", fmt, ap);
+  report(loc, soft ? "warning" : "error", fmt, ap);
   va_end(ap);
-  nerrors++;
+  if (soft) nsoft++;
+  else nerrors++;
+}
+
+int diag_soft(bool on) {
+  soft = on;
+  return nsoft;
 }
 
 void diag_warning(Loc loc, const char *fmt, ...) {

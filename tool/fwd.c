@@ -230,6 +230,11 @@ static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
     for (int i = 0; i < call->nargs && i < call->callee->params.len; i++)
       if (i < 64 && ty_has_float(((Var *)call->callee->params.data[i])->ty)) custom.mask |= 1ul << i;
     sp = &custom;
+  } else if (!call->callee->has_body && call->callee->across) {
+    diag_error(call->loc, "cannot differentiate '%s' in forward mode: '%s' is defined in another "
+               "file, and gradc calls across files in reverse mode (GRADC_GRAD) only; define it in "
+               "this file or in a header it includes", call->text, call->callee->name);
+    return;
   } else if (!call->callee->has_body) {
     diag_error(call->loc, "cannot differentiate '%s' in forward mode: it has a custom reverse "
                "derivative only; add GRADC_CUSTOM_JVP", call->text);

@@ -84,6 +84,7 @@ static Loc loc_of(CXCursor c) {
   clang_getExpansionLocation(clang_getCursorLocation(c), &file, &line, &col, NULL);
   Loc l = {main_path, (int)line, (int)col};
   if (file && !clang_File_isEqual(file, main_file)) l.file = cx_string(clang_getFileName(file));
+  if (!strncmp(l.file, "./", 2) && l.file[2]) l.file += 2;   /* a quote include beside the input */
   return l;
 }
 
@@ -410,7 +411,8 @@ static Expr *call_expr(CXCursor c, Type *ty, Loc loc) {
     diag_error(loc, "cannot differentiate through '%s': non-local jumps break the reverse sweep", s);
   e->rule = rule_find(s);
   e->callee = ir_find_func(prog, s);
-  if (e->callee && !e->callee->has_body && !e->callee->custom_rev && !e->callee->custom_jvp)
+  if (e->callee && !e->callee->has_body && !e->callee->custom_rev && !e->callee->custom_jvp &&
+      !e->callee->across)
     e->callee = NULL;
   if (!e->callee && !e->rule && in_main_file(ref) && !clang_isCursorDefinition(ref)) {
     /* a prototype of this file for a function defined elsewhere */
@@ -778,7 +780,9 @@ static Func *declare_func(CXCursor c) {
   Vec writes = fn->writes;
   bool in_place_ok = fn->in_place_ok, reads_output = fn->reads_output;
   unsigned long inactive = fn->inactive;
+  Request *across = fn->across;
   *fn = (Func){0};
+  fn->across = across;
   fn->custom_rev = crev, fn->custom_jvp = cjvp;
   fn->writes = writes;
   fn->in_place_ok = in_place_ok, fn->reads_output = reads_output, fn->inactive = inactive;
@@ -843,7 +847,14 @@ static bool same_names(Vec *a, Vec *b) {
   return true;
 }
 
-static void add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
+/* Whether two annotations' texts ask for the same thing. */
+static bool same_spec(Func *fn, const char *a, Request *rb) {
+  Request ra = {.fn = fn};
+  parse_request(&ra, a);
+  return ra.split == rb->split && same_names(&ra.wrt, &rb->wrt) && same_names(&ra.out, &rb->out);
+}
+
+static Request *add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
   Request *r = arena_alloc(sizeof *r);
   r->fn = fn;
   r->mode = mode;
@@ -852,14 +863,15 @@ static void add_request(Func *fn, Mode mode, const char *spec, Loc loc) {
   for (int i = 0; i < prog->requests.len; i++) {
     Request *o = prog->requests.data[i];
     if (o->fn != fn || o->mode != mode || o->split != r->split) continue;
-    if (same_names(&o->wrt, &r->wrt) && same_names(&o->out, &r->out)) return;   /* declaration and definition */
+    if (same_names(&o->wrt, &r->wrt) && same_names(&o->out, &r->out)) return o;   /* declaration and definition */
     diag_error(loc, "conflicting requests for '%s': a second %s with different wrt(...) or out(...)",
                fn->name, mode == MODE_JVP ? "GRADC_JVP" : mode == MODE_HESS ? "GRADC_HESSIAN" : "GRADC_GRAD");
     diag_note(o->loc, "the first request is here");
-    return;
+    return NULL;
   }
   r->name = format("%s_%s", fn->name, mode == MODE_JVP ? "jvp" : mode == MODE_HESS ? "hvp" : "grad");
   vec_push(&prog->requests, r);
+  return r;
 }
 
 typedef struct Pending { CXCursor c; const char *spec; } Pending;
@@ -872,6 +884,28 @@ static enum CXChildVisitResult find_annotations(CXCursor c, CXCursor parent, CXC
     if (!strncmp(s, "gradc_", 6)) vec_push(out, (void *)s);
   }
   return CXChildVisit_Continue;
+}
+
+/* The annotations of a function's declaration c, with where each was
+ * written: on c itself, or (inherited) on an earlier declaration. */
+typedef struct Ann { const char *spec; Loc loc; bool elsewhere; } Ann;
+
+static Vec annotations_of(CXCursor c) {
+  Vec out = {0};
+  Kids k = kids_of(c);
+  for (int i = 0; i < k.n; i++) {
+    if (clang_getCursorKind(k.c[i]) != CXCursor_AnnotateAttr) continue;
+    const char *s = cx_string(clang_getCursorSpelling(k.c[i]));
+    if (strncmp(s, "gradc_", 6)) continue;
+    Ann *a = arena_alloc(sizeof *a);
+    a->spec = s;
+    a->loc = loc_of(k.c[i]);
+    CXFile file;
+    clang_getExpansionLocation(clang_getCursorLocation(k.c[i]), &file, NULL, NULL, NULL);
+    a->elsewhere = !file || !clang_File_isEqual(file, main_file);
+    vec_push(&out, a);
+  }
+  return out;
 }
 
 /* Pretty-prints a type declaration of the main file. An anonymous struct
@@ -905,6 +939,21 @@ static void header_function(CXCursor c, Vec *specs) {
   Func *fn = declare_func(c);
   for (int i = 0; i < specs->len; i++) {
     const char *sp = specs->data[i];
+    if (!strncmp(sp, "gradc_grad:", 11) && !clang_isCursorDefinition(c)) {
+      /* defined in another file, which gradc turns into companions */
+      Request *r = arena_alloc(sizeof *r);
+      r->fn = fn;
+      r->mode = MODE_GRAD;
+      r->loc = loc_of(c);
+      Vec anns = annotations_of(c);
+      for (int k = 0; k < anns.len; k++)
+        if (!strcmp(((Ann *)anns.data[k])->spec, sp)) r->loc = ((Ann *)anns.data[k])->loc;
+      r->decl_loc = r->loc;
+      r->spec = sp + 11;
+      parse_request(r, sp + 11);
+      fn->across = r;
+      continue;
+    }
     if (!strncmp(sp, "gradc_custom_grad:", 18)) fn->custom_rev = sp + 18;
     else if (!strncmp(sp, "gradc_custom_jvp:", 17)) fn->custom_jvp = sp + 17;
     else if (!strncmp(sp, "gradc_writes:", 13)) add_write(fn, sp + 13, loc_of(c));
@@ -917,8 +966,18 @@ static void header_function(CXCursor c, Vec *specs) {
   }
 }
 
+/* An untagged definition that no typedef named: an anonymous enum's
+ * constants (enum { N = 5 };) are declarations the generated code needs. */
+static void flush_anon(CXCursor *pending_anon) {
+  if (clang_Cursor_isNull(*pending_anon)) return;
+  if (clang_getCursorKind(*pending_anon) == CXCursor_EnumDecl)
+    vec_push(&prog->typedecls, (void *)format("%s;", pretty(*pending_anon)));
+  *pending_anon = clang_getNullCursor();
+}
+
 static void top_level(CXCursor c, CXCursor *pending_anon) {
   enum CXCursorKind k = clang_getCursorKind(c);
+  if (!clang_Cursor_isNull(*pending_anon) && k != CXCursor_TypedefDecl) flush_anon(pending_anon);
   if (k == CXCursor_InclusionDirective && in_main_file(c)) {
     /* the directive's line as written */
     CXToken *toks;
@@ -969,6 +1028,7 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
                                                cx_string(clang_getCursorSpelling(c))));
       *pending_anon = clang_getNullCursor();
     } else {
+      flush_anon(pending_anon);
       vec_push(&prog->typedecls, (void *)format("%s;", pretty(c)));
     }
     return;
@@ -979,10 +1039,14 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
      * same #include */
     Func *fn = declare_func(c);
     if (user_header_def) fn->in_header = true;
-    Vec specs = {0};
-    clang_visitChildren(c, find_annotations, &specs);
-    for (int i = 0; i < specs.len; i++) {
-      const char *sp = specs.data[i];
+    Vec anns = annotations_of(c);
+    /* GRADC_GRAD on a header's prototype (header_function has read it):
+     * callers in other files use it, so the definition must agree, and its
+     * gradient comes with companions for them */
+    Request *hdr = fn->across;
+    for (int i = 0; i < anns.len; i++) {
+      Ann *a = anns.data[i];
+      const char *sp = a->spec;
       if (!strncmp(sp, "gradc_custom_grad:", 18)) { fn->custom_rev = sp + 18; continue; }
       if (!strncmp(sp, "gradc_custom_jvp:", 17)) { fn->custom_jvp = sp + 17; continue; }
       if (!strncmp(sp, "gradc_writes:", 13)) { add_write(fn, sp + 13, loc_of(c)); continue; }
@@ -992,7 +1056,18 @@ static void top_level(CXCursor c, CXCursor *pending_anon) {
         diag_error(loc_of(c), "unknown gradc annotation '%s'", sp);
         continue;
       }
+      if (mode == MODE_GRAD && hdr && a->elsewhere) continue;   /* the header's, inherited */
+      if (mode == MODE_GRAD && hdr && !same_spec(fn, sp + 11, hdr)) {
+        diag_error(a->loc, "this annotation of '%s' differs from the one on its declaration, which "
+                   "callers in other files see", fn->name);
+        diag_note(hdr->decl_loc, "the declaration's annotation is here");
+        continue;
+      }
       add_request(fn, mode, strchr(sp, ':') + 1, loc_of(c));
+    }
+    if (hdr && clang_isCursorDefinition(c) && !fn->is_static) {
+      Request *r = add_request(fn, MODE_GRAD, hdr->spec, loc_of(c));
+      if (r) r->exported = true, r->decl_loc = hdr->decl_loc;
     }
     return;
   }
@@ -1207,6 +1282,7 @@ Program *parse_file(Options *opt) {
   feature_macros();
   CXCursor anon = clang_getNullCursor();
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);
+  flush_anon(&anon);
   if (needs_blas_annotations(opt)) {
     /* the file calls CBLAS through <cblas.h>: parse again with the
      * annotated redeclarations of <gradc/blas.h>, which the generated file
@@ -1218,6 +1294,19 @@ Program *parse_file(Options *opt) {
     if (p) vec_push(&p->includes, "#include <gradc/blas.h>");
     return p;
   }
+  /* an annotated prototype of a function this file does not define: callers
+   * here use the companions gradc generates from the defining file */
+  int kept = 0;
+  for (int i = 0; i < prog->requests.len; i++) {
+    Request *r = prog->requests.data[i];
+    if (!r->fn->has_body && r->mode == MODE_GRAD && !r->fn->is_static) {
+      r->decl_loc = r->loc;
+      r->fn->across = r;
+    } else {
+      prog->requests.data[kept++] = r;
+    }
+  }
+  prog->requests.len = kept;
   if (opt->fn_name) {
     Func *fn = ir_find_func(prog, opt->fn_name);
     if (!fn || !fn->has_body) {
@@ -1261,6 +1350,7 @@ Program *parse_source(Options *opt, const char *path, const char *text) {
   if (!report_clang_diagnostics()) return NULL;
   CXCursor anon = clang_getNullCursor();
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);
+  flush_anon(&anon);
   return diag_errors() ? NULL : prog;
 }
 

@@ -38,6 +38,8 @@ typedef struct Spec {
   const char *fwd, *rev; /* names of the split pair */
   Request *req;
   Request *split;        /* GRADC_GRAD(..., split): public f_fwd/f_rev wrap this pair */
+  Request *exported;     /* a companion for callers in other files (public, named by its set) */
+  bool done;             /* generated */
 } Spec;
 
 typedef struct Gen {
@@ -60,8 +62,11 @@ typedef struct Gen {
 static Vec specs;        /* every specialisation, generated in order */
 static const char *name_tag = "";   /* "h": companions g_h_fwd/g_h_rev */
 
+static Vec externs;      /* Spec *: another file's companions declared so far */
+
 void rev_reset(const char *tag) {
   specs = (Vec){0};
+  externs = (Vec){0};
   name_tag = tag;
 }
 
@@ -194,7 +199,7 @@ static const char *tape_suffix(Type *t, Loc loc) {
 }
 
 static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
-  if (!g->joint && !g->sp->split && t->kind == TY_PTR) {
+  if (!g->joint && !g->sp->split && !g->sp->exported && t->kind == TY_PTR) {
     /* a recursive callee's pointer may address its caller's frame, which
      * has returned when the reverse sweep runs */
     diag_error(loc, "gradc cannot yet record the pointer '%s' in the recursive function '%s': "
@@ -260,6 +265,9 @@ static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
 /* Why a function has a separate forward and reverse sweep (split mode)
  * instead of being inlined into its caller's. */
 static const char *split_why(Gen *g) {
+  if (g->sp->exported)
+    return format("other files call it (GRADC_GRAD on its declaration, %s:%d)", g->sp->exported->decl_loc.file,
+                  g->sp->exported->decl_loc.line);
   return g->sp->split ? "GRADC_GRAD(..., split)" : "it is recursive";
 }
 
@@ -425,15 +433,33 @@ static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
 }
 
 static Spec *spec_for_call(Gen *g, Expr *call, Loc loc);
+static bool own_frame(Expr *a);
 
 /* The arguments of a split-mode call: each argument, then the adjoint of
  * each active one. */
-static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars) {
+static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars, Buf *pre, Buf *post, int ind) {
   Buf b = {0};
   for (int i = 0; i < call->nargs; i++) {
     buf_printf(&b, "%s%s", i ? ", " : "", emit_expr(call->args[i]));
     if (with_bars && bit(sp->mask, i)) {
       Expr *a = call->args[i];
+      if (!act_expr_active(a)) {
+        /* a companion's scalar adjoint that this call does not need */
+        buf_printf(&b, ", &(%s){0}", emit_type(ty_unconst(((Var *)sp->fn->params.data[i])->ty)));
+        continue;
+      }
+      Type *pt = ((Var *)sp->fn->params.data[i])->ty;
+      if (ty_is_float(pt) && ty_is_float(a->ty) && pt->kind != a->ty->kind) {
+        /* a float parameter given a double (or back): its adjoint comes in
+         * the parameter's type, and is converted when it is added */
+        const char *c = format("_c%d", g->nrev++);
+        emit_indent(pre, ind);
+        buf_printf(pre, "%s = 0;\n", emit_decl(ty_unconst(pt), c));
+        emit_indent(post, ind);
+        buf_printf(post, "%s += %s;\n", shadow(g, a), c);
+        buf_printf(&b, ", &%s", c);
+        continue;
+      }
       const char *s = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
       if (!strncmp(s, "&(*", 3)) s = arena_strndup(s + 3, strlen(s) - 4);
       buf_printf(&b, ", %s", s);
@@ -554,13 +580,22 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s;\n", emit_expr(s->e));
   if (save) restore(g, rev, ri, lhs);
-  Buf args = {0}, pre = {0};
+  Buf args = {0}, pre = {0}, post = {0};
   for (int i = 0; i < call->nargs; i++) {
     Expr *a = call->args[i];
     Type *pt = i < fn->params.len ? ((Var *)fn->params.data[i])->ty : a->ty;
     buf_printf(&args, "%s%s", i ? ", " : "", emit_expr(a));
     if (!ty_has_float(pt)) continue;
-    if (act_expr_active(a)) {
+    if (act_expr_active(a) && ty_is_float(pt) && ty_is_float(a->ty) && pt->kind != a->ty->kind) {
+      /* a float parameter given a double (or back): the adjoint comes in
+       * the parameter's type, and is converted when it is added */
+      const char *c = format("_c%d", g->nrev++);
+      emit_indent(&pre, ri + 1);
+      buf_printf(&pre, "%s = 0;\n", emit_decl(ty_unconst(pt), c));
+      emit_indent(&post, ri + 1);
+      buf_printf(&post, "%s += %s;\n", shadow(g, a), c);
+      buf_printf(&args, ", &%s", c);
+    } else if (act_expr_active(a)) {
       const char *sh = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
       if (!strncmp(sh, "&(*", 3)) sh = arena_strndup(sh + 3, strlen(sh) - 4);
       buf_printf(&args, ", %s", sh);
@@ -589,10 +624,11 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
     buf_printf(rev, "(void)%s(%s%s%s);\n", name, args.data ? args.data : "", call->nargs ? ", " : "", seed);
   else
     buf_printf(rev, "%s(%s);\n", name, args.data ? args.data : "");
+  if (post.data) buf_puts(rev, post.data);
   emit_indent(rev, ri);
   buf_puts(rev, "}\n");
   if (restores.data) buf_puts(rev, restores.data);
-  buf_free(&args), buf_free(&pre), buf_free(&restores);
+  buf_free(&args), buf_free(&pre), buf_free(&post), buf_free(&restores);
 }
 
 /* A call of a function of this file: v = g(args) or g(args). */
@@ -603,7 +639,7 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
     gen_custom_call(g, s, lhs, call, fwd, fi, rev, ri);
     return;
   }
-  if (act && !call->callee->has_body) {
+  if (act && !call->callee->has_body && !call->callee->across) {
     diag_error(call->loc, "cannot differentiate '%s' in reverse mode: it has a custom forward "
                "derivative only; add GRADC_CUSTOM_GRAD", call->text);
     return;
@@ -629,6 +665,17 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
   }
   Spec *sp = spec_for_call(g, call, s->loc);
   if (!sp) return;
+  if (call->callee->across && !call->callee->has_body && !g->joint)
+    for (int i = 0; i < call->nargs; i++)
+      if (own_frame(call->args[i])) {
+        /* the other file's companions may record addresses in it, which a
+         * split forward sweep's return leaves dangling */
+        diag_error(call->args[i]->loc, "gradc cannot yet pass '%s', memory of the frame of '%s', to "
+                   "'%s', which is defined in another file: '%s' has a separate forward and reverse "
+                   "sweep because %s", emit_expr(call->args[i]), g->fn->name, call->callee->name,
+                   g->fn->name, split_why(g));
+        return;
+      }
   for (int i = 0; i < call->nargs; i++) {
     /* a callee that may write a wrt array would restart its adjoints at 0
      * in its reverse sweep, losing what the caller accumulated there */
@@ -642,7 +689,7 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
     }
   }
   g->used_tape = true;
-  const char *args = call_args(g, sp, call, false);
+  const char *args = call_args(g, sp, call, false, NULL, NULL, 0);
   const char *invoke = format("%s(%s%s%s)", sp->fwd, args, *args ? ", " : "", g->tape);
   if (save) {
     /* the callee records on the tape first; the old value of lhs is saved
@@ -680,13 +727,25 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
       seed = "0";
     }
   }
+  Buf pre = {0}, post = {0};
+  const char *bargs = call_args(g, sp, call, true, &pre, &post, ri + 1);
+  if (pre.data) buf_puts(rev, pre.data);
   emit_indent(rev, ri + 1);
-  const char *bargs = call_args(g, sp, call, true);
   buf_printf(rev, "%s(%s%s%s%s%s, _redo);\n", sp->rev, bargs, *bargs ? ", " : "", seed ? seed : "",
              seed ? ", " : "", g->tape);
+  if (post.data) buf_puts(rev, post.data);
+  buf_free(&pre), buf_free(&post);
   g->used_redo = true;
   emit_indent(rev, ri);
   buf_puts(rev, "}\n");
+}
+
+/* Whether a call's argument addresses the calling function's own frame. */
+static bool own_frame(Expr *a) {
+  Var *b = ir_base_var(a);
+  if (!b || b->kind == VAR_PARAM || b->kind == VAR_GLOBAL || b->is_static) return false;
+  if (b->ty->kind == TY_ARRAY || ir_uncast(a)->kind == EX_ADDR) return true;
+  return b->ty->kind == TY_PTR && !b->foreign;
 }
 
 /* p = realloc(q, n): the old block stays allocated until the reverse sweep
@@ -924,6 +983,61 @@ static bool mentions(const char *text, const char *name) {
 
 static bool reads_only_fixed(Expr *e);
 
+/* ---- pointer variables in split mode ---------------------------------------
+ *
+ * A split pair's forward sweep has no adjoints, so it cannot keep a pointer
+ * variable's shadow beside it as joint mode does. When every value of the
+ * pointer p is made from one pointer parameter B (p = B + k, p = &B[k],
+ * p++, p = 0), the reverse sweep derives the shadow from p's own value
+ * whenever p changes there: p_bar = B_bar + (p - B). */
+
+typedef struct Derive { Var *p, *base; bool ok; } Derive;
+
+/* Whether e is made from one pointer variable (d->base, or p itself) by
+ * + k, - k, &v[k], casts and ?:, or is a null pointer. */
+static bool derivable_expr(Expr *e, Derive *d) {
+  switch (e->kind) {
+  case EX_NUM: return !strcmp(e->text, "0");
+  case EX_CAST: return derivable_expr(e->a, d);
+  case EX_COND: return derivable_expr(e->b, d) && derivable_expr(e->c, d);
+  case EX_ADD: case EX_SUB:
+    if (ty_is_ptr(e->a->ty)) return derivable_expr(e->a, d);
+    return e->kind == EX_ADD && derivable_expr(e->b, d);
+  case EX_ADDR:
+    return e->a->kind == EX_INDEX && ty_is_ptr(e->a->a->ty) && derivable_expr(e->a->a, d);
+  case EX_VAR:
+    if (e->var == d->p) return true;
+    if (e->var->kind != VAR_PARAM || !ty_is_ptr(e->var->ty) || (d->base && d->base != e->var)) return false;
+    d->base = e->var;
+    return true;
+  default:
+    return false;
+  }
+}
+
+static bool derive_step(Expr *e, void *ud) {
+  Derive *d = ud;
+  if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && e->a->var == d->p && !derivable_expr(e->b, d)) d->ok = false;
+  return false;   /* visit every expression */
+}
+
+/* The parameter that p's shadow is derived from, or NULL. */
+static Var *derived_base(Gen *g, Expr *lhs) {
+  if (lhs->kind != EX_VAR || lhs->var->kind == VAR_PARAM || lhs->var->addr_taken || !ty_is_ptr(lhs->ty)) return NULL;
+  Derive d = {.p = lhs->var, .ok = true};
+  ir_stmt_any(g->fn->body, derive_step, &d);
+  if (!d.ok || !d.base || (!d.base->is_wrt && !d.base->is_out)) return NULL;
+  Type *a = lhs->ty->base, *b = d.base->ty->base;
+  if (a->kind != b->kind || (a->spell && b->spell && strcmp(a->spell, b->spell))) return NULL;
+  return d.base;
+}
+
+static void derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) {
+  const char *p = emit_expr(lhs);
+  emit_indent(rev, ri);
+  buf_printf(rev, "%s = %s ? %s + (%s - %s) : NULL;\n", shadow_ptr(g, lhs), p, bar_name(g, base), p, base->name);
+}
+
 
 static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
@@ -969,10 +1083,12 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
              !ir_has_side_effects(rhs->b) && reads_only_fixed(rhs->b);
   const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", emit_paren(emit_expr(rhs->b))) : NULL;
   if (save && !inv) push(g, fwd, fi, lhs);
-  if (save && ptr && !inv) {
+  Var *from = ptr && !g->joint ? derived_base(g, lhs) : NULL;
+  if (save && ptr && !inv && !from) {
     if (!g->joint) {
       diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
-                 "and change in '%s', which keeps a separate forward and reverse sweep (%s)",
+                 "and change in '%s', which keeps a separate forward and reverse sweep (%s), "
+                 "unless every value they take is made from one pointer parameter",
                  g->fn->name, split_why(g));
       return;
     }
@@ -981,6 +1097,17 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s;\n", emit_expr(s->e));
+  if (ptr && from) {
+    /* split mode: the reverse sweep derives the shadow from the value */
+    if (save && inv) {
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
+    } else if (save) {
+      restore(g, rev, ri, lhs);
+    }
+    if (save) derive_shadow(g, rev, ri, lhs, from);
+    return;
+  }
   if (ptr) {
     if (!g->joint) {
       if (lhs->kind == EX_VAR && lhs->var->kind != VAR_PARAM) {
@@ -1469,8 +1596,155 @@ static Spec *new_spec(Program *p, Func *fn, unsigned long mask, bool top) {
   return s;
 }
 
+/* ---- across files -------------------------------------------------------
+ *
+ * A function that other files call carries GRADC_GRAD on the prototype they
+ * see (a header). gradc run on its defining file generates, besides f_grad,
+ * one public split pair per set of parameters that carry adjoints at a
+ * call: every scalar in wrt(...) (a caller without one passes a dummy),
+ * every array of out(...), and the input arrays of wrt(...) whose arguments
+ * are active there (a data input passed where a hidden layer's is):
+ *
+ *   T layer_fwd_W_x_h(params..., gradc_tape *_tape);
+ *   void layer_rev_W_x_h(params with adjoints..., [T ret_bar,] gradc_tape *_tape, gradc_tape *_redo);
+ *
+ * The caller's generated code calls the pair its call needs, as it calls the
+ * pair of a recursive function of its own file. */
+
+enum { MAX_ACROSS_ARRAYS = 4 };
+
+/* The parameters an annotation names, as masks: scalars of wrt(...), and
+ * the arrays of wrt(...) (inputs) and of out(...). False (after an error at
+ * the annotation) when it names something that is no parameter. */
+static bool across_masks(Func *fn, Request *r, unsigned long *scalars, unsigned long *ins, unsigned long *outs) {
+  *scalars = *ins = *outs = 0;
+  for (int k = 0; k < r->wrt.len + r->out.len; k++) {
+    bool is_out = k >= r->wrt.len;
+    const char *name = is_out ? r->out.data[k - r->wrt.len] : r->wrt.data[k];
+    int idx = -1;
+    for (int i = 0; i < fn->params.len && i < 60; i++)
+      if (!strcmp(((Var *)fn->params.data[i])->name, name)) idx = i;
+    if (idx < 0) {
+      diag_error(r->decl_loc, "'%s' in %s(...) is not a parameter of '%s' (among its first 60)", name,
+                 is_out ? "out" : "wrt", fn->name);
+      return false;
+    }
+    Type *t = ((Var *)fn->params.data[idx])->ty;
+    if (is_out) *outs |= 1ul << idx;
+    else if (ty_is_ptr(t)) *ins |= 1ul << idx;
+    else *scalars |= 1ul << idx;
+  }
+  *ins &= ~*outs;   /* in wrt(...) and out(...): updated in place, an output */
+  return true;
+}
+
+static const char *companion_name(Func *fn, unsigned long mask, const char *sweep) {
+  Buf b = {0};
+  buf_printf(&b, "%s_%s", fn->name, sweep);
+  for (int i = 0; i < fn->params.len && i < 60; i++)
+    if (bit(mask, i)) buf_printf(&b, "_%s", ((Var *)fn->params.data[i])->name);
+  const char *r = arena_strdup(b.data);
+  buf_free(&b);
+  return r;
+}
+
+/* The defining file: a split pair for every set a caller may need. Made
+ * before f_grad, so that a recursive call inside it uses them too. */
+static bool export_companions(Program *p, Request *req) {
+  Func *fn = req->fn;
+  unsigned long scalars, ins, outs;
+  if (!across_masks(fn, req, &scalars, &ins, &outs)) return false;
+  int arrays[64], k = 0;
+  for (int i = 0; i < fn->params.len && i < 60; i++)
+    if (bit(ins, i)) arrays[k++] = i;
+  if (k > MAX_ACROSS_ARRAYS) {
+    diag_error(req->decl_loc, "gradc generates a companion of '%s' for each set of its input arrays "
+               "that carry derivatives at a call from another file, for at most %d input arrays in "
+               "wrt(...); this annotation names %d", fn->name, MAX_ACROSS_ARRAYS, k);
+    return false;
+  }
+  for (unsigned sub = 0; sub < (1u << k); sub++) {
+    unsigned long mask = scalars | outs;
+    for (int j = 0; j < k; j++)
+      if (sub & (1u << j)) mask |= 1ul << arrays[j];
+    if (!mask) continue;
+    Spec *sp = find_spec(fn, mask, false);
+    if (!sp) sp = new_spec(p, fn, mask, false);
+    sp->exported = req;
+    sp->fwd = companion_name(fn, mask, "fwd");
+    sp->rev = companion_name(fn, mask, "rev");
+  }
+  return true;
+}
+
+/* The caller's file: the pair of another file's function that this call
+ * needs, declared in the generated file. */
+static Spec *across_spec(Gen *g, Expr *call, Loc loc) {
+  Func *fn = call->callee;
+  Request *r = fn->across;
+  unsigned long scalars, ins, outs;
+  if (!across_masks(fn, r, &scalars, &ins, &outs)) return NULL;
+  unsigned long mask = scalars;
+  for (int i = 0; i < call->nargs; i++) {
+    Var *v = fn->params.data[i];
+    if (!act_expr_active(call->args[i]) || !ty_has_float(v->ty)) continue;
+    if (!bit(scalars | ins | outs, i)) {
+      diag_error(call->args[i]->loc, "'%s' is defined in another file, and the annotation of its "
+                 "declaration gives no derivative with respect to its parameter '%s', whose argument "
+                 "here carries one: add '%s' to %s(...) there", fn->name, v->name, v->name,
+                 ty_is_ptr(v->ty) && !v->ty->base->is_const ? "wrt(...) or out" : "wrt");
+      diag_note(r->decl_loc, "the annotation of '%s' is here", fn->name);
+      return NULL;
+    }
+    mask |= 1ul << i;
+  }
+  for (int i = 0; i < call->nargs; i++)
+    if (bit(outs, i) && !bit(mask, i)) {
+      diag_error(call->args[i]->loc, "'%s' is defined in another file, and its output '%s' carries no "
+                 "derivative here (nothing this function returns depends on it): gradc calls another "
+                 "file's function with an adjoint for each of its out(...) arrays", fn->name,
+                 ((Var *)fn->params.data[i])->name);
+      return NULL;
+    }
+  (void)loc;
+  for (int i = 0; i < externs.len; i++) {
+    Spec *s = externs.data[i];
+    if (s->fn == fn && s->mask == mask) return s;
+  }
+  Spec *s = arena_alloc(sizeof *s);
+  s->fn = fn, s->mask = mask, s->exported = r;
+  s->fwd = companion_name(fn, mask, "fwd");
+  s->rev = companion_name(fn, mask, "rev");
+  vec_push(&externs, s);
+  Buf fp = {0}, rp = {0};
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    buf_printf(&fp, "%s, ", emit_decl(v->ty, v->name));
+    buf_printf(&rp, "%s, ", emit_decl(v->ty, v->name));
+    if (bit(mask, i)) {
+      Type *bt = ty_is_ptr(v->ty) ? v->ty->base : v->ty;
+      buf_printf(&rp, "%s, ", emit_decl(ty_ptr_to(ty_unconst(bt)), format("%s_bar", v->name)));
+    }
+  }
+  if (ty_is_float(fn->ret)) buf_printf(&rp, "%s, ", emit_decl(fn->ret, "ret_bar"));
+  bool first = true;
+  for (int i = 0; i < g->p->decls.len; i++)
+    if (strstr(g->p->decls.data[i], format("'%s' is defined in another file", fn->name))) first = false;
+  const char *file = strrchr(r->decl_loc.file, '/') ? strrchr(r->decl_loc.file, '/') + 1 : r->decl_loc.file;
+  if (first)
+    vec_push(&g->p->decls, (void *)format("/* '%s' is defined in another file (declared at %s:%d): running gradc on "
+                                          "that file generates its companions */", fn->name,
+                                          file, r->decl_loc.line));
+  vec_push(&g->p->decls, (void *)format("%s;", emit_decl(fn->ret, format("%s(%sgradc_tape *_tape)", s->fwd, fp.data ? fp.data : ""))));
+  vec_push(&g->p->decls, (void *)format("void %s(%sgradc_tape *_tape, gradc_tape *_redo);", s->rev, rp.data ? rp.data : ""));
+  buf_free(&fp), buf_free(&rp);
+  return s;
+}
+
 static Spec *spec_for_call(Gen *g, Expr *call, Loc loc) {
   Func *fn = call->callee;
+  if (fn->across && !fn->has_body && fn->params.len == call->nargs && call->nargs <= 60)
+    return across_spec(g, call, loc);
   if (fn->is_variadic) {
     diag_error(loc, "cannot differentiate the variadic function '%s'", fn->name);
     return NULL;
@@ -1737,6 +2011,10 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
     Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
     if (!v->rev_read || v->is_static) continue;
     if (v->kind == VAR_PARAM && !v->written) continue;
+    /* a pointer parameter that only writes memory keeps its value: g_rev's
+     * caller passes the memory g_rev works on (in a split caller, its own
+     * frame's copy) */
+    if (v->kind == VAR_PARAM && ty_is_ptr(v->ty) && !ir_assigns(fn->body, v)) continue;
     if (v->kind != VAR_PARAM && v->ty->kind == TY_PTR && !v->foreign)
       diag_error(v->loc, "gradc cannot yet keep the pointer '%s' of '%s' for its reverse sweep: "
                  "it addresses the function's own frame, which has returned by then", v->name, fn->name);
@@ -1745,12 +2023,17 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   if (diag_errors()) return false;
   const char *ret_bar = fn->retvar && ty_is_float(fn->ret) ? fn->retvar->bar : NULL;
   const char *fp = param_list(sp, false), *rp = param_list(sp, true);
-  const char *fsig = format("static %s(%s%sgradc_tape *_tape)", emit_decl(fn->ret, sp->fwd), fp, *fp ? ", " : "");
+  const char *st = sp->exported ? "" : "static ";
+  const char *fsig = format("%s%s(%s%sgradc_tape *_tape)", st, emit_decl(fn->ret, sp->fwd), fp, *fp ? ", " : "");
   const char *rsig = ret_bar
-      ? format("static void %s(%s%s%s, gradc_tape *_tape, gradc_tape *_redo)", sp->rev, rp, *rp ? ", " : "",
+      ? format("%svoid %s(%s%s%s, gradc_tape *_tape, gradc_tape *_redo)", st, sp->rev, rp, *rp ? ", " : "",
                emit_decl(fn->ret, ret_bar))
-      : format("static void %s(%s%sgradc_tape *_tape, gradc_tape *_redo)", sp->rev, rp, *rp ? ", " : "");
+      : format("%svoid %s(%s%sgradc_tape *_tape, gradc_tape *_redo)", st, sp->rev, rp, *rp ? ", " : "");
   buf_printf(protos, "%s;\n%s;\n", fsig, rsig);
+  if (sp->exported) {
+    vec_push(&p->publics, (void *)format("%s;", fsig));
+    vec_push(&p->publics, (void *)format("%s;", rsig));
+  }
 
   /* g_fwd */
   buf_printf(out, "%s\n{\n", fsig);
@@ -1792,9 +2075,22 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   if (!strstr(rall.data ? rall.data : "", "_tape") && !saved.len) buf_puts(out, "  (void)_tape;\n");
   if (ret_bar && !strstr(rall.data ? rall.data : "", ret_bar)) buf_printf(out, "  (void)%s;\n", ret_bar);
   if (rdecl.data) buf_puts(out, rdecl.data);
+  for (int i = 0; i < saved.len; i++) {
+    /* a pointer kept for its memory's sake, which this reverse sweep only restores */
+    Var *v = saved.data[i];
+    const char *rt = rev.data ? rev.data : "";
+    if (ty_is_ptr(v->ty) && !(v->active && v->bar) && (!mentions(rt, v->name) || only_assigned(rt, v->name)))
+      buf_printf(out, "  (void)%s;\n", v->name);
+  }
   for (int i = saved.len - 1; i >= 0; i--) {
     Var *v = saved.data[i];
     pop_into(&g, out, 1, v->name, v->ty, v->loc);
+  }
+  for (int i = 0; i < saved.len; i++) {
+    Var *v = saved.data[i];
+    Expr *e = ir_var(v, v->loc);
+    Var *from = v->active && v->bar ? derived_base(&g, e) : NULL;
+    if (from) derive_shadow(&g, out, 1, e, from);
   }
   if (rev.data) buf_puts(out, rev.data);
   buf_puts(out, "}\n\n");
@@ -1873,6 +2169,7 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out) {
     sp->split = req;
     return true;
   }
+  if (req->exported && !export_companions(p, req)) return false;
   Spec *sp = new_spec(p, req->fn, mask, true);
   sp->req = req;
   sp->name = req->name;
@@ -1888,12 +2185,49 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out) {
   return gen_top(p, sp, out);
 }
 
+/* The companions of req, for callers in other files: all or none. A
+ * function that cannot have them (split mode refuses what it does) still
+ * gets f_grad; the reasons are warnings, and a caller's link names what is
+ * missing. */
+static bool gen_exported(Program *p, Request *req, Buf *protos, Buf *out) {
+  Buf tp = {0}, to = {0};
+  int npub = p->publics.len, before = diag_soft(true);
+  bool ok = true;
+  for (int i = 0; i < specs.len; i++) {
+    Spec *sp = specs.data[i];
+    if (sp->exported != req || sp->top || sp->done || !ok) continue;
+    Vec wrt = {0}, outv = {0};
+    for (int k = 0; k < sp->wrt.len; k++) vec_push(&wrt, sp->wrt.data[k]);
+    for (int k = 0; k < sp->out.len; k++) vec_push(&outv, sp->out.data[k]);
+    ok = prepare(p, sp, &wrt, &outv) && gen_split(p, sp, &tp, &to) && diag_soft(true) == before;
+  }
+  for (int i = 0; i < specs.len; i++)
+    if (((Spec *)specs.data[i])->exported == req) ((Spec *)specs.data[i])->done = true;
+  ok = ok && diag_soft(false) == before;
+  diag_soft(false);
+  if (ok) {
+    if (tp.data) buf_puts(protos, tp.data);
+    if (to.data) buf_puts(out, to.data);
+  } else {
+    p->publics.len = npub;
+    diag_note(req->decl_loc, "so '%s' gets no companions for callers in other files (%s_fwd_*, %s_rev_*): "
+              "their gradients cannot call it", req->fn->name, req->fn->name, req->fn->name);
+  }
+  buf_free(&tp), buf_free(&to);
+  return !diag_errors();
+}
+
 /* Generates the split pairs that the annotated functions need, until no new
  * specialisation appears (callees may call further functions). */
 bool rev_companions(Program *p, Buf *protos, Buf *out) {
   for (int i = 0; i < specs.len; i++) {
     Spec *sp = specs.data[i];
-    if (sp->top) continue;
+    if (sp->top || sp->done) continue;
+    if (sp->exported) {
+      if (!sp->exported->fn->has_body) continue;   /* another file's, declared only */
+      if (!gen_exported(p, sp->exported, protos, out)) return false;
+      continue;
+    }
     Vec wrt = {0}, outv = {0};
     for (int k = 0; k < sp->wrt.len; k++) vec_push(&wrt, sp->wrt.data[k]);
     for (int k = 0; k < sp->out.len; k++) vec_push(&outv, sp->out.data[k]);

@@ -61,6 +61,7 @@ void diag_warning(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2
 void diag_note(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int diag_errors(void);
+int diag_soft(bool on);                   /* errors as warnings while on; returns how many so far */
 void diag_reset(void);                    /* forget the error count (the fuzzer, between runs) */
 _Noreturn void diag_bug(const char *file, int line, const char *msg);
 #define unreachable() diag_bug(__FILE__, __LINE__, "unreachable")
@@ -203,6 +204,9 @@ typedef struct Request {
   Vec wrt, out;          /* of const char * */
   bool split;
   const char *name;      /* generated function name (f_grad) */
+  bool exported;         /* also annotated on a header's prototype: companions for other files */
+  Loc decl_loc;          /* where that prototype's annotation stands */
+  const char *spec;      /* the annotation's text, "wrt(w), out(y)" */
 } Request;
 
 struct Func {
@@ -235,6 +239,7 @@ struct Func {
   unsigned long inactive; /* GRADC_INACTIVE: bit i, parameter i has no derivative */
   const char *custom_rev;  /* GRADC_CUSTOM_GRAD(name) */
   const char *custom_jvp;  /* GRADC_CUSTOM_JVP(name) */
+  Request *across;       /* defined in another file, annotated on the prototype seen here */
 };
 
 /* GRADC_WRITES(param, count): a function without a body writes count

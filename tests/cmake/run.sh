@@ -141,4 +141,34 @@ make GRADC="$prefix/bin/gradc" LDFLAGS="$san" CFLAGS="-std=c11 -O2 -MMD $san" 2>
 grep -q 'model.c' make2.log && ok || bad "-MMD: model.o is rebuilt on the header change too"
 cd ..
 
+# -- samples/multifile: a function defined in one file, differentiated in another --
+# loss (model.c) calls dense (layers.c), annotated on its prototype in layers.h.
+# ms FILE: the sample's exit status says whether its gradient agrees with
+# central differences and its loss fell tenfold.
+cp -r "$src/samples/multifile" multi
+(cd multi && make GRADC="$prefix/bin/gradc" LDFLAGS="$san" CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror $san" \
+   >make1.log 2>&1 && ./fit >fit1.out 2>&1) && ok \
+  || { bad "samples/multifile with make"; cat multi/make1.log multi/fit1.out 2>/dev/null; }
+grep -q 'dense_rev_W_b_x_h' multi/model_grad.c && grep -q '^void dense_rev_W_b_x_h' multi/layers_grad.c \
+  && ok || bad "model_grad.c calls the companions that layers_grad.c defines"
+sleep 1
+touch multi/layers.h
+(cd multi && make GRADC="$prefix/bin/gradc" LDFLAGS="$san" CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror $san" \
+   >make2.log 2>&1)
+[ "$(grep -c 'bin/gradc' multi/make2.log)" = 2 ] && ok || { bad "editing layers.h regenerates both gradients"; cat multi/make2.log; }
+# a stale companion: the definition changed, the generated file did not
+sed -i 's/double s = b\[i\];/double s = 2 * b[i];/' multi/layers.c
+(cd multi && "$prefix/bin/gradc" --check layers.c -o layers_grad.c >check.log 2>&1) \
+  && bad "gradc --check catches a stale layers_grad.c" || ok
+cp -r "$src/samples/multifile" multi-cmake
+if cmake -S multi-cmake -B multi-cmake/build -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+     -DCMAKE_C_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" >mc-config.log 2>&1 \
+   && cmake --build multi-cmake/build >mc-build1.log 2>&1 && multi-cmake/build/fit >mc1.out 2>&1; then ok
+else bad "samples/multifile with CMake"; cat mc-config.log mc-build1.log mc1.out 2>/dev/null; fi
+sleep 1
+touch multi-cmake/layers.h
+cmake --build multi-cmake/build >mc-build2.log 2>&1
+[ "$(grep -c 'gradc: generating' mc-build2.log)" = 2 ] && ok \
+  || { bad "CMake: editing layers.h regenerates both gradients"; cat mc-build2.log; }
+
 finish

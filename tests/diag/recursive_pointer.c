@@ -5,7 +5,7 @@
 
 static double rsum(const double *x, int n) {
   if (n == 0) return 0;
-  const double *p = x + 1; // expect-error: in 'rsum', which keeps a separate forward and reverse sweep (it is recursive)
+  const double *p = x + 1; // expect-error: cannot yet record the pointer 'p' in the recursive function 'rsum'
   return x[0] * x[0] + rsum(p, n - 1);
 }
 

@@ -2,7 +2,8 @@
 # Differential testing: gen writes random numeric C functions; for each,
 # gradc's gradient is compared with finite differences and with forward mode
 # (the dot-product test), and the generated code runs under AddressSanitizer
-# and UndefinedBehaviorSanitizer.
+# and UndefinedBehaviorSanitizer. A program whose helpers live in a second
+# file (gen's ACROSS form) is split into its files, and gradc runs on each.
 #   run.sh GRADC SOURCE_DIR BUILD_DIR [COUNT [FIRST_SEED]]
 # COUNT defaults to $GRADC_DIFFTEST_COUNT or 300. A failing case is kept in
 # BUILD_DIR/difftest/ with its seed; rerun one with COUNT=1 FIRST_SEED=seed.
@@ -18,7 +19,21 @@ one() {
   seed=$1
   d=$out/s$seed
   mkdir -p "$d"
-  "$out/gen" "$seed" >"$d/case.c"
+  "$out/gen" "$seed" >"$d/all.c"
+  # ACROSS programs hold three files, each after a line "//@@ NAME"
+  awk -v d="$d" 'BEGIN { f = d "/case.c" } /^\/\/@@ / { f = d "/" $2; next } { print > f }' "$d/all.c"
+  rm -f "$d/all.c"
+  local extra=
+  if [ -e "$d/helpers.c" ]; then
+    if ! "$gradc" "$d/helpers.c" -I "$src/include" -o "$d/helpers_grad.c" 2>"$d/gradc-helpers.log" ||
+       [ -s "$d/gradc-helpers.log" ]; then
+      echo "FAIL $seed gradc helpers.c"; return
+    fi
+    if ! gcc -std=c11 -O1 -g -Wall -Wextra -Werror $san -I "$src/include" -c "$d/helpers_grad.c" -o "$d/hgrad.o" 2>"$d/cc.log"; then
+      echo "FAIL $seed compile helpers_grad.c"; return
+    fi
+    extra="$d/helpers.c $d/hgrad.o"
+  fi
   if grep -q '^/\* EXPECT: refused' "$d/case.c"; then
     # a pointer parameter that carries derivatives without an adjoint
     if "$gradc" "$d/case.c" -I "$src/include" -o "$d/case_grad.c" 2>"$d/gradc.log"; then
@@ -35,7 +50,7 @@ one() {
     echo "FAIL $seed gradc"; return
   fi
   if ! gcc -std=c11 -O1 -g -Wall -Wextra -Werror $san -I "$src/include" -c "$d/case_grad.c" -o "$d/grad.o" 2>"$d/cc.log" ||
-     ! gcc -std=c11 -O1 -g $san -DGRADCHECK_MAIN -I "$src/include" "$d/case.c" "$d/grad.o" \
+     ! gcc -std=c11 -O1 -g $san -DGRADCHECK_MAIN -I "$src/include" "$d/case.c" "$d/grad.o" $extra \
          "$src/runtime/tape.c" -lm -o "$d/case" 2>>"$d/cc.log"; then
     echo "FAIL $seed compile"; return
   fi
