@@ -74,6 +74,24 @@ static const char *binop_text(ExprKind k) {
 
 static void emit_into(Buf *b, Expr *e);
 
+static bool is_comparison(ExprKind k) {
+  return k == EX_EQ || k == EX_NE || k == EX_LT || k == EX_LE || k == EX_GT || k == EX_GE;
+}
+
+/* Whether an operand of op needs parentheses that precedence does not ask
+ * for, but that gcc's -Wparentheses does (a == b != c, a && b || c,
+ * a + b << c, a & b == c): generated code compiles without warnings. */
+static bool clarify(ExprKind op, ExprKind k) {
+  bool bit = op == EX_BITAND || op == EX_BITOR || op == EX_BITXOR;
+  bool arith = k == EX_ADD || k == EX_SUB || k == EX_MUL || k == EX_DIV || k == EX_MOD;
+  if (is_comparison(op)) return is_comparison(k);
+  if (op == EX_LOR) return k == EX_LAND;
+  if (op == EX_SHL || op == EX_SHR) return k == EX_ADD || k == EX_SUB;
+  if (bit) return arith || is_comparison(k) || k == EX_SHL || k == EX_SHR ||
+                  ((k == EX_BITAND || k == EX_BITOR || k == EX_BITXOR) && k != op);
+  return false;
+}
+
 /* An operand, parenthesised when it binds looser than `p` (or equally, on
  * the side where C associativity would regroup it). */
 static void operand(Buf *b, Expr *e, int p, bool right) {
@@ -162,9 +180,10 @@ static void emit_into(Buf *b, Expr *e) {
   default:
     if (ir_is_binary(e->kind)) {
       int p = prec(e);
-      operand(b, e->a, p, false);
+      /* 17: binds tighter than anything, so the operand is parenthesised */
+      operand(b, e->a, clarify(e->kind, e->a->kind) ? 17 : p, false);
       buf_printf(b, " %s ", binop_text(e->kind));
-      operand(b, e->b, p, true);
+      operand(b, e->b, clarify(e->kind, e->b->kind) ? 17 : p, true);
       return;
     }
     unreachable();

@@ -621,9 +621,38 @@ static Stmt *as_block(CXCursor c) {
 
 /* for (init; cond; inc) body: libclang omits missing clauses, so children are
  * classified by their offsets against the two depth-1 ';' of the header. */
+static bool from_macro(CXCursor c) {
+  CXSourceLocation l = clang_getRangeStart(clang_getCursorExtent(c));
+  CXFile ef, sf;
+  unsigned eo, so;
+  clang_getExpansionLocation(l, &ef, NULL, NULL, &eo);
+  clang_getSpellingLocation(l, &sf, NULL, NULL, &so);
+  return eo != so || !ef != !sf || (ef && !clang_File_isEqual(ef, sf));
+}
+
 static Stmt *for_stmt(CXCursor c) {
   Stmt *s = ir_new_stmt(ST_FOR, loc_of(c));
   Kids k = kids_of(c);
+  if (k.n < 1) return bad_stmt(c, "cannot read this 'for' statement");
+  if (from_macro(c)) {
+    /* written by a macro: its tokens are the macro's, so the clauses are
+     * told apart by count (all three, or none) */
+    if (k.n == 4) {
+      Vec v = {0};
+      stmt_into(&v, k.c[0]);
+      if (v.len != 1) return bad_stmt(c, "a 'for' that declares several variables is not supported");
+      s->init = v.data[0];
+      if (!is_expr_kind(clang_getCursorKind(k.c[1])) || !is_expr_kind(clang_getCursorKind(k.c[2])))
+        return bad_stmt(c, "cannot read the header of this 'for', which a macro wrote");
+      s->e = expr(k.c[1]);
+      s->inc = expr(k.c[2]);
+    } else if (k.n != 1) {
+      return bad_stmt(c, "cannot tell the clauses of this 'for' apart: a macro wrote it with some "
+                      "of them empty; write all three, or expand the macro");
+    }
+    s->body = as_block(k.c[k.n - 1]);
+    return s;
+  }
   CXToken *toks;
   unsigned n;
   clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
@@ -647,6 +676,8 @@ static Stmt *for_stmt(CXCursor c) {
       stmt_into(&v, k.c[i]);
       if (v.len != 1) return bad_stmt(c, "a 'for' that declares several variables is not supported");
       s->init = v.data[0];
+    } else if (!is_expr_kind(clang_getCursorKind(k.c[i]))) {
+      return bad_stmt(c, "cannot read the header of this 'for'");
     } else if (off < semi[1]) {
       s->e = expr(k.c[i]);
     } else {
