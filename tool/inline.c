@@ -337,7 +337,18 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
         continue;
       }
       c->ty = ty_ptr_to(ty_unconst(v->ty->base));
-      Expr *args[2] = {copy_expr(&m, v->ty->vla_len), ir_new_expr(EX_SIZEOF, ty_int(), v->loc)};
+      Expr *len = copy_expr(&m, v->ty->vla_len);
+      if (!ir_has_side_effects(len) && !(len->ty && len->ty->spell && strstr(len->ty->spell, "unsigned")) &&
+          !(len->ty && len->ty->spell && strstr(len->ty->spell, "size_t"))) {
+        /* len > 0 ? len : 0, so that gcc's -Walloc-size-larger-than sees
+         * no negative (huge) count; a VLA's length is positive anyway */
+        Expr *pos = ir_new_expr(EX_COND, len->ty, v->loc);
+        pos->a = ir_binary(EX_GT, len, ir_num("0", ty_int(), v->loc), ty_int(), v->loc);
+        pos->b = copy_expr(&m, v->ty->vla_len);
+        pos->c = ir_num("0", ty_int(), v->loc);
+        len = pos;
+      }
+      Expr *args[2] = {len, ir_new_expr(EX_SIZEOF, ty_int(), v->loc)};
       args[1]->text = format("sizeof(%s)", emit_type(ty_unconst(v->ty->base)));
       Expr *alloc = ir_new_expr(EX_CAST, c->ty, v->loc);
       alloc->a = call_expr("calloc", ty_ptr_to(ty_new(TY_VOID, "void")), v->loc, args, 2);

@@ -21,7 +21,9 @@
  *   ALIAS    pointers aliasing scalars (double *p = &a0; *p *= *p;)
  *   WALK     pointer walks (const double *q = x + k; q++)
  *   GOTO     forward goto out of a loop or to a cleanup label
- * and in about a quarter of the others, ACROSS: the helpers that split mode
+ * Some counted loops are written by a macro (FOR_N), and every program
+ * declares an untagged enum that f uses.
+ * In about a quarter of the programs without UNNAMED, ACROSS: the helpers that split mode
  * supports are defined in a second file, helpers.c, and declared with their
  * annotations in helpers.h (the output then holds three files, each after a
  * line "//@@ NAME"); f calls them through the companions gradc generates
@@ -663,7 +665,8 @@ static void classic(int ind, unsigned kind) {
     break;
   case 7: /* a counted loop, with continue */
     depth_stmt++;
-    L(ind, "for (int i%d = 0; i%d < n; i%d++) {\n", ind, ind, ind);
+    if (rnd(3) == 0) L(ind, "FOR_N(i%d, n) {   /* a loop a macro writes */\n", ind);
+    else L(ind, "for (int i%d = 0; i%d < n; i%d++) {\n", ind, ind, ind);
     L(ind + 1, "if (i%d %% 3 == %u) continue;\n", ind, rnd(3));
     L(ind + 1, "a%u += 0.3 * x[i%d] * ", var(), ind); expr(2); P(";\n");
     block(ind + 1, 1 + rnd(2));
@@ -749,7 +752,8 @@ int main(int argc, char **argv) {
   P("#include <math.h>\n#include <stddef.h>\n#include <stdlib.h>\n#include <gradc.h>\n\n");
   if (across) P("#include \"helpers.h\"\n\n");
   else P("typedef struct { double u, v; } pair;\n\n");
-  P("enum { NT = 4 };   /* an untagged enum: the generated file needs its constants */\n\n");
+  P("enum { NT = 4 };   /* an untagged enum: the generated file needs its constants */\n");
+  P("#define FOR_N(i, n) for (int i = 0; i < (n); i++)\n\n");
   for (int h = 0; h < NHELP; h++)
     if (used[h] && !moved[h]) P("%s", helper_text[h]);
   if (unnamed && unnamed_helper) P("static void put(double *p, double v) { p[0] = v * v; }\n");
