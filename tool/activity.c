@@ -278,9 +278,9 @@ static void needed_step(Stmt *s, void *ud) {
       Func *k = fl.call->callee;
       Var *base = ir_base_var(fl.call->args[i]);
       if (k->custom_rev && !k->has_body && writable_arg(fl.call, i) && !k->reads_output &&
-          !k->in_place_ok && base && base->ty->kind == TY_ARRAY)
+          !k->reads_input && !k->in_place_ok && base && base->ty->kind == TY_ARRAY)
         continue;   /* an output array the adjoint never reads (its address is fixed) */
-      if (k->custom_rev && (writable_arg(fl.call, i) || k->in_place_ok)) {
+      if (k->custom_rev && !k->reads_input && (writable_arg(fl.call, i) || k->in_place_ok)) {
         /* a kernel's adjoint reads its outputs as the call left them: a read
          * just after the call, which needs no save of the old values */
         if (!after) {
@@ -292,6 +292,8 @@ static void needed_step(Stmt *s, void *ud) {
         each_var(fl.call->args[i], need, NULL);
         reading = s;
       } else {
+        /* an input; or, for GRADC_READS_INPUT, an in-out block whose old
+         * values the adjoint reads: a read at the call, saved before it */
         each_var(fl.call->args[i], need, NULL);
       }
     }

@@ -810,6 +810,7 @@ static Func *declare_func(CXCursor c) {
   }
   Vec writes = fn->writes;
   bool in_place_ok = fn->in_place_ok, reads_output = fn->reads_output;
+  bool reads_input = fn->reads_input;
   unsigned long inactive = fn->inactive;
   Request *across = fn->across;
   *fn = (Func){0};
@@ -817,6 +818,7 @@ static Func *declare_func(CXCursor c) {
   fn->custom_rev = crev, fn->custom_jvp = cjvp;
   fn->writes = writes;
   fn->in_place_ok = in_place_ok, fn->reads_output = reads_output, fn->inactive = inactive;
+  fn->reads_input = reads_input;
   fn->name = name;
   fn->loc = loc_of(c);
   fn->ret = conv_type(clang_getCursorResultType(c));
@@ -990,6 +992,7 @@ static void header_function(CXCursor c, Vec *specs) {
     else if (!strncmp(sp, "gradc_writes:", 13)) add_write(fn, sp + 13, loc_of(c));
     else if (!strcmp(sp, "gradc_in_place")) fn->in_place_ok = true;
     else if (!strcmp(sp, "gradc_reads_output")) fn->reads_output = true;
+    else if (!strcmp(sp, "gradc_reads_input")) fn->reads_input = true;
     else if (!strncmp(sp, "gradc_inactive:", 15)) {
       for (int k = 0; k < fn->params.len && k < 60; k++)
         if (!strcmp(((Var *)fn->params.data[k])->name, sp + 15)) fn->inactive |= 1ul << k;
@@ -1281,13 +1284,14 @@ static void feature_macros(void) {
  * without its annotations (it included OpenBLAS's <cblas.h>, not
  * <gradc/blas.h>). Recognised by name, whichever header declared it. */
 static bool needs_blas_annotations(Options *opt) {
-  static const char *const routines[] = {"gemm", "gemv", "dot", "axpy", "scal"};
+  static const char *const routines[] = {"gemm", "gemv", "dot",  "axpy", "scal", "nrm2",
+                                          "asum", "copy", "ger",  "symv", "trmv"};
   if (!parse_include_dir()) return false;
   for (int i = 0; i < opt->clang_args.len; i++)
     if (!strcmp(opt->clang_args.data[i], "-include") && i + 1 < opt->clang_args.len &&
         strstr(opt->clang_args.data[i + 1], "gradc/blas.h"))
       return false;   /* parsed with them already */
-  for (int r = 0; r < 5; r++)
+  for (size_t r = 0; r < sizeof routines / sizeof *routines; r++)
     for (const char *t = "ds"; *t; t++) {
       const char *name = format("cblas_%c%s", *t, routines[r]);
       Func *fn = ir_find_func(prog, name);

@@ -246,6 +246,17 @@ static bool caller_memory(Expr *lv) {
   return b->foreign;   /* a pointer local: only if it may point at the caller's memory */
 }
 
+/* The same for the block a pointer expression points to (what a kernel
+ * writes through an argument, memcpy's destination): the pointer itself is
+ * no lvalue of the caller's, the elements it addresses may be. */
+static bool caller_block(Expr *p) {
+  Var *b = ir_base_var(p);
+  if (b && b->kind == VAR_GLOBAL) return true;
+  Expr *d = ir_new_expr(EX_DEREF, p->ty->base ? p->ty->base : p->ty, p->loc);
+  d->a = p;
+  return caller_memory(d);
+}
+
 static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
   const char *t = emit_expr(lv);
   if (caller_memory(lv)) {
@@ -554,32 +565,49 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
                "derivative needs: give the output its own buffer", call->text);
     return;
   }
-  bool save = lhs && needs_save(g, s, lhs);
-  if (save) push(g, fwd, fi, lhs);
   /* blocks the call overwrites (GRADC_WRITES) that the reverse sweep reads
-   * are saved before it and restored after its adjoint */
-  Buf restores = {0};
+   * are saved before it and restored after its adjoint; before it when the
+   * adjoint reads their old values (GRADC_READS_INPUT: always saved). The
+   * pops undo the pushes in reverse order: the return value's, then the
+   * blocks' from the last. */
+  Vec pops = {0};
   for (int i = 0; i < fn->writes.len; i++) {
     Write *w = fn->writes.data[i];
     Expr *a = call->args[w->param];
     Var *b = ir_base_var(a);
-    if (!b || !b->rev_read || !act_needs_save(b, s)) continue;
+    if (!b && fn->reads_input) {
+      diag_error(a->loc, "cannot save what '%s' overwrites through '%s', which its derivative "
+                 "reads: pass an array or a pointer variable", call->text, emit_expr(a));
+      return;
+    }
+    if (!b || (!fn->reads_input && (!b->rev_read || !act_needs_save(b, s)))) continue;
     const char *at = emit_expr(a);
     const char *n = format("sizeof *(%s) * (size_t)(%s)", at, writes_count(fn, call, w->count));
     g->used_tape = true;
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, at, n);
-    if (caller_memory(a)) {
+    Buf r = {0};
+    if (caller_block(a)) {
       g->used_redo = true;
-      emit_indent(&restores, ri);
-      buf_printf(&restores, "gradc_redo_block(_redo, %s, %s);\n", at, n);
+      emit_indent(&r, ri);
+      buf_printf(&r, "gradc_redo_block(_redo, %s, %s);\n", at, n);
     }
-    emit_indent(&restores, ri);
-    buf_printf(&restores, "gradc_pop_n(%s, %s, %s);\n", g->tape, at, n);
+    emit_indent(&r, ri);
+    buf_printf(&r, "gradc_pop_n(%s, %s, %s);\n", g->tape, at, n);
+    vec_push(&pops, (void *)arena_strdup(r.data));
+    buf_free(&r);
   }
+  Buf restores = {0};
+  for (int i = pops.len - 1; i >= 0; i--) buf_puts(&restores, pops.data[i]);
+  bool save = lhs && needs_save(g, s, lhs);
+  if (save) push(g, fwd, fi, lhs);
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s;\n", emit_expr(s->e));
   if (save) restore(g, rev, ri, lhs);
+  if (fn->reads_input && restores.data) {
+    buf_puts(rev, restores.data);
+    buf_free(&restores);
+  }
   Buf args = {0}, pre = {0}, post = {0};
   for (int i = 0; i < call->nargs; i++) {
     Expr *a = call->args[i];
@@ -881,7 +909,7 @@ static void gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, i
     g->used_tape = true;
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, dtext, n);
-    if (caller_memory(d)) {
+    if (caller_block(d)) {
       g->used_redo = true;
       emit_indent(&restores, ri);
       buf_printf(&restores, "gradc_redo_block(_redo, %s, %s);\n", dtext, n);

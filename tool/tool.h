@@ -236,6 +236,7 @@ struct Func {
   Vec writes;            /* Write *: GRADC_WRITES(param, count) */
   bool in_place_ok;      /* GRADC_IN_PLACE: an output may be an input */
   bool reads_output;     /* GRADC_READS_OUTPUT: its adjoint reads its outputs */
+  bool reads_input;      /* GRADC_READS_INPUT: its adjoint reads what its writes overwrote */
   unsigned long inactive; /* GRADC_INACTIVE: bit i, parameter i has no derivative */
   const char *custom_rev;  /* GRADC_CUSTOM_GRAD(name) */
   const char *custom_jvp;  /* GRADC_CUSTOM_JVP(name) */

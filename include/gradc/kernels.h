@@ -47,6 +47,12 @@ extern "C" {
 /* GRADC_READS_OUTPUT: the adjoint reads the output the forward call left
  * (sigmoid, softmax); gradc keeps it. Other adjoints never read outputs. */
 #define GRADC_READS_OUTPUT GRADC_ANNOTATE_("gradc_reads_output")
+/* GRADC_READS_INPUT: the adjoint reads the values that the blocks of
+ * GRADC_WRITES held before the call (cblas_?trmv's x, overwritten in place):
+ * gradc saves them at the call and restores them before it calls the
+ * adjoint, which then sees the call's inputs, not its outputs. Not together
+ * with GRADC_READS_OUTPUT. */
+#define GRADC_READS_INPUT GRADC_ANNOTATE_("gradc_reads_input")
 
 #define GRADC_KERNELS_(T, s)                                                                        \
   /* C[m x n] = op(A) op(B), op(A) m x k, op(B) k x n (cblas_?gemm, alpha 1, beta 0) */           \

@@ -5,19 +5,27 @@
  * leading dimensions, increments, alpha and beta. Its floating inputs are
  * flattened into one vector p = [alpha] [array 0] [array 1] [array 2], each
  * array with the padding its ld or increment implies; the last array of
- * gemm, gemv, axpy and scal is in-out (C, y, y, x). The scalar checked is
+ * gemm, gemv, symv, ger, axpy, scal and trmv is in-out (C, y, y, A, y, x,
+ * x), copy's y an output. The scalar checked is
  * J = <seed, that whole array after the call> (padding included: the call
  * leaves it alone, so its adjoint must pass through), or seed * the result
- * for dot. Checks, per Prob:
+ * for dot, nrm2 and asum. Checks, per Prob:
  *   - adjoint: with the input adjoints preloaded (they must accumulate) and
  *     the in-out array's adjoint holding the seed (it leaves as the old
- *     value's adjoint), against central differences of J, to 1e-8;
+ *     value's adjoint), against central differences of J (Richardson-
+ *     extrapolated), to 1e-8;
  *   - null: each array adjoint NULL in turn, the others unchanged;
  *   - float: the s-routine adjoints against the d-routine ones, to 1e-4.
  * gemm runs over both layouts, all transposes, non-square sizes, ld's above
  * the minimum and beta in {0, 0.5, 1}; gemv over layouts, transposes and
  * increments {1, 2, -2} x {1, 2, -1}; dot and axpy over the same increments;
- * scal over {1, 2} and -1 (BLAS: no-op). Zero increments must be refused.
+ * scal over {1, 2} and -1 (BLAS: no-op); copy, nrm2 and asum over the
+ * increments; ger over layouts and increments; symv over layouts, Uplo,
+ * increments and beta; trmv over every layout, Uplo, Trans and Diag, with
+ * increments {1, -2}. The elements symv and trmv do not read (the other
+ * triangle, a unit diagonal) must get no adjoint. trmv's adjoint is called
+ * with the x the call overwrote, as gradc restores it (GRADC_READS_INPUT).
+ * Zero increments must be refused.
  */
 #include <criterion/criterion.h>
 
@@ -29,7 +37,7 @@
 #include "gradc.h"
 #include "gradc/blas.h"
 
-enum { GEMM, GEMV, DOT, AXPY, SCAL };
+enum { GEMM, GEMV, DOT, AXPY, SCAL, NRM2, ASUM, COPY, GER, SYMV, TRMV };
 enum { MAXP = 512 };
 
 typedef struct Prob {
@@ -37,6 +45,8 @@ typedef struct Prob {
   int routine;
   enum CBLAS_ORDER order;
   enum CBLAS_TRANSPOSE ta, tb;
+  enum CBLAS_UPLO uplo;
+  enum CBLAS_DIAG diag;
   int M, N, K, lda, ldb, ldc, incx, incy;
   double alpha, beta;
   int has_alpha; /* alpha is p[0], active */
@@ -88,6 +98,23 @@ static const double RET_SEED = 0.7;
       break;                                                                                   \
     case SCAL:                                                                                 \
       cblas_##s##scal(P->N, alpha, a[0], P->incx);                                             \
+      break;                                                                                   \
+    case NRM2:                                                                                 \
+      return RET_SEED * (double)cblas_##s##nrm2(P->N, a[0], P->incx);                          \
+    case ASUM:                                                                                 \
+      return RET_SEED * (double)cblas_##s##asum(P->N, a[0], P->incx);                          \
+    case COPY:                                                                                 \
+      cblas_##s##copy(P->N, a[0], P->incx, a[1], P->incy);                                     \
+      break;                                                                                   \
+    case GER:                                                                                  \
+      cblas_##s##ger(P->order, P->M, P->N, alpha, a[0], P->incx, a[1], P->incy, a[2], P->lda); \
+      break;                                                                                   \
+    case SYMV:                                                                                 \
+      cblas_##s##symv(P->order, P->uplo, P->N, alpha, a[0], P->lda, a[1], P->incx, (T)P->beta, \
+                      a[2], P->incy);                                                          \
+      break;                                                                                   \
+    case TRMV:                                                                                 \
+      cblas_##s##trmv(P->order, P->uplo, P->ta, P->diag, P->N, a[0], P->lda, a[1], P->incx);   \
       break;                                                                                   \
     }                                                                                          \
     double J = 0;                                                                              \
@@ -144,6 +171,35 @@ static const double RET_SEED = 0.7;
       cblas_##s##scal(P->N, alpha, a[0], P->incx);                                             \
       gradc_cblas_##s##scal_rev(P->N, alpha, alpha_bar, a[0], bar[0], P->incx);                \
       break;                                                                                   \
+    case NRM2:                                                                                 \
+    case ASUM: {                                                                               \
+      int nrm = P->routine == NRM2;                                                            \
+      T r = nrm ? gradc_cblas_##s##nrm2_rev(P->N, a[0], bar[0], P->incx, (T)RET_SEED)          \
+                : gradc_cblas_##s##asum_rev(P->N, a[0], bar[0], P->incx, (T)RET_SEED);         \
+      T f = nrm ? cblas_##s##nrm2(P->N, a[0], P->incx) : cblas_##s##asum(P->N, a[0], P->incx); \
+      cr_expect(r == f, "%s: the adjoint returns %g, BLAS %g", P->name, (double)r, (double)f); \
+      break;                                                                                   \
+    }                                                                                          \
+    case COPY:                                                                                 \
+      cblas_##s##copy(P->N, a[0], P->incx, a[1], P->incy);                                     \
+      gradc_cblas_##s##copy_rev(P->N, a[0], bar[0], P->incx, a[1], bar[1], P->incy);           \
+      break;                                                                                   \
+    case GER:                                                                                  \
+      cblas_##s##ger(P->order, P->M, P->N, alpha, a[0], P->incx, a[1], P->incy, a[2], P->lda); \
+      gradc_cblas_##s##ger_rev(P->order, P->M, P->N, alpha, alpha_bar, a[0], bar[0], P->incx,  \
+                               a[1], bar[1], P->incy, a[2], bar[2], P->lda);                   \
+      break;                                                                                   \
+    case SYMV:                                                                                 \
+      cblas_##s##symv(P->order, P->uplo, P->N, alpha, a[0], P->lda, a[1], P->incx, (T)P->beta, \
+                      a[2], P->incy);                                                          \
+      gradc_cblas_##s##symv_rev(P->order, P->uplo, P->N, alpha, alpha_bar, a[0], bar[0],       \
+                                P->lda, a[1], bar[1], P->incx, (T)P->beta, &beta_bar, a[2],    \
+                                bar[2], P->incy);                                              \
+      break;                                                                                   \
+    case TRMV: /* called with the old x, as gradc restores it (GRADC_READS_INPUT) */           \
+      gradc_cblas_##s##trmv_rev(P->order, P->uplo, P->ta, P->diag, P->N, a[0], bar[0], P->lda, \
+                                a[1], bar[1], P->incx);                                        \
+      break;                                                                                   \
     }                                                                                          \
     cr_expect(beta_bar == 0 && dummy == 0, "%s: an inactive scalar's adjoint was written",     \
               P->name);                                                                        \
@@ -182,13 +238,18 @@ static void check(const Prob *P) {
   grad_d(P, p, g, 0);
   int bad = 0;
   for (int i = 0; i < n && bad < 5; i++) {
-    double h = 1e-3, x = p[i];
-    p[i] = x + h;
-    double jp = J_d(P, p);
-    p[i] = x - h;
-    double jm = J_d(P, p);
+    /* central differences at h and h / 2, Richardson-extrapolated: exact
+     * for the (bi)linear routines, O(h^4) for nrm2 */
+    double h = 1e-3, x = p[i], d[2];
+    for (int k = 0; k < 2; k++, h /= 2) {
+      p[i] = x + h;
+      double jp = J_d(P, p);
+      p[i] = x - h;
+      double jm = J_d(P, p);
+      d[k] = (jp - jm) / (2 * h);
+    }
     p[i] = x;
-    double fd = (jp - jm) / (2 * h);
+    double fd = (4 * d[1] - d[0]) / 3;
     double ad = in_inout(P, i) ? g[i] : g[i] - pre_at(i);
     if (!close_to(ad, fd, 1e-8)) {
       cr_expect(0, "%s: d/dp[%d] adjoint %.15g, finite differences %.15g", P->name, i, ad, fd);
@@ -367,6 +428,145 @@ Test(blas, scal) {
     }
 }
 
+static Prob vec1(int routine, const char *what, int n, int incx) {
+  Prob P = {.routine = routine, .N = n, .incx = incx, .narr = 1};
+  P.len[0] = span(n, incx);
+  snprintf(P.name, sizeof P.name, "%s n%d incx%d", what, n, incx);
+  return P;
+}
+
+Test(blas, nrm2_asum) {
+  /* a negative increment reads the same elements (or none: OpenBLAS 0.3.21
+   * returns 0), and the adjoint follows the library either way */
+  for (int ix = 0; ix < 3; ix++)
+    for (int n = 1; n <= 5; n += 4) {
+      Prob P = vec1(NRM2, "nrm2", n, INCX[ix]);
+      check(&P);
+      P = vec1(ASUM, "asum", n, INCX[ix]);
+      check(&P);
+    }
+}
+
+Test(blas, nrm2_asum_nondifferentiable) {
+  /* nrm2 at x = 0 adds nothing; asum takes sign(0) = 0 */
+  double x[5] = {0, 0, 0, 0, 0}, xb[5] = {0.5, 0.5, 0.5, 0.5, 0.5};
+  cr_expect(gradc_cblas_dnrm2_rev(5, x, xb, 1, 2) == 0);
+  for (int i = 0; i < 5; i++)
+    cr_expect(xb[i] == 0.5, "nrm2 at 0: x_bar[%d] = %g", i, xb[i]);
+  double y[5] = {1.5, 0, -2, 0, 3};
+  cr_expect(gradc_cblas_dasum_rev(5, y, xb, 1, 2) == 6.5);
+  double want[5] = {2.5, 0.5, -1.5, 0.5, 2.5};
+  for (int i = 0; i < 5; i++)
+    cr_expect(xb[i] == want[i], "asum: x_bar[%d] = %g, expected %g", i, xb[i], want[i]);
+  float yf[3] = {0, -1, 2}, yfb[3] = {0};
+  cr_expect(gradc_cblas_sasum_rev(3, yf, yfb, 1, 1) == 3);
+  cr_expect(yfb[0] == 0 && yfb[1] == -1 && yfb[2] == 1);
+}
+
+Test(blas, copy) {
+  for (int ix = 0; ix < 3; ix++)
+    for (int iy = 0; iy < 3; iy++)
+      for (int n = 1; n <= 5; n += 4) {
+        Prob P = {.routine = COPY, .N = n, .incx = INCX[ix], .incy = INCY[iy], .narr = 2,
+                  .inout = 1};
+        P.len[0] = span(n, P.incx);
+        P.len[1] = span(n, P.incy);
+        snprintf(P.name, sizeof P.name, "copy n%d incx%d incy%d", n, P.incx, P.incy);
+        check(&P);
+      }
+}
+
+static Prob ger(enum CBLAS_ORDER o, int m, int n, int pad, int incx, int incy) {
+  Prob P = {.routine = GER, .order = o, .M = m, .N = n, .incx = incx, .incy = incy,
+            .alpha = -1.1, .has_alpha = 1, .narr = 3, .inout = 1};
+  P.lda = (o == CblasRowMajor ? n : m) + pad;
+  P.len[0] = span(m, incx);
+  P.len[1] = span(n, incy);
+  P.len[2] = mat_len(o, m, n, P.lda);
+  snprintf(P.name, sizeof P.name, "ger %s m%d n%d pad%d incx%d incy%d", oname(o), m, n, pad,
+           incx, incy);
+  return P;
+}
+
+Test(blas, ger) {
+  for (int o = 0; o < 2; o++)
+    for (int ix = 0; ix < 3; ix++)
+      for (int iy = 0; iy < 3; iy++) {
+        Prob P = ger(ORDERS[o], 3, 4, 2, INCX[ix], INCY[iy]);
+        check(&P);
+      }
+  for (int o = 0; o < 2; o++) {
+    Prob P = ger(ORDERS[o], 4, 1, 0, 1, 1);
+    check(&P);
+    P = ger(ORDERS[o], 1, 3, 1, -1, 2);
+    check(&P);
+  }
+}
+
+static const enum CBLAS_UPLO UPLOS[2] = {CblasUpper, CblasLower};
+static const char *uname(enum CBLAS_UPLO u) { return u == CblasUpper ? "Up" : "Lo"; }
+
+static Prob symv(enum CBLAS_ORDER o, enum CBLAS_UPLO u, int n, int pad, int incx, int incy,
+                 double beta) {
+  Prob P = {.routine = SYMV, .order = o, .uplo = u, .N = n, .incx = incx, .incy = incy,
+            .alpha = 0.8, .beta = beta, .has_alpha = 1, .narr = 3, .inout = 1};
+  P.lda = n + pad;
+  P.len[0] = mat_len(o, n, n, P.lda);
+  P.len[1] = span(n, incx);
+  P.len[2] = span(n, incy);
+  snprintf(P.name, sizeof P.name, "symv %s %s n%d pad%d incx%d incy%d beta%g", oname(o),
+           uname(u), n, pad, incx, incy, beta);
+  return P;
+}
+
+Test(blas, symv) {
+  static const double betas[3] = {0.5, 0, 1};
+  for (int o = 0; o < 2; o++)
+    for (int u = 0; u < 2; u++) {
+      for (int ix = 0; ix < 3; ix++)
+        for (int iy = 0; iy < 3; iy++) {
+          Prob P = symv(ORDERS[o], UPLOS[u], 4, 1, INCX[ix], INCY[iy], 0.5);
+          check(&P);
+        }
+      for (int b = 0; b < 3; b++) {
+        Prob P = symv(ORDERS[o], UPLOS[u], 3, 0, 1, 2, betas[b]);
+        check(&P);
+      }
+      Prob P = symv(ORDERS[o], UPLOS[u], 1, 2, -1, 1, 0.5);
+      check(&P);
+    }
+}
+
+static Prob trmv(enum CBLAS_ORDER o, enum CBLAS_UPLO u, enum CBLAS_TRANSPOSE t,
+                 enum CBLAS_DIAG d, int n, int pad, int incx) {
+  Prob P = {.routine = TRMV, .order = o, .uplo = u, .ta = t, .diag = d, .N = n, .incx = incx,
+            .narr = 2, .inout = 1};
+  P.lda = n + pad;
+  P.len[0] = mat_len(o, n, n, P.lda);
+  P.len[1] = span(n, incx);
+  snprintf(P.name, sizeof P.name, "trmv %s %s %s %s n%d pad%d incx%d", oname(o), uname(u),
+           t == CblasConjTrans ? "C" : tname(t), d == CblasUnit ? "Unit" : "NonUnit", n, pad,
+           incx);
+  return P;
+}
+
+Test(blas, trmv) {
+  static const enum CBLAS_DIAG diags[2] = {CblasNonUnit, CblasUnit};
+  static const int incs[2] = {1, -2};
+  for (int o = 0; o < 2; o++)
+    for (int u = 0; u < 2; u++)
+      for (int t = 0; t < 2; t++)
+        for (int d = 0; d < 2; d++)
+          for (int i = 0; i < 2; i++) {
+            Prob P = trmv(ORDERS[o], UPLOS[u], TRANSES[t], diags[d], 4, 1 + i, incs[i]);
+            check(&P);
+          }
+  Prob P = trmv(CblasColMajor, CblasLower, CblasConjTrans, CblasNonUnit, 3, 0, 2);
+  check(&P);
+  P = trmv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, 1, 1, -1);
+  check(&P);
+}
+
 /* ---- refusals: zero increments, invalid enums ------------------------------------- */
 
 static int errors;
@@ -393,6 +593,29 @@ Test(blas, refusals) {
   gradc_cblas_dgemm_rev((enum CBLAS_ORDER)0, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1, &ab, A, Ab, 2,
                         A, Ab, 2, 0, &ab, y, yb, 2);
   cr_expect(errors == 4 && strstr(last_error, "invalid"), "gemm: %d errors", errors);
+  cr_expect(isnan(gradc_cblas_dnrm2_rev(4, x, xb, 0, 1)) && errors == 5 &&
+            strstr(last_error, "zero increment"), "nrm2: %d errors", errors);
+  cr_expect(isnan(gradc_cblas_dasum_rev(4, x, xb, 0, 1)) && errors == 6 &&
+            strstr(last_error, "zero increment"), "asum: %d errors", errors);
+  gradc_cblas_dcopy_rev(4, x, xb, 1, y, yb, 0);
+  cr_expect(errors == 7 && strstr(last_error, "zero increment"), "copy: %d errors", errors);
+  gradc_cblas_dger_rev(CblasRowMajor, 2, 2, 1, &ab, x, xb, 0, y, yb, 1, A, Ab, 2);
+  cr_expect(errors == 8 && strstr(last_error, "zero increment"), "ger: %d errors", errors);
+  gradc_cblas_dsymv_rev(CblasColMajor, CblasUpper, 2, 1, &ab, A, Ab, 2, x, xb, 1, 0, &ab, y, yb,
+                        0);
+  cr_expect(errors == 9 && strstr(last_error, "zero increment"), "symv: %d errors", errors);
+  gradc_cblas_dtrmv_rev(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, 2, A, Ab, 2, x,
+                        xb, 0);
+  cr_expect(errors == 10 && strstr(last_error, "zero increment"), "trmv: %d errors", errors);
+  gradc_cblas_dtrmv_rev(CblasColMajor, (enum CBLAS_UPLO)0, CblasNoTrans, CblasNonUnit, 2, A, Ab,
+                        2, x, xb, 1);
+  cr_expect(errors == 11 && strstr(last_error, "invalid"), "trmv Uplo: %d errors", errors);
+  gradc_cblas_dtrmv_rev(CblasColMajor, CblasUpper, CblasNoTrans, (enum CBLAS_DIAG)0, 2, A, Ab, 2,
+                        x, xb, 1);
+  cr_expect(errors == 12 && strstr(last_error, "invalid"), "trmv Diag: %d errors", errors);
+  gradc_cblas_dsymv_rev(CblasColMajor, (enum CBLAS_UPLO)0, 2, 1, &ab, A, Ab, 2, x, xb, 1, 0, &ab,
+                        y, yb, 1);
+  cr_expect(errors == 13 && strstr(last_error, "invalid"), "symv Uplo: %d errors", errors);
   for (int i = 0; i < 4; i++)
     cr_expect(xb[i] == 0 && Ab[i] == 0 && yb[i] == 1, "a refused adjoint changed something");
   cr_expect(ab == 0);

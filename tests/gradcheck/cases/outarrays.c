@@ -1,10 +1,12 @@
 /* out(y): vector-Jacobian products of functions that write an output array:
  * writes at constant indices, an output read back and overwritten, outputs
- * written in loops and accumulated, and a wrt parameter the outputs do not
- * depend on (zero gradient, with a warning). Each is checked as
+ * written in loops and accumulated, outputs read and then overwritten by a
+ * memcpy, and a wrt parameter the outputs do not depend on (zero gradient,
+ * with a warning). Each is checked as
  * eval(p) = sum_i v_i y_i(p) against f_grad with y_bar = v, and y from
  * f_grad is checked against y from f. */
 #include <math.h>
+#include <string.h>
 #include <gradc.h>
 
 GRADC_JVP(wrt(x), out(y))
@@ -58,6 +60,20 @@ void offsets(const double *x, double *y, int n) {
   p[-2] += sin(p[2]);
 }
 
+/* memcpy over outputs that a statement before it read: the reverse sweep
+ * restores them, and f_grad must put the caller's values back after it */
+GRADC_JVP(wrt(x), out(y))
+GRADC_GRAD(wrt(x), out(y))
+void copied(const double *x, double *y) {
+  double t[2];
+  t[0] = 2 * x[0];
+  t[1] = x[1] * x[0];
+  y[0] = x[0];
+  y[1] = x[1];
+  y[2] = y[0] * y[1];
+  memcpy(y, t, sizeof t);
+}
+
 /* the outputs do not depend on u: gradc warns, u's gradient is zero */
 GRADC_JVP(wrt(x, u), out(y))
 GRADC_GRAD(wrt(x, u), out(y))
@@ -77,6 +93,7 @@ void model_grad(const double *w, double *w_bar, const double *x, double *y, doub
 void accum_grad(double a, double *a_bar, double b, double *b_bar, double *y, double *y_bar, int n);
 void offsets_grad(const double *x, double *x_bar, double *y, double *y_bar, int n);
 void unused_grad(const double *x, double *x_bar, double u, double *u_bar, double *y, double *y_bar);
+void copied_grad(const double *x, double *x_bar, double *y, double *y_bar);
 
 static const double v[5] = {0.7, -1.3, 2.1, 0.4, -0.9};
 static const double xs[5] = {0.5, -1.0, 1.5, 0.25, 2.0};
@@ -112,6 +129,7 @@ VJP(model, 5, model(p, xs, y, 5), model_grad(p, g, xs, y, y_bar, 5))
 VJP(accum, 4, accum(p[0], p[1], y, 4), accum_grad(p[0], &g[0], p[1], &g[1], y, y_bar, 4))
 VJP(offsets, 5, offsets(p, y, 5), offsets_grad(p, g, y, y_bar, 5))
 VJP(unused, 2, unused(p, p[1], y), unused_grad(p, &g[0], p[1], &g[1], y, y_bar))
+VJP(copied, 3, copied(p, y), copied_grad(p, g, y, y_bar))
 
 void consts_jvp(const double *x, const double *x_dot, double *y, double *y_dot);
 void reread_jvp(const double *x, const double *x_dot, double *y, double *y_dot);
@@ -119,6 +137,7 @@ void model_jvp(const double *w, const double *w_dot, const double *x, double *y,
 void accum_jvp(double a, double a_dot, double b, double b_dot, double *y, double *y_dot, int n);
 void offsets_jvp(const double *x, const double *x_dot, double *y, double *y_dot, int n);
 void unused_jvp(const double *x, const double *x_dot, double u, double u_dot, double *y, double *y_dot);
+void copied_jvp(const double *x, const double *x_dot, double *y, double *y_dot);
 
 /* <v, y_dot>, with v the seed the grad adapters use */
 #define JVP(name, ny, call_jvp)                                           \
@@ -133,6 +152,7 @@ JVP(model, 5, model_jvp(p, u, xs, y, y_dot, 5))
 JVP(accum, 4, accum_jvp(p[0], u[0], p[1], u[1], y, y_dot, 4))
 JVP(offsets, 5, offsets_jvp(p, u, y, y_dot, 5))
 JVP(unused, 2, unused_jvp(p, u, p[1], u[1], y, y_dot))
+JVP(copied, 3, copied_jvp(p, u, y, y_dot))
 
 int main(void) {
   double p[2] = {0.8, 1.7};
@@ -168,6 +188,9 @@ int main(void) {
     CHECK_CLOSE(gu, 0, 0);
     CHECK_CLOSE(g, 2 * 0.6 + exp(0.6), 1e-14);
   }
+  double c[2] = {0.7, -1.2};
+  check_gradient("copied", eval_copied, grad_copied, c, 2, 1e-9);
+  check_dot("copied", jvp_copied, grad_copied, c, 2, 1e-12);
   return check_done("outarrays");
 }
 #endif
