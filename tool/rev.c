@@ -1758,11 +1758,23 @@ static Spec *across_spec(Gen *g, Expr *call, Loc loc) {
   bool first = true;
   for (int i = 0; i < g->p->decls.len; i++)
     if (strstr(g->p->decls.data[i], format("'%s' is defined in another file", fn->name))) first = false;
-  const char *file = strrchr(r->decl_loc.file, '/') ? strrchr(r->decl_loc.file, '/') + 1 : r->decl_loc.file;
+  const char *path = r->decl_loc.file;
+  const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  /* the header's .c beside it, the likely definition */
+  const char *guess = "";
+  size_t n = strlen(path);
+  if (n > 2 && !strcmp(path + n - 2, ".h")) {
+    const char *c = format("%.*s.c", (int)(n - 2), path);
+    FILE *f = fopen(c, "r");
+    if (f) {
+      fclose(f);
+      guess = format(", likely in %.*s.c", (int)(strlen(file) - 2), file);
+    }
+  }
   if (first)
-    vec_push(&g->p->decls, (void *)format("/* '%s' is defined in another file (declared at %s:%d): running gradc on "
-                                          "that file generates its companions */", fn->name,
-                                          file, r->decl_loc.line));
+    vec_push(&g->p->decls, (void *)format("/* '%s' is defined in another file (declared at %s:%d%s): gradc run on that "
+                                          "file generates %s_fwd_* and %s_rev_* */", fn->name, file,
+                                          r->decl_loc.line, guess, fn->name, fn->name));
   vec_push(&g->p->decls, (void *)format("%s;", emit_decl(fn->ret, format("%s(%sgradc_tape *_tape)", s->fwd, fp.data ? fp.data : ""))));
   vec_push(&g->p->decls, (void *)format("void %s(%sgradc_tape *_tape, gradc_tape *_redo);", s->rev, rp.data ? rp.data : ""));
   buf_free(&fp), buf_free(&rp);
