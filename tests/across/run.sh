@@ -23,7 +23,7 @@ for f in caller callee; do
   else bad "gradc $f.c (no diagnostics expected)"; cat $f.log; fi
 done
 # each companion the caller declares is defined by the callee's file
-for c in $(grep -o '\b[a-z]*_\(fwd\|rev\)_[A-Za-z_]*' caller_grad.c | sort -u); do
+for c in $(grep -oE '\b[a-z0-9]+_(fwd|rev)_[A-Za-z0-9_]+\(' caller_grad.c | tr -d '(' | sort -u); do
   grep -q "^[a-z ]*$c(" callee_grad.c && ok || bad "callee_grad.c defines $c"
 done
 
