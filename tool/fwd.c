@@ -528,7 +528,7 @@ static const char *fparams(FSpec *sp) {
     if (is_tangent_param(v)) buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(v->ty, v->dot)), first = false;
   }
   if (ty_is_float(fn->ret) && !sp->hvp)
-    buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(ty_ptr_to(fn->ret), "ret_dot"));
+    buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(ty_ptr_to(fn->ret), ir_unique_name(fn, "ret_dot")));
   const char *r = arena_strdup(b.data ? b.data : "void");
   buf_free(&b);
   return r;
@@ -599,10 +599,10 @@ static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   if (body.data) buf_puts(out, body.data);
   if (fn->retvar) {
     if (ty_is_float(fn->ret) && !sp->hvp)
-      buf_printf(out, "  *ret_dot = %s;\n", fn->retvar->dot ? fn->retvar->dot : "0");
+      buf_printf(out, "  *%s = %s;\n", ir_unique_name(fn, "ret_dot"), fn->retvar->dot ? fn->retvar->dot : "0");
     buf_printf(out, "  return %s;\n", fn->retvar->name);
   } else if (ty_is_float(fn->ret) && !sp->hvp) {
-    buf_puts(out, "  *ret_dot = 0;\n");
+    buf_printf(out, "  *%s = 0;\n", ir_unique_name(fn, "ret_dot"));
   }
   buf_puts(out, "}\n\n");
   buf_free(&body), buf_free(&decl), buf_free(&all);

@@ -476,27 +476,30 @@ static void hessian_helper(Program *p, Request *r, Buf *tops) {
     for (int k = 0; k < n; k++)
       if (!strcmp(r->wrt.data[k], v->name) && !ty_is_float(v->ty)) return;   /* arrays: f_hvp only */
   }
+  /* names that no parameter of f takes (a parameter k, H or value) */
+  const char *K = ir_unique_name(fn, "k"), *J = ir_unique_name(fn, "j"), *H = ir_unique_name(fn, "H"),
+             *V = ir_unique_name(fn, "value");
   Buf sig = {0};
   buf_printf(&sig, "%s(", emit_decl(fn->ret, format("%s_hessian", fn->name)));
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
     buf_printf(&sig, "%s, ", emit_decl(v->ty, v->name));
   }
-  buf_puts(&sig, "double *H)");
+  buf_printf(&sig, "double *%s)", H);
   buf_puts(tops, "/* The Hessian with respect to (");
   for (int k = 0; k < n; k++) buf_printf(tops, "%s%s", k ? ", " : "", (char *)r->wrt.data[k]);
   buf_printf(tops, "), row-major, from %d Hessian-vector products; returns %s's value. */\n", n, fn->name);
-  buf_printf(tops, "%s\n{\n  %s = 0;\n", sig.data, emit_decl(fn->ret, "value"));
-  buf_printf(tops, "  for (int k = 0; k < %d; k++) {\n", n);
-  buf_printf(tops, "    for (int j = 0; j < %d; j++) H[k * %d + j] = 0;\n", n, n);
-  buf_printf(tops, "    value = %s(", r->name);
+  buf_printf(tops, "%s\n{\n  %s = 0;\n", sig.data, emit_decl(fn->ret, V));
+  buf_printf(tops, "  for (int %s = 0; %s < %d; %s++) {\n", K, K, n, K);
+  buf_printf(tops, "    for (int %s = 0; %s < %d; %s++) %s[%s * %d + %s] = 0;\n", J, J, n, J, H, K, n, J);
+  buf_printf(tops, "    %s = %s(", V, r->name);
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
     buf_printf(tops, "%s%s", i ? ", " : "", v->name);
     for (int w = 0; w < n; w++)
-      if (!strcmp(r->wrt.data[w], v->name)) buf_printf(tops, ", k == %d, &H[k * %d + %d]", w, n, w);
+      if (!strcmp(r->wrt.data[w], v->name)) buf_printf(tops, ", %s == %d, &%s[%s * %d + %d]", K, w, H, K, n, w);
   }
-  buf_puts(tops, ");\n  }\n  return value;\n}\n\n");
+  buf_printf(tops, ");\n  }\n  return %s;\n}\n\n", V);
   vec_push(&p->publics, (void *)format("%s;", sig.data));
   buf_free(&sig);
 }

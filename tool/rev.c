@@ -1751,10 +1751,10 @@ static Spec *across_spec(Gen *g, Expr *call, Loc loc) {
     buf_printf(&rp, "%s, ", emit_decl(v->ty, v->name));
     if (bit(mask, i)) {
       Type *bt = ty_is_ptr(v->ty) ? v->ty->base : v->ty;
-      buf_printf(&rp, "%s, ", emit_decl(ty_ptr_to(ty_unconst(bt)), format("%s_bar", v->name)));
+      buf_printf(&rp, "%s, ", emit_decl(ty_ptr_to(ty_unconst(bt)), ir_unique_name(fn, format("%s_bar", v->name))));
     }
   }
-  if (ty_is_float(fn->ret)) buf_printf(&rp, "%s, ", emit_decl(fn->ret, "ret_bar"));
+  if (ty_is_float(fn->ret)) buf_printf(&rp, "%s, ", emit_decl(fn->ret, ir_unique_name(fn, "ret_bar")));
   bool first = true;
   for (int i = 0; i < g->p->decls.len; i++)
     if (strstr(g->p->decls.data[i], format("'%s' is defined in another file", fn->name))) first = false;
@@ -2013,24 +2013,26 @@ static void gen_public_split(Program *p, Spec *sp, Buf *out) {
     if (v->is_wrt || v->is_out) buf_printf(&bargs, "%s, ", v->bar_param);
   }
   const char *fp = param_list(sp, false), *rp = param_list(sp, true);
-  const char *fsig = format("%s(%s%sgradc_tape *tape)", emit_decl(fn->ret, format("%s_fwd", name)), fp, *fp ? ", " : "");
-  const char *rsig = format("void %s_rev(%s%s%sgradc_tape *tape)", name, rp, *rp ? ", " : "",
-                            fret ? format("%s, ", emit_decl(fn->ret, ret_bar)) : "");
+  /* names that no parameter of f takes */
+  const char *T = ir_unique_name(fn, "tape"), *S = ir_unique_name(fn, "start"), *R = ir_unique_name(fn, "redo");
+  const char *fsig = format("%s(%s%sgradc_tape *%s)", emit_decl(fn->ret, format("%s_fwd", name)), fp, *fp ? ", " : "", T);
+  const char *rsig = format("void %s_rev(%s%s%sgradc_tape *%s)", name, rp, *rp ? ", " : "",
+                            fret ? format("%s, ", emit_decl(fn->ret, ret_bar)) : "", T);
   vec_push(&p->publics, (void *)format("%s;", fsig));
   vec_push(&p->publics, (void *)format("%s;", rsig));
-  buf_printf(out, "%s\n{\n  %s%s(%stape);\n}\n\n", fsig, fn->ret->kind == TY_VOID ? "" : "return ", sp->fwd,
-             args.data ? args.data : "");
+  buf_printf(out, "%s\n{\n  %s%s(%s%s);\n}\n\n", fsig, fn->ret->kind == TY_VOID ? "" : "return ", sp->fwd,
+             args.data ? args.data : "", T);
   buf_printf(out, "%s\n{\n", rsig);
-  buf_puts(out, "  gradc_tape_pos start = gradc_tape_tell(tape);\n"
-                "  gradc_tape redo;\n"
-                "  gradc_tape_init(&redo);\n"
-                "  tape->replaying++;\n");
-  buf_printf(out, "  %s(%s%stape, &redo);\n", sp->rev, bargs.data ? bargs.data : "", fret ? format("%s, ", ret_bar) : "");
-  buf_puts(out, "  tape->replaying--;\n"
-                "  gradc_redo_replay(&redo);\n"
-                "  gradc_tape_release(&redo);\n"
-                "  gradc_tape_seek(tape, start);\n"
-                "}\n\n");
+  buf_printf(out, "  gradc_tape_pos %s = gradc_tape_tell(%s);\n"
+                  "  gradc_tape %s;\n"
+                  "  gradc_tape_init(&%s);\n"
+                  "  %s->replaying++;\n", S, T, R, R, T);
+  buf_printf(out, "  %s(%s%s%s, &%s);\n", sp->rev, bargs.data ? bargs.data : "", fret ? format("%s, ", ret_bar) : "", T, R);
+  buf_printf(out, "  %s->replaying--;\n"
+                  "  gradc_redo_replay(&%s);\n"
+                  "  gradc_tape_release(&%s);\n"
+                  "  gradc_tape_seek(%s, %s);\n"
+                  "}\n\n", T, R, R, T, S);
   buf_free(&args), buf_free(&bargs);
 }
 
