@@ -57,6 +57,15 @@ extern "C" {
 static inline double gradc_stop_gradient(double x) { return x; }
 static inline float gradc_stop_gradientf(float x) { return x; }
 
+/* GRADC_CHECKPOINT(snaps); immediately before a for, while or do loop: the
+ * gradient does not record the loop's steps; its reverse sweep runs them again
+ * from snapshots of the loop's state, on a binomial (revolve) schedule. snaps
+ * is how many snapshots to keep (the loop's entry state is one); 0 lets gradc
+ * choose about the square root of the trip count. Outside gradc it does
+ * nothing. */
+static inline void gradc_checkpoint(int snaps) { (void)snaps; }
+#define GRADC_CHECKPOINT(snaps) gradc_checkpoint(snaps)
+
 /* ---- runtime: memory and errors ------------------------------------------- */
 
 /* The allocator hook, with Lua's lua_Alloc contract: (ud, ptr, osize, nsize).
@@ -249,6 +258,55 @@ long double gradc_frexp_scalel(long double x);
 /* Adjoints accumulate; call these to start a fresh gradient. */
 static inline void gradc_zero(double *p, size_t n) { memset(p, 0, n * sizeof *p); }
 static inline void gradc_zerof(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
+
+/* ---- runtime: checkpointed loops (GRADC_CHECKPOINT) ------------------------ */
+
+/* One part of a loop's state: size bytes at addr; or, with size 0, the heap
+ * block whose address the pointer variable at addr holds (its size from
+ * gradc_alloc_size). */
+typedef struct gradc_ckpt_item { void *addr; size_t size; } gradc_ckpt_item;
+
+/* Snapshots of a loop's state: slot 0 holds the state where the loop starts. */
+typedef struct gradc_ckpt {
+  const gradc_ckpt_item *items;
+  int nitems, nslots;
+  unsigned char **slot;   /* nslots buffers, allocated as they are first used */
+  size_t *cap;
+  size_t peak;            /* bytes of snapshots held at most (for measurements) */
+} gradc_ckpt;
+
+void gradc_ckpt_init(gradc_ckpt *c, const gradc_ckpt_item *items, int nitems, int nslots);
+void gradc_ckpt_reserve(gradc_ckpt *c, int nslots);   /* at least nslots slots, 0 kept */
+void gradc_ckpt_save(gradc_ckpt *c, int slot);
+void gradc_ckpt_load(gradc_ckpt *c, int slot);
+void gradc_ckpt_free(gradc_ckpt *c);
+
+/* The binomial schedule of Griewank and Walther (revolve) for reversing
+ * steps loop iterations with snaps snapshots, the entry state being in
+ * slot 0: gradc_revolve_next says what to do next, until GRADC_REVOLVE_DONE:
+ *   ADVANCE   run the iterations from .from to .to (the state is at .from)
+ *   TAKESHOT  save the state (at .from) in slot .slot
+ *   RESTORE   load slot .slot (the state at .from)
+ *   YOUTURN   run iteration .from recording it, and reverse it
+ * It keeps at most snaps snapshots and runs the fewest iterations again for
+ * them. snaps 0: about the square root of steps. */
+enum { GRADC_REVOLVE_DONE, GRADC_REVOLVE_ADVANCE, GRADC_REVOLVE_TAKESHOT, GRADC_REVOLVE_RESTORE,
+       GRADC_REVOLVE_YOUTURN };
+typedef struct gradc_revolve_range { long lo, hi; int slot, free; } gradc_revolve_range;
+typedef struct gradc_revolve {
+  long from, to;          /* the action's iterations */
+  int slot;               /* the action's snapshot */
+  int snaps;              /* snapshots in use at most, the entry state's included */
+  long cur;               /* the iteration whose start state is loaded, or -1 */
+  long advances;          /* iterations run again so far (for measurements) */
+  gradc_revolve_range *stack;
+  int depth, cap;
+  int phase;              /* progress on the top range */
+} gradc_revolve;
+
+void gradc_revolve_init(gradc_revolve *r, long steps, int snaps);
+int gradc_revolve_next(gradc_revolve *r);
+void gradc_revolve_free(gradc_revolve *r);
 
 #ifdef __cplusplus
 }

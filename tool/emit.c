@@ -217,6 +217,19 @@ static void emit_body(Buf *b, Stmt *s, int indent) {
 }
 
 /* Prints a statement of the (lowered or not) IR as C. */
+/* Called after each expression statement that emit_stmt prints, when set
+ * (emit_stmt_with): rev.c adds what a statement implies beside the primal. */
+static void (*after_expr)(Buf *b, Stmt *s, int indent, void *ud);
+static void *after_ud;
+
+void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud) {
+  void (*saved)(Buf *, Stmt *, int, void *) = after_expr;
+  void *saved_ud = after_ud;
+  after_expr = after, after_ud = ud;
+  emit_stmt(b, s, indent);
+  after_expr = saved, after_ud = saved_ud;
+}
+
 void emit_stmt(Buf *b, Stmt *s, int indent) {
   switch (s->kind) {
   case ST_NOP:
@@ -231,6 +244,7 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
   case ST_EXPR:
     emit_indent(b, indent);
     buf_printf(b, "%s;\n", emit_expr(s->e));
+    if (after_expr) after_expr(b, s, indent, after_ud);
     return;
   case ST_DECL:
     emit_indent(b, indent);

@@ -170,6 +170,7 @@ static Stmt *copy_stmt(Map *m, Stmt *s) {
   c->init_of_decl = s->init_of_decl && !m->in_loop;
   c->e = copy_expr(m, s->e);
   c->inc = copy_expr(m, s->inc);
+  c->ckpt = copy_expr(m, s->ckpt);
   c->init = copy_stmt(m, s->init), c->body = copy_stmt(m, s->body), c->els = copy_stmt(m, s->els);
   /* a counter declared in a for header lives only in its loop, whose reverse
    * rebuilds it, wherever the copy runs (see lower_loop) */

@@ -542,6 +542,7 @@ static void lower_loop(Ctx *cx, Stmt *s) {
       }
     }
     f->body = body;
+    f->ckpt = s->ckpt;
     emit_stmt_(f);
     return;
   }
@@ -572,6 +573,7 @@ static void lower_loop(Ctx *cx, Stmt *s) {
   Stmt *w = ir_new_stmt(s->kind == ST_DO ? ST_DO : ST_WHILE, s->loc);
   w->e = cond;
   w->body = body;
+  w->ckpt = s->ckpt;
   emit_stmt_(w);
 }
 

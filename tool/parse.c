@@ -611,6 +611,28 @@ static void stmt_into(Vec *out, CXCursor c) {
   vec_push(out, stmt(c));
 }
 
+/* GRADC_CHECKPOINT(snaps); a call of gradc_checkpoint: it marks the loop
+ * right after it, and is dropped. */
+static void mark_checkpoints(Stmt *b) {
+  for (int i = 0; i < b->kids.len; i++) {
+    Stmt *k = b->kids.data[i];
+    if (k->kind != ST_EXPR || k->e->kind != EX_CALL || !k->e->text || strcmp(k->e->text, "gradc_checkpoint"))
+      continue;
+    Stmt *next = i + 1 < b->kids.len ? b->kids.data[i + 1] : NULL;
+    if (!next || (next->kind != ST_FOR && next->kind != ST_WHILE && next->kind != ST_DO)) {
+      diag_error(k->loc, "GRADC_CHECKPOINT must stand immediately before a for, while or do loop");
+      continue;
+    }
+    if (k->e->nargs != 1) {
+      diag_error(k->loc, "GRADC_CHECKPOINT takes one argument: the number of snapshots");
+      continue;
+    }
+    next->ckpt = k->e->args[0];
+    k->kind = ST_NOP;
+    k->e = NULL;
+  }
+}
+
 static Stmt *as_block(CXCursor c) {
   Stmt *s = stmt(c);
   if (s->kind == ST_BLOCK) return s;
@@ -703,6 +725,7 @@ static Stmt *stmt(CXCursor c) {
   case CXCursor_CompoundStmt:
     s = ir_block(loc);
     for (int i = 0; i < kids.n; i++) stmt_into(&s->kids, kids.c[i]);
+    mark_checkpoints(s);
     return s;
   case CXCursor_DeclStmt:
     s = ir_block(loc);

@@ -1393,7 +1393,314 @@ static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *st
   return NULL;
 }
 
+/* ---- checkpointed loops (GRADC_CHECKPOINT) ----------------------------------
+ *
+ * The forward sweep runs the loop as the user wrote it, recording nothing,
+ * and counts its iterations; the loop's state where it starts goes to
+ * snapshot 0. The reverse sweep follows runtime/checkpoint.c's binomial
+ * schedule: it runs iterations again from snapshots (the plain body), takes
+ * and loads snapshots, and records one iteration just before reversing it
+ * (the body's forward and reverse code). At the end, snapshot 0 puts back
+ * the state the loop started from, which the reverse code before it reads.
+ *
+ * The state is every variable the loop writes: scalars, structs, local
+ * arrays, pointer variables, and the heap blocks that local pointers made by
+ * malloc, calloc or realloc point to (their size from gradc_alloc_size).
+ * Memory reached any other way (a parameter's, a global) cannot be bounded:
+ * a located error. */
+
+/* The local pointers whose every value is a heap block gradc can size:
+ * malloc's, calloc's or realloc's result, a null pointer, or another such
+ * pointer (buffers swapped). The greatest such set: candidates are dropped
+ * until every assignment to the rest qualifies. */
+typedef struct BlockWalk { Vec *set; bool changed; } BlockWalk;
+static Func *ckpt_fn;
+static Vec ckpt_blocks;
+
+static bool in_set(Vec *v, Var *x) {
+  for (int i = 0; i < v->len; i++)
+    if (v->data[i] == x) return true;
+  return false;
+}
+
+static bool block_step(Expr *e, void *ud) {
+  BlockWalk *w = ud;
+  if (e->kind != EX_ASSIGN || e->a->kind != EX_VAR || !in_set(w->set, e->a->var)) return false;
+  Expr *r = ir_uncast(e->b);
+  if (ir_alloc_call(r) || (r->kind == EX_NUM && !strcmp(r->text, "0"))) return false;
+  if (r->kind == EX_VAR && in_set(w->set, r->var)) return false;
+  for (int i = 0; i < w->set->len; i++)
+    if (w->set->data[i] == e->a->var) w->set->data[i] = w->set->data[--w->set->len];
+  w->changed = true;
+  return false;
+}
+
+static void find_block_ptrs(Func *fn) {
+  ckpt_blocks = (Vec){0};
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *p = fn->locals.data[i];
+    if (!p->is_static && !p->addr_taken && p->ty->kind == TY_PTR) vec_push(&ckpt_blocks, p);
+  }
+  BlockWalk w = {&ckpt_blocks, true};
+  while (w.changed) {
+    w.changed = false;
+    ir_stmt_any(fn->body, block_step, &w);
+  }
+}
+
+static bool block_ptr_depth(Func *fn, Var *p, int depth) {
+  (void)fn, (void)depth;
+  return in_set(&ckpt_blocks, p);
+}
+
+typedef struct CkState { Vec items; Vec blocks; Vec fresh; Stmt *loop; bool bad; } CkState;
+
+static void ck_add(Vec *v, Var *x) {
+  for (int i = 0; i < v->len; i++)
+    if (v->data[i] == x) return;
+  vec_push(v, x);
+}
+
+/* The loop writes the memory that e (an lvalue, or a pointer a call writes
+ * through) designates: a part of the state. */
+static void ck_write(CkState *st, Expr *e, bool through) {
+  Var *v = ir_base_var(e);
+  if (st->bad || (v && in_set(&st->fresh, v))) return;   /* memory the iteration allocates itself */
+  if (!v || v->kind == VAR_GLOBAL || v->is_static) {
+    diag_error(e->loc, "the state of this checkpointed loop is unknown: it writes %s, which gradc "
+               "cannot snapshot (a global or static variable)", emit_expr(e));
+    st->bad = true;
+    return;
+  }
+  bool direct = !through && (e->kind == EX_VAR || ((e->kind == EX_MEMBER && !e->arrow) && v->ty->kind == TY_STRUCT));
+  if (direct || v->ty->kind == TY_ARRAY || v->ty->kind == TY_STRUCT) {
+    if (v->ty->kind == TY_ARRAY && v->kind == VAR_PARAM) goto unknown;
+    ck_add(&st->items, v);
+    return;
+  }
+  if (ty_is_ptr(v->ty) && block_ptr_depth(ckpt_fn, v, 0)) {
+    ck_add(&st->blocks, v);
+    return;
+  }
+unknown:
+  diag_error(e->loc, "the state of this checkpointed loop is unknown: it writes through '%s', and "
+             "gradc cannot tell how much memory that reaches (%s); copy it into a local array or a "
+             "buffer from malloc before the loop", v->name,
+             v->kind == VAR_PARAM ? "a parameter" : "a pointer not made by malloc, calloc or realloc");
+  st->bad = true;
+}
+
+/* Pointers that the body allocates itself are fresh in every iteration
+ * (a helper's scratch buffer): not state. */
+static bool ck_alloc_step(Expr *e, void *ud) {
+  Vec *fresh = ud;
+  if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && ir_alloc_call(ir_uncast(e->b))) ck_add(fresh, e->a->var);
+  return false;
+}
+
+static bool ck_step(Expr *e, void *ud) {
+  CkState *st = ud;
+  if (e->kind == EX_ASSIGN) ck_write(st, e->a, false);
+  if (e->kind == EX_CALL) {
+    for (int i = 0; i < e->nargs; i++) {
+      Expr *a = ir_uncast(e->args[i]);
+      if (a->kind == EX_ADDR) ck_write(st, a->a, false);   /* frexp(x, &e), posix_memalign */
+    }
+    const char *mc = ir_mem_call(e);
+    if (mc) ck_write(st, e->args[0], true);   /* memcpy's, memmove's, memset's destination */
+    else if (e->callee && !e->callee->has_body)
+      for (int i = 0; i < e->nargs && i < e->callee->params.len; i++) {
+        Type *pt = ((Var *)e->callee->params.data[i])->ty;
+        if (ty_is_ptr(pt) && !pt->base->is_const && ir_uncast(e->args[i])->kind != EX_ADDR)
+          ck_write(st, e->args[i], true);   /* a kernel's output */
+      }
+  }
+  return false;   /* visit every expression */
+}
+
+/* After a plain statement of a checkpointed loop: a pointer variable that
+ * carries derivatives takes its shadow along (p = q: p_bar = q_bar), so
+ * that the recorded iterations find each pointer with its own shadow. */
+static void plain_step(Buf *b, Stmt *s, int indent, void *ud) {
+  Gen *g = ud;
+  Expr *e = s->e;
+  if (e->kind != EX_ASSIGN || !ty_is_ptr(e->a->ty) || !act_expr_active(e->a) || ir_alloc_call(ir_uncast(e->b)))
+    return;
+  emit_indent(b, indent);
+  buf_printf(b, "%s = %s;\n", shadow_ptr(g, e->a), shadow_ptr(g, e->b));
+}
+
+static void gen_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev, int ri) {
+  CkState st = {.loop = s};
+  ckpt_fn = g->fn;
+  find_block_ptrs(g->fn);
+  Vec fresh = {0};
+  ir_stmt_any(s->body, ck_alloc_step, &fresh);
+  st.fresh = fresh;
+  for (int i = 0; i < fresh.len; i++)   /* not blocks of the state, nor pointers */
+    for (int k = 0; k < ckpt_blocks.len; k++)
+      if (ckpt_blocks.data[k] == fresh.data[i]) ckpt_blocks.data[k--] = ckpt_blocks.data[--ckpt_blocks.len];
+  ir_stmt_any(s->body, ck_step, &st);
+  if (s->inc) ir_expr_any(s->inc, ck_step, &st);
+  if (st.bad) return;
+  for (int i = 0; i < fresh.len; i++)
+    for (int k = 0; k < st.items.len; k++)
+      if (st.items.data[k] == fresh.data[i]) st.items.data[k--] = st.items.data[--st.items.len];
+  /* a pointer of the state that holds a heap block: the block too (buffers
+   * that swap are each written in turn) */
+  for (int i = 0; i < st.items.len; i++)
+    if (in_set(&ckpt_blocks, st.items.data[i])) ck_add(&st.blocks, st.items.data[i]);
+  int k = g->fn->ntemps++;
+  const char *ck = format("_ck%d", k), *items = format("_cki%d", k), *cnt = format("_ckn%d", k),
+             *snaps = format("_cks%d", k);
+  Buf it = {0};
+  int n = 0;
+  for (int i = 0; i < st.items.len; i++, n++) {
+    Var *v = st.items.data[i];
+    buf_printf(&it, "%s{%s%s, sizeof %s}", n ? ", " : "", v->ty->kind == TY_ARRAY ? "" : "&", v->name, v->name);
+    if (v->ty->kind == TY_PTR && v->active) {
+      /* its shadow pointer follows it (plain_step below) */
+      const char *b = bar_name(g, v);
+      buf_printf(&it, ", {&%s, sizeof %s}", b, b);
+      n++;
+    }
+  }
+  for (int i = 0; i < st.blocks.len; i++, n++) {
+    Var *v = st.blocks.data[i];
+    buf_printf(&it, "%s{&%s, 0}", n ? ", " : "", v->name);
+  }
+  vec_push(&g->flags, (void *)format("gradc_ckpt_item %s[] = {%s};", items, it.data ? it.data : "{0, 0}"));
+  vec_push(&g->flags, (void *)format("gradc_ckpt %s;", ck));
+  vec_push(&g->flags, (void *)format("long %s = 0;", cnt));
+  vec_push(&g->flags, (void *)format("int %s = 0;", snaps));
+  buf_free(&it);
+  g->used_tape = true;
+
+  /* the increment of a for loop, as a statement of its own: recorded and
+   * reversed with the iteration */
+  Buf xf = {0}, xr = {0};
+  if (s->kind == ST_FOR && s->inc) {
+    Stmt *is = ir_new_stmt(ST_EXPR, s->loc);
+    is->e = s->inc;
+    is->pos = s->pos;
+    is->loop = s;
+    g->loop_depth++, g->nest++;
+    gen_stmt(g, is, &xf, ri + 3, &xr, ri + 3);
+    g->loop_depth--, g->nest--;
+  }
+  const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
+
+  /* forward: the loop as written, counting its iterations */
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "/* GRADC_CHECKPOINT(%s): the loop runs unrecorded; its state where it starts is snapshot 0 */\n",
+             emit_expr(s->ckpt));
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s = %s;\n", snaps, emit_expr(s->ckpt));
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "gradc_ckpt_init(&%s, %s, %d, 1);\n", ck, items, n);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "gradc_ckpt_save(&%s, 0);\n", ck);
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s = 0;\n", cnt);
+  emit_indent(fwd, fi);
+  if (s->kind == ST_DO) buf_puts(fwd, "do {\n");
+  else if (s->kind == ST_FOR) buf_printf(fwd, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", inc ? inc : "");
+  else buf_printf(fwd, "while (%s) {\n", emit_expr(s->e));
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "%s++;\n", cnt);
+  Buf pf = {0};
+  for (int i = 0; i < s->body->kids.len; i++) emit_stmt_with(&pf, s->body->kids.data[i], fi + 1, plain_step, g);
+  if (pf.data) buf_puts(fwd, pf.data);
+  emit_indent(fwd, fi);
+  if (s->kind == ST_DO) buf_printf(fwd, "} while (%s);\n", emit_expr(s->e));
+  else buf_puts(fwd, "}\n");
+
+  /* reverse: the schedule */
+  const char *rv = format("_rv%d", k), *act = format("_a%d", k);
+  emit_indent(rev, ri);
+  buf_puts(rev, "{\n");
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "gradc_revolve %s;\n", rv);
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "gradc_revolve_init(&%s, %s, %s);\n", rv, cnt, snaps);
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "gradc_ckpt_reserve(&%s, %s.snaps);\n", ck, rv);
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "for (int %s; (%s = gradc_revolve_next(&%s)) != GRADC_REVOLVE_DONE;) {\n", act, act, rv);
+  emit_indent(rev, ri + 2);
+  buf_printf(rev, "if (%s == GRADC_REVOLVE_ADVANCE) {\n", act);
+  emit_indent(rev, ri + 3);
+  const char *kk = ir_unique_name(g->fn, "_k");
+  buf_printf(rev, "for (long %s = %s.from; %s < %s.to; %s++) {\n", kk, rv, kk, rv, kk);
+  Buf pa = {0};
+  for (int i = 0; i < s->body->kids.len; i++) emit_stmt_with(&pa, s->body->kids.data[i], ri + 4, plain_step, g);
+  if (pa.data) buf_puts(rev, pa.data);
+  if (inc) {
+    emit_indent(rev, ri + 4);
+    buf_printf(rev, "%s;\n", inc);
+  }
+  emit_indent(rev, ri + 3);
+  buf_puts(rev, "}\n");
+  emit_indent(rev, ri + 2);
+  buf_printf(rev, "} else if (%s == GRADC_REVOLVE_TAKESHOT) {\n", act);
+  emit_indent(rev, ri + 3);
+  buf_printf(rev, "gradc_ckpt_save(&%s, %s.slot);\n", ck, rv);
+  emit_indent(rev, ri + 2);
+  buf_printf(rev, "} else if (%s == GRADC_REVOLVE_RESTORE) {\n", act);
+  emit_indent(rev, ri + 3);
+  buf_printf(rev, "gradc_ckpt_load(&%s, %s.slot);\n", ck, rv);
+  emit_indent(rev, ri + 2);
+  buf_puts(rev, "} else {   /* GRADC_REVOLVE_YOUTURN: iteration .from, recorded, then reversed */\n");
+  /* what the iteration allocates is freed when it is reversed, not at the
+   * end of the whole reverse sweep */
+  bool frees = bf->data && strstr(bf->data, "_frees");
+  const char *fm = format("_ckf%d", k);
+  if (frees) {
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "size_t %s = gradc_tape_size(&_frees);\n", fm);
+  }
+  if (bf->data) buf_puts(rev, bf->data);
+  if (xf.data) buf_puts(rev, xf.data);
+  if (xr.data) buf_puts(rev, xr.data);
+  if (br->data) buf_puts(rev, br->data);
+  if (frees) {
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "while (gradc_tape_size(&_frees) > %s) free(gradc_pop_p(&_frees));\n", fm);
+  }
+  emit_indent(rev, ri + 2);
+  buf_puts(rev, "}\n");
+  emit_indent(rev, ri + 1);
+  buf_puts(rev, "}\n");
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "gradc_revolve_free(&%s);\n", rv);
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "gradc_ckpt_load(&%s, 0);   /* the state where the loop started */\n", ck);
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "gradc_ckpt_free(&%s);\n", ck);
+  emit_indent(rev, ri);
+  buf_puts(rev, "}\n");
+  buf_free(&xf), buf_free(&xr), buf_free(&pf), buf_free(&pa);
+}
+
 static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  if (s->ckpt && g->joint && g->sp->top && g->loop_depth == 0 && !*name_tag) {
+    /* the body's code for one recorded iteration, inside the schedule's
+     * branch (three levels in) */
+    Buf bf = {0}, br = {0};
+    g->loop_depth++;
+    gen_block(g, s->body, &bf, ri + 3, &br, ri + 3);
+    g->loop_depth--;
+    Buf initf = {0}, initr = {0};
+    if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
+    if (initf.data) buf_puts(fwd, initf.data);
+    gen_ckpt_loop(g, s, &bf, &br, fwd, fi, rev, ri);
+    if (initr.data) buf_puts(rev, initr.data);
+    buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
+    return;
+  }
+  if (s->ckpt && g->joint && g->sp->top && g->loop_depth > 0 && !*name_tag)
+    diag_error(s->loc, "gradc cannot yet checkpoint a loop inside another loop: put GRADC_CHECKPOINT "
+               "before the outer one");
   Buf bf = {0}, br = {0};
   g->loop_depth++;
   gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);

@@ -180,6 +180,7 @@ struct Stmt {
   Expr *e;               /* expression, condition, return value, case value */
   Stmt *init;            /* ST_FOR */
   Expr *inc;             /* ST_FOR */
+  Expr *ckpt;            /* loops: GRADC_CHECKPOINT(snaps) before it, its snaps */
   Stmt *body;            /* loops, if-then, switch, case */
   Stmt *els;             /* if-else */
   Vec kids;              /* ST_BLOCK */
@@ -358,6 +359,8 @@ const char *emit_decl(Type *t, const char *name);   /* declarator text */
 const char *emit_type(Type *t);                     /* abstract declarator */
 const char *emit_expr(Expr *e);
 void emit_stmt(Buf *b, Stmt *s, int indent);
+/* emit_stmt, calling after(b, s, indent, ud) after each expression statement */
+void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud);
 void emit_indent(Buf *b, int indent);
 void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));
 bool emit_primals(Program *p, Buf *protos, Buf *out);
