@@ -257,9 +257,19 @@ static void need_partials(Expr *e) {
   }
 }
 
+/* A checkpointed loop runs again in the reverse sweep (GRADC_CHECKPOINT):
+ * every variable it reads is read there, where the loop starts, so a
+ * later statement that overwrites one saves it. */
+static bool read_again(Expr *e, void *ud) {
+  (void)ud;
+  if (e->kind == EX_VAR) add_read(e->var, reading);
+  return false;   /* visit every expression */
+}
+
 static void needed_step(Stmt *s, void *ud) {
   (void)ud;
   reading = s;
+  if (s->ckpt && (s->kind == ST_FOR || s->kind == ST_WHILE || s->kind == ST_DO)) ir_stmt_any(s, read_again, NULL);
   Flow fl = flow_of(s);
   if (fl.call) {
     bool act = false;

@@ -853,6 +853,7 @@ static void drop_assignments(Stmt *s, Var *v) {
   if (!s) return;
   if (s->kind == ST_EXPR && s->e->kind == EX_ASSIGN && s->e->a->kind == EX_VAR && s->e->a->var == v) {
     s->kind = ST_NOP;
+    s->e = NULL;   /* nothing of it is left for a pass that walks expressions */
     return;
   }
   for (int i = 0; i < s->kids.len; i++) drop_assignments(s->kids.data[i], v);

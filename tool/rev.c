@@ -1435,11 +1435,16 @@ static bool block_step(Expr *e, void *ud) {
   return false;
 }
 
+/* Whether &p itself appears (not &p[i], which Var.addr_taken counts too):
+ * then p may change where gradc does not see it. */
+static bool addr_of_var(Expr *e, void *p) { return e->kind == EX_ADDR && e->a->kind == EX_VAR && e->a->var == p; }
+static bool pointer_escapes(Func *fn, Var *p) { return ir_stmt_any(fn->body, addr_of_var, p); }
+
 static void find_block_ptrs(Func *fn) {
   ckpt_blocks = (Vec){0};
   for (int i = 0; i < fn->locals.len; i++) {
     Var *p = fn->locals.data[i];
-    if (!p->is_static && !p->addr_taken && p->ty->kind == TY_PTR) vec_push(&ckpt_blocks, p);
+    if (!p->is_static && p->ty->kind == TY_PTR && !pointer_escapes(fn, p)) vec_push(&ckpt_blocks, p);
   }
   BlockWalk w = {&ckpt_blocks, true};
   while (w.changed) {
@@ -1454,6 +1459,7 @@ static bool block_ptr_depth(Func *fn, Var *p, int depth) {
 }
 
 typedef struct CkState { Vec items; Vec blocks; Vec fresh; Stmt *loop; bool bad; } CkState;
+static bool ck_targets(Var *p, Vec *vars, Vec *blocks, Vec *seen);
 
 static void ck_add(Vec *v, Var *x) {
   for (int i = 0; i < v->len; i++)
@@ -1482,6 +1488,13 @@ static void ck_write(CkState *st, Expr *e, bool through) {
     ck_add(&st->blocks, v);
     return;
   }
+  Vec targets = {0}, seen = {0};
+  if (v->kind != VAR_PARAM && ty_is_ptr(v->ty) && ck_targets(v, &targets, &st->blocks, &seen)) {
+    /* a pointer into the function's own variables (double *p = &a; row of a
+     * local matrix): those variables are the state */
+    for (int i = 0; i < targets.len; i++) ck_add(&st->items, targets.data[i]);
+    return;
+  }
 unknown:
   diag_error(e->loc, "the state of this checkpointed loop is unknown: it writes through '%s', and "
              "gradc cannot tell how much memory that reaches (%s); copy it into a local array or a "
@@ -1496,6 +1509,38 @@ static bool ck_alloc_step(Expr *e, void *ud) {
   Vec *fresh = ud;
   if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && ir_alloc_call(ir_uncast(e->b))) ck_add(fresh, e->a->var);
   return false;
+}
+
+/* What the local pointer p may point into, from every value it takes: the
+ * function's own variables (&a, a local array) go to vars, heap blocks gradc
+ * can size to blocks. False when one value comes from anywhere else. */
+typedef struct CkTargets { Var *p; Vec *vars, *blocks, *seen; bool ok; } CkTargets;
+static bool ck_target_step(Expr *e, void *ud) {
+  CkTargets *t = ud;
+  if (!t->ok || e->kind != EX_ASSIGN || e->a->kind != EX_VAR || e->a->var != t->p) return false;
+  Expr *r = ir_uncast(e->b);
+  if (r->kind == EX_NUM && !strcmp(r->text, "0")) return false;
+  Vec bases = {0};
+  ir_ptr_bases(r, &bases);
+  if (!bases.len) t->ok = false;
+  for (int i = 0; i < bases.len && t->ok; i++) {
+    Var *b = bases.data[i];
+    if (b == t->p) continue;   /* p = p + 1 */
+    if (b->kind == VAR_PARAM || b->kind == VAR_GLOBAL || b->is_static) t->ok = false;
+    else if (b->ty->kind == TY_PTR && in_set(&ckpt_blocks, b)) ck_add(t->blocks, b);
+    else if (b->ty->kind == TY_PTR) t->ok = ck_targets(b, t->vars, t->blocks, t->seen);
+    else ck_add(t->vars, b);   /* &a, a local array, a struct's member */
+  }
+  return false;
+}
+
+static bool ck_targets(Var *p, Vec *vars, Vec *blocks, Vec *seen) {
+  if (in_set(seen, p)) return true;
+  vec_push(seen, p);
+  if (p->kind == VAR_PARAM || p->kind == VAR_GLOBAL || p->is_static || pointer_escapes(ckpt_fn, p)) return false;
+  CkTargets t = {p, vars, blocks, seen, true};
+  ir_stmt_any(ckpt_fn->body, ck_target_step, &t);
+  return t.ok;
 }
 
 static bool ck_step(Expr *e, void *ud) {

@@ -21,6 +21,8 @@
  *   ALIAS    pointers aliasing scalars (double *p = &a0; *p *= *p;)
  *   WALK     pointer walks (const double *q = x + k; q++)
  *   GOTO     forward goto out of a loop or to a cleanup label
+ *   CKPT     GRADC_CHECKPOINT(k) on loops of f that no loop encloses: for,
+ *            while with break, do; random statements (any form) inside
  * Some counted loops are written by a macro (FOR_N), and every program
  * declares an untagged enum that f uses.
  * In about a quarter of the programs without UNNAMED, ACROSS: the helpers that split mode
@@ -68,7 +70,7 @@ static void P(const char *fmt, ...) {
   va_end(ap);
 }
 
-enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, NFEAT };
+enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, CKPT, NFEAT };
 static int on[NFEAT];
 
 enum helper {
@@ -624,11 +626,58 @@ static void f_goto(int ind) {
   }
 }
 
+static void stmt(int ind);
+static void block(int ind, int n);
+
+/* a checkpointed loop (only where no loop encloses it: gradc refuses the
+ * mark inside another loop), with random statements of every form inside */
+static void f_ckpt(int ind) {
+  int u = uid++, mark = depth_stmt == 0;
+  unsigned snaps = rnd(5);
+  depth_stmt++;
+  switch (rnd(3)) {
+  case 0:
+    if (mark) L(ind, "GRADC_CHECKPOINT(%u);\n", snaps);
+    L(ind, "for (int c%d = 0; c%d < %u; c%d++) {\n", u, u, 2 + rnd(9), u);
+    L(ind + 1, "a%u = 0.6 * a%u + 0.3 * ", var(), var()); texpr(2); P(";\n");
+    block(ind + 1, 1 + rnd(3));
+    L(ind, "}\n");
+    break;
+  case 1: { /* a trip count known only when the loop ends */
+    unsigned v = var();
+    L(ind, "{\n");
+    L(ind + 1, "int c%d = 0;\n", u);
+    if (mark) L(ind + 1, "GRADC_CHECKPOINT(%u);\n", snaps);
+    L(ind + 1, "while (c%d < 9) {\n", u);
+    L(ind + 2, "a%u = 0.7 * a%u + 0.25 * ", v, v); texpr(2); P(";\n");
+    block(ind + 2, 1 + rnd(2));
+    L(ind + 2, "if (a%u > 0.%u) break;\n", v, 3 + rnd(6));
+    L(ind + 2, "c%d++;\n", u);
+    L(ind + 1, "}\n");
+    L(ind, "}\n");
+    break;
+  }
+  default:
+    L(ind, "{\n");
+    L(ind + 1, "int c%d = 0;\n", u);
+    if (mark) L(ind + 1, "GRADC_CHECKPOINT(%u);\n", snaps);
+    L(ind + 1, "do {\n");
+    L(ind + 2, "t[c%d %% 4] = 0.5 * t[c%d %% 4] + 0.4 * ", u, u); texpr(2); P(";\n");
+    block(ind + 2, 1 + rnd(2));
+    L(ind + 1, "} while (++c%d < %u);\n", u, 2 + rnd(6));
+    L(ind, "}\n");
+    break;
+  }
+  depth_stmt--;
+}
+
 static void (*const feature_stmt[NFEAT])(int) = {
   f_arr, f_inplace, f_row, f_struct, f_malloc, f_unsigned, f_float, f_condside, f_short, f_alias, f_walk, f_goto,
+  f_ckpt,
 };
 static const char *const feature_name[NFEAT] = {
   "ARR", "INPLACE", "ROW", "STRUCT", "MALLOC", "UNSIGNED", "FLOAT", "CONDSIDE", "SHORT", "ALIAS", "WALK", "GOTO",
+  "CKPT",
 };
 
 /* The statement kinds of the original generator, then the features. */

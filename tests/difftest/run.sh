@@ -51,7 +51,7 @@ one() {
   fi
   if ! gcc -std=c11 -O1 -g -Wall -Wextra -Werror $san -I "$src/include" -c "$d/case_grad.c" -o "$d/grad.o" 2>"$d/cc.log" ||
      ! gcc -std=c11 -O1 -g $san -DGRADCHECK_MAIN -I "$src/include" "$d/case.c" "$d/grad.o" $extra \
-         "$src/runtime/tape.c" -lm -o "$d/case" 2>>"$d/cc.log"; then
+         "$src/runtime/tape.c" "$src/runtime/checkpoint.c" -lm -o "$d/case" 2>>"$d/cc.log"; then
     echo "FAIL $seed compile"; return
   fi
   res=$(ASAN_OPTIONS=detect_leaks=1 "$d/case" 2>"$d/run.log")

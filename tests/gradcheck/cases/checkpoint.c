@@ -3,7 +3,8 @@
  * arithmetic from snapshots) and central differences. Buffers from malloc
  * that swap, a while loop whose trip count is known only when it ends (an
  * adaptive step), a do loop over a local array with continue and break,
- * a helper with scratch memory called in every iteration, and 0 (gradc
+ * a helper with scratch memory called in every iteration, a variable the
+ * loop reads that a statement after it overwrites, and 0 (gradc
  * chooses), 1 (no snapshot but the first) and more snapshots than
  * iterations. */
 #include <gradc.h>
@@ -123,25 +124,27 @@ static double spread(const double *a, int n, double c) {
 
 GRADC_GRAD(wrt(x))
 double scratch(const double *x, int steps) {
-  double a[5], acc = 0;
+  double a[5], acc = 0, d = 0.1 * x[4];
   for (int i = 0; i < 5; i++) a[i] = x[i];
   GRADC_CHECKPOINT(3);
   for (int t = 0; t < steps; t++) {
-    acc = 0.5 * acc + spread(a, 5, 0.7);
+    acc = 0.5 * acc + spread(a, 5, 0.7) + d;
     for (int i = 0; i < 5; i++) a[i] = a[i] * 0.9 + 0.05 * acc;
   }
-  return acc + a[2];
+  d = 0.3 * x[1] + a[0];   /* read by the loop, overwritten after it: saved for its second run */
+  return acc + a[2] * d;
 }
 
 GRADC_GRAD(wrt(x))
 double scratch_ref(const double *x, int steps) {
-  double a[5], acc = 0;
+  double a[5], acc = 0, d = 0.1 * x[4];
   for (int i = 0; i < 5; i++) a[i] = x[i];
   for (int t = 0; t < steps; t++) {
-    acc = 0.5 * acc + spread(a, 5, 0.7);
+    acc = 0.5 * acc + spread(a, 5, 0.7) + d;
     for (int i = 0; i < 5; i++) a[i] = a[i] * 0.9 + 0.05 * acc;
   }
-  return acc + a[2];
+  d = 0.3 * x[1] + a[0];   /* read by the loop, overwritten after it: saved for its second run */
+  return acc + a[2] * d;
 }
 
 #ifdef GRADCHECK_MAIN
