@@ -1,0 +1,40 @@
+/* rev.h: what the parts of reverse mode share (rev.c, rev_ckpt.c).
+ *
+ * Gen is the state of generating one function's forward and reverse code;
+ * rev.c owns it and the statement-by-statement differentiation, the other
+ * parts build on its helpers. */
+#ifndef GRADC_REV_H
+#define GRADC_REV_H
+
+#include "tool.h"
+
+typedef struct Spec Spec;
+
+typedef struct Gen {
+  Program *p;
+  Spec *sp;
+  Func *fn;
+  bool joint;
+  const char *tape;      /* how code refers to the tape: "&_tape" or "_tape" */
+  bool used_tape, used_redo, used_frees, used_stash;
+  int loop_depth;
+  int nest;              /* loops and branches around the current statement */
+  Vec touched;           /* Var *: read or written so far, at the top level */
+  int nrev;              /* numbering of reverse temporaries */
+  Vec bars;              /* Var * with local adjoints to declare */
+  Vec param_adj;         /* Var *: overwritten scalar parameters, adjoint x_adj */
+  Vec flags;             /* const char *: declarations of branch/loop records */
+  Buf *protos;
+} Gen;
+
+/* rev.c */
+const char *rev_bar_name(Gen *g, Var *v);        /* v's adjoint, declared as needed */
+const char *rev_shadow_ptr(Gen *g, Expr *e);     /* the adjoint of a pointer expression */
+void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+
+/* rev_ckpt.c: a loop marked GRADC_CHECKPOINT; bf and br are its body's
+ * forward and reverse code for one recorded iteration */
+void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev, int ri);
+
+#endif
