@@ -61,11 +61,6 @@ static void find_block_ptrs(Func *fn) {
   }
 }
 
-static bool block_ptr_depth(Func *fn, Var *p, int depth) {
-  (void)fn, (void)depth;
-  return in_set(&ckpt_blocks, p);
-}
-
 typedef struct CkState { Vec items; Vec blocks; Vec fresh; Stmt *loop; bool bad; } CkState;
 static bool ck_targets(Var *p, Vec *vars, Vec *blocks, Vec *seen);
 
@@ -92,7 +87,7 @@ static void ck_write(CkState *st, Expr *e, bool through) {
     ck_add(&st->items, v);
     return;
   }
-  if (ty_is_ptr(v->ty) && block_ptr_depth(ckpt_fn, v, 0)) {
+  if (ty_is_ptr(v->ty) && in_set(&ckpt_blocks, v)) {
     ck_add(&st->blocks, v);
     return;
   }
