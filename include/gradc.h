@@ -122,6 +122,7 @@ gradc_tape *gradc_tape_new(void);         /* a heap tape, NULL on failure */
 void gradc_tape_trim(void);               /* free the chunks this thread keeps for reuse */
 void gradc_tape_free(gradc_tape *t);
 size_t gradc_tape_size(const gradc_tape *t);   /* bytes pushed and not popped */
+void gradc_tape_drop(gradc_tape *t, size_t size); /* pop and discard down to size bytes */
 int gradc_tape_failed(const gradc_tape *t);
 
 /* Slow paths: make room for n bytes / step down to the chunk below. */

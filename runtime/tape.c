@@ -315,6 +315,19 @@ void gradc_tape_shrink_(gradc_tape *t) {
   }
 }
 
+/* Pops and discards entries until size bytes are left: a recorded step's
+ * redo entries, when the memory they address is freed with the step. */
+void gradc_tape_drop(gradc_tape *t, size_t size) {
+  while (!t->failed && gradc_tape_size(t) > size) {
+    if (t->top == t->base) {
+      gradc_tape_shrink_(t);
+      continue;
+    }
+    size_t avail = (size_t)(t->top - t->base), n = gradc_tape_size(t) - size;
+    t->top -= n < avail ? n : avail;
+  }
+}
+
 gradc_tape_pos gradc_tape_tell(const gradc_tape *t) {
   gradc_tape_pos pos = {t->chunk, t->top, t->below};
   return pos;

@@ -303,14 +303,29 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev
    * end of the whole reverse sweep */
   bool frees = bf->data && strstr(bf->data, "_frees");
   const char *fm = format("_ckf%d", k);
+  /* what the step's reverse logged for the end of the sweep (a companion's
+   * conservative redo entries) is dropped with the step: nothing a
+   * checkpointed loop writes is the caller's (or its state would be
+   * unknown), and the log would grow with the steps, or point into memory
+   * freed with them */
+  bool redo = (br->data && strstr(br->data, "_redo")) || (bf->data && strstr(bf->data, "_redo"));
+  const char *rm = format("_ckr%d", k);
   if (frees) {
     emit_indent(rev, ri + 3);
     buf_printf(rev, "size_t %s = gradc_tape_size(&_frees);\n", fm);
+  }
+  if (redo) {
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "size_t %s = gradc_tape_size(_redo);\n", rm);
   }
   if (bf->data) buf_puts(rev, bf->data);
   if (xf.data) buf_puts(rev, xf.data);
   if (xr.data) buf_puts(rev, xr.data);
   if (br->data) buf_puts(rev, br->data);
+  if (redo) {
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "gradc_tape_drop(_redo, %s);\n", rm);
+  }
   if (frees) {
     emit_indent(rev, ri + 3);
     buf_printf(rev, "while (gradc_tape_size(&_frees) > %s) free(gradc_pop_p(&_frees));\n", fm);

@@ -19,3 +19,25 @@ double f(const double *x, double a) {
   for (int i = 0; i < N; i++) r += z[i] * w[i];
   return s * t + u + rpow(s, 3) + r;
 }
+
+/* a checkpointed loop whose steps pass scratch memory (a helper's VLA) to
+ * another file's function: the companion's redo entries for it must go with
+ * the step that frees it */
+static double first_normalized(const double *a, int n) {
+  double t[n];
+  for (int i = 0; i < n; i++) t[i] = a[i] * a[i] + 0.5;
+  normalize(t, n);
+  return t[0] + t[n - 1];
+}
+
+GRADC_GRAD(wrt(x))
+double cyc(const double *x) {
+  double a[N], acc = 0;
+  for (int i = 0; i < N; i++) a[i] = x[i];
+  GRADC_CHECKPOINT(2);
+  for (int k = 0; k < 7; k++) {
+    acc = 0.5 * acc + first_normalized(a, N);
+    a[k % N] += 0.1 * acc;
+  }
+  return acc + a[1];
+}

@@ -178,6 +178,29 @@ Test(tape, pop_is_lifo_across_chunks) {
   assert_clean();
 }
 
+/* gradc_tape_drop discards entries down to a size, across chunks, and
+ * what was below stays poppable in order. */
+Test(tape, drop_returns_to_a_size_across_chunks) {
+  enum { BELOW = 1000, N = 400000 };
+  gradc_tape t;
+  gradc_tape_init(&t);
+  for (size_t i = 0; i < BELOW; i++) push_entry(&t, i);
+  size_t mark = gradc_tape_size(&t);
+  for (size_t i = BELOW; i < N; i++) push_entry(&t, i);
+  cr_assert_gt(ctr.allocs, 3, "the entries above the mark span chunks");
+  gradc_tape_drop(&t, mark);
+  cr_assert_eq(gradc_tape_size(&t), mark);
+  gradc_tape_drop(&t, mark);   /* nothing above: no change */
+  cr_assert_eq(gradc_tape_size(&t), mark);
+  size_t bad = 0;
+  for (size_t i = BELOW; i-- > 0;) bad += !pop_entry_ok(&t, i);
+  cr_assert_eq(bad, 0, "%zu entries below the mark popped wrong", bad);
+  cr_assert_eq(gradc_tape_size(&t), 0);
+  cr_assert_eq(nerrors, 0);
+  gradc_tape_release(&t);
+  assert_clean();
+}
+
 /* Chunk sizes: 4096 bytes first, doubling, never above 1 MiB. */
 Test(tape, chunks_double_up_to_a_mebibyte) {
   gradc_tape t;
