@@ -433,6 +433,24 @@ static bool own_frame(Expr *a);
 
 /* The arguments of a split-mode call: each argument, then the adjoint of
  * each active one. */
+/* The adjoint argument for the active argument a of a parameter of type pt:
+ * its shadow's address; for a float parameter given a double (or back), the
+ * address of a temporary of the parameter's type, declared in pre and added
+ * to the shadow in post. */
+static const char *adjoint_arg(Gen *g, Type *pt, Expr *a, Buf *pre, Buf *post, int ind) {
+  if (ty_is_float(pt) && ty_is_float(a->ty) && pt->kind != a->ty->kind) {
+    const char *c = format("_c%d", g->nrev++);
+    emit_indent(pre, ind);
+    buf_printf(pre, "%s = 0;\n", emit_decl(ty_unconst(pt), c));
+    emit_indent(post, ind);
+    buf_printf(post, "%s += %s;\n", shadow(g, a), c);
+    return format("&%s", c);
+  }
+  const char *s = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
+  if (!strncmp(s, "&(*", 3)) s = arena_strndup(s + 3, strlen(s) - 4);
+  return s;
+}
+
 static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars, Buf *pre, Buf *post, int ind) {
   Buf b = {0};
   for (int i = 0; i < call->nargs; i++) {
@@ -444,21 +462,7 @@ static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars, Buf *
         buf_printf(&b, ", &(%s){0}", emit_type(ty_unconst(((Var *)sp->fn->params.data[i])->ty)));
         continue;
       }
-      Type *pt = ((Var *)sp->fn->params.data[i])->ty;
-      if (ty_is_float(pt) && ty_is_float(a->ty) && pt->kind != a->ty->kind) {
-        /* a float parameter given a double (or back): its adjoint comes in
-         * the parameter's type, and is converted when it is added */
-        const char *c = format("_c%d", g->nrev++);
-        emit_indent(pre, ind);
-        buf_printf(pre, "%s = 0;\n", emit_decl(ty_unconst(pt), c));
-        emit_indent(post, ind);
-        buf_printf(post, "%s += %s;\n", shadow(g, a), c);
-        buf_printf(&b, ", &%s", c);
-        continue;
-      }
-      const char *s = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
-      if (!strncmp(s, "&(*", 3)) s = arena_strndup(s + 3, strlen(s) - 4);
-      buf_printf(&b, ", %s", s);
+      buf_printf(&b, ", %s", adjoint_arg(g, ((Var *)sp->fn->params.data[i])->ty, a, pre, post, ind));
     }
   }
   const char *r = arena_strdup(b.data ? b.data : "");
@@ -599,19 +603,8 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
     Type *pt = i < fn->params.len ? ((Var *)fn->params.data[i])->ty : a->ty;
     buf_printf(&args, "%s%s", i ? ", " : "", emit_expr(a));
     if (!ty_has_float(pt)) continue;
-    if (act_expr_active(a) && ty_is_float(pt) && ty_is_float(a->ty) && pt->kind != a->ty->kind) {
-      /* a float parameter given a double (or back): the adjoint comes in
-       * the parameter's type, and is converted when it is added */
-      const char *c = format("_c%d", g->nrev++);
-      emit_indent(&pre, ri + 1);
-      buf_printf(&pre, "%s = 0;\n", emit_decl(ty_unconst(pt), c));
-      emit_indent(&post, ri + 1);
-      buf_printf(&post, "%s += %s;\n", shadow(g, a), c);
-      buf_printf(&args, ", &%s", c);
-    } else if (act_expr_active(a)) {
-      const char *sh = ty_is_ptr(a->ty) ? shadow_ptr(g, a) : format("&%s", shadow(g, a));
-      if (!strncmp(sh, "&(*", 3)) sh = arena_strndup(sh + 3, strlen(sh) - 4);
-      buf_printf(&args, ", %s", sh);
+    if (act_expr_active(a)) {
+      buf_printf(&args, ", %s", adjoint_arg(g, pt, a, &pre, &post, ri + 1));
     } else if (ty_is_ptr(pt)) {
       buf_puts(&args, ", NULL");
     } else {

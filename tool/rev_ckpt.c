@@ -65,9 +65,7 @@ typedef struct CkState { Vec items; Vec blocks; Vec fresh; Stmt *loop; bool bad;
 static bool ck_targets(Var *p, Vec *vars, Vec *blocks, Vec *seen);
 
 static void ck_add(Vec *v, Var *x) {
-  for (int i = 0; i < v->len; i++)
-    if (v->data[i] == x) return;
-  vec_push(v, x);
+  if (!in_set(v, x)) vec_push(v, x);
 }
 
 /* The loop writes the memory that e (an lvalue, or a pointer a call writes
