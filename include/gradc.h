@@ -204,6 +204,21 @@ static inline void gradc_redo_block(gradc_tape *log, void *addr, size_t n) {
 }
 void gradc_redo_replay(gradc_tape *log);
 
+/* ---- runtime: parallel loops --------------------------------------------- */
+
+/* What the threads of a parallel loop keep on their own: a tape, a redo log
+ * and a list of blocks to free, one of each per chunk of iterations (generated
+ * code chunks a loop's iterations by thread, in both sweeps). */
+typedef struct gradc_par {
+  int n;                  /* chunks: omp_get_max_threads() */
+  gradc_tape *tape, *redo, *frees;
+} gradc_par;
+void gradc_par_init(gradc_par *p, int n);
+/* Moves the chunks' redo entries to log, each chunk's in its order. */
+void gradc_par_redo(gradc_par *p, gradc_tape *log);
+/* Frees the blocks listed, and the tapes. */
+void gradc_par_release(gradc_par *p);
+
 /* The stash: adjoints accumulate into the caller's buffers, but an element of
  * a wrt array that the function overwrites must start its reverse sweep at
  * zero. Before the overwrite, generated code stashes the caller's value and

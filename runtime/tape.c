@@ -392,3 +392,66 @@ void gradc_stash_add(gradc_tape *log) {
     }
   }
 }
+
+/* ---- parallel loops --------------------------------------------------------- */
+
+void gradc_par_init(gradc_par *p, int n) {
+  p->n = n > 0 ? n : 1;
+  size_t size = (size_t)p->n * sizeof(gradc_tape);
+  p->tape = gradc_alloc(size), p->redo = gradc_alloc(size), p->frees = gradc_alloc(size);
+  if (!p->tape || !p->redo || !p->frees) {
+    gradc_free(p->tape, size), gradc_free(p->redo, size), gradc_free(p->frees, size);
+    p->tape = p->redo = p->frees = NULL;
+    p->n = 0;
+    return;   /* reported; generated code then has no chunks to run */
+  }
+  for (int i = 0; i < p->n; i++) gradc_tape_init(&p->tape[i]), gradc_tape_init(&p->redo[i]), gradc_tape_init(&p->frees[i]);
+}
+
+/* Moves the newest entry of a redo log (see gradc.h) to another one. */
+static void move_entry(gradc_tape *to, gradc_tape *from) {
+  int tag = gradc_pop_i(from);
+  switch (tag) {
+  case 1: { double v = gradc_pop_d(from); gradc_push_p(to, gradc_pop_p(from)); gradc_push_d(to, v); break; }
+  case 2: { float v = gradc_pop_f(from); gradc_push_p(to, gradc_pop_p(from)); gradc_push_f(to, v); break; }
+  case 3: { int v = gradc_pop_i(from); gradc_push_p(to, gradc_pop_p(from)); gradc_push_i(to, v); break; }
+  case 4: { long v = gradc_pop_l(from); gradc_push_p(to, gradc_pop_p(from)); gradc_push_l(to, v); break; }
+  case 5: { void *v = gradc_pop_p(from); gradc_push_p(to, gradc_pop_p(from)); gradc_push_p(to, v); break; }
+  case 6: {
+    size_t n = (size_t)gradc_pop_l(from);
+    void *tmp = gradc_alloc(n ? n : 1);
+    if (!tmp) { to->failed = 1; return; }
+    gradc_pop_n(from, tmp, n);
+    gradc_push_p(to, gradc_pop_p(from));
+    gradc_push_n(to, tmp, n);
+    gradc_push_l(to, (long)n);
+    gradc_free(tmp, n ? n : 1);
+    break;
+  }
+  default: gradc_error("corrupt redo log"); to->failed = 1; return;
+  }
+  gradc_push_i(to, tag);
+}
+
+void gradc_par_redo(gradc_par *p, gradc_tape *log) {
+  /* through a second tape, so that the entries keep their order */
+  gradc_tape tmp;
+  gradc_tape_init(&tmp);
+  for (int c = 0; c < p->n; c++) {
+    if (p->redo[c].failed) log->failed = 1;
+    while (gradc_tape_size(&p->redo[c]) && !tmp.failed) move_entry(&tmp, &p->redo[c]);
+    while (gradc_tape_size(&tmp) && !log->failed) move_entry(log, &tmp);
+    if (tmp.failed) log->failed = 1;
+  }
+  gradc_tape_release(&tmp);
+}
+
+void gradc_par_release(gradc_par *p) {
+  for (int c = 0; c < p->n; c++) {
+    while (gradc_tape_size(&p->frees[c])) free(gradc_pop_p(&p->frees[c]));
+    gradc_tape_release(&p->tape[c]), gradc_tape_release(&p->redo[c]), gradc_tape_release(&p->frees[c]);
+  }
+  size_t size = (size_t)p->n * sizeof(gradc_tape);
+  gradc_free(p->tape, size), gradc_free(p->redo, size), gradc_free(p->frees, size);
+  p->n = 0;
+}

@@ -6,7 +6,7 @@
 # exit status is 1.
 set -euo pipefail
 
-packages=(libclang-19-dev clang-19 libclang-rt-19-dev libcriterion-dev libopenblas-dev pkg-config
+packages=(libclang-19-dev clang-19 libclang-rt-19-dev libomp-19-dev libcriterion-dev libopenblas-dev pkg-config
           cmake make gcc)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

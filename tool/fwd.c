@@ -34,6 +34,7 @@ typedef struct FGen {
   Func *fn;
   Vec dots;              /* Var * whose tangents are locals */
   int ntmp;
+  bool in_par;           /* inside a parallel loop (one inside it runs serially) */
 } FGen;
 
 static Vec fspecs;
@@ -382,6 +383,43 @@ static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
   buf_printf(b, "%s;\n", emit_expr(s->e));
 }
 
+/* "v, v_dot, w" for the variables of vars and their tangents */
+static const char *var_list(Vec *vars) {
+  Buf b = {0};
+  for (int i = 0; i < vars->len; i++) {
+    Var *v = vars->data[i];
+    buf_printf(&b, "%s%s", b.len ? ", " : "", v->name);
+    if (v->dot) buf_printf(&b, ", %s", v->dot);
+  }
+  const char *t = b.data ? arena_strdup(b.data) : "";
+  buf_free(&b);
+  return t;
+}
+
+/* A parallel loop stays one: the tangents of its private variables are
+ * private, those of its reduction variables are reduced with them. */
+static void gen_par_for(FGen *g, Stmt *s, Buf *b, int ind) {
+  OmpLoop l;
+  if (!omp_analyze(s, &l)) return;
+  Buf body = {0};
+  g->in_par = true;
+  gen_block(g, s->body, &body, ind + 1);
+  g->in_par = false;
+  Vec priv = {0}, first = {0};
+  for (int i = 0; i < l.priv.len; i++) vec_push(omp_has(&s->omp->first, l.priv.data[i]) ? &first : &priv, l.priv.data[i]);
+  emit_indent(b, ind);
+  buf_printf(b, "#pragma omp parallel for private(%s)", var_list(&priv));
+  if (first.len) buf_printf(b, " firstprivate(%s)", var_list(&first));
+  if (s->omp->red.len) buf_printf(b, " reduction(+: %s)", var_list(&s->omp->red));
+  buf_puts(b, "\n");
+  emit_indent(b, ind);
+  buf_printf(b, "for (%s = %s; %s; %s) {\n", l.iv->name, emit_expr(s->init->e->b), emit_expr(s->e), emit_expr(s->inc));
+  if (body.data) buf_puts(b, body.data);
+  emit_indent(b, ind);
+  buf_puts(b, "}\n");
+  buf_free(&body);
+}
+
 static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
   switch (s->kind) {
   case ST_NOP: return;
@@ -448,6 +486,10 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
     buf_printf(b, "} while (%s);\n", emit_expr(s->e));
     return;
   case ST_FOR: {
+    if (s->omp && g->sp->top && !g->sp->hvp && !g->in_par) {
+      gen_par_for(g, s, b, ind);
+      return;
+    }
     if (s->init) gen_stmt(g, s->init, b, ind);
     emit_indent(b, ind);
     buf_printf(b, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", s->inc ? emit_expr(s->inc) : "");

@@ -171,6 +171,19 @@ static Stmt *copy_stmt(Map *m, Stmt *s) {
   c->e = copy_expr(m, s->e);
   c->inc = copy_expr(m, s->inc);
   c->ckpt = copy_expr(m, s->ckpt);
+  if (s->omp) {
+    Omp *o = arena_alloc(sizeof *o);
+    o->loc = s->omp->loc;
+    Vec *from[4] = {&s->omp->priv, &s->omp->first, &s->omp->red, &s->omp->outer};
+    Vec *to[4] = {&o->priv, &o->first, &o->red, &o->outer};
+    for (int k = 0; k < 4; k++)
+      for (int i = 0; i < from[k]->len; i++) {
+        /* a parameter substituted by its argument is never assigned: shared */
+        Var *v = from[k]->data[i], *w = mapped(m, v);
+        if (w != v || v->kind != VAR_PARAM) vec_push(to[k], w);
+      }
+    c->omp = o;
+  }
   c->init = copy_stmt(m, s->init), c->body = copy_stmt(m, s->body), c->els = copy_stmt(m, s->els);
   /* a counter declared in a for header lives only in its loop, whose reverse
    * rebuilds it, wherever the copy runs (see lower_loop) */

@@ -543,6 +543,7 @@ static void lower_loop(Ctx *cx, Stmt *s) {
     }
     f->body = body;
     f->ckpt = s->ckpt;
+    f->omp = s->omp;
     emit_stmt_(f);
     return;
   }
@@ -574,6 +575,8 @@ static void lower_loop(Ctx *cx, Stmt *s) {
   w->e = cond;
   w->body = body;
   w->ckpt = s->ckpt;
+  if (s->omp) diag_error(s->omp->loc, "gradc differentiates parallel loops of OpenMP's canonical form: "
+                         "for (i = a; i < b; i += c), with no 'break', 'return' or 'goto' out of it");
   emit_stmt_(w);
 }
 

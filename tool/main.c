@@ -242,7 +242,11 @@ static void assemble(Buf *b, Program *p, Buf *protos, Buf *tops, Buf *helpers) {
     buf_printf(b, "%s\n", include_for_output(inc));
   }
   if (header_statics) buf_puts(b, "#pragma GCC diagnostic pop\n");
-  buf_puts(b, "#include <gradc.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
+  buf_puts(b, "#include <gradc.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n");
+  bool has_omp = false;
+  for (int i = 0; i < p->includes.len; i++) has_omp |= !strcmp(p->includes.data[i], "#include <omp.h>");
+  if (p->omp_used && !has_omp) buf_puts(b, "#include <omp.h>\n");
+  buf_puts(b, "\n");
   for (int i = 0; i < p->typedecls.len; i++) buf_printf(b, "%s\n", (char *)p->typedecls.data[i]);
   if (p->typedecls.len) buf_puts(b, "\n");
   for (int i = 0; i < p->decls.len; i++) buf_printf(b, "%s\n", (char *)p->decls.data[i]);

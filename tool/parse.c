@@ -31,6 +31,7 @@ static const char *main_path;
 static const char *parse_path;   /* the input as given to libclang */
 static Program *prog;
 static Func *cur_fn;           /* function whose body is being converted */
+static bool openmp;            /* -fopenmp: read #pragma omp (see "OpenMP directives") */
 
 /* ---- a map from declaration cursors to IR objects ------------------------- */
 
@@ -558,6 +559,197 @@ static Expr *expr(CXCursor c) {
 
 static Stmt *nop(CXCursor c) { return ir_new_stmt(ST_NOP, loc_of(c)); }
 
+/* ---- OpenMP directives ----------------------------------------------------- */
+
+/* With -fopenmp, libclang keeps a directive's loop inside a captured
+ * statement that its C API does not expose. gradc therefore parses without
+ * -fopenmp (defining _OPENMP as the compiler does) and reads the directives
+ * from the tokens of the function: each applies to the first statement that
+ * starts after it. Names in clauses are looked up in the scopes open there. */
+
+typedef struct Pragma { unsigned off; Loc loc; Vec words; } Pragma;
+
+typedef struct Body {
+  Vec pragmas;           /* Pragma *: of the body being converted, in order */
+  int next;              /* the first one no statement has claimed */
+  Vec names, vars;       /* the variables in scope: source name, Var * */
+} Body;
+static Body body_;
+
+static void scope_add(const char *name, Var *v) {
+  vec_push(&body_.names, (void *)name);
+  vec_push(&body_.vars, v);
+}
+
+static Var *scope_find(const char *name) {
+  for (int i = body_.names.len - 1; i >= 0; i--)
+    if (!strcmp(body_.names.data[i], name)) return body_.vars.data[i];
+  return NULL;
+}
+
+static bool in_skipped(CXSourceRangeList *sk, unsigned off) {
+  for (unsigned i = 0; sk && i < sk->count; i++) {
+    unsigned a = offset_of(clang_getRangeStart(sk->ranges[i])), b = offset_of(clang_getRangeEnd(sk->ranges[i]));
+    if (off >= a && off <= b) return true;
+  }
+  return false;
+}
+
+/* Whether a line of text ends with a backslash (a directive continues). */
+static bool continued(const char *text, size_t size, unsigned off) {
+  while (off < size && text[off] != '\n') off++;
+  while (off > 0 && (text[off - 1] == ' ' || text[off - 1] == '\t' || text[off - 1] == '\r')) off--;
+  return off > 0 && text[off - 1] == '\\';
+}
+
+static void scan_pragmas(CXCursor body) {
+  CXSourceRange ext = clang_getCursorExtent(body);
+  CXFile file;
+  clang_getExpansionLocation(clang_getRangeStart(ext), &file, NULL, NULL, NULL);
+  if (!file) return;
+  size_t size = 0;
+  const char *text = clang_getFileContents(tu, file, &size);
+  CXSourceRangeList *skipped = clang_getSkippedRanges(tu, file);
+  CXToken *toks;
+  unsigned n;
+  clang_tokenize(tu, ext, &toks, &n);
+  const char **sp = calloc(n + 1, sizeof *sp);
+  unsigned *line = calloc(n + 1, sizeof *line), *off = calloc(n + 1, sizeof *off);
+  CXToken *kept = calloc(n + 1, sizeof *kept);
+  unsigned m = 0;
+  for (unsigned i = 0; i < n; i++) {
+    if (clang_getTokenKind(toks[i]) == CXToken_Comment) continue;
+    kept[m] = toks[i];
+    sp[m] = cx_string(clang_getTokenSpelling(tu, toks[i]));
+    CXSourceLocation l = clang_getTokenLocation(tu, toks[i]);
+    clang_getExpansionLocation(l, NULL, &line[m], NULL, &off[m]);
+    m++;
+  }
+  for (unsigned i = 0; i + 2 < m; i++) {
+    if (strcmp(sp[i], "#") || strcmp(sp[i + 1], "pragma") || strcmp(sp[i + 2], "omp") ||
+        line[i + 2] != line[i] || in_skipped(skipped, off[i]))
+      continue;
+    Pragma *pr = arena_alloc(sizeof *pr);
+    pr->off = off[i];
+    CXFile f;
+    unsigned ln, col;
+    clang_getExpansionLocation(clang_getTokenLocation(tu, kept[i]), &f, &ln, &col, NULL);
+    pr->loc = (Loc){main_path, (int)ln, (int)col};
+    if (f && !clang_File_isEqual(f, main_file)) pr->loc.file = cx_string(clang_getFileName(f));
+    unsigned cur = line[i], j = i + 3;
+    for (; j < m; j++) {
+      if (line[j] != cur) {
+        if (!text || !continued(text, size, off[j - 1])) break;
+        cur = line[j];
+      }
+      vec_push(&pr->words, (void *)sp[j]);
+    }
+    vec_push(&body_.pragmas, pr);
+    i = j - 1;
+  }
+  free(sp), free(line), free(off), free(kept);
+  clang_disposeTokens(tu, toks, n);
+  clang_disposeSourceRangeList(skipped);
+}
+
+/* The directive standing before the statement c, if any; directives that no
+ * statement follows directly are refused. */
+static Pragma *claim_pragma(CXCursor c) {
+  unsigned start = offset_of(clang_getRangeStart(clang_getCursorExtent(c)));
+  Pragma *got = NULL;
+  while (body_.next < body_.pragmas.len) {
+    Pragma *pr = body_.pragmas.data[body_.next];
+    if (pr->off >= start) break;
+    body_.next++;
+    if (got) diag_error(got->loc, "gradc cannot differentiate this OpenMP directive: it differentiates "
+                        "'#pragma omp parallel for' before a for loop");
+    got = pr;
+  }
+  return got;
+}
+
+static const char *pragma_text(Pragma *pr) {
+  Buf b = {0};
+  for (int i = 0; i < pr->words.len; i++) {
+    const char *w = pr->words.data[i];
+    if (!strcmp(w, "(")) break;
+    buf_printf(&b, "%s%s", i ? " " : "", w);
+  }
+  const char *t = arena_strdup(b.data ? b.data : "");
+  buf_free(&b);
+  return t;
+}
+
+/* Reads the clauses of '#pragma omp parallel for' from word k on. */
+static Omp *omp_clauses(Pragma *pr, int k) {
+  Omp *o = arena_alloc(sizeof *o);
+  o->loc = pr->loc;
+  Vec *w = &pr->words;
+  while (k < w->len) {
+    const char *name = w->data[k++];
+    if (!strcmp(name, ",")) continue;
+    int open = k, close = k;
+    if (k < w->len && !strcmp(w->data[k], "(")) {
+      int depth = 0;
+      for (close = k; close < w->len; close++) {
+        if (!strcmp(w->data[close], "(")) depth++;
+        else if (!strcmp(w->data[close], ")") && --depth == 0) break;
+      }
+      k = close + 1;
+      open++;
+    }
+    Vec *list = !strcmp(name, "private") ? &o->priv : !strcmp(name, "firstprivate") ? &o->first
+              : !strcmp(name, "reduction") ? &o->red : NULL;
+    if (!strcmp(name, "shared") || !strcmp(name, "schedule") || !strcmp(name, "default") ||
+        !strcmp(name, "proc_bind") || !strcmp(name, "simd"))
+      continue;   /* shared is the default; gradc chooses the schedule itself */
+    if (!list) {
+      diag_error(pr->loc, "gradc does not support the clause '%s' on a parallel loop yet (it supports "
+                 "private, firstprivate, shared, reduction(+:...), schedule and default)", name);
+      return NULL;
+    }
+    if (list == &o->red) {
+      if (open + 1 >= close || strcmp(w->data[open + 1], ":") || strcmp(w->data[open], "+")) {
+        diag_error(pr->loc, "gradc differentiates reduction(+:...) only; '%s' is not supported yet",
+                   open < close ? (const char *)w->data[open] : "");
+        return NULL;
+      }
+      open += 2;
+    }
+    for (int i = open; i < close; i++) {
+      const char *id = w->data[i];
+      if (!strcmp(id, ",")) continue;
+      Var *v = scope_find(id);
+      if (!v) {
+        diag_error(pr->loc, "'%s' in %s(...) is not a parameter or local variable of '%s' (gradc "
+                   "does not differentiate parallel loops over globals yet)", id, name, cur_fn->name);
+        return NULL;
+      }
+      vec_push(list, v);
+    }
+  }
+  return o;
+}
+
+/* Attaches the directive pr to s, the statement after it. */
+static void apply_pragma(Pragma *pr, Stmt *s) {
+  Vec *w = &pr->words;
+  const char *w0 = w->len > 0 ? w->data[0] : "", *w1 = w->len > 1 ? w->data[1] : "";
+  if (!strcmp(w0, "simd")) return;   /* a serial loop: differentiated as one */
+  if (strcmp(w0, "parallel") || strcmp(w1, "for")) {
+    diag_error(pr->loc, "gradc cannot differentiate '#pragma omp %s' yet: it differentiates "
+               "'#pragma omp parallel for' loops", pragma_text(pr));
+    return;
+  }
+  if (s->kind != ST_FOR) {
+    diag_error(pr->loc, "'#pragma omp parallel for' must stand before a for loop");
+    return;
+  }
+  s->omp = omp_clauses(pr, 2);
+  if (s->omp)
+    for (int i = 0; i < body_.vars.len; i++) vec_push(&s->omp->outer, body_.vars.data[i]);
+}
+
 static Stmt *bad_stmt(CXCursor c, const char *msg) {
   diag_error(loc_of(c), "%s", msg);
   return nop(c);
@@ -585,6 +777,7 @@ static Stmt *var_decl(CXCursor c) {
   Var *v = ir_new_var(cur_fn, ir_unique_name(cur_fn, name), ty, VAR_LOCAL, loc);
   v->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
   map_put(c, v);
+  scope_add(name, v);
   Stmt *s = ir_new_stmt(ST_DECL, loc);
   s->var = v;
   CXCursor init = clang_Cursor_getVarDeclInitializer(c);
@@ -597,6 +790,8 @@ static Stmt *var_decl(CXCursor c) {
  * declarators gives several ST_DECLs. */
 static void stmt_into(Vec *out, CXCursor c) {
   if (clang_getCursorKind(c) == CXCursor_DeclStmt) {
+    Pragma *pr = openmp ? claim_pragma(c) : NULL;
+    if (pr) apply_pragma(pr, nop(c));
     Kids k = kids_of(c);
     for (int i = 0; i < k.n; i++) {
       enum CXCursorKind kk = clang_getCursorKind(k.c[i]);
@@ -710,7 +905,18 @@ static Stmt *for_stmt(CXCursor c) {
   return s;
 }
 
+static Stmt *stmt_(CXCursor c);
+
 static Stmt *stmt(CXCursor c) {
+  Pragma *pr = openmp ? claim_pragma(c) : NULL;
+  int scope = body_.names.len;
+  Stmt *s = stmt_(c);
+  body_.names.len = body_.vars.len = scope;
+  if (pr) apply_pragma(pr, s);
+  return s;
+}
+
+static Stmt *stmt_(CXCursor c) {
   enum CXCursorKind k = clang_getCursorKind(c);
   Loc loc = loc_of(c);
   Kids kids = kids_of(c);
@@ -809,12 +1015,22 @@ bool parse_body(Program *p, Func *fn) {
   fn->parsed = true;
   int before = diag_errors();
   Func *saved = cur_fn;
+  Body saved_body = body_;
   cur_fn = fn;
+  body_ = (Body){0};
   CXCursor c = *(CXCursor *)fn->cursor;
+  for (int i = 0; i < fn->params.len; i++) scope_add(((Var *)fn->params.data[i])->name, fn->params.data[i]);
   Kids k = kids_of(c);
   for (int i = 0; i < k.n; i++)
-    if (clang_getCursorKind(k.c[i]) == CXCursor_CompoundStmt) fn->body = stmt(k.c[i]);
+    if (clang_getCursorKind(k.c[i]) == CXCursor_CompoundStmt) {
+      if (openmp) scan_pragmas(k.c[i]);
+      fn->body = stmt(k.c[i]);
+    }
+  for (int i = body_.next; i < body_.pragmas.len; i++)
+    diag_error(((Pragma *)body_.pragmas.data[i])->loc, "gradc cannot differentiate this OpenMP directive: "
+               "it differentiates '#pragma omp parallel for' before a for loop");
   cur_fn = saved;
+  body_ = saved_body;
   if (!fn->body) bug("function definition without a body");
   return diag_errors() == before;
 }
@@ -1226,6 +1442,7 @@ const char *parse_include_dir(void) {
 
 static enum CXErrorCode parse_tu(Options *opt, struct CXUnsavedFile *unsaved) {
   Vec args = {0};
+  openmp = false;
   Vec db = {0};
   if (opt->compdb) {
     if (!compdb_args(opt->compdb, opt->input, &db)) return CXError_Failure;
@@ -1238,6 +1455,17 @@ static enum CXErrorCode parse_tu(Options *opt, struct CXUnsavedFile *unsaved) {
   vec_push(&args, "-xc");
   for (int i = 1; i < db.len; i++) vec_push(&args, db.data[i]);
   for (int i = 0; i < opt->clang_args.len; i++) vec_push(&args, opt->clang_args.data[i]);
+  /* -fopenmp: parse without it, as the compiler sees the code (see "OpenMP
+   * directives") */
+  int kept = 0;
+  for (int i = 0; i < args.len; i++) {
+    const char *a = args.data[i];
+    if (!strcmp(a, "-fopenmp") || !strncmp(a, "-fopenmp=", 9)) openmp = true;
+    else if (!strcmp(a, "-fno-openmp")) openmp = false;
+    else args.data[kept++] = args.data[i];
+  }
+  args.len = kept;
+  if (openmp) vec_push(&args, "-D_OPENMP=202011");
   /* <gradc.h> without -I, after the user's own -I flags */
   const char *inc = parse_include_dir();
   if (inc) {
@@ -1336,6 +1564,7 @@ Program *parse_file(Options *opt) {
     return NULL;
   }
   main_file = clang_getFile(tu, parse_path);
+  prog->openmp = openmp;
   if (!report_clang_diagnostics()) return NULL;
   feature_macros();
   CXCursor anon = clang_getNullCursor();
@@ -1400,6 +1629,7 @@ Program *parse_source(Options *opt, const char *path, const char *text) {
   }
   struct CXUnsavedFile file = {parse_path, text, (unsigned long)strlen(text)};
   enum CXErrorCode err = parse_tu(opt, &file);
+  openmp = false;   /* gradc's own output: its parallel regions are not the user's loops */
   if (err != CXError_Success || !tu) {
     diag_plain("cannot parse the generated gradient again");
     return NULL;

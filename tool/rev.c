@@ -139,6 +139,8 @@ static const char *shadow_ptr(Gen *g, Expr *e) {
 static const char *shadow(Gen *g, Expr *e) {
   switch (e->kind) {
   case EX_VAR: {
+    const char *pb = rev_par_bar(g, e->var);
+    if (pb) return pb;
     const char *b = bar_name(g, e->var);
     if (bar_is_param(g, e->var) && is_scalar_param(e->var)) return format("(*%s)", b);
     return b;
@@ -312,6 +314,10 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
       diag_error(e->loc, "cannot differentiate a copy of a whole %s; assign its elements",
                  e->ty->kind == TY_STRUCT ? "struct" : "array");
       return;
+    }
+    if (rev_par_atomic(g, e)) {
+      emit_indent(b, ind);
+      buf_puts(b, "#pragma omp atomic\n");
     }
     emit_indent(b, ind);
     buf_printf(b, "%s += %s;\n", shadow(g, e), seed);
@@ -541,6 +547,7 @@ static bool in_place(Expr *call) {
 
 static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
   Func *fn = call->callee;
+  if (rev_par_refuses(g, call->loc, format("the call of '%s'", call->text))) return;
   const char *name = rev_use_custom(g->p, fn, fn->custom_rev, call->loc);
   for (int i = 0; i < call->nargs && i < 60; i++)
     if (bit(fn->inactive, i) && act_expr_active(call->args[i])) {
@@ -651,6 +658,7 @@ static void gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, B
     return;
   }
   bool save = lhs && needs_save(g, s, lhs);
+  if (act && rev_par_refuses(g, call->loc, format("the call of '%s' (which gradc does not inline)", call->text))) return;
   if (!act) {
     if (save) push(g, fwd, fi, lhs);
     emit_indent(fwd, fi);
@@ -780,13 +788,13 @@ static void gen_realloc(Gen *g, Expr *lhs, Expr *call, const char *sb, Buf *fwd,
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "if (%s) memcpy(%s, _o, %s);\n", k, emit_expr(lhs), k);
   emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "gradc_push_p(&_frees, _o);\n");
+  buf_printf(fwd, "gradc_push_p(%s, _o);\n", g->frees);
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "%s = calloc(1, %s);\n", sb, n);
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "if (!%s && (%s) != 0) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb, n);
   emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
+  buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, sb);
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->tape, ob);
   emit_indent(fwd, fi + 1);
@@ -846,7 +854,7 @@ static void gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, 
     emit_indent(fwd, fi);
     buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
     emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", sb);
+    buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, sb);
   }
   g->used_frees = true;
   if (save) {
@@ -874,6 +882,7 @@ static void gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, i
     buf_printf(fwd, "%s;\n", emit_expr(e));
     return;
   }
+  if (rev_par_refuses(g, e->loc, format("'%s'", name))) return;
   if (!ty_is_float(dt)) {
     diag_error(e->loc, "cannot differentiate '%s' of '%s': gradc follows %s of float and double "
                "arrays only", name, dt ? ty_name(dt) : "void", name);
@@ -959,6 +968,7 @@ static void accumulate_members(Gen *g, Type *t, const char *dst, const char *src
 /* lhs = rhs for structs (and arrays inside structs): the adjoint moves
  * member by member. */
 static void gen_aggregate_copy(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *rev, int ri) {
+  if (rev_par_refuses(g, s->loc, "a copy of a whole struct")) return;
   const char *sh = shadow(g, lhs);
   if (act_expr_active(rhs)) {
     if (!ir_is_lvalue(rhs)) {
@@ -1077,6 +1087,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
                  "local array first", base->name, g->fn->name, split_why(g));
       return;
     }
+    if (rev_par_refuses(g, s->loc, "an overwrite of an element of a wrt array")) return;
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_stash_%s(&_stash, &%s);\n", lhs->ty->kind == TY_FLOAT ? "f" : "d", shadow(g, lhs));
     g->used_stash = true;
@@ -1250,7 +1261,7 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
     if (v && (v->active || v->rev_read) && g->joint) {
       /* the reverse sweep still reads the buffer: free it at the end */
       emit_indent(fwd, fi);
-      buf_printf(fwd, "gradc_push_p(&_frees, %s);\n", emit_expr(e->args[0]));
+      buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, emit_expr(e->args[0]));
       g->used_frees = true;
       return;
     }
@@ -1374,17 +1385,29 @@ static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *st
 /* ---- for the other parts of reverse mode (rev.h) -------------------------- */
 
 const char *rev_bar_name(Gen *g, Var *v) { return bar_name(g, v); }
+const char *rev_shadow(Gen *g, Expr *e) { return shadow(g, e); }
+const char *rev_record_var(Gen *g, const char *base, const char *type) { return record_var(g, base, type); }
+void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { push_text(g, b, ind, lv, t, loc); }
+void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { pop_into(g, b, ind, lv, t, loc); }
 const char *rev_shadow_ptr(Gen *g, Expr *e) { return shadow_ptr(g, e); }
 void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_stmt(g, s, fwd, fi, rev, ri); }
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_block(g, s, fwd, fi, rev, ri); }
 
 static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  /* a parallel loop stays parallel in f_grad; nested in another one, in a
+   * checkpointed loop or in a separate sweep it runs serially */
+  if (s->omp && g->joint && g->sp->top && !*name_tag && !g->par && !g->in_ckpt) {
+    rev_par_loop(g, s, fwd, fi, rev, ri);
+    return;
+  }
   if (s->ckpt && g->joint && g->sp->top && g->loop_depth == 0 && !*name_tag) {
     /* the body's code for one recorded iteration, inside the schedule's
      * branch (three levels in) */
     Buf bf = {0}, br = {0};
     g->loop_depth++;
+    g->in_ckpt = true;
     gen_block(g, s->body, &bf, ri + 3, &br, ri + 3);
+    g->in_ckpt = false;
     g->loop_depth--;
     Buf initf = {0}, initr = {0};
     if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
@@ -1941,7 +1964,7 @@ static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
  *   T f_grad(params with adjoints) { locals; forward sweep; reverse sweep } */
 static bool gen_top(Program *p, Spec *sp, Buf *out) {
   Func *fn = sp->fn;
-  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = true, .tape = "&_tape"};
+  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = true, .tape = "&_tape", .frees = "&_frees"};
   Buf fwd = {0}, rev = {0};
   bool ok = gen_body(&g, &fwd, &rev);
   check_params(sp);
@@ -1966,6 +1989,10 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   if (g.used_redo) buf_puts(out, "  gradc_tape _redo_log;\n  gradc_tape *_redo = &_redo_log;\n  gradc_tape_init(_redo);\n");
   if (g.used_frees) buf_puts(out, "  gradc_tape _frees;\n  gradc_tape_init(&_frees);\n");
   if (g.used_stash) buf_puts(out, "  gradc_tape _stash;\n  gradc_tape_init(&_stash);\n");
+  if (g.used_par) {
+    buf_puts(out, "  gradc_par _par;\n  gradc_par_init(&_par, omp_get_max_threads());\n");
+    p->omp_used = true;
+  }
   buf_puts(out, "\n  /* forward sweep */\n");
   if (fwd.data) buf_puts(out, fwd.data);
   bool ret = fn->retvar && fn->ret->kind != TY_VOID;
@@ -1980,6 +2007,7 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   if (g.used_frees)
     buf_puts(out, "  while (gradc_tape_size(&_frees)) free(gradc_pop_p(&_frees));\n"
                   "  gradc_tape_release(&_frees);\n");
+  if (g.used_par) buf_puts(out, "  gradc_par_release(&_par);\n");
   if (g.used_tape) buf_puts(out, "  gradc_tape_release(&_tape);\n");
   if (ret) buf_puts(out, "  return _value;\n");
   buf_puts(out, "}\n\n");
@@ -2046,7 +2074,7 @@ static void gen_public_split(Program *p, Spec *sp, Buf *out) {
  *     gradc_tape *_redo): restores them and runs the reverse sweep. */
 static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   Func *fn = sp->fn;
-  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = false, .tape = "_tape"};
+  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = false, .tape = "_tape", .frees = "&_frees"};
   Buf fwd = {0}, rev = {0};
   if (!gen_body(&g, &fwd, &rev)) { buf_free(&fwd), buf_free(&rev); return false; }
   check_params(sp);

@@ -9,6 +9,7 @@
 #include "tool.h"
 
 typedef struct Spec Spec;
+typedef struct Par Par;
 
 typedef struct Gen {
   Program *p;
@@ -16,6 +17,10 @@ typedef struct Gen {
   Func *fn;
   bool joint;
   const char *tape;      /* how code refers to the tape: "&_tape" or "_tape" */
+  const char *frees;     /* the list of blocks freed at the end: "&_frees" */
+  Par *par;              /* the parallel loop being generated (rev_par.c), or NULL */
+  bool used_par;         /* parallel loops: per-thread tapes in _par */
+  bool in_ckpt;          /* inside a checkpointed loop (its parallel loops run serially) */
   bool used_tape, used_redo, used_frees, used_stash;
   int loop_depth;
   int nest;              /* loops and branches around the current statement */
@@ -32,6 +37,20 @@ const char *rev_bar_name(Gen *g, Var *v);        /* v's adjoint, declared as nee
 const char *rev_shadow_ptr(Gen *g, Expr *e);     /* the adjoint of a pointer expression */
 void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+
+const char *rev_shadow(Gen *g, Expr *e);        /* the adjoint of an lvalue */
+const char *rev_record_var(Gen *g, const char *base, const char *type);
+void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
+void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
+
+/* rev_par.c: '#pragma omp parallel for' in f_grad (the loop's Omp) */
+void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+/* Whether adding into the adjoint lvalue lv needs '#pragma omp atomic'; a
+ * private adjoint (of lv) when the thread keeps its own */
+bool rev_par_atomic(Gen *g, Expr *lv);
+const char *rev_par_bar(Gen *g, Var *v);         /* the thread's sum of v's adjoint, or NULL */
+/* Refuses what a parallel loop cannot contain yet; true when refused */
+bool rev_par_refuses(Gen *g, Loc loc, const char *what);
 
 /* rev_ckpt.c: a loop marked GRADC_CHECKPOINT; bf and br are its body's
  * forward and reverse code for one recorded iteration */

@@ -29,6 +29,7 @@ typedef struct Stmt Stmt;
 typedef struct Func Func;
 typedef struct Program Program;
 typedef struct Buf Buf;
+typedef struct Omp Omp;
 
 /* Bit i of a parameter mask (masks cover the first 64 parameters). */
 static inline bool bit(unsigned long mask, int i) { return i >= 0 && i < 64 && (mask >> i & 1); }
@@ -181,6 +182,7 @@ struct Stmt {
   Stmt *init;            /* ST_FOR */
   Expr *inc;             /* ST_FOR */
   Expr *ckpt;            /* loops: GRADC_CHECKPOINT(snaps) before it, its snaps */
+  Omp *omp;              /* for: #pragma omp parallel for before it (with -fopenmp) */
   Stmt *body;            /* loops, if-then, switch, case */
   Stmt *els;             /* if-else */
   Vec kids;              /* ST_BLOCK */
@@ -193,6 +195,13 @@ struct Stmt {
   Stmt *loop;            /* innermost enclosing loop, or NULL */
   Stmt *parent;          /* the statement around it, or NULL (activity.c) */
   int slot;              /* its index in parent->kids, or -1 */
+};
+
+/* #pragma omp parallel for on a loop: its data-sharing clauses (omp.c) */
+struct Omp {
+  Loc loc;
+  Vec priv, first, red;  /* Var *: private(...), firstprivate(...), reduction(+:...) */
+  Vec outer;             /* Var *: declared before the loop (shared unless listed) */
 };
 
 typedef enum { MODE_GRAD, MODE_JVP, MODE_HESS } Mode;
@@ -258,6 +267,8 @@ struct Program {
   Vec decls;             /* const char *: other declarations the output needs */
   Vec publics;           /* const char *: prototypes of the generated public functions */
   Vec declared;          /* const char *: every function declared, in any file */
+  bool openmp;           /* parsed with -fopenmp: its parallel loops stay parallel */
+  bool omp_used;         /* the generated code has parallel regions: it includes <omp.h> */
 };
 
 Var *ir_new_var(Func *fn, const char *name, Type *ty, VarKind kind, Loc loc);
@@ -295,6 +306,24 @@ Var *ir_memalign_target(const Expr *e);    /* p of posix_memalign(&p, ...) when 
 const char *ir_mem_call(const Expr *e);   /* "memcpy", "memmove", "memset" or NULL */
 void ir_dump(FILE *out, Func *fn);
 const char *ir_unique_name(Func *fn, const char *base);
+
+/* ---- omp.c: the variables of a parallel loop ------------------------------ */
+
+typedef struct OmpLoop {
+  Omp *o;
+  Var *iv;               /* counter: for (iv = a; iv cmp bound; iv += step) */
+  const char *step;
+  bool up;
+  ExprKind cmp;          /* EX_LT, EX_LE, EX_GT, EX_GE or EX_NE, iv on the left */
+  Expr *bound;
+  Vec priv;              /* Var *: a copy per thread (the counter first) */
+  Vec assigned;          /* Var *: assigned in the loop (arrays and structs: any part) */
+  Vec indexed;           /* Var *: arrays seen as a[iv] */
+  Vec other;             /* Var *: variables seen otherwise */
+} OmpLoop;
+/* Checks the loop s (with s->omp) and sorts its variables; false after errors */
+bool omp_analyze(Stmt *s, OmpLoop *l);
+bool omp_has(Vec *v, const void *p);
 
 /* ---- rules.c (rules.h): derivative rules of libm ----------------------------------- */
 

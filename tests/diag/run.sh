@@ -2,6 +2,7 @@
 # Diagnostic tests: each tests/diag/NAME.c holds one construct gradc must
 # refuse, with the expected message beside the line it must point at:
 #   u.d = x * x; // expect-error: union member 'd'
+# A line `// gradc-args: ARGS` adds ARGS to gradc's command line.
 # (or `// expect-warning: ...` for a warning on a file gradc still accepts).
 #   run.sh GRADC SOURCE_DIR BUILD_DIR
 # For each file with an expect-error, gradc must
@@ -78,7 +79,9 @@ check_file() {
   printf '%s\n' "${expects[@]}" | cut -f2 | grep -q -x error && want_rc=1
 
   # Run 1: the output does not exist beforehand.
-  (cd "$here" && "$gradc" "$name.c" -I "$src/include" -o "$dir/out.c") 2>"$log" >"$dir/stdout"
+  # shellcheck disable=SC2046  # a case's own arguments: // gradc-args: -- -fopenmp
+  (cd "$here" && "$gradc" "$name.c" -I "$src/include" -o "$dir/out.c" $(sed -n 's|^// gradc-args: ||p' "$name.c")) \
+    2>"$log" >"$dir/stdout"
   rc=$?
   if [ $rc -ne $want_rc ]; then
     echo "$name.c: exit status $rc, expected $want_rc"
@@ -114,7 +117,9 @@ check_file() {
     # file is left next to it.
     local sentinel="/* diag sentinel for $name: gradc must not touch this file */"
     printf '%s\n' "$sentinel" >"$dir/existing.c"
-    (cd "$here" && "$gradc" "$name.c" -I "$src/include" -o "$dir/existing.c") 2>"$dir/stderr2" >/dev/null
+    # shellcheck disable=SC2046
+    (cd "$here" && "$gradc" "$name.c" -I "$src/include" -o "$dir/existing.c" $(sed -n 's|^// gradc-args: ||p' "$name.c")) \
+      2>"$dir/stderr2" >/dev/null
     rc=$?
     [ $rc -eq 1 ] || { echo "$name.c: exit status $rc on the second run, expected 1"; ok=1; }
     if [ "$(cat "$dir/existing.c")" != "$sentinel" ]; then

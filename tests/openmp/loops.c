@@ -1,0 +1,250 @@
+/* Parallel loops ('#pragma omp parallel for') that gradc keeps parallel in
+ * both sweeps. Each function is one form: a reduction(+:...) with a local
+ * of the body, independent outputs that read their neighbours (atomic
+ * adjoints), shared scalars in wrt(...), a counter that steps down by two
+ * with a private scratch array, an inner serial loop with a private
+ * accumulator, a branch, a helper with scratch memory from malloc, and a
+ * parallel loop inside a helper called in every step of a serial time
+ * loop (the iteration space is taped per step) with firstprivate.
+ *
+ * With -DOMP_MAIN, main() prints every gradient component and checks it
+ * against central differences, and forward mode (three of the forms)
+ * against the gradient (the dot-product test); run.sh compares the printed
+ * gradients of the serial build (no -fopenmp) and the parallel one at 1, 2
+ * and 3 threads. */
+#include <gradc.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+GRADC_GRAD(wrt(x))
+GRADC_JVP(wrt(x))
+double energy(const double *x, int n) {
+  double s = 0;
+#pragma omp parallel for reduction(+:s)
+  for (int i = 0; i < n; i++) {
+    double t = sin(x[i]) * x[i];
+    s += t * t;
+  }
+  return s;
+}
+
+GRADC_GRAD(wrt(x), out(y))
+void smooth(const double *x, double *y, int n) {
+#pragma omp parallel for schedule(static)
+  for (int i = 1; i < n - 1; i++) y[i] = exp(0.3 * x[i - 1]) + x[i] * x[i + 1];
+  y[0] = x[0];
+  y[n - 1] = x[n - 1];
+}
+
+GRADC_GRAD(wrt(x, a, b))
+double affine(const double *x, double a, double b, size_t n) {
+  double s = 0;
+#pragma omp parallel for reduction(+:s) shared(x)
+  for (size_t i = 0; i < n; i++) {
+    double r = a * x[i] + b - cos((double)i);
+    s += r * r;
+  }
+  return s;
+}
+
+GRADC_GRAD(wrt(x))
+double downward(const double *x, int n) {
+  double s = 0;
+#pragma omp parallel for reduction(+:s)
+  for (int i = n - 1; i >= 0; i -= 2) {
+    double w[3];
+    w[0] = x[i];
+    w[1] = w[0] * w[0];
+    w[2] = sin(w[1]) + w[0];
+    s += w[2] * (i + 1);
+  }
+  return s;
+}
+
+GRADC_GRAD(wrt(A, x), out(y))
+GRADC_JVP(wrt(A, x), out(y))
+void matvec(const double *A, const double *x, double *y, int m, int n) {
+#pragma omp parallel for
+  for (int i = 0; i < m; i++) {
+    double acc = 0;
+    for (int j = 0; j < n; j++) acc += A[i * n + j] * x[j];
+    y[i] = tanh(acc);
+  }
+}
+
+GRADC_GRAD(wrt(x))
+double branches(const double *x, int n) {
+  double s = 0;
+#pragma omp parallel for reduction(+:s)
+  for (int i = 0; i < n; i++) {
+    double v;
+    if (x[i] > 0.2) v = x[i] * x[i];
+    else v = sin(x[i]);
+    s += v;
+  }
+  return s;
+}
+
+static double softsum(const double *x, int k) {
+  double *e = malloc((size_t)k * sizeof *e);
+  double z = 0;
+  for (int j = 0; j < k; j++) {
+    e[j] = exp(x[j]);
+    z += e[j];
+  }
+  double r = 0;
+  for (int j = 0; j < k; j++) r += e[j] / z * x[j];
+  free(e);
+  return r;
+}
+
+GRADC_GRAD(wrt(x))
+double scratch(const double *x, int n, int k) {
+  double s = 0;
+#pragma omp parallel for reduction(+:s)
+  for (int i = 0; i < n; i++) s += softsum(x + i, k);
+  return s;
+}
+
+static void step(const double *u, double *v, int n, double k) {
+  double c = k;
+#pragma omp parallel for firstprivate(c)
+  for (int i = 1; i < n - 1; i++) v[i] = u[i] + c * (u[i - 1] - 2 * u[i] + u[i + 1]) + 0.01 * sin(u[i]);
+  v[0] = u[0];
+  v[n - 1] = u[n - 1];
+}
+
+GRADC_GRAD(wrt(u0, k))
+GRADC_JVP(wrt(u0, k))
+double heat(const double *u0, double k, int n, int steps) {
+  double *u = malloc((size_t)n * sizeof *u), *v = malloc((size_t)n * sizeof *v);
+  for (int i = 0; i < n; i++) u[i] = u0[i];
+  for (int t = 0; t < steps; t++) {
+    step(u, v, n, k);
+    double *tmp = u;
+    u = v;
+    v = tmp;
+  }
+  double s = 0;
+  for (int i = 0; i < n; i++) s += u[i] * u[i] * (1 + 0.1 * i);
+  free(u);
+  free(v);
+  return s;
+}
+
+#ifdef OMP_MAIN
+#include <stdio.h>
+#include <string.h>
+
+double energy_grad(const double *x, double *x_bar, int n);
+void smooth_grad(const double *x, double *x_bar, double *y, double *y_bar, int n);
+double affine_grad(const double *x, double *x_bar, double a, double *a_bar, double b, double *b_bar, size_t n);
+double downward_grad(const double *x, double *x_bar, int n);
+void matvec_grad(const double *A, double *A_bar, const double *x, double *x_bar, double *y, double *y_bar, int m, int n);
+double branches_grad(const double *x, double *x_bar, int n);
+double scratch_grad(const double *x, double *x_bar, int n, int k);
+double heat_grad(const double *u0, double *u0_bar, double k, double *k_bar, int n, int steps);
+double energy_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+void matvec_jvp(const double *A, const double *A_dot, const double *x, const double *x_dot, double *y, double *y_dot,
+                int m, int n);
+double heat_jvp(const double *u0, const double *u0_dot, double k, double k_dot, int n, int steps, double *ret_dot);
+
+enum { N = 37, M = 5, K = 4, STEPS = 6 };
+static double w_out[N];   /* weights of the out arrays' scalarisation */
+static int failures;
+
+/* p: the inputs, flattened; each form reads its own */
+static double eval(int form, const double *p) {
+  double y[N];
+  switch (form) {
+  case 0: return energy(p, N);
+  case 1: {
+    smooth(p, y, N);
+    double s = 0;
+    for (int i = 0; i < N; i++) s += w_out[i] * y[i];
+    return s;
+  }
+  case 2: return affine(p, p[N], p[N + 1], N);
+  case 3: return downward(p, N);
+  case 4: {
+    matvec(p, p + M * N, y, M, N);
+    double s = 0;
+    for (int i = 0; i < M; i++) s += w_out[i] * y[i];
+    return s;
+  }
+  case 5: return branches(p, N);
+  case 6: return scratch(p, N - K, K);
+  default: return heat(p, p[N], N, STEPS);
+  }
+}
+
+/* The tangent of the form in direction u (forms 0, 4 and 7) */
+static double jvp(int form, const double *p, const double *u) {
+  double y[N], yd[N], t = 0;
+  switch (form) {
+  case 0: energy_jvp(p, u, N, &t); return t;
+  case 4: {
+    matvec_jvp(p, u, p + M * N, u + M * N, y, yd, M, N);
+    for (int i = 0; i < M; i++) t += w_out[i] * yd[i];
+    return t;
+  }
+  default: heat_jvp(p, u, p[N], u[N], N, STEPS, &t); return t;
+  }
+}
+
+static int inputs(int form) { return form == 2 || form == 7 ? N + 2 - (form == 7) : form == 4 ? M * N + N : N; }
+
+static void grad(int form, double *p, double *g) {
+  double y[N], yb[N];
+  memset(g, 0, sizeof(double) * (size_t)inputs(form));
+  for (int i = 0; i < N; i++) yb[i] = w_out[i];
+  switch (form) {
+  case 0: energy_grad(p, g, N); break;
+  case 1: smooth_grad(p, g, y, yb, N); break;
+  case 2: affine_grad(p, g, p[N], &g[N], p[N + 1], &g[N + 1], N); break;
+  case 3: downward_grad(p, g, N); break;
+  case 4: matvec_grad(p, g, p + M * N, g + M * N, y, yb, M, N); break;
+  case 5: branches_grad(p, g, N); break;
+  case 6: scratch_grad(p, g, N - K, K); break;
+  default: heat_grad(p, g, p[N], &g[N], N, STEPS); break;
+  }
+}
+
+int main(void) {
+  static double p[M * N + N], g[M * N + N];
+  const char *names[] = {"energy", "smooth", "affine", "downward", "matvec", "branches", "scratch", "heat"};
+  for (int i = 0; i < N; i++) w_out[i] = 0.5 + 0.03 * i;
+  for (int form = 0; form < 8; form++) {
+    int n = inputs(form);
+    for (int i = 0; i < n; i++) p[i] = 0.4 * sin(1.7 * i + form) + (form == 7 ? 0.6 : 0.1);
+    if (form == 7) p[N] = 0.2;   /* k */
+    grad(form, p, g);
+    for (int i = 0; i < n; i++) {
+      double x = p[i], h = 1e-5 * (fabs(x) > 1 ? fabs(x) : 1);
+      p[i] = x + h;
+      double fp = eval(form, p);
+      p[i] = x - h;
+      double fm = eval(form, p);
+      p[i] = x;
+      double fd = (fp - fm) / (2 * h), scale = fabs(fd) > 1 ? fabs(fd) : 1;
+      if (!(fabs(fd - g[i]) <= 1e-6 * scale)) {
+        printf("FAIL %s: d/dp[%d]: gradc %.15g, central differences %.15g\n", names[form], i, g[i], fd);
+        failures++;
+      }
+      printf("%s %d %.17g\n", names[form], i, g[i]);
+    }
+    if (form == 0 || form == 4 || form == 7) {
+      static double u[M * N + N];
+      double dot = 0;
+      for (int i = 0; i < n; i++) dot += (u[i] = cos(0.9 * i)) * g[i];
+      double t = jvp(form, p, u), scale = fabs(dot) > 1 ? fabs(dot) : 1;
+      if (!(fabs(t - dot) <= 1e-12 * scale)) {
+        printf("FAIL %s: dot-product test: jvp %.17g, <u, gradient> %.17g\n", names[form], t, dot);
+        failures++;
+      }
+    }
+  }
+  return failures != 0;
+}
+#endif

@@ -1,0 +1,140 @@
+/* omp.c: what both modes need to know of a parallel loop ('#pragma omp
+ * parallel for', read by parse.c into the loop's Omp): its canonical form,
+ * which variables each thread keeps a copy of, and what would race.
+ *
+ * Lowering hoists the body's locals to the function, so a variable's place
+ * in the source says whether it is private: those declared before the loop
+ * (Omp.outer) are shared unless a clause names them; a variable the loop
+ * assigns that is declared in it (or made by gradc for it) is private; a
+ * shared one it assigns is a data race, refused. */
+
+#include "tool.h"
+
+#include <string.h>
+
+static bool in(Vec *v, const void *p) {
+  for (int i = 0; i < v->len; i++)
+    if (v->data[i] == p) return true;
+  return false;
+}
+
+static void add(Vec *v, void *p) {
+  if (!in(v, p)) vec_push(v, p);
+}
+
+bool omp_has(Vec *v, const void *p) { return in(v, p); }
+
+/* ---- what the loop reads and writes ------------------------------------- */
+
+static void scan_expr(OmpLoop *pr, Expr *e) {
+  if (!e) return;
+  if (e->kind == EX_INDEX && e->a->kind == EX_VAR && e->b->kind == EX_VAR && e->b->var == pr->iv) {
+    add(&pr->indexed, e->a->var);
+    return;
+  }
+  if (e->kind == EX_VAR) {
+    add(&pr->other, e->var);
+    return;
+  }
+  if (e->kind == EX_ASSIGN) {
+    /* v = ..., and v[k] = ... or v.f = ... in an array or struct variable */
+    Var *b = ir_base_var(e->a);
+    if (b && (e->a->kind == EX_VAR || b->ty->kind == TY_ARRAY || b->ty->kind == TY_STRUCT)) add(&pr->assigned, b);
+  }
+  if (e->kind == EX_ADDR) {
+    /* &v, &v[k], &v.f: v may change through the pointer; &a[i] lets the
+     * element be reached otherwise */
+    Var *b = ir_base_var(e->a);
+    if (b && b->ty->kind != TY_PTR) add(&pr->assigned, b);
+    if (b) add(&pr->other, b);
+  }
+  scan_expr(pr, e->a), scan_expr(pr, e->b), scan_expr(pr, e->c);
+  for (int i = 0; i < e->nargs; i++) scan_expr(pr, e->args[i]);
+}
+
+static void scan_stmt(OmpLoop *pr, Stmt *s) {
+  if (!s) return;
+  scan_expr(pr, s->e), scan_expr(pr, s->inc);
+  scan_stmt(pr, s->init), scan_stmt(pr, s->body), scan_stmt(pr, s->els);
+  for (int i = 0; i < s->kids.len; i++) scan_stmt(pr, s->kids.data[i]);
+}
+
+/* A reduction variable may appear only in r = r + e and r = r - e with e
+ * free of r: then the loop's adjoint reads r's adjoint and nothing else. */
+static bool reduction_ok(Stmt *s, Var *r) {
+  if (!s) return true;
+  if (s->kind == ST_EXPR && s->e && ir_expr_mentions(s->e, r)) {
+    Expr *e = s->e;
+    return e->kind == EX_ASSIGN && e->a->kind == EX_VAR && e->a->var == r &&
+           (e->b->kind == EX_ADD || e->b->kind == EX_SUB) && e->b->a->kind == EX_VAR && e->b->a->var == r &&
+           !ir_expr_mentions(e->b->b, r);
+  }
+  if (s->kind != ST_EXPR && (ir_expr_mentions(s->e, r) || ir_expr_mentions(s->inc, r))) return false;
+  if (!reduction_ok(s->init, r) || !reduction_ok(s->body, r) || !reduction_ok(s->els, r)) return false;
+  for (int i = 0; i < s->kids.len; i++)
+    if (!reduction_ok(s->kids.data[i], r)) return false;
+  return true;
+}
+
+/* Sorts the loop's variables into private and shared ones, and refuses
+ * writes that would race. */
+static bool classify(Stmt *s, OmpLoop *pr) {
+  Omp *o = s->omp;
+  scan_stmt(pr, s->body);
+  vec_push(&pr->priv, pr->iv);
+  for (int i = 0; i < o->priv.len; i++) add(&pr->priv, o->priv.data[i]);
+  for (int i = 0; i < o->first.len; i++) add(&pr->priv, o->first.data[i]);
+  bool ok = true;
+  for (int i = 0; i < pr->assigned.len; i++) {
+    Var *v = pr->assigned.data[i];
+    if (v == pr->iv || in(&o->red, v) || in(&pr->priv, v)) continue;
+    if (v->kind == VAR_GLOBAL || in(&o->outer, v)) {
+      diag_error(o->loc, "'%s' is shared by the threads of this parallel loop and assigned in it (a data "
+                 "race): declare it inside the loop, or name it in private(...) or reduction(+:...)", v->name);
+      ok = false;
+      continue;
+    }
+    vec_push(&pr->priv, v);   /* declared in the loop (or made by gradc for it) */
+  }
+  for (int i = 0; i < o->red.len; i++) {
+    Var *r = o->red.data[i];
+    if (!reduction_ok(s->body, r)) {
+      diag_error(o->loc, "gradc differentiates reduction(+:%s) when the loop only adds to '%s' "
+                 "(%s += e, with e free of %s)", r->name, r->name, r->name, r->name);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/* The canonical form OpenMP asks of the loop: for (i = a; i < b; i += c),
+ * an integer counter, a constant step, a bound free of side effects (b > i,
+ * <=, >=, != and downward steps too). */
+static bool canonical(Stmt *s, OmpLoop *l) {
+  Var *iv = ir_counted_loop(s, &l->step, &l->up);
+  Expr *c = s->e;
+  ExprKind ck = c ? c->kind : EX_NUM;
+  if (!iv || !(ck == EX_LT || ck == EX_LE || ck == EX_GT || ck == EX_GE || ck == EX_NE)) return false;
+  if (c->a->kind == EX_VAR && c->a->var == iv && !ir_expr_mentions(c->b, iv)) {
+    l->bound = c->b;
+  } else if (c->b->kind == EX_VAR && c->b->var == iv && !ir_expr_mentions(c->a, iv)) {
+    l->bound = c->a;   /* b > i is i < b */
+    ck = ck == EX_LT ? EX_GT : ck == EX_LE ? EX_GE : ck == EX_GT ? EX_LT : ck == EX_GE ? EX_LE : ck;
+  } else {
+    return false;
+  }
+  l->iv = iv;
+  l->cmp = ck;
+  return !ir_has_side_effects(l->bound) && !ty_is_ptr(iv->ty) &&
+         (l->up ? ck == EX_LT || ck == EX_LE || ck == EX_NE : ck == EX_GT || ck == EX_GE || ck == EX_NE);
+}
+
+bool omp_analyze(Stmt *s, OmpLoop *l) {
+  *l = (OmpLoop){.o = s->omp};
+  if (!canonical(s, l)) {
+    diag_error(s->omp->loc, "gradc differentiates parallel loops of OpenMP's canonical form: for (i = a; "
+               "i < b; i += c) with an integer counter, a constant step, and a bound the loop does not change");
+    return false;
+  }
+  return classify(s, l);
+}

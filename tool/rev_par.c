@@ -1,0 +1,335 @@
+/* rev_par.c: parallel loops ('#pragma omp parallel for') in reverse mode.
+ *
+ * Both sweeps stay parallel. gradc chunks the iterations itself, statically,
+ * so that the reverse of each chunk runs exactly the iterations its forward
+ * ran, reading the chunk's own tape (in _par, one per thread of the forward):
+ *
+ *   forward:  _n = the trip count;
+ *             #pragma omp parallel private(...) reduction(+: s)
+ *             {  chunk _c of _nc: for (i = _lo; i < _hi; i++) body, taping to
+ *                _par.tape[_c]; then the chunk's last values of its private
+ *                variables, taped }
+ *   reverse:  #pragma omp parallel num_threads(_nt) private(...)
+ *             {  for each chunk _c this thread owns: its private variables
+ *                back from the tape; for (i = _hi; i-- > _lo;) the body's
+ *                adjoint; its sums of shared scalar adjoints, added once }
+ *
+ * Adjoints: a private variable's adjoint is private. A shared scalar that the
+ * loop reads (or a firstprivate one) gets a sum per chunk, added atomically
+ * at the chunk's end. Shared memory gets '#pragma omp atomic' on each
+ * addition, unless every access of its array in the loop is a[i], i the
+ * counter: then each iteration owns its element and adds without
+ * synchronisation. The adjoint of a reduction(+:s) loop only reads s's
+ * adjoint. What the reverse sweep logs to put back afterwards (the redo log)
+ * goes to a log per chunk, moved to the function's log in chunk order. */
+
+#include "rev.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct Par {
+  OmpLoop l;             /* the loop's variables (omp.c) */
+  Vec acc;               /* Var *: shared or firstprivate scalars with adjoints */
+  Vec acc_name;          /* const char *: the chunk's sum of each one's adjoint */
+};
+
+#define in omp_has
+
+/* The scalars whose adjoints each chunk sums on its own: shared ones the
+ * loop reads, and firstprivate ones. */
+static bool sums(Par *par) {
+  OmpLoop *pr = &par->l;
+  Omp *o = pr->o;
+  bool ok = true;
+  for (int i = 0; i < pr->other.len + pr->indexed.len; i++) {
+    Var *v = i < pr->other.len ? pr->other.data[i] : pr->indexed.data[i - pr->other.len];
+    bool first = in(&o->first, v);
+    if (!v->active || in(&o->red, v) || (in(&pr->priv, v) && !first) || v->kind == VAR_GLOBAL) continue;
+    if (ty_is_float(v->ty)) {
+      if (!in(&par->acc, v)) vec_push(&par->acc, v);
+    } else if (first || v->ty->kind == TY_STRUCT) {
+      diag_error(o->loc, "gradc cannot yet differentiate a parallel loop that reads the %s '%s' of type "
+                 "'%s': its adjoint would need a sum per thread", first ? "firstprivate" : "shared struct",
+                 v->name, ty_name(v->ty));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/* ---- the hooks rev.c calls ------------------------------------------------ */
+
+bool rev_par_atomic(Gen *g, Expr *lv) {
+  if (!g->par) return false;
+  OmpLoop *pr = &g->par->l;
+  if (lv->kind == EX_VAR) return !in(&pr->priv, lv->var) && !in(&g->par->acc, lv->var);
+  Var *b = ir_base_var(lv);
+  if (!b) return true;
+  if (b->ty->kind == TY_ARRAY && in(&pr->priv, b)) return false;   /* the thread's own array */
+  if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && lv->b->kind == EX_VAR && lv->b->var == pr->iv &&
+      in(&pr->indexed, b) && !in(&pr->other, b))
+    return false;   /* each iteration owns its element */
+  return true;
+}
+
+const char *rev_par_bar(Gen *g, Var *v) {
+  Par *pr = g->par;
+  if (!pr) return NULL;
+  for (int i = 0; i < pr->acc.len; i++)
+    if (pr->acc.data[i] == v) return pr->acc_name.data[i];
+  return NULL;
+}
+
+bool rev_par_refuses(Gen *g, Loc loc, const char *what) {
+  if (!g->par) return false;
+  diag_error(loc, "gradc cannot yet differentiate %s inside a parallel loop (its adjoint would add into "
+             "shared memory without synchronisation); move it out of the loop", what);
+  return true;
+}
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+static const char *names(Vec *vars, bool bars) {
+  Buf b = {0};
+  for (int i = 0; i < vars->len; i++) {
+    Var *v = vars->data[i];
+    const char *n = bars ? v->bar : v->name;
+    if (n) buf_printf(&b, "%s%s", b.len ? ", " : "", n);
+  }
+  const char *t = b.data ? arena_strdup(b.data) : "";
+  buf_free(&b);
+  return t;
+}
+
+/* The name a record declaration "type _n3 = 0;" declares. */
+static const char *declared_name(const char *decl) {
+  const char *eq = strstr(decl, " = ");
+  const char *p = eq;
+  while (p > decl && p[-1] != ' ' && p[-1] != '*') p--;
+  return arena_strndup(p, (size_t)(eq - p));
+}
+
+static const char *in_type(const char *text, Type *from, const char *t) {
+  if (!strcmp(emit_type(ty_unconst(from)), t)) return emit_paren(text);
+  return format("(%s)%s", t, emit_paren(text));
+}
+
+void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  Omp *o = s->omp;
+  Par par = {0};
+  OmpLoop *l = &par.l;
+  if (!omp_analyze(s, l) || !sums(&par)) return;
+  Var *iv = l->iv;
+  const char *step = l->step;
+  bool up = l->up;
+  ExprKind ck = l->cmp;
+  Expr *bound = l->bound;
+  Vec *priv = &l->priv, *assigned = &l->assigned;
+
+  /* the body, with the thread's tape, frees list and sums */
+  const char *T = emit_type(ty_unconst(iv->ty));
+  for (int i = 0; i < par.acc.len; i++) {
+    Var *v = par.acc.data[i];
+    rev_bar_name(g, v);   /* the shared adjoint exists before the thread's sum */
+    vec_push(&par.acc_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
+  }
+  const char *tape = g->tape, *frees = g->frees;
+  bool used_tape = g->used_tape, used_frees = g->used_frees, used_redo = g->used_redo;
+  g->used_tape = g->used_frees = g->used_redo = false;
+  g->tape = "_pt", g->frees = "_pf", g->par = &par;
+  int nflags = g->flags.len;
+  Buf bf = {0}, br = {0};
+  g->loop_depth++;
+  rev_gen_block(g, s->body, &bf, fi + 2, &br, ri + 3);
+  g->loop_depth--;
+  g->par = NULL, g->tape = tape, g->frees = frees;
+  bool btape = g->used_tape, bfrees = g->used_frees, bredo = g->used_redo;
+  g->used_tape |= used_tape, g->used_frees = used_frees, g->used_redo |= used_redo;
+  for (int i = nflags; i < g->flags.len; i++) {
+    /* records of the body's branches and loops: the thread's own */
+    Var *v = arena_alloc(sizeof *v);
+    v->name = declared_name(g->flags.data[i]);
+    vec_push(priv, v);
+  }
+  /* the last values of the chunk's private variables, for its reverse */
+  Vec finals = {0};
+  for (int i = 1; i < priv->len; i++) {
+    Var *v = priv->data[i];
+    if (v->ty && in(assigned, v)) vec_push(&finals, v);
+  }
+  bool ptape = btape || finals.len > 0;
+  g->used_par = true;
+
+  /* the iteration space: _n iterations from _a by step */
+  const char *n = rev_record_var(g, "n", "long");
+  const char *nt = rev_record_var(g, "nt", "int");
+  Expr *start = s->init->e->b;
+  const char *a = emit_expr(start);
+  if (start->kind != EX_NUM) {
+    const char *av = rev_record_var(g, "a", T);
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "%s = %s;\n", av, a);
+    a = av;
+  } else {
+    a = in_type(a, start->ty, T);
+  }
+  const char *b = in_type(emit_expr(bound), bound->ty, T);
+  bool one = !strcmp(step, "1");
+  const char *lo = up ? a : b, *hi = up ? b : a;   /* the span, hi - lo */
+  const char *span = format("%s - %s", hi, emit_paren(lo));
+  const char *cnt;
+  if (ck == EX_NE) cnt = one ? span : format("(%s) / %s", span, step);
+  else if (ck == EX_LT || ck == EX_GT)
+    cnt = format("%s %s %s ? %s : 0", lo, "<", hi, one ? span : format("(%s + %s - 1) / %s", span, step, step));
+  else
+    cnt = format("%s <= %s ? %s + 1 : 0", lo, hi, one ? span : format("(%s) / %s", span, step));
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "%s = %s;\n", n, cnt);
+  const char *dir = up ? "+" : "-";
+  const char *bounds_of = format("%s _lo = %s %s (%s)(%s * _c / %%s)%s, _hi = %s %s (%s)(%s * (_c + 1) / %%s)%s;\n",
+                                 T, a, dir, T, n, one ? "" : format(" * %s", step), a, dir, T, n,
+                                 one ? "" : format(" * %s", step));
+
+  /* forward: the private variables start from the values outside (which
+   * nothing reads; they keep the tape free of undefined values) */
+  Vec fpriv = {0}, first = {0};
+  for (int i = 1; i < priv->len; i++) vec_push(&first, priv->data[i]);
+  for (int i = 1; i < priv->len; i++) {
+    Var *v = priv->data[i];
+    if (v->bar && v->ty && ty_is_ptr(v->ty)) vec_push(&fpriv, v);   /* set by the forward sweep */
+  }
+  emit_indent(fwd, fi);
+  buf_printf(fwd, "#pragma omp parallel num_threads(_par.n) private(%s)", iv->name);
+  if (first.len) buf_printf(fwd, " firstprivate(%s", names(&first, false));
+  if (fpriv.len) buf_printf(fwd, ", %s", names(&fpriv, true));
+  if (first.len) buf_puts(fwd, ")");
+  if (o->red.len) buf_printf(fwd, " reduction(+: %s)", names(&o->red, false));
+  buf_puts(fwd, "\n");
+  emit_indent(fwd, fi);
+  buf_puts(fwd, "{\n");
+  emit_indent(fwd, fi + 1);
+  buf_puts(fwd, "int _c = omp_get_thread_num(), _nc = omp_get_num_threads();\n");
+  if (ptape) {
+    emit_indent(fwd, fi + 1);
+    buf_puts(fwd, "gradc_tape *_pt = &_par.tape[_c];\n");
+  }
+  if (bfrees) {
+    emit_indent(fwd, fi + 1);
+    buf_puts(fwd, "gradc_tape *_pf = &_par.frees[_c];\n");
+  }
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, bounds_of, "_nc", "_nc");
+  emit_indent(fwd, fi + 1);
+  buf_printf(fwd, "if (_c == 0) %s = _nc;\n", nt);
+  emit_indent(fwd, fi + 1);
+  if (one) buf_printf(fwd, "for (%s = _lo; %s %s _hi; %s%s) {\n", iv->name, iv->name, up ? "<" : ">", iv->name, up ? "++" : "--");
+  else buf_printf(fwd, "for (%s = _lo; %s %s _hi; %s %s= %s) {\n", iv->name, iv->name, up ? "<" : ">", iv->name, dir, step);
+  if (bf.data) buf_puts(fwd, bf.data);
+  emit_indent(fwd, fi + 1);
+  buf_puts(fwd, "}\n");
+  const char *saved_tape = g->tape;
+  g->tape = "_pt";
+  for (int i = 0; i < finals.len; i++) {
+    Var *v = finals.data[i];
+    rev_push_text(g, fwd, fi + 1, v->name, v->ty, s->loc);
+    if (v->bar && ty_is_ptr(v->ty)) rev_push_text(g, fwd, fi + 1, v->bar, v->ty, s->loc);
+  }
+  emit_indent(fwd, fi);
+  buf_puts(fwd, "}\n");
+  g->tape = saved_tape;
+  if (g->loop_depth > 0) {
+    /* the loop runs again: its iteration space goes to the tape */
+    rev_push_text(g, fwd, fi, n, ty_new(TY_INT, "long"), s->loc);
+    rev_push_text(g, fwd, fi, nt, ty_int(), s->loc);
+    if (start->kind != EX_NUM) rev_push_text(g, fwd, fi, a, iv->ty, s->loc);
+  }
+
+  /* reverse */
+  if (g->loop_depth > 0) {
+    if (start->kind != EX_NUM) rev_pop_into(g, rev, ri, a, iv->ty, s->loc);
+    rev_pop_into(g, rev, ri, nt, ty_int(), s->loc);
+    rev_pop_into(g, rev, ri, n, ty_new(TY_INT, "long"), s->loc);
+  }
+  /* reverse: user's firstprivate variables that the loop only reads keep
+   * their values; the others come back from the tape */
+  Vec rpriv = {0}, rfirst = {0}, rbars = {0};
+  for (int i = 0; i < priv->len; i++) {
+    Var *v = priv->data[i];
+    vec_push(in(&o->first, v) && !in(assigned, v) ? &rfirst : &rpriv, v);
+    if (v->bar && !in(&o->first, v)) vec_push(&rbars, v);
+  }
+  emit_indent(rev, ri);
+  buf_printf(rev, "#pragma omp parallel num_threads(%s) private(%s", nt, names(&rpriv, false));
+  if (rbars.len) buf_printf(rev, ", %s", names(&rbars, true));
+  buf_puts(rev, ")");
+  if (rfirst.len) buf_printf(rev, " firstprivate(%s)", names(&rfirst, false));
+  buf_puts(rev, "\n");
+  emit_indent(rev, ri);
+  buf_puts(rev, "{\n");
+  for (int i = 0; i < par.acc.len; i++) {
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "%s;\n", emit_decl(ty_unconst(((Var *)par.acc.data[i])->ty), par.acc_name.data[i]));
+  }
+  emit_indent(rev, ri + 1);
+  buf_printf(rev, "for (int _c = omp_get_thread_num(); _c < %s; _c += omp_get_num_threads()) {\n", nt);
+  if (ptape) {
+    emit_indent(rev, ri + 2);
+    buf_puts(rev, "gradc_tape *_pt = &_par.tape[_c];\n");
+  }
+  if (bredo) {
+    emit_indent(rev, ri + 2);
+    buf_puts(rev, "gradc_tape *_redo = &_par.redo[_c];\n");
+  }
+  emit_indent(rev, ri + 2);
+  buf_printf(rev, bounds_of, nt, nt);
+  g->tape = "_pt";
+  for (int i = finals.len - 1; i >= 0; i--) {
+    Var *v = finals.data[i];
+    if (v->bar && ty_is_ptr(v->ty)) rev_pop_into(g, rev, ri + 2, v->bar, v->ty, s->loc);
+    rev_pop_into(g, rev, ri + 2, v->name, v->ty, s->loc);
+  }
+  g->tape = saved_tape;
+  for (int i = 0; i < rbars.len; i++) {
+    Var *v = rbars.data[i];
+    Type *t = ty_unconst(v->ty);
+    if (ty_is_ptr(t) && t->kind == TY_PTR) continue;   /* set by the forward values */
+    emit_indent(rev, ri + 2);
+    if (t->kind == TY_ARRAY) buf_printf(rev, "memset(%s, 0, sizeof %s);\n", v->bar, v->bar);
+    else if (t->kind == TY_STRUCT) buf_printf(rev, "memset(&%s, 0, sizeof %s);\n", v->bar, v->bar);
+    else buf_printf(rev, "%s = 0;\n", v->bar);
+  }
+  for (int i = 0; i < par.acc.len; i++) {
+    emit_indent(rev, ri + 2);
+    buf_printf(rev, "%s = 0;\n", (char *)par.acc_name.data[i]);
+  }
+  emit_indent(rev, ri + 2);
+  if (one)
+    buf_printf(rev, "for (%s = _hi; %s%s %s _lo;) {\n", iv->name, iv->name, up ? "--" : "++", up ? ">" : "<");
+  else
+    buf_printf(rev, "for (%s = _hi; %s != _lo;) {\n", iv->name, iv->name);
+  if (!one) {
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "%s %s= %s;\n", iv->name, up ? "-" : "+", step);
+  }
+  if (br.data) buf_puts(rev, br.data);
+  emit_indent(rev, ri + 2);
+  buf_puts(rev, "}\n");
+  for (int i = 0; i < par.acc.len; i++) {
+    Var *v = par.acc.data[i];
+    emit_indent(rev, ri + 2);
+    buf_puts(rev, "#pragma omp atomic\n");
+    emit_indent(rev, ri + 2);
+    buf_printf(rev, "%s += %s;\n", rev_shadow(g, ir_var(v, s->loc)), (char *)par.acc_name.data[i]);
+  }
+  emit_indent(rev, ri + 1);
+  buf_puts(rev, "}\n");
+  emit_indent(rev, ri);
+  buf_puts(rev, "}\n");
+  if (bredo) {
+    g->used_redo = true;
+    emit_indent(rev, ri);
+    buf_puts(rev, "gradc_par_redo(&_par, _redo);\n");
+  }
+  buf_free(&bf), buf_free(&br);
+}
