@@ -208,10 +208,15 @@ void gradc_redo_replay(gradc_tape *log);
 
 /* What the threads of a parallel loop keep on their own: a tape, a redo log
  * and a list of blocks to free, one of each per chunk of iterations (generated
- * code chunks a loop's iterations by thread, in both sweeps). */
+ * code chunks a loop's iterations by thread, in both sweeps). The padding
+ * keeps two threads' tapes off one cache line. */
+typedef struct gradc_par_chunk {
+  char pad_[64];
+  gradc_tape tape, redo, frees;
+} gradc_par_chunk;
 typedef struct gradc_par {
   int n;                  /* chunks: omp_get_max_threads() */
-  gradc_tape *tape, *redo, *frees;
+  gradc_par_chunk *chunk;
 } gradc_par;
 void gradc_par_init(gradc_par *p, int n);
 /* Moves the chunks' redo entries to log, each chunk's in its order. */

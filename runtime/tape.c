@@ -397,15 +397,15 @@ void gradc_stash_add(gradc_tape *log) {
 
 void gradc_par_init(gradc_par *p, int n) {
   p->n = n > 0 ? n : 1;
-  size_t size = (size_t)p->n * sizeof(gradc_tape);
-  p->tape = gradc_alloc(size), p->redo = gradc_alloc(size), p->frees = gradc_alloc(size);
-  if (!p->tape || !p->redo || !p->frees) {
-    gradc_free(p->tape, size), gradc_free(p->redo, size), gradc_free(p->frees, size);
-    p->tape = p->redo = p->frees = NULL;
+  p->chunk = gradc_alloc((size_t)p->n * sizeof *p->chunk);
+  if (!p->chunk) {
     p->n = 0;
     return;   /* reported; generated code then has no chunks to run */
   }
-  for (int i = 0; i < p->n; i++) gradc_tape_init(&p->tape[i]), gradc_tape_init(&p->redo[i]), gradc_tape_init(&p->frees[i]);
+  for (int i = 0; i < p->n; i++) {
+    gradc_par_chunk *c = &p->chunk[i];
+    gradc_tape_init(&c->tape), gradc_tape_init(&c->redo), gradc_tape_init(&c->frees);
+  }
 }
 
 /* Moves the newest entry of a redo log (see gradc.h) to another one. */
@@ -438,8 +438,9 @@ void gradc_par_redo(gradc_par *p, gradc_tape *log) {
   gradc_tape tmp;
   gradc_tape_init(&tmp);
   for (int c = 0; c < p->n; c++) {
-    if (p->redo[c].failed) log->failed = 1;
-    while (gradc_tape_size(&p->redo[c]) && !tmp.failed) move_entry(&tmp, &p->redo[c]);
+    gradc_tape *redo = &p->chunk[c].redo;
+    if (redo->failed) log->failed = 1;
+    while (gradc_tape_size(redo) && !tmp.failed) move_entry(&tmp, redo);
     while (gradc_tape_size(&tmp) && !log->failed) move_entry(log, &tmp);
     if (tmp.failed) log->failed = 1;
   }
@@ -447,11 +448,11 @@ void gradc_par_redo(gradc_par *p, gradc_tape *log) {
 }
 
 void gradc_par_release(gradc_par *p) {
-  for (int c = 0; c < p->n; c++) {
-    while (gradc_tape_size(&p->frees[c])) free(gradc_pop_p(&p->frees[c]));
-    gradc_tape_release(&p->tape[c]), gradc_tape_release(&p->redo[c]), gradc_tape_release(&p->frees[c]);
+  for (int i = 0; i < p->n; i++) {
+    gradc_par_chunk *c = &p->chunk[i];
+    while (gradc_tape_size(&c->frees)) free(gradc_pop_p(&c->frees));
+    gradc_tape_release(&c->tape), gradc_tape_release(&c->redo), gradc_tape_release(&c->frees);
   }
-  size_t size = (size_t)p->n * sizeof(gradc_tape);
-  gradc_free(p->tape, size), gradc_free(p->redo, size), gradc_free(p->frees, size);
+  gradc_free(p->chunk, (size_t)p->n * sizeof *p->chunk);
   p->n = 0;
 }

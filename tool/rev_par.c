@@ -212,11 +212,11 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buf_puts(fwd, "int _c = omp_get_thread_num(), _nc = omp_get_num_threads();\n");
   if (ptape) {
     emit_indent(fwd, fi + 1);
-    buf_puts(fwd, "gradc_tape *_pt = &_par.tape[_c];\n");
+    buf_puts(fwd, "gradc_tape *_pt = &_par.chunk[_c].tape;\n");
   }
   if (bfrees) {
     emit_indent(fwd, fi + 1);
-    buf_puts(fwd, "gradc_tape *_pf = &_par.frees[_c];\n");
+    buf_puts(fwd, "gradc_tape *_pf = &_par.chunk[_c].frees;\n");
   }
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, bounds_of, "_nc", "_nc");
@@ -275,11 +275,11 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buf_printf(rev, "for (int _c = omp_get_thread_num(); _c < %s; _c += omp_get_num_threads()) {\n", nt);
   if (ptape) {
     emit_indent(rev, ri + 2);
-    buf_puts(rev, "gradc_tape *_pt = &_par.tape[_c];\n");
+    buf_puts(rev, "gradc_tape *_pt = &_par.chunk[_c].tape;\n");
   }
   if (bredo) {
     emit_indent(rev, ri + 2);
-    buf_puts(rev, "gradc_tape *_redo = &_par.redo[_c];\n");
+    buf_puts(rev, "gradc_tape *_redo = &_par.chunk[_c].redo;\n");
   }
   emit_indent(rev, ri + 2);
   buf_printf(rev, bounds_of, nt, nt);
