@@ -110,8 +110,10 @@ static const char *shadow(Gen *g, Expr *e);
  * &v -> &v_bar, an array -> its adjoint array. */
 static const char *shadow_ptr(Gen *g, Expr *e) {
   switch (e->kind) {
-  case EX_VAR:
-    return bar_name(g, e->var);
+  case EX_VAR: {
+    const char *pb = rev_par_bar(g, e->var);
+    return pb ? pb : bar_name(g, e->var);
+  }
   case EX_NUM:   /* a null pointer (NULL, 0) has a null adjoint */
     if (!strcmp(e->text, "0")) return "NULL";
     break;

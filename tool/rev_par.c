@@ -32,6 +32,9 @@ struct Par {
   OmpLoop l;             /* the loop's variables (omp.c) */
   Vec acc;               /* Var *: shared or firstprivate scalars with adjoints */
   Vec acc_name;          /* const char *: the chunk's sum of each one's adjoint */
+  Vec arr;               /* Var *: shared arrays read as a[j] over a fixed extent */
+  Vec arr_name;          /* const char *: the chunk's buffer of their adjoints */
+  Vec arr_len;           /* Expr *: that extent (j < bound) */
 };
 
 #define in omp_has
@@ -58,6 +61,85 @@ static bool sums(Par *par) {
   return ok;
 }
 
+/* Arrays the loop reaches only as a[j], j the counter of a loop inside it
+ * that runs from 0 below a bound the parallel loop does not change (the
+ * weights every sample of a model reads): each chunk sums their adjoints in a
+ * buffer of its own and adds it once, instead of contending for atomic
+ * additions element by element. */
+typedef struct Extent { Var *v; Expr *bound; bool bad; } Extent;
+
+static void note_extent(Vec *ext, Var *v, Expr *bound) {
+  for (int i = 0; i < ext->len; i++) {
+    Extent *x = ext->data[i];
+    if (x->v != v) continue;
+    if (!bound || !ir_same_expr(x->bound, bound)) x->bad = true;
+    return;
+  }
+  Extent *x = arena_alloc(sizeof *x);
+  *x = (Extent){v, bound, !bound};
+  vec_push(ext, x);
+}
+
+static void extent_expr(Vec *ext, Vec *loops, Expr *e) {
+  if (!e) return;
+  if (e->kind == EX_INDEX && e->a->kind == EX_VAR) {
+    Expr *bound = NULL;
+    for (int i = loops->len - 1; i >= 0 && e->b->kind == EX_VAR; i--) {
+      Stmt *l = loops->data[i];
+      if (l->init->e->a->var == e->b->var) {
+        bound = l->e->b;
+        break;
+      }
+    }
+    note_extent(ext, e->a->var, bound);
+    extent_expr(ext, loops, e->b);
+    return;
+  }
+  if (e->kind == EX_VAR) {
+    note_extent(ext, e->var, NULL);
+    return;
+  }
+  extent_expr(ext, loops, e->a), extent_expr(ext, loops, e->b), extent_expr(ext, loops, e->c);
+  for (int i = 0; i < e->nargs; i++) extent_expr(ext, loops, e->args[i]);
+}
+
+static void extent_stmt(Vec *ext, Vec *loops, Stmt *s) {
+  if (!s) return;
+  const char *step;
+  bool up, inner = false;
+  Var *j = ir_counted_loop(s, &step, &up);
+  if (j && up && !strcmp(step, "1") && s->init->e->b->kind == EX_NUM && !strcmp(s->init->e->b->text, "0") &&
+      s->e && s->e->kind == EX_LT && s->e->a->kind == EX_VAR && s->e->a->var == j) {
+    vec_push(loops, s);
+    inner = true;
+  }
+  extent_expr(ext, loops, s->e), extent_expr(ext, loops, s->inc);
+  extent_stmt(ext, loops, s->init), extent_stmt(ext, loops, s->body), extent_stmt(ext, loops, s->els);
+  for (int i = 0; i < s->kids.len; i++) extent_stmt(ext, loops, s->kids.data[i]);
+  if (inner) loops->len--;
+}
+
+static bool varies(Expr *e, void *ud) {
+  OmpLoop *l = ud;
+  return e->kind == EX_VAR && (e->var == l->iv || in(&l->priv, e->var) || in(&l->assigned, e->var));
+}
+
+static void buffered_arrays(Stmt *s, Par *par) {
+  Vec ext = {0}, loops = {0};
+  extent_stmt(&ext, &loops, s->body);
+  OmpLoop *l = &par->l;
+  for (int i = 0; i < ext.len; i++) {
+    Extent *x = ext.data[i];
+    Var *v = x->v;
+    Type *et = ty_elem(v->ty);
+    if (x->bad || !v->active || in(&l->priv, v) || v->kind == VAR_GLOBAL || !et || !ty_is_float(et) ||
+        ir_has_side_effects(x->bound) || ir_reads_memory(x->bound) || ir_expr_any(x->bound, varies, l))
+      continue;
+    vec_push(&par->arr, v);
+    vec_push(&par->arr_len, x->bound);
+  }
+}
+
 /* ---- the hooks rev.c calls ------------------------------------------------ */
 
 bool rev_par_atomic(Gen *g, Expr *lv) {
@@ -66,6 +148,7 @@ bool rev_par_atomic(Gen *g, Expr *lv) {
   if (lv->kind == EX_VAR) return !in(&pr->priv, lv->var) && !in(&g->par->acc, lv->var);
   Var *b = ir_base_var(lv);
   if (!b) return true;
+  if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && in(&g->par->arr, b)) return false;   /* the chunk's buffer */
   if (b->ty->kind == TY_ARRAY && in(&pr->priv, b)) return false;   /* the thread's own array */
   if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && lv->b->kind == EX_VAR && lv->b->var == pr->iv &&
       in(&pr->indexed, b) && !in(&pr->other, b))
@@ -78,6 +161,8 @@ const char *rev_par_bar(Gen *g, Var *v) {
   if (!pr) return NULL;
   for (int i = 0; i < pr->acc.len; i++)
     if (pr->acc.data[i] == v) return pr->acc_name.data[i];
+  for (int i = 0; i < pr->arr.len; i++)
+    if (pr->arr.data[i] == v) return pr->arr_name.data[i];
   return NULL;
 }
 
@@ -133,6 +218,17 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     Var *v = par.acc.data[i];
     rev_bar_name(g, v);   /* the shared adjoint exists before the thread's sum */
     vec_push(&par.acc_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
+  }
+  buffered_arrays(s, &par);
+  Vec arr_len = {0};   /* const char *: the extents, recorded by the forward sweep */
+  for (int i = 0; i < par.arr.len; i++) {
+    Var *v = par.arr.data[i];
+    rev_bar_name(g, v);
+    vec_push(&par.arr_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
+    const char *m = rev_record_var(g, "m", "long");
+    emit_indent(fwd, fi);
+    buf_printf(fwd, "%s = %s;\n", m, emit_expr(par.arr_len.data[i]));
+    vec_push(&arr_len, (void *)m);
   }
   const char *tape = g->tape, *frees = g->frees;
   bool used_tape = g->used_tape, used_frees = g->used_frees, used_redo = g->used_redo;
@@ -243,10 +339,12 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     rev_push_text(g, fwd, fi, n, ty_new(TY_INT, "long"), s->loc);
     rev_push_text(g, fwd, fi, nt, ty_int(), s->loc);
     if (start->kind != EX_NUM) rev_push_text(g, fwd, fi, a, iv->ty, s->loc);
+    for (int i = 0; i < arr_len.len; i++) rev_push_text(g, fwd, fi, arr_len.data[i], ty_new(TY_INT, "long"), s->loc);
   }
 
   /* reverse */
   if (g->loop_depth > 0) {
+    for (int i = arr_len.len - 1; i >= 0; i--) rev_pop_into(g, rev, ri, arr_len.data[i], ty_new(TY_INT, "long"), s->loc);
     if (start->kind != EX_NUM) rev_pop_into(g, rev, ri, a, iv->ty, s->loc);
     rev_pop_into(g, rev, ri, nt, ty_int(), s->loc);
     rev_pop_into(g, rev, ri, n, ty_new(TY_INT, "long"), s->loc);
@@ -270,6 +368,14 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   for (int i = 0; i < par.acc.len; i++) {
     emit_indent(rev, ri + 1);
     buf_printf(rev, "%s;\n", emit_decl(ty_unconst(((Var *)par.acc.data[i])->ty), par.acc_name.data[i]));
+  }
+  for (int i = 0; i < par.arr.len; i++) {
+    const char *buf = par.arr_name.data[i], *m = arr_len.data[i];
+    Type *et = ty_unconst(ty_elem(((Var *)par.arr.data[i])->ty));
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "%s = calloc(%s > 0 ? (size_t)%s : 1, sizeof *%s);\n", emit_decl(ty_ptr_to(et), buf), m, m, buf);
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", buf);
   }
   emit_indent(rev, ri + 1);
   buf_printf(rev, "for (int _c = omp_get_thread_num(); _c < %s; _c += omp_get_num_threads()) {\n", nt);
@@ -303,6 +409,11 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri + 2);
     buf_printf(rev, "%s = 0;\n", (char *)par.acc_name.data[i]);
   }
+  for (int i = 0; i < par.arr.len; i++) {
+    emit_indent(rev, ri + 2);
+    buf_printf(rev, "if (%s > 0) memset(%s, 0, (size_t)%s * sizeof *%s);\n", (char *)arr_len.data[i],
+               (char *)par.arr_name.data[i], (char *)arr_len.data[i], (char *)par.arr_name.data[i]);
+  }
   emit_indent(rev, ri + 2);
   if (one)
     buf_printf(rev, "for (%s = _hi; %s%s %s _lo;) {\n", iv->name, iv->name, up ? "--" : "++", up ? ">" : "<");
@@ -322,8 +433,23 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri + 2);
     buf_printf(rev, "%s += %s;\n", rev_shadow(g, ir_var(v, s->loc)), (char *)par.acc_name.data[i]);
   }
+  for (int i = 0; i < par.arr.len; i++) {
+    Var *v = par.arr.data[i];
+    emit_indent(rev, ri + 2);
+    buf_printf(rev, "for (long _k = 0; _k < %s; _k++) {\n", (char *)arr_len.data[i]);
+    emit_indent(rev, ri + 3);
+    buf_puts(rev, "#pragma omp atomic\n");
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "%s[_k] += %s[_k];\n", emit_postfix(rev_shadow_ptr(g, ir_var(v, s->loc))), (char *)par.arr_name.data[i]);
+    emit_indent(rev, ri + 2);
+    buf_puts(rev, "}\n");
+  }
   emit_indent(rev, ri + 1);
   buf_puts(rev, "}\n");
+  for (int i = 0; i < par.arr.len; i++) {
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "free(%s);\n", (char *)par.arr_name.data[i]);
+  }
   emit_indent(rev, ri);
   buf_puts(rev, "}\n");
   if (bredo) {

@@ -5,7 +5,9 @@
  * with a private scratch array, an inner serial loop with a private
  * accumulator, a branch, a helper with scratch memory from malloc, and a
  * parallel loop inside a helper called in every step of a serial time
- * loop (the iteration space is taped per step) with firstprivate.
+ * loop (the iteration space is taped per step) with firstprivate, and a
+ * logistic loss whose samples all read the weights w[j] in an inner loop
+ * (each chunk sums w's adjoint in a buffer of its own).
  *
  * With -DOMP_MAIN, main() prints every gradient component and checks it
  * against central differences, and forward mode (three of the forms)
@@ -133,6 +135,19 @@ double heat(const double *u0, double k, int n, int steps) {
   return s;
 }
 
+GRADC_GRAD(wrt(w))
+double logistic(const double *w, const double *X, const double *y, int n, int d) {
+  double L = 0;
+#pragma omp parallel for reduction(+:L)
+  for (int i = 0; i < n; i++) {
+    double z = 0;
+    for (int j = 0; j < d; j++) z += X[i * d + j] * w[j];
+    double p = 1 / (1 + exp(-z));
+    L += -y[i] * log(p) - (1 - y[i]) * log(1 - p);
+  }
+  return L / n;
+}
+
 #ifdef OMP_MAIN
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +160,7 @@ void matvec_grad(const double *A, double *A_bar, const double *x, double *x_bar,
 double branches_grad(const double *x, double *x_bar, int n);
 double scratch_grad(const double *x, double *x_bar, int n, int k);
 double heat_grad(const double *u0, double *u0_bar, double k, double *k_bar, int n, int steps);
+double logistic_grad(const double *w, double *w_bar, const double *X, const double *y, int n, int d);
 double energy_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 void matvec_jvp(const double *A, const double *A_dot, const double *x, const double *x_dot, double *y, double *y_dot,
                 int m, int n);
@@ -152,6 +168,7 @@ double heat_jvp(const double *u0, const double *u0_dot, double k, double k_dot, 
 
 enum { N = 37, M = 5, K = 4, STEPS = 6 };
 static double w_out[N];   /* weights of the out arrays' scalarisation */
+static double X[N * M], Y[N];   /* the logistic loss's samples: N of M features */
 static int failures;
 
 /* p: the inputs, flattened; each form reads its own */
@@ -175,7 +192,8 @@ static double eval(int form, const double *p) {
   }
   case 5: return branches(p, N);
   case 6: return scratch(p, N - K, K);
-  default: return heat(p, p[N], N, STEPS);
+  case 7: return heat(p, p[N], N, STEPS);
+  default: return logistic(p, X, Y, N, M);
   }
 }
 
@@ -193,7 +211,9 @@ static double jvp(int form, const double *p, const double *u) {
   }
 }
 
-static int inputs(int form) { return form == 2 || form == 7 ? N + 2 - (form == 7) : form == 4 ? M * N + N : N; }
+static int inputs(int form) {
+  return form == 2 || form == 7 ? N + 2 - (form == 7) : form == 4 ? M * N + N : form == 8 ? M : N;
+}
 
 static void grad(int form, double *p, double *g) {
   double y[N], yb[N];
@@ -207,15 +227,18 @@ static void grad(int form, double *p, double *g) {
   case 4: matvec_grad(p, g, p + M * N, g + M * N, y, yb, M, N); break;
   case 5: branches_grad(p, g, N); break;
   case 6: scratch_grad(p, g, N - K, K); break;
-  default: heat_grad(p, g, p[N], &g[N], N, STEPS); break;
+  case 7: heat_grad(p, g, p[N], &g[N], N, STEPS); break;
+  default: logistic_grad(p, g, X, Y, N, M); break;
   }
 }
 
 int main(void) {
   static double p[M * N + N], g[M * N + N];
-  const char *names[] = {"energy", "smooth", "affine", "downward", "matvec", "branches", "scratch", "heat"};
-  for (int i = 0; i < N; i++) w_out[i] = 0.5 + 0.03 * i;
-  for (int form = 0; form < 8; form++) {
+  const char *names[] = {"energy", "smooth", "affine", "downward", "matvec", "branches", "scratch", "heat",
+                         "logistic"};
+  for (int i = 0; i < N; i++) w_out[i] = 0.5 + 0.03 * i, Y[i] = i % 3 == 0;
+  for (int i = 0; i < N * M; i++) X[i] = sin(0.37 * i + 0.2);
+  for (int form = 0; form < 9; form++) {
     int n = inputs(form);
     for (int i = 0; i < n; i++) p[i] = 0.4 * sin(1.7 * i + form) + (form == 7 ? 0.6 : 0.1);
     if (form == 7) p[N] = 0.2;   /* k */
