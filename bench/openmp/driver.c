@@ -17,12 +17,15 @@ double heat_grad(const double *u0, double *u0_bar, double k, double *k_bar, int 
 double energy_grad_serial(const double *x, double *x_bar, double a, double *a_bar, int n);
 void smooth_grad_serial(const double *x, double *x_bar, double *y, double *y_bar, int n);
 double heat_grad_serial(const double *u0, double *u0_bar, double k, double *k_bar, int n, int steps);
+double logistic_grad(const double *w, double *w_bar, const double *X, const double *y, int n, int d);
+double logistic_grad_serial(const double *w, double *w_bar, const double *X, const double *y, int n, int d);
+double logistic(const double *w, const double *X, const double *y, int n, int d);
 double energy(const double *x, double a, int n);
 void smooth(const double *x, double *y, int n);
 double heat(const double *u0, double k, int n, int steps);
 
-enum { N = 2000000, HN = 100000, STEPS = 40 };
-static double *x, *g, *y, *yb;
+enum { N = 2000000, HN = 100000, STEPS = 40, LN = 200000, LD = 20 };
+static double *x, *g, *y, *yb, *lx, *ly;
 
 static double now(void) {
   struct timespec t;
@@ -36,21 +39,23 @@ static double primal(int form, int threads) {
   double t0 = now();
   if (form == 0) energy(x, 0.7, N);
   else if (form == 1) smooth(x, y, N);
-  else heat(x, 0.2, HN, STEPS);
+  else if (form == 2) heat(x, 0.2, HN, STEPS);
+  else logistic(x, lx, ly, LN, LD);
   return now() - t0;
 }
 
 /* one gradient of loop form with `threads` threads (0: the serial code);
  * returns seconds, leaves a checksum of the gradient in *sum */
 static double run(int form, int threads, double *sum) {
-  int n = form == 2 ? HN : N;
+  int n = form == 2 ? HN : form == 3 ? LD : N;
   for (int i = 0; i < n; i++) g[i] = 0, yb[i] = 1 + 0.001 * (i % 13);
   double ab = 0;
   if (threads) omp_set_num_threads(threads);
   double t0 = now();
   if (form == 0) (threads ? energy_grad : energy_grad_serial)(x, g, 0.7, &ab, n);
   else if (form == 1) (threads ? smooth_grad : smooth_grad_serial)(x, g, y, yb, n);
-  else (threads ? heat_grad : heat_grad_serial)(x, g, 0.2, &ab, n, STEPS);
+  else if (form == 2) (threads ? heat_grad : heat_grad_serial)(x, g, 0.2, &ab, n, STEPS);
+  else (threads ? logistic_grad : logistic_grad_serial)(x, g, lx, ly, LN, LD);
   double t = now() - t0;
   double s = ab;
   for (int i = 0; i < n; i++) s += g[i] * (1 + i % 7);
@@ -61,8 +66,11 @@ static double run(int form, int threads, double *sum) {
 int main(void) {
   x = malloc(N * sizeof *x), g = malloc(N * sizeof *g), y = malloc(N * sizeof *y), yb = malloc(N * sizeof *yb);
   for (int i = 0; i < N; i++) x[i] = sin(0.001 * i) + 0.3 * cos(0.37 * i);
-  const char *names[] = {"energy", "smooth", "heat"};
-  for (int form = 0; form < 3; form++) {
+  lx = malloc((size_t)LN * LD * sizeof *lx), ly = malloc(LN * sizeof *ly);
+  for (int i = 0; i < LN * LD; i++) lx[i] = 0.3 * sin(0.37 * i);
+  for (int i = 0; i < LN; i++) ly[i] = i % 3 == 0;
+  const char *names[] = {"energy", "smooth", "heat", "logistic"};
+  for (int form = 0; form < 4; form++) {
     double best[5] = {1e9, 1e9, 1e9, 1e9, 1e9}, sums[3];
     for (int rep = 0; rep < 5; rep++)
       for (int c = 0; c < 5; c++) {

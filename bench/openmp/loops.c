@@ -5,7 +5,9 @@
  *   smooth:  a stencil with independent outputs, reading its neighbours
  *            (their adjoints are added with '#pragma omp atomic');
  *   heat:    such a stencil inside a serial loop of time steps, through a
- *            helper function (a parallel region per step, in each sweep). */
+ *            helper function (a parallel region per step, in each sweep);
+ *   logistic: a logistic loss over 200,000 samples of 20 features, which all
+ *            read the weights (their adjoint: a buffer per thread). */
 #include <gradc.h>
 #include <math.h>
 #include <stdlib.h>
@@ -51,4 +53,17 @@ double heat(const double *u0, double k, int n, int steps) {
   free(u);
   free(v);
   return s;
+}
+
+GRADC_GRAD(wrt(w))
+double logistic(const double *w, const double *X, const double *y, int n, int d) {
+  double L = 0;
+#pragma omp parallel for reduction(+:L)
+  for (int i = 0; i < n; i++) {
+    double z = 0;
+    for (int j = 0; j < d; j++) z += X[i * d + j] * w[j];
+    double p = 1 / (1 + exp(-z));
+    L += -y[i] * log(p) - (1 - y[i]) * log(1 - p);
+  }
+  return L / n;
 }
