@@ -223,6 +223,11 @@ void gradc_par_init(gradc_par *p, int n);
 void gradc_par_redo(gradc_par *p, gradc_tape *log);
 /* Frees the blocks listed, and the tapes. */
 void gradc_par_release(gradc_par *p);
+/* The sizes of the chunks' lists of blocks to free (gradc_par_free_since frees
+ * what was listed after them, and the marks): a checkpointed step's scratch
+ * memory is freed when the step is reversed. */
+size_t *gradc_par_mark(gradc_par *p);
+void gradc_par_free_since(gradc_par *p, size_t *marks);
 
 /* The stash: adjoints accumulate into the caller's buffers, but an element of
  * a wrt array that the function overwrites must start its reverse sweep at

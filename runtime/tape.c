@@ -447,6 +447,19 @@ void gradc_par_redo(gradc_par *p, gradc_tape *log) {
   gradc_tape_release(&tmp);
 }
 
+size_t *gradc_par_mark(gradc_par *p) {
+  size_t *m = gradc_alloc((size_t)(p->n > 0 ? p->n : 1) * sizeof *m);
+  for (int i = 0; m && i < p->n; i++) m[i] = gradc_tape_size(&p->chunk[i].frees);
+  return m;
+}
+
+void gradc_par_free_since(gradc_par *p, size_t *marks) {
+  if (!marks) return;
+  for (int i = 0; i < p->n; i++)
+    while (gradc_tape_size(&p->chunk[i].frees) > marks[i]) free(gradc_pop_p(&p->chunk[i].frees));
+  gradc_free(marks, (size_t)(p->n > 0 ? p->n : 1) * sizeof *marks);
+}
+
 void gradc_par_release(gradc_par *p) {
   for (int i = 0; i < p->n; i++) {
     gradc_par_chunk *c = &p->chunk[i];

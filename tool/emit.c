@@ -221,13 +221,15 @@ static void emit_body(Buf *b, Stmt *s, int indent) {
  * (emit_stmt_with): rev.c adds what a statement implies beside the primal. */
 static void (*after_expr)(Buf *b, Stmt *s, int indent, void *ud);
 static void *after_ud;
+static bool parallel;    /* parallel loops keep their pragma (emit_stmt_with) */
 
 void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud) {
   void (*saved)(Buf *, Stmt *, int, void *) = after_expr;
   void *saved_ud = after_ud;
-  after_expr = after, after_ud = ud;
+  bool saved_par = parallel;
+  after_expr = after, after_ud = ud, parallel = true;
   emit_stmt(b, s, indent);
-  after_expr = saved, after_ud = saved_ud;
+  after_expr = saved, after_ud = saved_ud, parallel = saved_par;
 }
 
 void emit_stmt(Buf *b, Stmt *s, int indent) {
@@ -275,6 +277,13 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     buf_printf(b, " while (%s);\n", emit_expr(s->e));
     return;
   case ST_FOR: {
+    const char *clauses = s->omp && parallel ? omp_primal_clauses(s) : NULL;
+    if (clauses) {
+      emit_indent(b, indent);
+      buf_printf(b, "#pragma omp parallel for%s\n", clauses);
+    }
+    bool saved_par = parallel;
+    parallel = parallel && !clauses;   /* one inside it runs serially */
     emit_indent(b, indent);
     const char *init = "";
     if (s->init && s->init->kind == ST_EXPR) init = emit_expr(s->init->e);
@@ -285,6 +294,7 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
                s->inc ? emit_expr(s->inc) : "");
     emit_body(b, s->body, indent);
     buf_puts(b, "\n");
+    parallel = saved_par;
     return;
   }
   case ST_RETURN:

@@ -162,6 +162,11 @@ static Expr *copy_expr(Map *m, Expr *e) {
   return c;
 }
 
+static bool note_var(Expr *e, void *ud) {
+  if (e->kind == EX_VAR) vec_push(ud, e->var);
+  return false;
+}
+
 static Stmt *copy_stmt(Map *m, Stmt *s) {
   if (!s) return NULL;
   Stmt *c = arena_alloc(sizeof *c);
@@ -178,9 +183,15 @@ static Stmt *copy_stmt(Map *m, Stmt *s) {
     Vec *to[4] = {&o->priv, &o->first, &o->red, &o->outer};
     for (int k = 0; k < 4; k++)
       for (int i = 0; i < from[k]->len; i++) {
-        /* a parameter substituted by its argument is never assigned: shared */
         Var *v = from[k]->data[i], *w = mapped(m, v);
-        if (w != v || v->kind != VAR_PARAM) vec_push(to[k], w);
+        if (w != v || v->kind != VAR_PARAM) {
+          vec_push(to[k], w);
+          continue;
+        }
+        /* a parameter substituted by its argument is never assigned: shared;
+         * the variables the argument names were declared before the loop */
+        for (int j = 0; j < m->sub_from.len && k == 3; j++)
+          if (m->sub_from.data[j] == v) ir_expr_any(m->sub_to.data[j], note_var, to[k]);
       }
     c->omp = o;
   }

@@ -477,6 +477,9 @@ static void lower_loop(Ctx *cx, Stmt *s) {
   /* a for loop stays one when nothing jumps and it counts with an integer;
    * any other becomes a while loop with the increment at the end of the body */
   bool plain = !any_jump(j) && (s->kind != ST_FOR || !s->inc || int_step(s->inc));
+  /* a parallel loop with continue stays one too: the increment runs after
+   * the body either way, and the flag is reset at the top of each iteration */
+  if (s->omp && j.cnt && !j.brk && !j.ret && !(j.gotos & ~j.labels) && s->inc && int_step(s->inc)) plain = true;
 
   Stmt *kept_init = NULL;
   if (s->kind == ST_FOR && s->init) {

@@ -36,16 +36,21 @@ static void scan_expr(OmpLoop *pr, Expr *e) {
     add(&pr->other, e->var);
     return;
   }
+  if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && ty_is_ptr(e->a->ty))
+    add(ir_alloc_call(e->b) ? &pr->fresh : &pr->reseated, e->a->var);
   if (e->kind == EX_ASSIGN) {
-    /* v = ..., and v[k] = ... or v.f = ... in an array or struct variable */
+    /* v = ..., and v[k] = ... or v.f = ... in an array or struct variable
+     * (a part: the loop shares it when it is declared before) */
     Var *b = ir_base_var(e->a);
     if (b && (e->a->kind == EX_VAR || b->ty->kind == TY_ARRAY || b->ty->kind == TY_STRUCT)) add(&pr->assigned, b);
+    if (e->a->kind == EX_VAR) add(&pr->whole, b);
   }
   if (e->kind == EX_ADDR) {
     /* &v, &v[k], &v.f: v may change through the pointer; &a[i] lets the
      * element be reached otherwise */
     Var *b = ir_base_var(e->a);
     if (b && b->ty->kind != TY_PTR) add(&pr->assigned, b);
+    if (b && e->a->kind == EX_VAR && b->ty->kind != TY_ARRAY) add(&pr->whole, b);
     if (b) add(&pr->other, b);
   }
   scan_expr(pr, e->a), scan_expr(pr, e->b), scan_expr(pr, e->c);
@@ -89,6 +94,7 @@ static bool classify(Stmt *s, OmpLoop *pr) {
     Var *v = pr->assigned.data[i];
     if (v == pr->iv || in(&o->red, v) || in(&pr->priv, v)) continue;
     if (v->kind == VAR_GLOBAL || in(&o->outer, v)) {
+      if (!in(&pr->whole, v)) continue;   /* elements of a shared array: shared memory */
       diag_error(o->loc, "'%s' is shared by the threads of this parallel loop and assigned in it (a data "
                  "race): declare it inside the loop, or name it in private(...) or reduction(+:...)", v->name);
       ok = false;
@@ -137,4 +143,28 @@ bool omp_analyze(Stmt *s, OmpLoop *l) {
     return false;
   }
   return classify(s, l);
+}
+
+static const char *list(Vec *vars, bool shadows) {
+  Buf b = {0};
+  for (int i = 0; i < vars->len; i++) {
+    Var *v = vars->data[i];
+    buf_printf(&b, "%s%s", b.len ? ", " : "", v->name);
+    if (shadows && v->bar && ty_is_ptr(v->ty)) buf_printf(&b, ", %s", v->bar);
+  }
+  const char *t = b.data ? arena_strdup(b.data) : "";
+  buf_free(&b);
+  return t;
+}
+
+const char *omp_primal_clauses(Stmt *s) {
+  OmpLoop l;
+  int errors = diag_errors();
+  if (!omp_analyze(s, &l) || diag_errors() > errors) return NULL;
+  Vec priv = {0}, first = {0};
+  for (int i = 0; i < l.priv.len; i++) vec_push(in(&s->omp->first, l.priv.data[i]) ? &first : &priv, l.priv.data[i]);
+  const char *t = format(" private(%s)", list(&priv, true));
+  if (first.len) t = format("%s firstprivate(%s)", t, list(&first, true));
+  if (s->omp->red.len) t = format("%s reduction(+: %s)", t, list(&s->omp->red, false));
+  return t;
 }

@@ -1396,9 +1396,9 @@ void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_stm
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_block(g, s, fwd, fi, rev, ri); }
 
 static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
-  /* a parallel loop stays parallel in f_grad; nested in another one, in a
-   * checkpointed loop or in a separate sweep it runs serially */
-  if (s->omp && g->joint && g->sp->top && !*name_tag && !g->par && !g->in_ckpt) {
+  /* a parallel loop stays parallel in f_grad; nested in another one or in a
+   * separate sweep it runs serially */
+  if (s->omp && g->joint && g->sp->top && !*name_tag && !g->par) {
     rev_par_loop(g, s, fwd, fi, rev, ri);
     return;
   }
@@ -1407,9 +1407,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
      * branch (three levels in) */
     Buf bf = {0}, br = {0};
     g->loop_depth++;
-    g->in_ckpt = true;
     gen_block(g, s->body, &bf, ri + 3, &br, ri + 3);
-    g->in_ckpt = false;
     g->loop_depth--;
     Buf initf = {0}, initr = {0};
     if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);

@@ -20,7 +20,6 @@ typedef struct Gen {
   const char *frees;     /* the list of blocks freed at the end: "&_frees" */
   Par *par;              /* the parallel loop being generated (rev_par.c), or NULL */
   bool used_par;         /* parallel loops: per-thread tapes in _par */
-  bool in_ckpt;          /* inside a checkpointed loop (its parallel loops run serially) */
   bool used_tape, used_redo, used_frees, used_stash;
   int loop_depth;
   int nest;              /* loops and branches around the current statement */

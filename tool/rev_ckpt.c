@@ -312,6 +312,13 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev
     emit_indent(rev, ri + 3);
     buf_printf(rev, "size_t %s = gradc_tape_size(&_frees);\n", fm);
   }
+  /* the same for its parallel loops' scratch memory, chunk by chunk */
+  bool pfrees = bf->data && strstr(bf->data, "_pf");
+  const char *pm = format("_ckp%d", k);
+  if (pfrees) {
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "size_t *%s = gradc_par_mark(&_par);\n", pm);
+  }
   if (redo) {
     emit_indent(rev, ri + 3);
     buf_printf(rev, "size_t %s = gradc_tape_size(_redo);\n", rm);
@@ -327,6 +334,10 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev
   if (frees) {
     emit_indent(rev, ri + 3);
     buf_printf(rev, "while (gradc_tape_size(&_frees) > %s) free(gradc_pop_p(&_frees));\n", fm);
+  }
+  if (pfrees) {
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "gradc_par_free_since(&_par, %s);\n", pm);
   }
   emit_indent(rev, ri + 2);
   buf_puts(rev, "}\n");

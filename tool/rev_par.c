@@ -150,6 +150,7 @@ bool rev_par_atomic(Gen *g, Expr *lv) {
   if (!b) return true;
   if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && in(&g->par->arr, b)) return false;   /* the chunk's buffer */
   if (b->ty->kind == TY_ARRAY && in(&pr->priv, b)) return false;   /* the thread's own array */
+  if (in(&pr->priv, b) && in(&pr->fresh, b) && !in(&pr->reseated, b)) return false;   /* the iteration's block */
   if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && lv->b->kind == EX_VAR && lv->b->var == pr->iv &&
       in(&pr->indexed, b) && !in(&pr->other, b))
     return false;   /* each iteration owns its element */
@@ -287,6 +288,25 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
                                  T, a, dir, T, n, one ? "" : format(" * %s", step), a, dir, T, n,
                                  one ? "" : format(" * %s", step));
 
+  /* a reduction variable the reverse sweep reads elsewhere: its value before
+   * the loop, put back after the loop's reverse (inside it, each thread's
+   * partial sums come back from the tapes into its own copy) */
+  Vec kept = {0}, kept_name = {0};
+  for (int i = 0; i < o->red.len; i++) {
+    Var *r = o->red.data[i];
+    if (!r->rev_read) continue;
+    vec_push(&kept, r);
+    if (g->loop_depth > 0) {
+      rev_push_text(g, fwd, fi, r->name, r->ty, s->loc);
+      vec_push(&kept_name, NULL);
+    } else {
+      const char *k = rev_record_var(g, "r", emit_type(ty_unconst(r->ty)));
+      emit_indent(fwd, fi);
+      buf_printf(fwd, "%s = %s;\n", k, r->name);
+      vec_push(&kept_name, (void *)k);
+    }
+  }
+
   /* forward: the private variables start from the values outside (which
    * nothing reads; they keep the tape free of undefined values) */
   Vec fpriv = {0}, first = {0};
@@ -357,6 +377,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     vec_push(in(&o->first, v) && !in(assigned, v) ? &rfirst : &rpriv, v);
     if (v->bar && !in(&o->first, v)) vec_push(&rbars, v);
   }
+  for (int i = 0; i < kept.len; i++) vec_push(&rpriv, kept.data[i]);
   emit_indent(rev, ri);
   buf_printf(rev, "#pragma omp parallel num_threads(%s) private(%s", nt, names(&rpriv, false));
   if (rbars.len) buf_printf(rev, ", %s", names(&rbars, true));
@@ -456,6 +477,15 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     g->used_redo = true;
     emit_indent(rev, ri);
     buf_puts(rev, "gradc_par_redo(&_par, _redo);\n");
+  }
+  for (int i = kept.len - 1; i >= 0; i--) {
+    Var *r = kept.data[i];
+    if (kept_name.data[i]) {
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = %s;\n", r->name, (char *)kept_name.data[i]);
+    } else {
+      rev_pop_into(g, rev, ri, r->name, r->ty, s->loc);
+    }
   }
   buf_free(&bf), buf_free(&br);
 }

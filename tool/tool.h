@@ -318,11 +318,16 @@ typedef struct OmpLoop {
   Expr *bound;
   Vec priv;              /* Var *: a copy per thread (the counter first) */
   Vec assigned;          /* Var *: assigned in the loop (arrays and structs: any part) */
+  Vec whole;             /* Var *: assigned as a whole (v = ..., &v) */
   Vec indexed;           /* Var *: arrays seen as a[iv] */
   Vec other;             /* Var *: variables seen otherwise */
+  Vec fresh, reseated;   /* Var *: pointers assigned from malloc/calloc/realloc, and otherwise */
 } OmpLoop;
 /* Checks the loop s (with s->omp) and sorts its variables; false after errors */
 bool omp_analyze(Stmt *s, OmpLoop *l);
+/* " private(...) reduction(+: ...)" for the loop as the user wrote it, with
+ * the shadows of its private pointers; NULL when it is not parallel */
+const char *omp_primal_clauses(Stmt *s);
 bool omp_has(Vec *v, const void *p);
 
 /* ---- rules.c (rules.h): derivative rules of libm ----------------------------------- */
@@ -388,7 +393,8 @@ const char *emit_decl(Type *t, const char *name);   /* declarator text */
 const char *emit_type(Type *t);                     /* abstract declarator */
 const char *emit_expr(Expr *e);
 void emit_stmt(Buf *b, Stmt *s, int indent);
-/* emit_stmt, calling after(b, s, indent, ud) after each expression statement */
+/* emit_stmt, calling after(b, s, indent, ud) after each expression statement;
+ * parallel loops keep their pragma (the primal runs of a checkpointed loop) */
 void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud);
 void emit_indent(Buf *b, int indent);
 void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));

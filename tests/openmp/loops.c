@@ -7,7 +7,12 @@
  * parallel loop inside a helper called in every step of a serial time
  * loop (the iteration space is taped per step) with firstprivate, and a
  * logistic loss whose samples all read the weights w[j] in an inner loop
- * (each chunk sums w's adjoint in a buffer of its own).
+ * (each chunk sums w's adjoint in a buffer of its own), and the heat
+ * equation again with GRADC_CHECKPOINT on its time loop and scratch memory
+ * in its parallel loop (the steps run again in parallel from snapshots),
+ * and a mix the difftest's PAR form found bugs in: a helper's parallel loop
+ * writing the caller's local array, a local array written element by
+ * element, continue, and a reduction variable read before the loop.
  *
  * With -DOMP_MAIN, main() prints every gradient component and checks it
  * against central differences, and forward mode (three of the forms)
@@ -135,6 +140,58 @@ double heat(const double *u0, double k, int n, int steps) {
   return s;
 }
 
+static void step_scratch(const double *u, double *v, int n, double k) {
+#pragma omp parallel for
+  for (int i = 1; i < n - 1; i++) {
+    double *w = malloc(3 * sizeof *w);
+    for (int j = 0; j < 3; j++) w[j] = u[i - 1 + j];
+    v[i] = w[1] + k * (w[0] - 2 * w[1] + w[2]) + 0.01 * sin(w[1]);
+    free(w);
+  }
+  v[0] = u[0];
+  v[n - 1] = u[n - 1];
+}
+
+GRADC_GRAD(wrt(u0, k))
+double heat_ckpt(const double *u0, double k, int n, int steps) {
+  double *u = malloc((size_t)n * sizeof *u), *v = malloc((size_t)n * sizeof *v);
+  for (int i = 0; i < n; i++) u[i] = u0[i];
+  GRADC_CHECKPOINT(2);
+  for (int t = 0; t < steps; t++) {
+    step_scratch(u, v, n, k);
+    double *tmp = u;
+    u = v;
+    v = tmp;
+  }
+  double s = 0;
+  for (int i = 0; i < n; i++) s += u[i] * u[i] * (1 + 0.1 * i);
+  free(u);
+  free(v);
+  return s;
+}
+
+static void pmap(const double *a, double *out, int n, double c) {
+#pragma omp parallel for
+  for (int i = 0; i < n; i++) out[i] = sin(a[i]) * c;
+}
+
+GRADC_GRAD(wrt(x))
+double mixed(const double *x, int n) {
+  double w[64], v[64];
+  pmap(x, w, n, 0.7);
+  double acc = sin(x[0]);
+  double r = acc * x[1];
+#pragma omp parallel for reduction(+:acc)
+  for (int i = 0; i < n; i++) {
+    double t = w[i] * x[i];
+    if (t > 0.1) continue;
+    acc += cos(t);
+  }
+#pragma omp parallel for
+  for (int i = 0; i < n; i++) v[i] = w[i] * w[(i + 1) % n];
+  return r + acc * acc + v[0] + v[n - 1];
+}
+
 GRADC_GRAD(wrt(w))
 double logistic(const double *w, const double *X, const double *y, int n, int d) {
   double L = 0;
@@ -161,6 +218,8 @@ double branches_grad(const double *x, double *x_bar, int n);
 double scratch_grad(const double *x, double *x_bar, int n, int k);
 double heat_grad(const double *u0, double *u0_bar, double k, double *k_bar, int n, int steps);
 double logistic_grad(const double *w, double *w_bar, const double *X, const double *y, int n, int d);
+double heat_ckpt_grad(const double *u0, double *u0_bar, double k, double *k_bar, int n, int steps);
+double mixed_grad(const double *x, double *x_bar, int n);
 double energy_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 void matvec_jvp(const double *A, const double *A_dot, const double *x, const double *x_dot, double *y, double *y_dot,
                 int m, int n);
@@ -193,7 +252,9 @@ static double eval(int form, const double *p) {
   case 5: return branches(p, N);
   case 6: return scratch(p, N - K, K);
   case 7: return heat(p, p[N], N, STEPS);
-  default: return logistic(p, X, Y, N, M);
+  case 8: return logistic(p, X, Y, N, M);
+  case 9: return heat_ckpt(p, p[N], N, STEPS);
+  default: return mixed(p, N);
   }
 }
 
@@ -212,7 +273,7 @@ static double jvp(int form, const double *p, const double *u) {
 }
 
 static int inputs(int form) {
-  return form == 2 || form == 7 ? N + 2 - (form == 7) : form == 4 ? M * N + N : form == 8 ? M : N;
+  return form == 2 ? N + 2 : form == 7 || form == 9 ? N + 1 : form == 4 ? M * N + N : form == 8 ? M : N;
 }
 
 static void grad(int form, double *p, double *g) {
@@ -228,20 +289,22 @@ static void grad(int form, double *p, double *g) {
   case 5: branches_grad(p, g, N); break;
   case 6: scratch_grad(p, g, N - K, K); break;
   case 7: heat_grad(p, g, p[N], &g[N], N, STEPS); break;
-  default: logistic_grad(p, g, X, Y, N, M); break;
+  case 8: logistic_grad(p, g, X, Y, N, M); break;
+  case 9: heat_ckpt_grad(p, g, p[N], &g[N], N, STEPS); break;
+  default: mixed_grad(p, g, N); break;
   }
 }
 
 int main(void) {
   static double p[M * N + N], g[M * N + N];
   const char *names[] = {"energy", "smooth", "affine", "downward", "matvec", "branches", "scratch", "heat",
-                         "logistic"};
+                         "logistic", "heat_ckpt", "mixed"};
   for (int i = 0; i < N; i++) w_out[i] = 0.5 + 0.03 * i, Y[i] = i % 3 == 0;
   for (int i = 0; i < N * M; i++) X[i] = sin(0.37 * i + 0.2);
-  for (int form = 0; form < 9; form++) {
+  for (int form = 0; form < 11; form++) {
     int n = inputs(form);
-    for (int i = 0; i < n; i++) p[i] = 0.4 * sin(1.7 * i + form) + (form == 7 ? 0.6 : 0.1);
-    if (form == 7) p[N] = 0.2;   /* k */
+    for (int i = 0; i < n; i++) p[i] = 0.4 * sin(1.7 * i + form) + (form == 7 || form == 9 ? 0.6 : 0.1);
+    if (form == 7 || form == 9) p[N] = 0.2;   /* k */
     grad(form, p, g);
     for (int i = 0; i < n; i++) {
       double x = p[i], h = 1e-5 * (fabs(x) > 1 ? fabs(x) : 1);
