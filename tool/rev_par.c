@@ -226,7 +226,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     Var *v = par.arr.data[i];
     rev_bar_name(g, v);
     vec_push(&par.arr_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
-    const char *m = rev_record_var(g, "m", "long");
+    const char *m = rev_record_var(g, "ext", "long");
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s = %s;\n", m, emit_expr(par.arr_len.data[i]));
     vec_push(&arr_len, (void *)m);
@@ -300,7 +300,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       rev_push_text(g, fwd, fi, r->name, r->ty, s->loc);
       vec_push(&kept_name, NULL);
     } else {
-      const char *k = rev_record_var(g, "r", emit_type(ty_unconst(r->ty)));
+      const char *k = rev_record_var(g, "red", emit_type(ty_unconst(r->ty)));
       emit_indent(fwd, fi);
       buf_printf(fwd, "%s = %s;\n", k, r->name);
       vec_push(&kept_name, (void *)k);

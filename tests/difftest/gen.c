@@ -23,6 +23,23 @@
  *   GOTO     forward goto out of a loop or to a cleanup label
  *   CKPT     GRADC_CHECKPOINT(k) on loops of f that no loop encloses: for,
  *            while with break, do; random statements (any form) inside
+ *   PAR      '#pragma omp parallel for' loops without races, of the canonical
+ *            forms (<, <=, >, >=, steps up and down, int, long and size_t
+ *            counters): independent outputs o[i] from x's neighbours and
+ *            body locals; reduction(+:r) into fresh locals and into acc;
+ *            time steps (a parallel stencil in a serial loop, buffers
+ *            swapped or copied, the copy parallel too); helpers with
+ *            parallel loops (inlined); an inner serial loop with an
+ *            accumulator of the iteration (maybe private(...)) and a
+ *            branch; t updated in place; firstprivate copies of a scalar
+ *            set before; schedule, shared and default(shared|none)
+ *            clauses. Chosen from a stream of its own: every seed turns
+ *            the other forms on as before PAR existed, and a program
+ *            without PAR is the one the seed gave then. A PAR program gets
+ *            a line "OPENMP" (run.sh: gradc -- -fopenmp, cc -fopenmp). The
+ *            loops write 'continue', and local arrays directly (also
+ *            through helpers); GEN_PAR_CONTINUE=0 and GEN_PAR_ARRAYS=0
+ *            write an if and a pointer to the array instead.
  * Some counted loops are written by a macro (FOR_N), and every program
  * declares an untagged enum that f uses.
  * In about a quarter of the programs without UNNAMED, ACROSS: the helpers that split mode
@@ -48,6 +65,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static unsigned long long state;
 
@@ -70,13 +88,13 @@ static void P(const char *fmt, ...) {
   va_end(ap);
 }
 
-enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, CKPT, NFEAT };
+enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, CKPT, PAR, NFEAT };
 static int on[NFEAT];
 
 enum helper {
   H_HELPER0, H_HELPER1, H_SCALE2, H_POWER, H_MEANV, H_SUB, H_SCALEV, H_NORM2, H_CNORM,
   H_DAMP, H_NORMALIZE, H_ROW, H_ROWM, H_MKPAIR, H_ROT, H_WSUM, H_CUMAVG, H_RDOT,
-  H_MIXF, H_HALFD, H_SUMSQF, H_STEP, H_GSUM, NHELP
+  H_MIXF, H_HALFD, H_SUMSQF, H_STEP, H_GSUM, H_PSUM, H_PMAP, H_PSTEP, NHELP
 };
 static int used[NHELP];
 static void use(enum helper h) {
@@ -148,6 +166,23 @@ static const char *const helper_text[NHELP] = {
              "  r *= 0.5;\n"
              "done:\n  free(w);\n"
              "out:\n  return r;\n}\n",
+  /* PAR: parallel loops in helpers that gradc inlines */
+  [H_PSUM] = "static double psum(const double *a, int n, double c) {\n"
+             "  double s = 0;\n"
+             "#pragma omp parallel for reduction(+:s)\n"
+             "  for (int i = 0; i < n; i++) {\n"
+             "    double w = tanh(c * a[i]);\n"
+             "    s += w * a[i];\n"
+             "  }\n"
+             "  return s;\n}\n",
+  [H_PMAP] = "static void pmap(const double *a, double *out, int n, double c) {\n"
+             "#pragma omp parallel for schedule(static)\n"
+             "  for (int i = 0; i < n; i++) out[i] = sin(a[i]) * c + 0.5 * a[i];\n}\n",
+  [H_PSTEP] = "static void pstep(const double *u, double *v, int n, double c) {\n"
+              "  double k = 0.25 * tanh(c);\n"
+              "#pragma omp parallel for firstprivate(k)\n"
+              "  for (int i = 1; i < n - 1; i++) v[i] = u[i] + k * (u[i - 1] - 2 * u[i] + u[i + 1]) + 0.1 * sin(u[i]);\n"
+              "  v[0] = u[0];\n  v[n - 1] = 0.9 * u[n - 1];\n}\n",
 };
 
 /* ACROSS: the annotated prototype of each helper that may live in another
@@ -671,13 +706,477 @@ static void f_ckpt(int ind) {
   depth_stmt--;
 }
 
+/* ---- PAR: '#pragma omp parallel for' loops whose meaning no thread count
+ * changes (but for the rounding of reductions): each iteration writes only
+ * its own element of a shared array, body locals, private copies and
+ * reduction(+:...) variables; it reads shared variables nothing in the loop
+ * writes. The loops read and write through the expressions below only. ---- */
+
+static int inpar[NHELP];   /* helpers called in a parallel loop: they stay in f's file */
+/* 'continue' in parallel loops (GEN_PAR_CONTINUE=0 in the environment: an
+ * if skips the rest instead, the same stream) */
+static int par_continue;
+/* local arrays written in parallel loops and passed to helpers that write
+ * them in one (GEN_PAR_ARRAYS=0: through a pointer to them) */
+static int par_arrays;
+
+static struct {
+  char iv[16];           /* the counter */
+  char src[16];          /* the array read at the counter and beside it */
+  int nb;                /* src[i - 1] (bit 0) and src[i + 1] (bit 1) are in bounds */
+  int tfree;             /* t[k] may be read: the loop does not write t */
+  char own[16];          /* the array the iteration writes at [i]: own[i] may be read */
+  char j[16];            /* an inner serial counter running over 0..n-1 */
+  char loc[8][16];       /* locals of the body (and firstprivate copies) */
+  int used[8];           /* ... read already */
+  int nloc;
+  unsigned mask;         /* the shared scalars read: a0..a3 bits 0..3, t bit 4 */
+} pc;
+
+static void par_local(const char *name) {
+  if (pc.nloc < 8) pc.used[pc.nloc] = 0, snprintf(pc.loc[pc.nloc++], sizeof pc.loc[0], "%s", name);
+}
+
+/* " + 0.1 * v" for each local nothing has read yet (a local set and never
+ * read is a warning, in f and in what gradc writes of it) */
+static void par_rest(void) {
+  for (int k = 0; k < pc.nloc; k++)
+    if (!pc.used[k]) pc.used[k] = 1, P(" + 0.1 * %s", pc.loc[k]);
+}
+
+static void pleaf(void) {
+  switch (rnd(10)) {
+  case 0: P("x[%s]", pc.iv); break;
+  case 1: P("%s[%s]", pc.src, pc.iv); break;
+  case 2:
+    if (pc.nb) {
+      int d = pc.nb == 3 ? (int)rnd(2) : pc.nb == 1 ? 0 : 1;
+      P("%s[%s %s 1]", pc.src, pc.iv, d ? "+" : "-");
+    } else {
+      P("%s[%s]", pc.src, pc.iv);
+    }
+    break;
+  case 3: {
+    unsigned v = var();
+    pc.mask |= 1u << v;
+    P("a%u", v);
+    break;
+  }
+  case 4:
+    if (pc.tfree) pc.mask |= 16, P("t[%u]", rnd(4));
+    else P("0.%u", 1 + rnd(9));
+    break;
+  case 5: case 6:
+    if (pc.nloc) {
+      unsigned k = rnd(pc.nloc);
+      pc.used[k] = 1;
+      P("%s", pc.loc[k]);
+    }
+    else P("x[%s]", pc.iv);
+    break;
+  case 7:
+    if (pc.own[0]) P("%s[%s]", pc.own, pc.iv);
+    else P("0.%u", rnd(10));
+    break;
+  default:
+    if (pc.j[0]) P("x[%s]", pc.j);
+    else P("(0.%u * %s)", 1 + rnd(9), pc.iv);
+    break;
+  }
+}
+
+/* expr's bounded expressions, of pleaf's values */
+static void pexpr(int depth) {
+  if (depth >= MAXDEPTH) { pleaf(); return; }
+  switch (rnd(14)) {
+  case 0: case 1: P("("); pexpr(depth + 1); P(" + "); pexpr(depth + 1); P(")"); break;
+  case 2: P("("); pexpr(depth + 1); P(" - "); pexpr(depth + 1); P(")"); break;
+  case 3: case 4: P("0.5 * "); pexpr(depth + 1); P(" * tanh("); pexpr(depth + 1); P(")"); break;
+  case 5: P("sin("); pexpr(depth + 1); P(")"); break;
+  case 6: P("cos("); pexpr(depth + 1); P(")"); break;
+  case 7: P("exp(tanh("); pexpr(depth + 1); P("))"); break;
+  case 8: P("log(1.5 + sin("); pexpr(depth + 1); P("))"); break;
+  case 9: P("sqrt(1.5 + sin("); pexpr(depth + 1); P("))"); break;
+  case 10: P("("); pexpr(depth + 1); P(") / (2 + cos("); pexpr(depth + 1); P("))"); break;
+  case 11: P("pow(1.25 + sin("); pexpr(depth + 1); P("), 1.5)"); break;
+  case 12: P("atan("); pexpr(depth + 1); P(")"); break;
+  default: {
+    unsigned h = rnd(2);
+    use(h ? H_HELPER1 : H_HELPER0);
+    inpar[h ? H_HELPER1 : H_HELPER0] = 1;
+    P("helper%u(", h); pexpr(depth + 1); P(", "); pexpr(depth + 1); P(")");
+    break;
+  }
+  }
+}
+
+/* The loop's header, "for (...) {", over lo..b-1 (b: the exclusive end, "n",
+ * "n - 1" or "NT"), in one of the canonical forms; with partial, it may
+ * visit only some of them. */
+static void par_for(int ind, int lo, const char *b, int partial) {
+  const char *i = pc.iv;
+  switch (rnd(partial ? 11 : 8)) {
+  case 0: L(ind, "for (int %s = %d; %s < %s; %s++) {\n", i, lo, i, b, i); break;
+  case 1: L(ind, "for (int %s = %d; %s <= %s - 1; %s++) {\n", i, lo, i, b, i); break;
+  case 2: L(ind, "for (int %s = %s - 1; %s >= %d; %s--) {\n", i, b, i, lo, i); break;
+  case 3: L(ind, "for (int %s = %s - 1; %s > %d; --%s) {\n", i, b, i, lo - 1, i); break;
+  case 4: L(ind, "for (int %s = %d; %s > %s; %s += 1) {\n", i, lo, b, i, i); break;
+  case 5: L(ind, "for (size_t %s = %d; %s < (size_t)(%s); %s++) {\n", i, lo, i, b, i); break;
+  case 6: L(ind, "for (long %s = %d; %s < %s; ++%s) {\n", i, lo, i, b, i); break;
+  case 7: L(ind, "for (int %s = %s - 1; %d <= %s; %s--) {\n", i, b, lo, i, i); break;
+  case 8: L(ind, "for (int %s = %d; %s < %s; %s += 2) {\n", i, lo + (int)rnd(2), i, b, i); break;
+  case 9: L(ind, "for (int %s = %s - 1; %s >= %d; %s -= %u) {\n", i, b, i, lo, i, 2 + rnd(2)); break;
+  default: L(ind, "for (int %s = %d; %s <= %s - 1; %s += 3) {\n", i, lo, i, b, i); break;
+  }
+}
+
+/* The directive, clauses the loop needs, and a random choice of schedule and
+ * data-sharing clauses: with default(none), every shared variable it reads
+ * (x, n, the arrays in shared, and the scalars pc.mask names). */
+static void par_pragma(int ind, const char *clauses, const char *shared) {
+  L(ind, "#pragma omp parallel for");
+  switch (rnd(6)) {
+  case 0: P(" schedule(static)"); break;
+  case 1: P(" schedule(dynamic, %u)", 1 + rnd(2)); break;
+  case 2: P(" schedule(static, 1)"); break;
+  default: break;
+  }
+  if (clauses[0]) P(" %s", clauses);
+  switch (rnd(5)) {
+  case 0: P(" shared(x%s%s)", shared[0] ? ", " : "", shared); break;
+  case 1: P(" default(shared)"); break;
+  case 2:
+    P(" default(none) shared(x, n");
+    for (unsigned v = 0; v < NVARS; v++)
+      if (pc.mask & 1u << v) P(", a%u", v);
+    if (pc.mask & 16) P(", t");
+    if (shared[0]) P(", %s", shared);
+    P(")");
+    break;
+  default: break;
+  }
+  P("\n");
+}
+
+/* Writes the loop (header and body, made by fn into a buffer first) after
+ * its directive. */
+static void par_loop(int ind, const char *clauses, const char *shared, void (*fn)(int, void *), void *arg) {
+  FILE *saved = o;
+  char *text;
+  size_t len;
+  o = open_memstream(&text, &len);
+  if (!o) exit(2);
+  fn(ind, arg);
+  fclose(o);
+  o = saved;
+  par_pragma(ind, clauses, shared);
+  fwrite(text, 1, len, o);
+  free(text);
+}
+
+/* 0..2 locals of the body, each set from the values before it */
+static void par_locals(int ind, int u, int n) {
+  for (int k = 0; k < n; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "q%d_%d", u, pc.nloc);
+    indent(ind); P("double %s = ", name); pexpr(1); P(";\n");
+    par_local(name);
+    if (rnd(4) == 0) { L(ind, "%s = sin(%s) * ", name, name); pexpr(2); P(";\n"); }
+  }
+}
+
+struct parbody {
+  int u, lo, partial, form, red2;
+  const char *b, *out, *red, *priv;
+};
+
+/* out[i] = ..., each iteration its own element */
+static void pb_outputs(int ind, void *arg) {
+  struct parbody *a = arg;
+  par_for(ind, a->lo, a->b, a->partial);
+  par_locals(ind + 1, a->u, rnd(3));
+  if (rnd(4) == 0) { /* a private array of the body */
+    L(ind + 1, "double w%d[3];\n", a->u);
+    L(ind + 1, "w%d[0] = ", a->u); pexpr(1); P(";\n");
+    L(ind + 1, "w%d[1] = w%d[0] * w%d[0];\n", a->u, a->u, a->u);
+    L(ind + 1, "w%d[2] = sin(w%d[1]) + ", a->u, a->u); pleaf(); P(";\n");
+    char name[16];
+    snprintf(name, sizeof name, "w%d[2]", a->u);
+    par_local(name);
+  }
+  int in = ind + 1;
+  if (rnd(5) == 0) {
+    /* some iterations leave their element */
+    if (par_continue) L(ind + 1, "if (x[%s] > 0.%u) continue;\n", pc.iv, rnd(10));
+    else L(ind + 1, "if (x[%s] <= 0.%u)\n", pc.iv, rnd(10)), in++;
+  }
+  if (rnd(2)) { L(in, "%s[%s] = 0.5 * %s[%s] + 0.4 * tanh(", a->out, pc.iv, a->out, pc.iv); pexpr(1); par_rest(); P(");\n"); }
+  else { L(in, "%s[%s] = ", a->out, pc.iv); pexpr(0); par_rest(); P(";\n"); }
+  L(ind, "}\n");
+}
+
+/* reduction(+:r) */
+static void pb_reduce(int ind, void *arg) {
+  struct parbody *a = arg;
+  par_for(ind, a->lo, a->b, a->partial);
+  par_locals(ind + 1, a->u, 1 + rnd(2));
+  const char *last = pc.loc[pc.nloc - 1];
+  int close = 0;   /* r = r + (e): gradc takes r = r + a + b for ((r + a) + b) */
+  switch (rnd(4)) {
+  case 0: L(ind + 1, "%s += %s * tanh(%s)", a->red, last, last); pc.used[pc.nloc - 1] = 1; break;
+  case 1: L(ind + 1, "%s = %s + (0.5 * ", a->red, a->red); pexpr(1); close = 1; break;
+  case 2: L(ind + 1, "%s -= 0.3 * %s", a->red, last); pc.used[pc.nloc - 1] = 1; break;
+  default:
+    indent(ind + 1); P("if ("); pleaf(); P(" > "); pleaf(); P(")\n");
+    L(ind + 2, "%s += %s;\n", a->red, last);
+    pc.used[pc.nloc - 1] = 1;
+    L(ind + 1, "else\n");
+    L(ind + 2, "%s -= 0.5 * ", a->red); pexpr(2);
+    break;
+  }
+  if (a->red2) { P("%s;\n", close ? ")" : ""); L(ind + 1, "r%d_2 += ", a->u); pexpr(1); close = 0; }
+  par_rest();
+  P("%s;\n", close ? ")" : "");
+  L(ind, "}\n");
+}
+
+/* an inner serial loop with an accumulator of the iteration, a branch */
+static void pb_inner(int ind, void *arg) {
+  struct parbody *a = arg;
+  char q[16];
+  snprintf(q, sizeof q, "acc%d", a->u);
+  par_for(ind, a->lo, a->b, a->partial);
+  if (a->priv) L(ind + 1, "%s = ", q);
+  else L(ind + 1, "double %s = ", q);
+  pleaf(); P(";\n");
+  snprintf(pc.j, sizeof pc.j, "j%d", a->u);
+  L(ind + 1, "for (int %s = 0; %s < n; %s++) %s += 0.2 * x[%s] * ", pc.j, pc.j, pc.j, q, pc.j); pexpr(2); P(";\n");
+  pc.j[0] = 0;
+  par_local(q);
+  pc.used[pc.nloc - 1] = 1;
+  indent(ind + 1); P("if ("); pleaf(); P(" > %s0.%u) {\n", rnd(2) ? "-" : "", rnd(10));
+  L(ind + 2, "%s = sin(%s) + 0.1 * ", q, q); pexpr(1); P(";\n");
+  L(ind + 1, "} else {\n");
+  L(ind + 2, "%s = 0.5 * %s;\n", q, q);
+  int skip = rnd(3) == 0;
+  if (skip && par_continue) L(ind + 2, "continue;\n");
+  else if (skip) L(ind + 2, "%s = 100;\n", q);   /* the write below skipped */
+  L(ind + 1, "}\n");
+  if (skip && !par_continue) L(ind + 1, "if (%s < 50)\n", q);
+  L(ind + 1 + (skip && !par_continue), "%s[%s] = tanh(%s) * ", a->out, pc.iv, q); pleaf(); par_rest(); P(";\n");
+  L(ind, "}\n");
+}
+
+/* the time step of a stencil: v[i] from u's neighbours */
+static void pb_step(int ind, void *arg) {
+  struct parbody *a = arg;
+  par_for(ind, 1, "n - 1", a->partial);
+  par_locals(ind + 1, a->u, rnd(2));
+  L(ind + 1, "%s[%s] = 0.5 * %s[%s] + 0.3 * tanh(", a->out, pc.iv, pc.src, pc.iv); pexpr(1); par_rest(); P(");\n");
+  L(ind, "}\n");
+}
+
+/* a copy, element by element */
+static void pb_copy(int ind, void *arg) {
+  struct parbody *a = arg;
+  par_for(ind, 0, "n", 0);
+  L(ind + 1, "%s[%s] = %s[%s];\n", a->out, pc.iv, pc.src, pc.iv);
+  L(ind, "}\n");
+}
+
+static void par_reset(int u) {
+  memset(&pc, 0, sizeof pc);
+  snprintf(pc.iv, sizeof pc.iv, "ip%d", u);
+  snprintf(pc.src, sizeof pc.src, "x");
+  pc.tfree = 1;
+}
+
+/* firstprivate(c): a scalar set before the loop that the loop reads */
+static void par_first(int ind, int u, char *clauses, size_t size) {
+  if (rnd(3)) return;
+  L(ind, "double c%d = ", u); expr(1); P(";\n");
+  size_t l = strlen(clauses);
+  snprintf(clauses + l, size - l, "%sfirstprivate(c%d)", l ? " " : "", u);
+  char name[16];
+  snprintf(name, sizeof name, "c%d", u);
+  par_local(name);
+}
+
+/* the name loops write the local array o<u> by: a pointer to it, or itself */
+static void par_ptr(int ind, char *arr, int u) {
+  if (par_arrays) return;
+  L(ind, "double *po%d = o%d;\n", u, u);
+  snprintf(arr, 16, "po%d", u);
+}
+
+static void f_par(int ind) {
+  int u = uid++;
+  char clauses[96] = "", shared[48] = "", arr[16];
+  struct parbody a = {.u = u};
+  par_reset(u);
+  snprintf(arr, sizeof arr, "o%d", u);
+  L(ind, "{\n");
+  switch (rnd(8)) {
+  case 0: case 1: /* independent outputs, from x's neighbours */
+    if (rnd(2)) L(ind + 1, "double o%d[n];\n", u);
+    else L(ind + 1, "double o%d[%d];\n", u, NX);
+    L(ind + 1, "for (int j = 0; j < n; j++) o%d[j] = 0.5 * x[j] * a%u;\n", u, var());
+    par_ptr(ind + 1, arr, u);
+    par_first(ind + 1, u, clauses, sizeof clauses);
+    a.lo = rnd(2), a.b = a.lo ? "n - 1" : "n", a.partial = 1, a.out = arr;
+    pc.nb = a.lo ? 3 : 0;
+    snprintf(pc.own, sizeof pc.own, "%s", arr);
+    snprintf(shared, sizeof shared, "%s", arr);
+    par_loop(ind + 1, clauses, shared, pb_outputs, &a);
+    L(ind + 1, "acc += 0.1 * o%d[%u] * o%d[%u];\n", u, rnd(NX), u, rnd(NX));
+    L(ind + 1, "a%u = 0.5 * a%u + 0.2 * tanh(o%d[%u]);\n", var(), var(), u, rnd(NX));
+    break;
+  case 2: { /* reduction(+:...) into locals */
+    L(ind + 1, "double r%d = %s;\n", u, rnd(2) ? "0" : "0.1 * a0");
+    a.red2 = rnd(3) == 0;
+    if (a.red2) L(ind + 1, "double r%d_2 = 0;\n", u);
+    par_first(ind + 1, u, clauses, sizeof clauses);
+    size_t l = strlen(clauses);
+    if (a.red2 && rnd(2)) snprintf(clauses + l, sizeof clauses - l, "%sreduction(+:r%d, r%d_2)", l ? " " : "", u, u);
+    else if (a.red2) snprintf(clauses + l, sizeof clauses - l, "%sreduction(+:r%d) reduction(+:r%d_2)", l ? " " : "", u, u);
+    else snprintf(clauses + l, sizeof clauses - l, "%sreduction(+:r%d)", l ? " " : "", u);
+    char red[16];
+    snprintf(red, sizeof red, "r%d", u);
+    a.lo = rnd(2), a.b = a.lo ? "n - 1" : "n", a.partial = 1, a.red = red;
+    pc.nb = a.lo ? 3 : 0;
+    par_loop(ind + 1, clauses, "", pb_reduce, &a);
+    L(ind + 1, "acc += 0.2 * tanh(r%d);\n", u);
+    if (a.red2) L(ind + 1, "a%u = 0.5 * a%u + 0.1 * tanh(r%d_2);\n", var(), var(), u);
+    break;
+  }
+  case 3: { /* reduction(+:acc), acc holding a value already */
+    par_first(ind + 1, u, clauses, sizeof clauses);
+    size_t l = strlen(clauses);
+    snprintf(clauses + l, sizeof clauses - l, "%sreduction(+:acc)", l ? " " : "");
+    a.lo = rnd(2), a.b = a.lo ? "n - 1" : "n", a.partial = 1, a.red = "acc";
+    pc.nb = a.lo ? 3 : 0;
+    par_loop(ind + 1, clauses, "", pb_reduce, &a);
+    break;
+  }
+  case 4: { /* time steps: a parallel loop in a serial one, buffers swapped or copied */
+    int swap = rnd(2), steps = 2 + rnd(2), copy = rnd(2), ptr = swap || !par_arrays;
+    char u_[16], v_[16];
+    L(ind + 1, "double u%d[n], v%d[n];\n", u, u);
+    L(ind + 1, "for (int j = 0; j < n; j++) u%d[j] = v%d[j] = ", u, u); expr(2); P(" * x[j];\n");
+    if (ptr) L(ind + 1, "double *pu%d = u%d, *pv%d = v%d;\n", u, u, u, u);
+    snprintf(u_, sizeof u_, "%su%d", ptr ? "p" : "", u);
+    snprintf(v_, sizeof v_, "%sv%d", ptr ? "p" : "", u);
+    L(ind + 1, "for (int k%d = 0; k%d < %d; k%d++) {\n", u, u, steps, u);
+    snprintf(pc.src, sizeof pc.src, "%s", u_);
+    snprintf(pc.own, sizeof pc.own, "%s", v_);
+    pc.nb = 3;
+    snprintf(shared, sizeof shared, "%s, %s", u_, v_);
+    a.partial = rnd(2), a.out = v_;
+    par_loop(ind + 2, "", shared, pb_step, &a);
+    L(ind + 2, "%s[0] = %s[0];\n", v_, u_);
+    L(ind + 2, "%s[n - 1] = 0.8 * %s[n - 1] + 0.1 * a%u;\n", v_, u_, var());
+    if (swap) {
+      L(ind + 2, "double *tmp%d = pu%d;\n", u, u);
+      L(ind + 2, "pu%d = pv%d;\n", u, u);
+      L(ind + 2, "pv%d = tmp%d;\n", u, u);
+    } else if (copy) {
+      par_reset(u);
+      snprintf(pc.iv, sizeof pc.iv, "ic%d", u);
+      snprintf(pc.src, sizeof pc.src, "%s", v_);
+      a.out = u_;
+      par_loop(ind + 2, "", shared, pb_copy, &a);
+    } else {
+      L(ind + 2, "for (int j = 0; j < n; j++) %s[j] = %s[j];\n", u_, v_);
+    }
+    L(ind + 2, "a%u = 0.6 * a%u + 0.2 * %s[%u];\n", var(), var(), u_, rnd(NX));
+    L(ind + 1, "}\n");
+    L(ind + 1, "acc += 0.1 * %s[%u] * %s[%u];\n", u_, rnd(NX), u_, rnd(NX));
+    break;
+  }
+  case 5: /* helpers with parallel loops, inlined */
+    switch (rnd(4)) {
+    case 0:
+      use(H_PSUM);
+      L(ind + 1, "acc += 0.1 * psum(x, n, "); expr(1); P(");\n");
+      break;
+    case 1:
+      use(H_PMAP);
+      L(ind + 1, "double w%d[n];\n", u);
+      if (par_arrays) L(ind + 1, "pmap(x, w%d, n, ", u);
+      else L(ind + 1, "double *pw%d = w%d;\n", u, u), L(ind + 1, "pmap(x, pw%d, n, ", u);
+      texpr(1); P(");\n");
+      L(ind + 1, "acc += 0.1 * w%d[%u] * w%d[%u];\n", u, rnd(NX), u, rnd(NX));
+      break;
+    case 2:
+      use(H_PMAP);
+      if (par_arrays) L(ind + 1, "pmap(t, t, NT, ");
+      else L(ind + 1, "double *tp%d = t;\n", u), L(ind + 1, "pmap(tp%d, tp%d, NT, ", u, u);
+      texpr(1); P(");\n");
+      break;
+    default: {
+      use(H_PSTEP);
+      int swap = rnd(2), ptr = swap || !par_arrays;
+      L(ind + 1, "double u%d[n], v%d[n];\n", u, u);
+      L(ind + 1, "for (int j = 0; j < n; j++) u%d[j] = x[j] * a%u;\n", u, var());
+      if (ptr) L(ind + 1, "double *pu%d = u%d, *pv%d = v%d;\n", u, u, u, u);
+      L(ind + 1, "for (int k%d = 0; k%d < %u; k%d++) {\n", u, u, 2 + rnd(3), u);
+      if (swap) {
+        L(ind + 2, "pstep(pu%d, pv%d, n, ", u, u); expr(2); P(");\n");
+        L(ind + 2, "double *tmp%d = pu%d;\n", u, u);
+        L(ind + 2, "pu%d = pv%d;\n", u, u);
+        L(ind + 2, "pv%d = tmp%d;\n", u, u);
+      } else {
+        L(ind + 2, "pstep(%su%d, %sv%d, n, ", ptr ? "p" : "", u, ptr ? "p" : "", u); expr(2); P(");\n");
+        L(ind + 2, "for (int j = 0; j < n; j++) u%d[j] = v%d[j];\n", u, u);
+      }
+      L(ind + 1, "}\n");
+      L(ind + 1, "acc += 0.1 * %su%d[%u] * %su%d[%u];\n", swap ? "p" : "", u, rnd(NX), swap ? "p" : "", u, rnd(NX));
+      break;
+    }
+    }
+    break;
+  case 6: /* an inner serial loop with an accumulator, a branch, maybe private(...) */
+    L(ind + 1, "double o%d[n];\n", u);
+    L(ind + 1, "for (int j = 0; j < n; j++) o%d[j] = 0.5 * x[j];\n", u);
+    par_ptr(ind + 1, arr, u);
+    if (rnd(2)) {
+      char priv[16];
+      snprintf(priv, sizeof priv, "acc%d", u);
+      L(ind + 1, "double %s;\n", priv);
+      snprintf(clauses, sizeof clauses, "private(%s)", priv);
+      a.priv = "yes";
+    }
+    par_first(ind + 1, u, clauses, sizeof clauses);
+    a.lo = rnd(2), a.b = a.lo ? "n - 1" : "n", a.partial = 1, a.out = arr;
+    pc.nb = a.lo ? 3 : 0;
+    snprintf(pc.own, sizeof pc.own, "%s", arr);
+    snprintf(shared, sizeof shared, "%s", arr);
+    par_loop(ind + 1, clauses, shared, pb_inner, &a);
+    L(ind + 1, "acc += 0.2 * o%d[%u] + 0.1 * o%d[%u];\n", u, rnd(NX), u, rnd(NX));
+    break;
+  default: /* t in place, each element from its own old value */
+    par_first(ind + 1, u, clauses, sizeof clauses);
+    pc.tfree = 0, pc.nb = 2;
+    snprintf(arr, sizeof arr, "t");
+    if (!par_arrays) {
+      L(ind + 1, "double *tp%d = t;\n", u);
+      snprintf(arr, sizeof arr, "tp%d", u);
+    }
+    snprintf(pc.own, sizeof pc.own, "%s", arr);
+    a.lo = 0, a.b = "NT", a.partial = 1, a.out = arr;
+    par_loop(ind + 1, clauses, arr, pb_outputs, &a);
+    break;
+  }
+  L(ind, "}\n");
+}
+
 static void (*const feature_stmt[NFEAT])(int) = {
   f_arr, f_inplace, f_row, f_struct, f_malloc, f_unsigned, f_float, f_condside, f_short, f_alias, f_walk, f_goto,
-  f_ckpt,
+  f_ckpt, f_par,
 };
 static const char *const feature_name[NFEAT] = {
   "ARR", "INPLACE", "ROW", "STRUCT", "MALLOC", "UNSIGNED", "FLOAT", "CONDSIDE", "SHORT", "ALIAS", "WALK", "GOTO",
-  "CKPT",
+  "CKPT", "PAR",
 };
 
 /* The statement kinds of the original generator, then the features. */
@@ -763,7 +1262,17 @@ static void stmt(int ind) {
 int main(int argc, char **argv) {
   state = argc > 1 ? strtoull(argv[1], NULL, 10) * 2654435761ULL + 1 : 1;
   for (int i = 0; i < 4; i++) rnd(2);
-  for (int i = 0; i < NFEAT; i++) on[i] = rnd(100) < 35;
+  for (int i = 0; i < PAR; i++) on[i] = rnd(100) < 35;
+  par_continue = !getenv("GEN_PAR_CONTINUE") || atoi(getenv("GEN_PAR_CONTINUE"));
+  par_arrays = !getenv("GEN_PAR_ARRAYS") || atoi(getenv("GEN_PAR_ARRAYS"));
+  /* PAR is drawn from a stream of its own: the programs without it are
+   * those that the seed gave before PAR existed */
+  {
+    unsigned long long z = (argc > 1 ? strtoull(argv[1], NULL, 10) : 1) + 0x9E3779B97F4A7C15ULL;
+    z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ z >> 27) * 0x94D049BB133111EBULL;
+    on[PAR] = (z ^ z >> 31) % 100 < 35;
+  }
 
   /* the body: random statements, with one of each feature turned on at a
    * random place among them */
@@ -788,7 +1297,7 @@ int main(int argc, char **argv) {
   int unnamed = rnd(100) < 8, unnamed_helper = rnd(2);
   int across = !unnamed && rnd(100) < 25, moved[NHELP] = {0}, nmoved = 0;
   for (int h = 0; h < NHELP && across; h++)
-    if (used[h] && across_proto[h]) moved[h] = 1, nmoved++;
+    if (used[h] && across_proto[h] && !inpar[h]) moved[h] = 1, nmoved++;
   if (!nmoved) across = 0;
 
   P("/* generated by tests/difftest/gen %s; forms:", argc > 1 ? argv[1] : "1");
@@ -797,6 +1306,7 @@ int main(int argc, char **argv) {
   if (unnamed) P(" UNNAMED");
   if (across) P(" ACROSS");
   P(" */\n");
+  if (on[PAR]) P("/* OPENMP: differentiate with gradc ... -- -fopenmp, compile with -fopenmp */\n");
   if (unnamed) P("/* EXPECT: refused, 'st' has no adjoint */\n");
   P("#include <math.h>\n#include <stddef.h>\n#include <stdlib.h>\n#include <gradc.h>\n\n");
   if (across) P("#include \"helpers.h\"\n\n");
@@ -826,9 +1336,15 @@ int main(int argc, char **argv) {
   int fl = on[FLOAT];
   const char *h1 = fl ? "1e-3" : "1e-5", *h2 = fl ? "1e-4" : "1e-6";
   const char *fdtol = fl ? "2e-3" : "1e-6", *dottol = fl ? "1e-5" : "1e-12", *valtol = fl ? "1e-6" : "1e-14";
+  /* PAR: f and f_grad's forward sweep split a reduction's terms among the
+   * threads each in its own way; at one thread, alike */
+  if (on[PAR] && !fl) valtol = "VALTOL";
 
   /* the main runs only with f's file: it comes before the other two */
   P("#ifdef GRADCHECK_MAIN\n#include <stdio.h>\n");
+  if (on[PAR] && !fl)
+    P("#ifdef _OPENMP\n#include <omp.h>\n#define VALTOL (omp_get_max_threads() > 1 ? 1e-12 : 1e-14)\n"
+      "#else\n#define VALTOL 1e-14\n#endif\n");
   P("double f_grad(const double *x, double *x_bar, int n);\n");
   P("double f_jvp(const double *x, const double *x_dot, int n, double *ret_dot);\n\n");
   P("static double fd(double *x, int i, double h) {\n"
