@@ -223,6 +223,36 @@ void gradc_par_init(gradc_par *p, int n);
 void gradc_par_redo(gradc_par *p, gradc_tape *log);
 /* Frees the blocks listed, and the tapes. */
 void gradc_par_release(gradc_par *p);
+/* A chunk's additions into the adjoint of a shared array that the loop
+ * reads as a[i + c] with constant offsets cmin <= c <= cmax (a stencil):
+ * elements that only this chunk's iterations reach are added in place, those
+ * near its ends, which the neighbouring chunks reach too, into side[] (left
+ * end, then right end), added to the array once the chunk is done. No atomic
+ * operation per element, and no race. */
+#define GRADC_HALO_MAX 8
+typedef struct gradc_halo {
+  long first, last;       /* the chunk's smallest and largest counter values */
+  long cmin, cmax;
+  double side[2 * GRADC_HALO_MAX];
+} gradc_halo;
+static inline void gradc_halo_start(gradc_halo *h, long first, long last, long cmin, long cmax) {
+  h->first = first, h->last = last, h->cmin = cmin, h->cmax = cmax;
+  memset(h->side, 0, sizeof h->side);
+}
+/* bar[x] += v, where x = i + c for an i of the chunk */
+static inline void gradc_halo_add(double *bar, gradc_halo *h, long x, double v) {
+  if (x < h->first + h->cmax) h->side[x - h->first - h->cmin] += v;
+  else if (x > h->last + h->cmin) h->side[h->cmax - h->cmin + x - h->last - h->cmin - 1] += v;
+  else bar[x] += v;
+}
+/* The element of bar that side[k] belongs to (generated code adds side[k]
+ * there atomically, when it is not zero: slots no iteration reached may lie
+ * outside the array) */
+static inline long gradc_halo_at(const gradc_halo *h, int k) {
+  long w = h->cmax - h->cmin;
+  return k < w ? h->first + h->cmin + k : h->last + h->cmin + 1 + (k - w);
+}
+
 /* The sizes of the chunks' lists of blocks to free (gradc_par_free_since frees
  * what was listed after them, and the marks): a checkpointed step's scratch
  * memory is freed when the step is reversed. */

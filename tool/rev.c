@@ -317,10 +317,7 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
                  e->ty->kind == TY_STRUCT ? "struct" : "array");
       return;
     }
-    if (rev_par_atomic(g, e)) {
-      emit_indent(b, ind);
-      buf_puts(b, "#pragma omp atomic\n");
-    }
+    if (rev_par_add(g, b, ind, e, seed)) return;
     emit_indent(b, ind);
     buf_printf(b, "%s += %s;\n", shadow(g, e), seed);
     return;

@@ -44,9 +44,10 @@ void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
 
 /* rev_par.c: '#pragma omp parallel for' in f_grad (the loop's Omp) */
 void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
-/* Whether adding into the adjoint lvalue lv needs '#pragma omp atomic'; a
- * private adjoint (of lv) when the thread keeps its own */
-bool rev_par_atomic(Gen *g, Expr *lv);
+/* In a parallel loop, emits the addition of seed into the adjoint of lv
+ * when it needs more than `+=` (an atomic, a stencil's halo); false when
+ * `+=` is right */
+bool rev_par_add(Gen *g, Buf *b, int ind, Expr *lv, const char *seed);
 const char *rev_par_bar(Gen *g, Var *v);         /* the thread's sum of v's adjoint, or NULL */
 /* Refuses what a parallel loop cannot contain yet; true when refused */
 bool rev_par_refuses(Gen *g, Loc loc, const char *what);

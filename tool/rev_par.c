@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GRADC_HALO_MAX_ 8   /* gradc.h's GRADC_HALO_MAX: the widest stencil with a halo */
+
 struct Par {
   OmpLoop l;             /* the loop's variables (omp.c) */
   Vec acc;               /* Var *: shared or firstprivate scalars with adjoints */
@@ -35,6 +37,7 @@ struct Par {
   Vec arr;               /* Var *: shared arrays read as a[j] over a fixed extent */
   Vec arr_name;          /* const char *: the chunk's buffer of their adjoints */
   Vec arr_len;           /* Expr *: that extent (j < bound) */
+  Vec halo;              /* Halo *: shared double arrays read as a[i + c] */
 };
 
 #define in omp_has
@@ -140,10 +143,86 @@ static void buffered_arrays(Stmt *s, Par *par) {
   }
 }
 
+/* Double arrays the loop reaches only as a[i + c], c a constant (a stencil
+ * over its neighbours): each chunk adds into their adjoints in place where
+ * no other chunk reaches, and into a small halo at its two ends
+ * (gradc_halo), instead of an atomic addition per element. */
+typedef struct Halo { Var *v; long cmin, cmax; bool bad; const char *name; } Halo;
+
+/* c when idx is iv, iv + c or iv - c (c an integer literal) */
+static bool offset(Expr *idx, Var *iv, long *c) {
+  if (idx->kind == EX_VAR && idx->var == iv) {
+    *c = 0;
+    return true;
+  }
+  if ((idx->kind != EX_ADD && idx->kind != EX_SUB) || idx->a->kind != EX_VAR || idx->a->var != iv ||
+      idx->b->kind != EX_NUM)
+    return false;
+  char *end;
+  long k = strtol(idx->b->text, &end, 10);
+  if (*end || k > GRADC_HALO_MAX_) return false;
+  *c = idx->kind == EX_ADD ? k : -k;
+  return true;
+}
+
+static void note_halo(Vec *hs, Var *v, bool ok, long c) {
+  Halo *h = NULL;
+  for (int i = 0; i < hs->len && !h; i++)
+    if (((Halo *)hs->data[i])->v == v) h = hs->data[i];
+  if (!h) {
+    h = arena_alloc(sizeof *h);
+    *h = (Halo){.v = v, .cmin = c, .cmax = c};
+    vec_push(hs, h);
+  }
+  if (!ok) h->bad = true;
+  if (c < h->cmin) h->cmin = c;
+  if (c > h->cmax) h->cmax = c;
+}
+
+static void halo_expr(Vec *hs, Var *iv, Expr *e) {
+  if (!e) return;
+  long c = 0;
+  if (e->kind == EX_INDEX && e->a->kind == EX_VAR) {
+    bool ok = offset(e->b, iv, &c);
+    note_halo(hs, e->a->var, ok, c);
+    halo_expr(hs, iv, e->b);
+    return;
+  }
+  if (e->kind == EX_VAR) {
+    note_halo(hs, e->var, false, 0);
+    return;
+  }
+  halo_expr(hs, iv, e->a), halo_expr(hs, iv, e->b), halo_expr(hs, iv, e->c);
+  for (int i = 0; i < e->nargs; i++) halo_expr(hs, iv, e->args[i]);
+}
+
+static void halo_stmt(Vec *hs, Var *iv, Stmt *s) {
+  if (!s) return;
+  halo_expr(hs, iv, s->e), halo_expr(hs, iv, s->inc);
+  halo_stmt(hs, iv, s->init), halo_stmt(hs, iv, s->body), halo_stmt(hs, iv, s->els);
+  for (int i = 0; i < s->kids.len; i++) halo_stmt(hs, iv, s->kids.data[i]);
+}
+
+static void halo_arrays(Gen *g, Stmt *s, Par *par) {
+  OmpLoop *l = &par->l;
+  if (strcmp(l->step, "1")) return;
+  Vec hs = {0};
+  halo_stmt(&hs, l->iv, s->body);
+  for (int i = 0; i < hs.len; i++) {
+    Halo *h = hs.data[i];
+    Var *v = h->v;
+    Type *et = ty_elem(v->ty);
+    if (h->bad || (h->cmin == 0 && h->cmax == 0) || h->cmax - h->cmin > GRADC_HALO_MAX_ || !v->active ||
+        in(&l->priv, v) || v->kind == VAR_GLOBAL || !et || et->kind != TY_DOUBLE || in(&par->arr, v))
+      continue;
+    h->name = ir_unique_name(g->fn, format("%s_halo", v->name));
+    vec_push(&par->halo, h);
+  }
+}
+
 /* ---- the hooks rev.c calls ------------------------------------------------ */
 
-bool rev_par_atomic(Gen *g, Expr *lv) {
-  if (!g->par) return false;
+static bool atomic(Gen *g, Expr *lv) {
   OmpLoop *pr = &g->par->l;
   if (lv->kind == EX_VAR) return !in(&pr->priv, lv->var) && !in(&g->par->acc, lv->var);
   Var *b = ir_base_var(lv);
@@ -154,6 +233,24 @@ bool rev_par_atomic(Gen *g, Expr *lv) {
   if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && lv->b->kind == EX_VAR && lv->b->var == pr->iv &&
       in(&pr->indexed, b) && !in(&pr->other, b))
     return false;   /* each iteration owns its element */
+  return true;
+}
+
+bool rev_par_add(Gen *g, Buf *b, int ind, Expr *lv, const char *seed) {
+  if (!g->par) return false;
+  Var *base = lv->kind == EX_INDEX && lv->a->kind == EX_VAR ? lv->a->var : NULL;
+  for (int i = 0; base && i < g->par->halo.len; i++) {
+    Halo *h = g->par->halo.data[i];
+    if (h->v != base) continue;
+    emit_indent(b, ind);
+    buf_printf(b, "gradc_halo_add(%s, &%s, %s, %s);\n", rev_shadow_ptr(g, lv->a), h->name, emit_expr(lv->b), seed);
+    return true;
+  }
+  if (!atomic(g, lv)) return false;
+  emit_indent(b, ind);
+  buf_puts(b, "#pragma omp atomic\n");
+  emit_indent(b, ind);
+  buf_printf(b, "%s += %s;\n", rev_shadow(g, lv), seed);
   return true;
 }
 
@@ -221,6 +318,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     vec_push(&par.acc_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
   }
   buffered_arrays(s, &par);
+  halo_arrays(g, s, &par);
   Vec arr_len = {0};   /* const char *: the extents, recorded by the forward sweep */
   for (int i = 0; i < par.arr.len; i++) {
     Var *v = par.arr.data[i];
@@ -398,6 +496,10 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri + 1);
     buf_printf(rev, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", buf);
   }
+  for (int i = 0; i < par.halo.len; i++) {
+    emit_indent(rev, ri + 1);
+    buf_printf(rev, "gradc_halo %s;\n", ((Halo *)par.halo.data[i])->name);
+  }
   emit_indent(rev, ri + 1);
   buf_printf(rev, "for (int _c = omp_get_thread_num(); _c < %s; _c += omp_get_num_threads()) {\n", nt);
   if (ptape) {
@@ -430,6 +532,12 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri + 2);
     buf_printf(rev, "%s = 0;\n", (char *)par.acc_name.data[i]);
   }
+  for (int i = 0; i < par.halo.len; i++) {
+    Halo *h = par.halo.data[i];
+    emit_indent(rev, ri + 2);
+    buf_printf(rev, "gradc_halo_start(&%s, %s, %s, %ld, %ld);\n", h->name, up ? "_lo" : "_hi + 1", up ? "_hi - 1" : "_lo",
+               h->cmin, h->cmax);
+  }
   for (int i = 0; i < par.arr.len; i++) {
     emit_indent(rev, ri + 2);
     buf_printf(rev, "if (%s > 0) memset(%s, 0, (size_t)%s * sizeof *%s);\n", (char *)arr_len.data[i],
@@ -453,6 +561,20 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     buf_puts(rev, "#pragma omp atomic\n");
     emit_indent(rev, ri + 2);
     buf_printf(rev, "%s += %s;\n", rev_shadow(g, ir_var(v, s->loc)), (char *)par.acc_name.data[i]);
+  }
+  for (int i = 0; i < par.halo.len; i++) {
+    Halo *h = par.halo.data[i];
+    emit_indent(rev, ri + 2);
+    buf_printf(rev, "for (int _k = 0; _k < 2 * GRADC_HALO_MAX; _k++)\n");
+    emit_indent(rev, ri + 3);
+    buf_printf(rev, "if (%s.side[_k] != 0) {\n", h->name);
+    emit_indent(rev, ri + 4);
+    buf_puts(rev, "#pragma omp atomic\n");
+    emit_indent(rev, ri + 4);
+    buf_printf(rev, "%s[gradc_halo_at(&%s, _k)] += %s.side[_k];\n", emit_postfix(rev_shadow_ptr(g, ir_var(h->v, s->loc))),
+               h->name, h->name);
+    emit_indent(rev, ri + 3);
+    buf_puts(rev, "}\n");
   }
   for (int i = 0; i < par.arr.len; i++) {
     Var *v = par.arr.data[i];
