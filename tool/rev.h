@@ -1,4 +1,5 @@
-/* rev.h: what the parts of reverse mode share (rev.c, rev_ckpt.c).
+/* rev.h: what the parts of reverse mode share (rev.c, rev_call.c,
+ * rev_func.c, rev_ckpt.c, rev_par.c).
  *
  * Gen is the state of generating one function's forward and reverse code;
  * rev.c owns it and the statement-by-statement differentiation, the other
@@ -10,6 +11,23 @@
 
 typedef struct Spec Spec;
 typedef struct Par Par;
+
+/* One specialisation of a function: which parameters carry adjoints. */
+struct Spec {
+  Func *fn;
+  Vec wrt;               /* Var *: parameters with adjoints, in order */
+  Vec out;               /* Var *: out arrays */
+  unsigned long mask;    /* bit i: parameter i in wrt */
+  bool top;              /* the annotated function: joint, public */
+  const char *name;      /* f_grad, or the base of g_fwd/g_rev */
+  const char *fwd, *rev; /* names of the split pair */
+  Request *req;
+  Request *split;        /* GRADC_GRAD(..., split): public f_fwd/f_rev wrap this pair */
+  Request *exported;     /* a companion for callers in other files (public, named by its set) */
+  bool done;             /* generated */
+};
+
+extern const char *rev_name_tag;   /* rev_func.c: "h" in forward over reverse's pass A */
 
 typedef struct Gen {
   Program *p;
@@ -38,6 +56,27 @@ void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 
 const char *rev_shadow(Gen *g, Expr *e);        /* the adjoint of an lvalue */
+/* dst += src for each floating member of t (a scalar: dst += src) */
+void rev_accumulate_members(Gen *g, Type *t, const char *dst, const char *src, Buf *b, int ind, Loc loc);
+/* split pairs: the pointer parameter a pointer variable is made from, and
+ * its shadow derived from its value */
+Var *rev_derived_base(Gen *g, Expr *lhs);
+void rev_derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base);
+
+bool rev_caller_block(Expr *p);                  /* a block the caller sees (out arrays) */
+bool rev_needs_save(Gen *g, Stmt *s, Expr *lhs);  /* s's overwrite of lhs must be taped */
+void rev_push(Gen *g, Buf *b, int ind, Expr *lv);    /* tape lv's value */
+void rev_restore(Gen *g, Buf *b, int ind, Expr *lv); /* and put it back (logged if the caller's) */
+const char *rev_split_why(Gen *g);               /* why g's function keeps a split pair */
+
+/* rev_call.c: lhs = call (lhs may be NULL), and the library's memory functions */
+void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri);
+void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri);
+void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int ri);
+
+/* rev_func.c: the specialisation a call needs (a callee's split pair, or
+ * another file's companions) */
+Spec *rev_spec_for_call(Gen *g, Expr *call, Loc loc);
 const char *rev_record_var(Gen *g, const char *base, const char *type);
 void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
 void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
