@@ -34,8 +34,9 @@ static const char usage_text[] =
     "options:\n"
     "  -o FILE            write the generated C to FILE ('-' for standard output,\n"
     "                     the default)\n"
-    "  -I DIR, -D NAME[=VALUE], -U NAME, -std=STD, -include FILE\n"
-    "                     passed to the parser, as to a compiler\n"
+    "  -I DIR, -D NAME[=VALUE], -U NAME, -std=STD, -include FILE, -fopenmp\n"
+    "                     passed to the parser, as to a compiler (-fopenmp: parallel\n"
+    "                     loops stay parallel in the generated code)\n"
     "  --fn NAME          differentiate NAME, which needs no annotation...\n"
     "  --wrt P,Q          ...with respect to its parameters P and Q\n"
     "  --out Y            ...with output array parameter Y\n"
@@ -112,7 +113,7 @@ static void parse_args(int argc, char **argv, Options *o) {
       vec_push(&o->clang_args, (void *)a);
       vec_push(&o->clang_args, argv[++i]);
     } else if (!strncmp(a, "-I", 2) || !strncmp(a, "-D", 2) || !strncmp(a, "-U", 2) ||
-               !strncmp(a, "-std=", 5)) {
+               !strncmp(a, "-std=", 5) || !strcmp(a, "-fopenmp")) {
       vec_push(&o->clang_args, (void *)a);
     } else if (a[0] == '-' && a[1]) {
       usage_error("unknown option '%s'", a);
@@ -136,7 +137,7 @@ static const char *options_text(Options *o) {
   Buf b = {0};
   for (int i = 0; i < o->clang_args.len; i++) {
     const char *a = o->clang_args.data[i];
-    if (!strncmp(a, "-D", 2) || !strncmp(a, "-U", 2) || !strncmp(a, "-std=", 5)) {
+    if (!strncmp(a, "-D", 2) || !strncmp(a, "-U", 2) || !strncmp(a, "-std=", 5) || !strcmp(a, "-fopenmp")) {
       buf_printf(&b, " %s", a);
       if (!strcmp(a, "-D") || !strcmp(a, "-U")) buf_printf(&b, "%s", (char *)o->clang_args.data[++i]);
     }

@@ -55,6 +55,7 @@ typedef struct Verify {
   double tol;
   unsigned long long seed;
   bool keep, verbose, no_dot;
+  bool openmp;           /* -fopenmp: parallel gradients, built and linked with it */
   /* found */
   Func *func;
   Vec wrt_names, out_names;   /* const char * */
@@ -88,7 +89,7 @@ static const char verify_usage[] =
     "  --link ARG         add ARG (a file, -lfoo, -Ldir) to the link command\n"
     "  --keep             keep the temporary directory and print its name\n"
     "  -v                 print the commands run\n"
-    "  -I DIR, -D NAME[=VALUE], -U NAME, -std=STD, -include FILE\n"
+    "  -I DIR, -D NAME[=VALUE], -U NAME, -std=STD, -include FILE, -fopenmp\n"
     "                     passed to gradc and to the C compiler ($CC, or cc)\n"
     "\n"
     "FILE.c is compiled with -Dmain=gradc_user_main, so it may define main.\n"
@@ -147,8 +148,9 @@ static int parse_verify_args(int argc, char **argv, Verify *v) {
     } else if (!strcmp(a, "-v")) {
       v->verbose = true;
     } else if (!strncmp(a, "-I", 2) || !strncmp(a, "-D", 2) || !strncmp(a, "-U", 2) ||
-               !strncmp(a, "-std=", 5)) {
+               !strncmp(a, "-std=", 5) || !strcmp(a, "-fopenmp")) {
       vec_push(&v->opt.clang_args, (void *)a);
+      if (!strcmp(a, "-fopenmp")) v->openmp = true;
     } else if (a[0] == '-' && a[1]) {
       return usage_fail("unknown option '%s'", a);
     } else {
@@ -806,6 +808,7 @@ static int build(Verify *v) {
   const char *objs[] = {"harness.o", "user.o", "grad.o", "jvp.o"};
   for (int i = 0; i < 4 - v->no_dot; i++) vec_push(&a, format("%s/%s", v->dir, objs[i]));
   push_all(&a, &v->links);
+  if (v->openmp) vec_push(&a, "-fopenmp");
   vec_push(&a, (void *)v->lib);
   push_blas(&a);
   vec_push(&a, "-lm");

@@ -52,6 +52,8 @@ expect bad_option 2 "unknown option '--bogus'" -- "$here/loss.c" --fn loss --bog
 expect no_fn 2 'which function' -- "$here/loss.c"
 expect at_count 2 '2 values for 3 elements' -- "$here/wrong.c" --fn energy --len w=n --set n=3 --at w=1,2
 expect help 0 'usage: gradc verify' -- --help
+expect parallel 0 '^verify: PASS: 41 entries, 0 failed; value ok; dot-product test ok' -- "$here/parallel.c" \
+  --fn roughness --wrt u,k --len u=n --set n=40 -fopenmp
 
 # the temporary directories are gone, except with --keep
 if compgen -G "$out/gradc-verify-*" >/dev/null; then
