@@ -38,6 +38,7 @@ struct Par {
   Vec arr_name;          /* const char *: the chunk's buffer of their adjoints */
   Vec arr_len;           /* Expr *: that extent (j < bound) */
   Vec halo;              /* Halo *: shared double arrays read as a[i + c] */
+  Vec rows;              /* Var *: row-major arrays whose row i only iteration i reaches */
 };
 
 #define in omp_has
@@ -143,6 +144,78 @@ static void buffered_arrays(Stmt *s, Par *par) {
   }
 }
 
+/* Row-major arrays the loop reaches only as a[i * N + j], j the counter of
+ * an inner loop that stays in 0 <= j < N (for (j = a; j < N - k; j++), a and
+ * k non-negative literals), N the same fixed expression everywhere: iteration
+ * i owns row i, so its additions need no synchronisation. */
+static bool nonneg_literal(Expr *e) {
+  char *end;
+  return e->kind == EX_NUM && strtol(e->text, &end, 10) >= 0 && !*end;
+}
+
+/* N when the loop l keeps its counter in 0 <= j < N, else NULL */
+static Expr *row_width(Stmt *l) {
+  const char *step;
+  bool up;
+  Var *j = ir_counted_loop(l, &step, &up);
+  if (!j || !up || strcmp(step, "1") || !nonneg_literal(l->init->e->b) || !l->e || l->e->a->kind != EX_VAR ||
+      l->e->a->var != j)
+    return NULL;
+  Expr *b = l->e->b;
+  if (l->e->kind == EX_LT && b->kind == EX_SUB && nonneg_literal(b->b)) return b->a;
+  if (l->e->kind == EX_LT) return b;
+  if (l->e->kind == EX_LE && b->kind == EX_SUB && nonneg_literal(b->b) && strcmp(b->b->text, "0")) return b->a;
+  return NULL;
+}
+
+static void row_expr(Vec *ext, Vec *loops, Var *iv, Expr *e) {
+  if (!e) return;
+  if (e->kind == EX_INDEX && e->a->kind == EX_VAR) {
+    Expr *x = e->b, *width = NULL;
+    if (x->kind == EX_ADD && x->a->kind == EX_MUL && x->a->a->kind == EX_VAR && x->a->a->var == iv &&
+        x->b->kind == EX_VAR)
+      for (int i = loops->len - 1; i >= 0; i--) {
+        Stmt *l = loops->data[i];
+        if (l->init->e->a->var != x->b->var) continue;
+        Expr *w = row_width(l);
+        if (w && ir_same_expr(w, x->a->b)) width = w;
+        break;
+      }
+    note_extent(ext, e->a->var, width);
+    row_expr(ext, loops, iv, e->b);
+    return;
+  }
+  if (e->kind == EX_VAR) {
+    note_extent(ext, e->var, NULL);
+    return;
+  }
+  row_expr(ext, loops, iv, e->a), row_expr(ext, loops, iv, e->b), row_expr(ext, loops, iv, e->c);
+  for (int i = 0; i < e->nargs; i++) row_expr(ext, loops, iv, e->args[i]);
+}
+
+static void row_stmt(Vec *ext, Vec *loops, Var *iv, Stmt *s) {
+  if (!s) return;
+  bool inner = s->kind == ST_FOR && ir_counted_loop(s, NULL, NULL);
+  if (inner) vec_push(loops, s);
+  row_expr(ext, loops, iv, s->e), row_expr(ext, loops, iv, s->inc);
+  row_stmt(ext, loops, iv, s->init), row_stmt(ext, loops, iv, s->body), row_stmt(ext, loops, iv, s->els);
+  for (int i = 0; i < s->kids.len; i++) row_stmt(ext, loops, iv, s->kids.data[i]);
+  if (inner) loops->len--;
+}
+
+static void owned_rows(Stmt *s, Par *par) {
+  Vec ext = {0}, loops = {0};
+  OmpLoop *l = &par->l;
+  row_stmt(&ext, &loops, l->iv, s->body);
+  for (int i = 0; i < ext.len; i++) {
+    Extent *x = ext.data[i];
+    if (x->bad || in(&l->priv, x->v) || x->v->kind == VAR_GLOBAL || ir_has_side_effects(x->bound) ||
+        ir_reads_memory(x->bound) || ir_expr_any(x->bound, varies, l))
+      continue;
+    vec_push(&par->rows, x->v);
+  }
+}
+
 /* Double arrays the loop reaches only as a[i + c], c a constant (a stencil
  * over its neighbours): each chunk adds into their adjoints in place where
  * no other chunk reaches, and into a small halo at its two ends
@@ -228,6 +301,7 @@ static bool atomic(Gen *g, Expr *lv) {
   Var *b = ir_base_var(lv);
   if (!b) return true;
   if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && in(&g->par->arr, b)) return false;   /* the chunk's buffer */
+  if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && in(&g->par->rows, b)) return false;  /* the iteration's row */
   if (b->ty->kind == TY_ARRAY && in(&pr->priv, b)) return false;   /* the thread's own array */
   if (in(&pr->priv, b) && in(&pr->fresh, b) && !in(&pr->reseated, b)) return false;   /* the iteration's block */
   if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && lv->b->kind == EX_VAR && lv->b->var == pr->iv &&
@@ -318,6 +392,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     vec_push(&par.acc_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
   }
   buffered_arrays(s, &par);
+  owned_rows(s, &par);
   halo_arrays(g, s, &par);
   Vec arr_len = {0};   /* const char *: the extents, recorded by the forward sweep */
   for (int i = 0; i < par.arr.len; i++) {

@@ -12,7 +12,9 @@
  * in its parallel loop (the steps run again in parallel from snapshots),
  * and a mix the difftest's PAR form found bugs in: a helper's parallel loop
  * writing the caller's local array, a local array written element by
- * element, continue, and a reduction variable read before the loop.
+ * element, continue, and a reduction variable read before the loop; and a
+ * 2-D Jacobi sweep over rows, whose row-major f each iteration reads in its
+ * own row only (no atomics) and u in the rows beside it.
  *
  * With -DOMP_MAIN, main() prints every gradient component and checks it
  * against central differences, and forward mode (three of the forms)
@@ -192,6 +194,22 @@ double mixed(const double *x, int n) {
   return r + acc * acc + v[0] + v[n - 1];
 }
 
+enum { R = 6 };   /* rows2d: an R x R grid */
+
+GRADC_GRAD(wrt(u, f))
+double rows2d(const double *u, const double *f, int n) {
+  double *un = malloc((size_t)(n * n) * sizeof *un), s = 0;
+#pragma omp parallel for
+  for (int i = 1; i < n - 1; i++)
+    for (int j = 1; j < n - 1; j++)
+      un[i * n + j] = 0.25 * (u[(i - 1) * n + j] + u[(i + 1) * n + j] + u[i * n + j - 1] + u[i * n + j + 1]) -
+                      f[i * n + j] * f[i * n + j];
+  for (int i = 1; i < n - 1; i++)
+    for (int j = 1; j < n - 1; j++) s += un[i * n + j] * un[i * n + j] * (1 + 0.1 * j);
+  free(un);
+  return s;
+}
+
 GRADC_GRAD(wrt(w))
 double logistic(const double *w, const double *X, const double *y, int n, int d) {
   double L = 0;
@@ -220,6 +238,7 @@ double heat_grad(const double *u0, double *u0_bar, double k, double *k_bar, int 
 double logistic_grad(const double *w, double *w_bar, const double *X, const double *y, int n, int d);
 double heat_ckpt_grad(const double *u0, double *u0_bar, double k, double *k_bar, int n, int steps);
 double mixed_grad(const double *x, double *x_bar, int n);
+double rows2d_grad(const double *u, double *u_bar, const double *f, double *f_bar, int n);
 double energy_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 void matvec_jvp(const double *A, const double *A_dot, const double *x, const double *x_dot, double *y, double *y_dot,
                 int m, int n);
@@ -254,7 +273,8 @@ static double eval(int form, const double *p) {
   case 7: return heat(p, p[N], N, STEPS);
   case 8: return logistic(p, X, Y, N, M);
   case 9: return heat_ckpt(p, p[N], N, STEPS);
-  default: return mixed(p, N);
+  case 10: return mixed(p, N);
+  default: return rows2d(p, p + R * R, R);
   }
 }
 
@@ -273,7 +293,8 @@ static double jvp(int form, const double *p, const double *u) {
 }
 
 static int inputs(int form) {
-  return form == 2 ? N + 2 : form == 7 || form == 9 ? N + 1 : form == 4 ? M * N + N : form == 8 ? M : N;
+  return form == 2 ? N + 2 : form == 7 || form == 9 ? N + 1 : form == 4 ? M * N + N : form == 8 ? M
+       : form == 11 ? 2 * R * R : N;
 }
 
 static void grad(int form, double *p, double *g) {
@@ -291,17 +312,18 @@ static void grad(int form, double *p, double *g) {
   case 7: heat_grad(p, g, p[N], &g[N], N, STEPS); break;
   case 8: logistic_grad(p, g, X, Y, N, M); break;
   case 9: heat_ckpt_grad(p, g, p[N], &g[N], N, STEPS); break;
-  default: mixed_grad(p, g, N); break;
+  case 10: mixed_grad(p, g, N); break;
+  default: rows2d_grad(p, g, p + R * R, g + R * R, R); break;
   }
 }
 
 int main(void) {
   static double p[M * N + N], g[M * N + N];
   const char *names[] = {"energy", "smooth", "affine", "downward", "matvec", "branches", "scratch", "heat",
-                         "logistic", "heat_ckpt", "mixed"};
+                         "logistic", "heat_ckpt", "mixed", "rows2d"};
   for (int i = 0; i < N; i++) w_out[i] = 0.5 + 0.03 * i, Y[i] = i % 3 == 0;
   for (int i = 0; i < N * M; i++) X[i] = sin(0.37 * i + 0.2);
-  for (int form = 0; form < 11; form++) {
+  for (int form = 0; form < 12; form++) {
     int n = inputs(form);
     for (int i = 0; i < n; i++) p[i] = 0.4 * sin(1.7 * i + form) + (form == 7 || form == 9 ? 0.6 : 0.1);
     if (form == 7 || form == 9) p[N] = 0.2;   /* k */
