@@ -7,7 +7,7 @@
  *   forward:  _n = the trip count;
  *             #pragma omp parallel private(...) reduction(+: s)
  *             {  chunk _c of _nc: for (i = _lo; i < _hi; i++) body, taping to
- *                _par.tape[_c]; then the chunk's last values of its private
+ *                _par.chunk[_c].tape; then the chunk's last values of its private
  *                variables, taped }
  *   reverse:  #pragma omp parallel num_threads(_nt) private(...)
  *             {  for each chunk _c this thread owns: its private variables
@@ -16,12 +16,14 @@
  *
  * Adjoints: a private variable's adjoint is private. A shared scalar that the
  * loop reads (or a firstprivate one) gets a sum per chunk, added atomically
- * at the chunk's end. Shared memory gets '#pragma omp atomic' on each
- * addition, unless every access of its array in the loop is a[i], i the
- * counter: then each iteration owns its element and adds without
- * synchronisation. The adjoint of a reduction(+:s) loop only reads s's
- * adjoint. What the reverse sweep logs to put back afterwards (the redo log)
- * goes to a log per chunk, moved to the function's log in chunk order. */
+ * at the chunk's end. A shared array, by how every access in the loop reads
+ * it: a[i] or a[i * N + j] (j inside [0, N)), owned by the iteration, plain
+ * additions; a[i + c], a stencil, in place inside the chunk and through a
+ * halo at its ends (halo_arrays); w[j] over an inner loop's fixed extent, a
+ * buffer per thread (buffered_arrays); otherwise '#pragma omp atomic' on each
+ * addition. The adjoint of a reduction(+:s) loop only reads s's adjoint.
+ * What the reverse sweep logs to put back afterwards (the redo log) goes to
+ * a log per chunk, moved to the function's log in chunk order. */
 
 #include "rev.h"
 
