@@ -383,18 +383,7 @@ static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
   buf_printf(b, "%s;\n", emit_expr(s->e));
 }
 
-/* "v, v_dot, w" for the variables of vars and their tangents */
-static const char *var_list(Vec *vars) {
-  Buf b = {0};
-  for (int i = 0; i < vars->len; i++) {
-    Var *v = vars->data[i];
-    buf_printf(&b, "%s%s", b.len ? ", " : "", v->name);
-    if (v->dot) buf_printf(&b, ", %s", v->dot);
-  }
-  const char *t = b.data ? arena_strdup(b.data) : "";
-  buf_free(&b);
-  return t;
-}
+static const char *tangent_of(Var *v) { return v->dot; }
 
 /* A parallel loop stays one: the tangents of its private variables are
  * private, those of its reduction variables are reduced with them. */
@@ -405,13 +394,8 @@ static void gen_par_for(FGen *g, Stmt *s, Buf *b, int ind) {
   g->in_par = true;
   gen_block(g, s->body, &body, ind + 1);
   g->in_par = false;
-  Vec priv = {0}, first = {0};
-  for (int i = 0; i < l.priv.len; i++) vec_push(omp_has(&s->omp->first, l.priv.data[i]) ? &first : &priv, l.priv.data[i]);
   emit_indent(b, ind);
-  buf_printf(b, "#pragma omp parallel for private(%s)", var_list(&priv));
-  if (first.len) buf_printf(b, " firstprivate(%s)", var_list(&first));
-  if (s->omp->red.len) buf_printf(b, " reduction(+: %s)", var_list(&s->omp->red));
-  buf_puts(b, "\n");
+  buf_printf(b, "#pragma omp parallel for%s\n", omp_clause_text(&l, tangent_of));
   emit_indent(b, ind);
   buf_printf(b, "for (%s = %s; %s; %s) {\n", l.iv->name, emit_expr(s->init->e->b), emit_expr(s->e), emit_expr(s->inc));
   if (body.data) buf_puts(b, body.data);

@@ -145,26 +145,35 @@ bool omp_analyze(Stmt *s, OmpLoop *l) {
   return classify(s, l);
 }
 
-static const char *list(Vec *vars, bool shadows) {
+/* "v, w" for vars, each followed by also(v) when that is not NULL */
+static const char *list(Vec *vars, const char *(*also)(Var *v)) {
   Buf b = {0};
   for (int i = 0; i < vars->len; i++) {
     Var *v = vars->data[i];
+    const char *x = also ? also(v) : NULL;
     buf_printf(&b, "%s%s", b.len ? ", " : "", v->name);
-    if (shadows && v->bar && ty_is_ptr(v->ty)) buf_printf(&b, ", %s", v->bar);
+    if (x) buf_printf(&b, ", %s", x);
   }
   const char *t = b.data ? arena_strdup(b.data) : "";
   buf_free(&b);
   return t;
 }
 
+const char *omp_clause_text(OmpLoop *l, const char *(*also)(Var *v)) {
+  Vec priv = {0}, first = {0};
+  for (int i = 0; i < l->priv.len; i++) vec_push(in(&l->o->first, l->priv.data[i]) ? &first : &priv, l->priv.data[i]);
+  const char *t = format(" private(%s)", list(&priv, also));
+  if (first.len) t = format("%s firstprivate(%s)", t, list(&first, also));
+  if (l->o->red.len) t = format("%s reduction(+: %s)", t, list(&l->o->red, also));
+  return t;
+}
+
+/* the shadow of a pointer, which the primal runs of a checkpointed loop set */
+static const char *pointer_shadow(Var *v) { return v->bar && ty_is_ptr(v->ty) ? v->bar : NULL; }
+
 const char *omp_primal_clauses(Stmt *s) {
   OmpLoop l;
   int errors = diag_errors();
   if (!omp_analyze(s, &l) || diag_errors() > errors) return NULL;
-  Vec priv = {0}, first = {0};
-  for (int i = 0; i < l.priv.len; i++) vec_push(in(&s->omp->first, l.priv.data[i]) ? &first : &priv, l.priv.data[i]);
-  const char *t = format(" private(%s)", list(&priv, true));
-  if (first.len) t = format("%s firstprivate(%s)", t, list(&first, true));
-  if (s->omp->red.len) t = format("%s reduction(+: %s)", t, list(&s->omp->red, false));
-  return t;
+  return omp_clause_text(&l, pointer_shadow);
 }

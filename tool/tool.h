@@ -325,8 +325,11 @@ typedef struct OmpLoop {
 } OmpLoop;
 /* Checks the loop s (with s->omp) and sorts its variables; false after errors */
 bool omp_analyze(Stmt *s, OmpLoop *l);
-/* " private(...) reduction(+: ...)" for the loop as the user wrote it, with
- * the shadows of its private pointers; NULL when it is not parallel */
+/* " private(...) [firstprivate(...)] [reduction(+: ...)]" for the loop l,
+ * each variable followed by also(v) when that is not NULL (its tangent) */
+const char *omp_clause_text(OmpLoop *l, const char *(*also)(Var *v));
+/* the same for the loop as the user wrote it, with the shadows of its
+ * private pointers; NULL when it is not parallel */
 const char *omp_primal_clauses(Stmt *s);
 bool omp_has(Vec *v, const void *p);
 
