@@ -443,13 +443,11 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s = %s;\n", av, a);
     a = av;
-  } else {
-    a = in_type(a, start->ty, T);
-  }
+  }   /* a literal start converts as it is */
   const char *b = in_type(emit_expr(bound), bound->ty, T);
   bool one = !strcmp(step, "1");
   const char *lo = up ? a : b, *hi = up ? b : a;   /* the span, hi - lo */
-  const char *span = format("%s - %s", hi, emit_paren(lo));
+  const char *span = !strcmp(lo, "0") ? hi : format("%s - %s", hi, emit_paren(lo));
   const char *cnt;
   if (ck == EX_NE) cnt = one ? span : format("(%s) / %s", span, step);
   else if (ck == EX_LT || ck == EX_GT)
@@ -459,9 +457,12 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s = %s;\n", n, cnt);
   const char *dir = up ? "+" : "-";
-  const char *bounds_of = format("%s _lo = %s %s (%s)(%s * _c / %%s)%s, _hi = %s %s (%s)(%s * (_c + 1) / %%s)%s;\n",
-                                 T, a, dir, T, n, one ? "" : format(" * %s", step), a, dir, T, n,
-                                 one ? "" : format(" * %s", step));
+  /* _lo and _hi: the counter at the chunk's first iteration and one past
+   * its last, a + k * step (no "0 +") */
+  const char *from = up && !strcmp(a, "0") ? "" : format("%s %s ", a, dir);
+  const char *by = one ? "" : format(" * %s", step);
+  const char *bounds_of = format("%s _lo = %s(%s)(%s * _c / %%s)%s, _hi = %s(%s)(%s * (_c + 1) / %%s)%s;\n",
+                                 T, from, T, n, by, from, T, n, by);
 
   /* a reduction variable the reverse sweep reads elsewhere: its value before
    * the loop, put back after the loop's reverse (inside it, each thread's
