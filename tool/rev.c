@@ -175,6 +175,7 @@ static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc)
     return;
   }
   g->used_tape = true;
+  g->records++;
   emit_indent(b, ind);
   const char *suf = tape_suffix(t, loc);
   if (*suf == 'n')
@@ -373,6 +374,7 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
 /* ---- statements ----------------------------------------------------------- */
 
 static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+static void gen_block_of(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri, Stmt *loop);
 static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 
 static bool mentions(const char *text, const char *name);
@@ -401,7 +403,8 @@ static void touch_expr(Gen *g, Expr *e) {
 static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
   Var *v = ir_base_var(lhs);
   if (!v || !v->rev_read || s->init_of_decl) return false;
-  if (!act_needs_save(v, s)) return false;
+  if (g->joint && v->recomp) return act_recomp_save(lhs, s);   /* computed again in reverse */
+  if (!act_needs_save_lv(lhs, s)) return false;
   if (g->joint && (act_fresh_fill(g->fn, s) || act_loop_reset(s))) return false;
   if (g->nest == 0 && g->joint && !touched(g, v) && v->kind != VAR_GLOBAL &&
       (v->kind != VAR_PARAM || (v->is_out && !v->is_wrt && ty_is_ptr(v->ty)))) {
@@ -475,7 +478,6 @@ static bool mentions(const char *text, const char *name) {
   return false;
 }
 
-static bool reads_only_fixed(Expr *e);
 
 /* ---- pointer variables in split mode ---------------------------------------
  *
@@ -568,6 +570,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     if (rev_par_refuses(g, s->loc, "an overwrite of an element of a wrt array")) return;
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_stash_%s(&_stash, &%s);\n", lhs->ty->kind == TY_FLOAT ? "f" : "d", shadow(g, lhs));
+    g->records++;
     g->used_stash = true;
   }
   /* p = p + k, i = i - k (k fixed): the reverse sweep takes the step back
@@ -575,8 +578,9 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   bool inv = save && lhs->kind == EX_VAR && lhs->var->kind != VAR_GLOBAL &&
              (lhs->ty->kind == TY_PTR || (ty_is_int(lhs->ty) && !strstr(lhs->ty->spell ? lhs->ty->spell : "", "ool"))) &&
              (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) && ty_is_int(rhs->b->ty) &&
-             !ir_has_side_effects(rhs->b) && reads_only_fixed(rhs->b);
+             !ir_has_side_effects(rhs->b) && act_reads_only_fixed(rhs->b);
   const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", emit_paren(emit_expr(rhs->b))) : NULL;
+  if (save && !inv && g->joint && base && base->recomp) bug("a value computed again in reverse is taped");
   if (save && !inv) push(g, fwd, fi, lhs);
   Var *from = ptr && !g->joint ? derived_base(g, lhs) : NULL;
   if (save && ptr && !inv && !from) {
@@ -589,6 +593,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     }
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, shadow_ptr(g, lhs));
+    g->records++;
   }
   emit_indent(fwd, fi);
   buf_printf(fwd, "%s;\n", emit_expr(s->e));
@@ -740,6 +745,7 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
       /* the reverse sweep still reads the buffer: free it at the end */
       emit_indent(fwd, fi);
       buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, emit_expr(e->args[0]));
+      g->records++;
       g->used_frees = true;
       return;
     }
@@ -771,6 +777,7 @@ static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   bool need = tr.len || er.len;
   bool local = g->joint && g->loop_depth == 0;
   const char *rec = need && local ? record_var(g, "b", "int") : NULL;
+  if (need) g->records++;
   emit_indent(fwd, fi);
   buf_printf(fwd, "if (%s) {\n", emit_expr(s->e));
   if (tf.data) buf_puts(fwd, tf.data);
@@ -813,30 +820,6 @@ static const char *inc_text(Expr *inc) {
   return emit_expr(inc);
 }
 
-static bool reads_only_fixed(Expr *e) {
-  if (!e) return true;
-  if (e->kind == EX_VAR) return !e->var->written && e->var->kind != VAR_GLOBAL;
-  if (e->kind == EX_CALL || ir_reads_memory(e)) return false;
-  return reads_only_fixed(e->a) && reads_only_fixed(e->b) && reads_only_fixed(e->c);
-}
-
-
-/* Whether e has, when the reverse sweep reaches loop s, the value it had
- * when s started: it reads variables that are never assigned, or the
- * counters of counted loops around s (their reverse loops rebuild them) that
- * s does not assign. */
-static bool fixed_at(Expr *e, Stmt *s) {
-  if (!e) return true;
-  if (e->kind == EX_VAR) {
-    Var *v = e->var;
-    if (!v->written && v->kind != VAR_GLOBAL) return true;
-    for (Stmt *l = s->loop; l; l = l->loop)
-      if (ir_counted_loop(l, NULL, NULL) == v) return !ir_assigns(s, v);
-    return false;
-  }
-  if (e->kind == EX_CALL || ir_reads_memory(e) || ir_has_side_effects(e)) return false;
-  return fixed_at(e->a, s) && fixed_at(e->b, s) && fixed_at(e->c, s);
-}
 
 /* The final index of a counted loop with step 1 and fixed bounds, from the
  * bounds (so nothing is taped): for (i = a; i < b; i++) ends at
@@ -845,7 +828,7 @@ static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *st
                                    const char *step) {
   Expr *c = s->e;
   if (strcmp(step, "1") || !c || c->a == NULL || c->a->kind != EX_VAR || c->a->var != iv) return NULL;
-  if (!fixed_at(c->b, s)) return NULL;
+  if (!act_fixed_at(c->b, s)) return NULL;
   const char *t = emit_type(ty_unconst(iv->ty)), *b = emit_paren(emit_expr(c->b));
   /* casts only where the bound's type differs from the counter's */
   bool same = !strcmp(t, emit_type(ty_unconst(c->b->ty))) &&
@@ -909,7 +892,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
                "before the outer one");
   Buf bf = {0}, br = {0};
   g->loop_depth++;
-  gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
+  gen_block_of(g, s->body, &bf, fi + 1, &br, ri + 1, g->joint ? s : NULL);
   g->loop_depth--;
   bool need = br.len > 0;
   Buf initf = {0}, initr = {0};
@@ -934,7 +917,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     Expr *start = s->init->e->b;
     const char *start_text = emit_expr(start);
     const char *start_var = NULL;
-    if (!fixed_at(start, s)) {
+    if (!act_fixed_at(start, s)) {
       if (*header_init) {
         emit_indent(fwd, fi);
         buf_printf(fwd, "%s;\n", header_init);
@@ -992,6 +975,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (initf.data) buf_puts(fwd, initf.data);
   const char *cnt = NULL;
   if (need) {
+    g->records++;
     cnt = record_var(g, "n", "long");
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s = 0;\n", cnt);
@@ -1079,19 +1063,52 @@ static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
 }
 
-/* Forward code in order, reverse code in reverse order. */
-static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+/* Appends text, written at indentation `from`, at indentation `to`. */
+static void reindent(Buf *b, const char *text, int from, int to) {
+  while (*text) {
+    const char *end = strchr(text, '\n');
+    size_t len = end ? (size_t)(end - text) + 1 : strlen(text);
+    int sp = 0;
+    while (sp < 2 * from && text[sp] == ' ') sp++;
+    emit_indent(b, to);
+    buf_printf(b, "%.*s", (int)(len - (size_t)sp), text + sp);
+    text += len;
+  }
+}
+
+/* Forward code in order, reverse code in reverse order. With a loop whose
+ * reverse sweep computes values again (activity.c), its body's statements
+ * that compute them go to the start of the body's reverse code as well. */
+static void gen_block_of(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri, Stmt *loop) {
   if (s->kind != ST_BLOCK) {
     gen_stmt(g, s, fwd, fi, rev, ri);
     return;
   }
   int n = s->kids.len;
   Buf *revs = calloc((size_t)n + 1, sizeof(Buf));
-  for (int i = 0; i < n; i++) gen_stmt(g, s->kids.data[i], fwd, fi, &revs[i], ri);
+  Buf again = {0};
+  for (int i = 0; i < n; i++) {
+    size_t at = fwd->len;
+    int records = g->records;
+    gen_stmt(g, s->kids.data[i], fwd, fi, &revs[i], ri);
+    bool recomputed = false;
+    for (int k = 0; loop && k < loop->recomp.len; k++) recomputed |= loop->recomp.data[k] == s->kids.data[i];
+    if (!recomputed) continue;
+    if (g->records != records) bug("a statement computed again in reverse records on the tape");
+    if (!again.len) {
+      emit_indent(&again, ri);
+      buf_puts(&again, "/* this iteration's values, computed again instead of taped */\n");
+    }
+    if (fwd->len > at) reindent(&again, fwd->data + at, fi, ri);
+  }
+  if (again.len) buf_puts(rev, again.data);
+  buf_free(&again);
   for (int i = n - 1; i >= 0; i--) {
     if (revs[i].data) buf_puts(rev, revs[i].data);
     buf_free(&revs[i]);
   }
   free(revs);
 }
+
+static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_block_of(g, s, fwd, fi, rev, ri, NULL); }
 

@@ -39,6 +39,7 @@ typedef struct Gen {
   Par *par;              /* the parallel loop being generated (rev_par.c), or NULL */
   bool used_par;         /* parallel loops: per-thread tapes in _par */
   bool used_tape, used_redo, used_frees, used_stash;
+  int records;           /* tape, stash and list operations written so far */
   int loop_depth;
   int nest;              /* loops and branches around the current statement */
   Vec touched;           /* Var *: read or written so far, at the top level */

@@ -124,6 +124,10 @@ struct Var {
   bool in_loop;          /* declared inside a loop */
   bool rev_read;         /* read by the reverse sweep */
   Vec reads;             /* Stmt *: where the reverse sweep reads it */
+  Vec mem_reads;         /* Stmt *: those of reads that may read the memory it
+                            addresses (the others read only the pointer) */
+  Vec own_reads;         /* Stmt *: reads of its own value, not through aliases */
+  Stmt *recomp;          /* the loop whose reverse sweep computes it again */
   bool local_mem;        /* an array declared in the function */
   bool is_flag;          /* a control flag made by lowering (break, return) */
   bool input_mem;        /* may address a wrt array that is not an output */
@@ -194,6 +198,8 @@ struct Stmt {
   int pos;               /* preorder position in the function (activity.c) */
   Stmt *loop;            /* innermost enclosing loop, or NULL */
   Stmt *parent;          /* the statement around it, or NULL (activity.c) */
+  Vec recomp;            /* loops: Stmt *, the first statements of the body that
+                            the reverse sweep runs again (activity.c) */
   int slot;              /* its index in parent->kids, or -1 */
 };
 
@@ -386,6 +392,10 @@ bool inline_func(Program *p, Func *fn);   /* after lower_func; callees first */
 bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var * */
 bool act_expr_active(const Expr *e);
 bool act_needs_save(Var *v, Stmt *write);   /* the old value is read by the reverse sweep */
+bool act_needs_save_lv(Expr *lhs, Stmt *write);  /* the same for what lhs names (v or v's memory) */
+bool act_recomp_save(Expr *lhs, Stmt *write); /* a write the reverse sweep computes again: taken back? */
+bool act_fixed_at(Expr *e, Stmt *loop);     /* e's value is the same when the reverse reaches loop */
+bool act_reads_only_fixed(Expr *e);         /* e reads only variables never assigned */
 bool act_fresh_fill(Func *fn, Stmt *write);  /* the first fill of a buffer malloc'd just before */
 bool act_loop_reset(Stmt *write);             /* an accumulator reset before its loop */
 void act_dump(FILE *out, Func *fn);
