@@ -744,7 +744,8 @@ typedef struct Rc {
   Vec s;             /* Var *: written in P */
   Vec w;             /* Var *: written anywhere in the loop */
   bool wild;         /* the loop calls a function or writes memory other names reach */
-  int np;            /* P: the body's first np statements */
+  Vec body;          /* Stmt *: the body's statements, nested blocks opened */
+  int np;            /* P: the first np of them */
 } Rc;
 
 static bool in_vec(Vec *v, void *p) {
@@ -771,8 +772,13 @@ static bool note_write(Expr *e, void *ud) {
   Expr *lv = NULL;
   if (e->kind == EX_ASSIGN) lv = e->a;
   else if (e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC || e->kind == EX_POSTDEC) lv = e->a;
-  else if (e->kind == EX_ADDR) { Var *v = ir_base_var(e->a); if (v) add_once(&rc->w, v); else rc->wild = true; }
   else if (e->kind == EX_CALL && !e->rule) rc->wild = true;
+  else if (e->kind == EX_CALL)   /* a libm out-parameter: frexp(x, &e) */
+    for (int i = 0; i < e->nargs; i++) {
+      Var *v = ir_uncast(e->args[i])->kind == EX_ADDR ? ir_base_var(e->args[i]) : NULL;
+      if (v) add_once(&rc->w, v);
+      else if (ty_is_ptr(e->args[i]->ty)) rc->wild = true;
+    }
   if (!lv) return false;
   Var *v = ir_base_var(lv);
   if (!v) { rc->wild = true; return false; }
@@ -898,7 +904,7 @@ static bool mentioned_off_loops(Stmt *s, Var *v) {
 
 /* A scalar of S is assigned before any read in an iteration. */
 static bool scalar_killed(Rc *rc, Var *v) {
-  Vec *kids = &rc->loop->body->kids;
+  Vec *kids = &rc->body;
   for (int k = 0; k < kids->len; k++) {
     Stmt *s = kids->data[k];
     if (!ir_mentions(s, v)) continue;
@@ -936,7 +942,7 @@ static Expr *fill_bound(Rc *rc, Stmt *k, Var *v) {
  * before k fills v over [0, n). */
 static bool read_covered(Rc *rc, Var *v, Expr *idx, Stmt *st, int k) {
   idx = ir_uncast(idx);
-  Vec *kids = &rc->loop->body->kids;
+  Vec *kids = &rc->body;
   if (idx->kind == EX_NUM && nonneg(idx, st)) {   /* v[2] under a fill over [0, 4) */
     long c = strtol(idx->text, NULL, 0);
     for (int j = 0; j < k && j < rc->np; j++) {
@@ -1054,6 +1060,16 @@ static bool read_outside(Expr *e, void *ud) {
   return false;
 }
 
+/* The statements of a block, with the blocks inside it opened (inlined
+ * functions leave their bodies in blocks) */
+static void flatten(Stmt *s, Vec *out) {
+  for (int i = 0; i < s->kids.len; i++) {
+    Stmt *k = s->kids.data[i];
+    if (k->kind == ST_BLOCK) flatten(k, out);
+    else vec_push(out, k);
+  }
+}
+
 static void try_recompute(Func *fn, Stmt *L) {
   if (L->omp || L->ckpt || !L->body || L->body->kind != ST_BLOCK) return;
   for (Stmt *l = L->loop; l; l = l->loop)
@@ -1062,7 +1078,8 @@ static void try_recompute(Func *fn, Stmt *L) {
   ir_stmt_any(L->body, note_write, &rc);
   if (L->inc) ir_expr_any(L->inc, note_write, &rc);
   if (rc.wild) return;
-  Vec *kids = &L->body->kids;
+  flatten(L->body, &rc.body);
+  Vec *kids = &rc.body;
   while (rc.np < kids->len) {   /* a statement may read what it writes itself */
     int had = rc.s.len;
     each_written(kids->data[rc.np], collect_s, &rc);

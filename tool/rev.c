@@ -374,7 +374,6 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
 /* ---- statements ----------------------------------------------------------- */
 
 static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
-static void gen_block_of(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri, Stmt *loop);
 static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 
 static bool mentions(const char *text, const char *name);
@@ -891,9 +890,20 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     diag_error(s->loc, "gradc cannot yet checkpoint a loop inside another loop: put GRADC_CHECKPOINT "
                "before the outer one");
   Buf bf = {0}, br = {0};
+  Stmt *outer = g->again_loop;
+  Buf outer_again = g->again;
+  int outer_fi = g->again_fi, outer_ri = g->again_ri;
+  g->again_loop = g->joint && s->recomp.len ? s : NULL;
+  g->again = (Buf){0}, g->again_fi = fi + 1, g->again_ri = ri + 1;
   g->loop_depth++;
-  gen_block_of(g, s->body, &bf, fi + 1, &br, ri + 1, g->joint ? s : NULL);
+  gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
   g->loop_depth--;
+  if (g->again.len) {   /* first in the body's reverse code */
+    buf_puts(&g->again, br.data ? br.data : "");
+    buf_free(&br);
+    br = g->again;
+  }
+  g->again_loop = outer, g->again = outer_again, g->again_fi = outer_fi, g->again_ri = outer_ri;
   bool need = br.len > 0;
   Buf initf = {0}, initr = {0};
   if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
@@ -1076,33 +1086,31 @@ static void reindent(Buf *b, const char *text, int from, int to) {
   }
 }
 
-/* Forward code in order, reverse code in reverse order. With a loop whose
- * reverse sweep computes values again (activity.c), its body's statements
- * that compute them go to the start of the body's reverse code as well. */
-static void gen_block_of(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri, Stmt *loop) {
+/* Forward code in order, reverse code in reverse order. In the body of a
+ * loop whose reverse sweep computes values again (activity.c), the forward
+ * code of the statements that compute them is kept in g->again as well. */
+static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (s->kind != ST_BLOCK) {
     gen_stmt(g, s, fwd, fi, rev, ri);
     return;
   }
   int n = s->kids.len;
   Buf *revs = calloc((size_t)n + 1, sizeof(Buf));
-  Buf again = {0};
   for (int i = 0; i < n; i++) {
     size_t at = fwd->len;
     int records = g->records;
-    gen_stmt(g, s->kids.data[i], fwd, fi, &revs[i], ri);
-    bool recomputed = false;
-    for (int k = 0; loop && k < loop->recomp.len; k++) recomputed |= loop->recomp.data[k] == s->kids.data[i];
-    if (!recomputed) continue;
+    Stmt *k = s->kids.data[i];
+    gen_stmt(g, k, fwd, fi, &revs[i], ri);
+    bool again = false;
+    for (int j = 0; g->again_loop && j < g->again_loop->recomp.len; j++) again |= g->again_loop->recomp.data[j] == k;
+    if (!again) continue;
     if (g->records != records) bug("a statement computed again in reverse records on the tape");
-    if (!again.len) {
-      emit_indent(&again, ri);
-      buf_puts(&again, "/* this iteration's values, computed again instead of taped */\n");
+    if (!g->again.len) {
+      emit_indent(&g->again, g->again_ri);
+      buf_puts(&g->again, "/* this iteration's values, computed again instead of taped */\n");
     }
-    if (fwd->len > at) reindent(&again, fwd->data + at, fi, ri);
+    if (fwd->len > at) reindent(&g->again, fwd->data + at, g->again_fi, g->again_ri);
   }
-  if (again.len) buf_puts(rev, again.data);
-  buf_free(&again);
   for (int i = n - 1; i >= 0; i--) {
     if (revs[i].data) buf_puts(rev, revs[i].data);
     buf_free(&revs[i]);
@@ -1110,5 +1118,4 @@ static void gen_block_of(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri, St
   free(revs);
 }
 
-static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_block_of(g, s, fwd, fi, rev, ri, NULL); }
 

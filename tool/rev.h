@@ -40,6 +40,10 @@ typedef struct Gen {
   bool used_par;         /* parallel loops: per-thread tapes in _par */
   bool used_tape, used_redo, used_frees, used_stash;
   int records;           /* tape, stash and list operations written so far */
+  Stmt *again_loop;      /* the loop whose body is being generated, if its reverse
+                            computes values again (Stmt.recomp) */
+  Buf again;             /* their forward code, at the body's reverse indentation */
+  int again_fi, again_ri;
   int loop_depth;
   int nest;              /* loops and branches around the current statement */
   Vec touched;           /* Var *: read or written so far, at the top level */
