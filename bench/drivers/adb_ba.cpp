@@ -1,12 +1,16 @@
 // adb_ba.cpp: bench/adbench/ba.c (ADBench's bundle adjustment written as
 // ordinary C, with helpers) at the size and data of ba.cpp: the gradient of
-// the sum of squared residuals (adb_ba_sqnorm); gradient/primal only.
+// the sum of squared residuals (adb_ba_sqnorm); gradient/primal, and gradc
+// against the hand-written adjoint bench/hand/ba_hand.c (the same function
+// and data layout).
 #include "harness.hpp"
 extern "C" {
 double adb_ba_sqnorm(size_t n, size_t m, size_t p, const double *cams, const double *X, const double *w,
                      const int *obs, const double *feats);
 double adb_ba_sqnorm_grad(size_t n, size_t m, size_t p, const double *cams, double *cams_bar, const double *X,
                           double *X_bar, const double *w, double *w_bar, const int *obs, const double *feats);
+double ba_objective_hand(int nobs, const double *cams, double *cams_bar, const double *X, double *X_bar,
+                         const double *w, double *w_bar, const int *obs, const double *feats);
 }
 int main(int argc, char **argv) {
   std::string out = argc > 1 ? argv[1] : ".";
@@ -40,6 +44,9 @@ int main(int argc, char **argv) {
   s.primal = [=](const double *p) { return adb_ba_sqnorm(nc, np, nobs, p, p + oc, p + ox, O, Fe); };
   s.gradc = [=](const double *p, double *g) {
     return adb_ba_sqnorm_grad(nc, np, nobs, p, g, p + oc, g + oc, p + ox, g + ox, O, Fe);
+  };
+  s.hand = [=](const double *p, double *g) {
+    return ba_objective_hand((int)nobs, p, g, p + oc, g + oc, p + ox, g + ox, O, Fe);
   };
   s.fd_n = 200;
   run_spec(s, out);

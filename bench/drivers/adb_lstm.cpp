@@ -1,6 +1,7 @@
 // adb_lstm.cpp: bench/adbench/lstm.c (ADBench's LSTM written as ordinary C,
 // with helpers; ADBench's log(2 + sum exp) normalisation) at the size of
-// lstm.cpp; gradient/primal only.
+// lstm.cpp; gradient/primal only (bench/hand/lstm_hand.c computes the
+// kernels/lstm.c loss, with the max-shifted logsumexp: another function).
 #include "harness.hpp"
 extern "C" {
 double adb_lstm_objective(size_t l, size_t c, size_t b, const double *main_params, const double *extra_params,

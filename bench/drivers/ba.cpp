@@ -7,6 +7,8 @@ double ba_objective(int nobs, const double *cams, const double *X, const double 
                     const double *feats);
 double ba_objective_grad(int nobs, const double *cams, double *cams_bar, const double *X, double *X_bar,
                          const double *w, double *w_bar, const int *obs, const double *feats);
+double ba_objective_hand(int nobs, const double *cams, double *cams_bar, const double *X, double *X_bar,
+                         const double *w, double *w_bar, const int *obs, const double *feats);
 }
 int main(int argc, char **argv) {
   std::string out = argc > 1 ? argv[1] : ".";
@@ -39,6 +41,7 @@ int main(int argc, char **argv) {
   const int oc = 11 * nc, ox = 11 * nc + 3 * np, n = (int)s.p.size();
   s.primal = [=](const double *p) { return ba_objective(nobs, p, p + oc, p + ox, O, Fe); };
   s.gradc = [=](const double *p, double *g) { return ba_objective_grad(nobs, p, g, p + oc, g + oc, p + ox, g + ox, O, Fe); };
+  s.hand = [=](const double *p, double *g) { return ba_objective_hand(nobs, p, g, p + oc, g + oc, p + ox, g + ox, O, Fe); };
 #ifdef HAVE_ADOLC
   s.adolc_rec = [=](const double *p) {
     std::vector<adouble> a(n);

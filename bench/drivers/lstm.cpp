@@ -8,6 +8,9 @@ double lstm_objective(int l, int c, int b, const double *main_params, const doub
 double lstm_objective_grad(int l, int c, int b, const double *main_params, double *main_params_bar,
                            const double *extra_params, double *extra_params_bar, const double *state0,
                            const double *seq);
+double lstm_objective_hand(int l, int c, int b, const double *main_params, double *main_params_bar,
+                           const double *extra_params, double *extra_params_bar, const double *state0,
+                           const double *seq);
 }
 int main(int argc, char **argv) {
   std::string out = argc > 1 ? argv[1] : ".";
@@ -25,6 +28,7 @@ int main(int argc, char **argv) {
   for (auto &v : s.p) v = urand(-1, 1);
   s.primal = [=](const double *p) { return lstm_objective(l, c, b, p, p + nm, S, Q); };
   s.gradc = [=](const double *p, double *g) { return lstm_objective_grad(l, c, b, p, g, p + nm, g + nm, S, Q); };
+  s.hand = [=](const double *p, double *g) { return lstm_objective_hand(l, c, b, p, g, p + nm, g + nm, S, Q); };
 #ifdef HAVE_ADOLC
   s.adolc_rec = [=](const double *p) {
     std::vector<adouble> a(nm + 3 * b);

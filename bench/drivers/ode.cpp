@@ -4,6 +4,8 @@ extern "C" {
 double ode_solve(int N, const double *x0, const double *F, double tend, double tol);
 double ode_solve_grad(int N, const double *x0, double *x0_bar, const double *F, double *F_bar, double tend,
                       double tol);
+double ode_solve_hand(int N, const double *x0, double *x0_bar, const double *F, double *F_bar, double tend,
+                      double tol);
 }
 int main(int argc, char **argv) {
   std::string out = argc > 1 ? argv[1] : ".";
@@ -19,6 +21,7 @@ int main(int argc, char **argv) {
   s.size = "Lorenz-96 N=40, DP5(4), " + std::to_string(steps) + " steps";
   s.primal = [=](const double *p) { return ode_solve(N, p, p + N, tend, tol); };
   s.gradc = [=](const double *p, double *g) { return ode_solve_grad(N, p, g, p + N, g + N, tend, tol); };
+  s.hand = [=](const double *p, double *g) { return ode_solve_hand(N, p, g, p + N, g + N, tend, tol); };
 #ifdef HAVE_ADOLC
   s.adolc_rec = [=](const double *p) {
     std::vector<adouble> a(2 * N);
