@@ -289,6 +289,47 @@ static bool read_again(Expr *e, void *ud) {
   return false;   /* visit every expression */
 }
 
+/* ---- derivatives from the value the forward sweep computed ---------------- */
+
+static bool is_one(Expr *e) {
+  e = ir_uncast(e);
+  return e->kind == EX_NUM && strtod(e->text, NULL) == 1.0;
+}
+
+/* y = f(u) for a local y that nothing else reaches: exp(u), tanh(u),
+ * sqrt(u) ... (rules.c's rule_by_value), and the logistic function
+ * 1 / (1 + exp(-u)), whose derivative is y (1 - y). The reverse sweep reads
+ * y just after the statement (the value is saved when a later write would
+ * destroy it) and neither f's argument nor f again. */
+bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule) {
+  if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) return false;
+  Expr *l = s->e->a, *r = s->e->b;
+  if (l->kind != EX_VAR || !ty_is_float(l->ty) || l->ty->kind != r->ty->kind) return false;
+  Var *y = l->var;
+  if ((y->kind != VAR_LOCAL && y->kind != VAR_TEMP) || y->addr_taken || y->is_static) return false;
+  for (Stmt *p = s->loop; p; p = p->loop)
+    if (p->omp) return false;
+  if (ir_expr_mentions(r, y) || !act_expr_active(l) || !act_expr_active(r)) return false;
+  if (r->kind == EX_CALL && r->rule && r->nargs == 1 && r->rule->nargs == 1 && rule_by_value(r->rule)) {
+    *u = r->args[0], *formula = rule_by_value(r->rule), *rule = r->rule;
+    return true;
+  }
+  if (r->kind == EX_DIV && is_one(r->a) && r->b->kind == EX_ADD) {
+    Expr *e = r->b->b, *one = r->b->a;
+    if (e->kind != EX_CALL) e = r->b->a, one = r->b->b;
+    if (e->kind != EX_CALL || !e->rule || e->nargs != 1 || !is_one(one) || strncmp(e->rule->name, "exp", 3) ||
+        strlen(e->rule->name) - strlen(e->rule->suffix) != 3 || e->ty->kind != r->ty->kind)
+      return false;
+    Expr *x = e->args[0];
+    bool neg = x->kind == EX_NEG;
+    *u = neg ? x->a : x;
+    *formula = neg ? "$1 * (#1.0 - $1)" : "-$1 * (#1.0 - $1)";
+    *rule = e->rule;
+    return true;
+  }
+  return false;
+}
+
 static void needed_step(Stmt *s, void *ud) {
   (void)ud;
   reading = s;
@@ -336,6 +377,17 @@ static void needed_step(Stmt *s, void *ud) {
   if (!fl.lhs || !act_expr_active(fl.lhs)) return;
   if (ty_is_ptr(fl.lhs->ty)) return;     /* pointer copies: restored, not differentiated */
   need_address(fl.lhs);
+  Expr *u;
+  const char *formula;
+  const Rule *rule;
+  if (act_by_value(s, &u, &formula, &rule)) {
+    Stmt *after = arena_alloc(sizeof *after);   /* y, just after s */
+    after->pos = s->pos + 1;
+    after->loop = s->loop;
+    add_read(fl.lhs->var, after);
+    need_partials(u);
+    return;
+  }
   need_partials(fl.rhs);
 }
 

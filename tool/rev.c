@@ -632,13 +632,29 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     }
     return;
   }
+  Expr *u;
+  const char *formula;
+  const Rule *rule;
+  bool by_value = act && act_by_value(s, &u, &formula, &rule);
   if (save && inv) {
     emit_indent(rev, ri);
     buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
-  } else if (save) {
+  } else if (save && !by_value) {
     restore(g, rev, ri, lhs);
   }
   if (!act) return;
+  if (by_value) {
+    /* y = f(u): u_bar += y_bar * f'(u) written with y, which holds the value
+     * s gave it until the restore below */
+    const char *sh = shadow(g, lhs), *y = emit_expr(lhs);
+    propagate(g, u, mul(sh, rule_text(rule, formula, &y)), rev, ri);
+    if (!s->init_of_decl || g->loop_depth) {
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = 0;\n", sh);
+    }
+    if (save) restore(g, rev, ri, lhs);
+    return;
+  }
   if (lhs->ty->kind == TY_STRUCT || lhs->ty->kind == TY_ARRAY) {
     gen_aggregate_copy(g, s, lhs, rhs, rev, ri);
     return;

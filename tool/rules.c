@@ -65,3 +65,21 @@ const char *rule_text(const Rule *r, const char *f, const char *const *args) {
   buf_free(&b);
   return s;
 }
+
+/* The derivative of y = f(u) written with y itself ($1), for the functions
+ * whose value gives it more cheaply than u does: the reverse sweep then
+ * reads y, which the forward sweep computed, instead of calling f or its
+ * derivative again. NULL for the others. */
+const char *rule_by_value(const Rule *r) {
+  static const struct { const char *name, *d; } by_value[] = {
+    {"exp", "$1"},
+    {"expm1", "$1 + #1.0"},
+    {"exp2", "$1 * #0.693147180559945309417"},
+    {"tanh", "(#1.0 - $1) * (#1.0 + $1)"},
+    {"sqrt", "#0.5 / $1"},
+  };
+  size_t n = strlen(r->name) - strlen(r->suffix);
+  for (size_t i = 0; i < sizeof by_value / sizeof *by_value; i++)
+    if (strlen(by_value[i].name) == n && !strncmp(r->name, by_value[i].name, n)) return by_value[i].d;
+  return NULL;
+}

@@ -354,6 +354,7 @@ struct Rule {
 const Rule *rule_find(const char *name);   /* also __builtin_ spellings */
 /* formula instantiated on the argument texts args[0 .. nargs-1] */
 const char *rule_text(const Rule *r, const char *formula, const char *const *args);
+const char *rule_by_value(const Rule *r);   /* f' in terms of f's value ($1), or NULL */
 void rule_out_args(Expr *e, Vec *out);     /* frexp(x, &e): &e, written by the call */
 
 /* ---- parse.c: libclang -> IR ----------------------------------------------- */
@@ -393,6 +394,9 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var
 bool act_expr_active(const Expr *e);
 bool act_needs_save(Var *v, Stmt *write);   /* the old value is read by the reverse sweep */
 bool act_needs_save_lv(Expr *lhs, Stmt *write);  /* the same for what lhs names (v or v's memory) */
+/* y = f(u) whose derivative the reverse sweep takes from y's value: u, the
+ * formula in y ($1), and the rule whose constants it uses */
+bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule);
 bool act_recomp_save(Expr *lhs, Stmt *write); /* a write the reverse sweep computes again: taken back? */
 bool act_fixed_at(Expr *e, Stmt *loop);     /* e's value is the same when the reverse reaches loop */
 bool act_reads_only_fixed(Expr *e);         /* e reads only variables never assigned */
