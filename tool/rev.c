@@ -402,7 +402,7 @@ static void touch_expr(Gen *g, Expr *e) {
 static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
   Var *v = ir_base_var(lhs);
   if (!v || !v->rev_read || s->init_of_decl) return false;
-  if (g->joint && v->recomp) return act_recomp_save(lhs, s);   /* computed again in reverse */
+  if (g->joint && v->recomp) return recompute_save(lhs, s);   /* computed again in reverse */
   if (!act_needs_save_lv(lhs, s)) return false;
   if (g->joint && (act_fresh_fill(g->fn, s) || act_loop_reset(s))) return false;
   if (g->nest == 0 && g->joint && !touched(g, v) && v->kind != VAR_GLOBAL &&

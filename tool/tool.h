@@ -397,7 +397,16 @@ bool act_needs_save_lv(Expr *lhs, Stmt *write);  /* the same for what lhs names 
 /* y = f(u) whose derivative the reverse sweep takes from y's value: u, the
  * formula in y ($1), and the rule whose constants it uses */
 bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule);
-bool act_recomp_save(Expr *lhs, Stmt *write); /* a write the reverse sweep computes again: taken back? */
+/* for recompute.c */
+void act_add_read(Var *v, Stmt *r);           /* the reverse sweep reads v at r */
+bool act_read_at_entry(Stmt *r);              /* r: a read before the function's first statement */
+bool act_inside(Stmt *s, Stmt *loop);         /* s is in loop's body */
+bool act_only_indexed(Func *fn, Var *v);      /* v's memory is reached only as v[i] */
+
+/* ---- recompute.c: values the reverse sweep computes again ---------------- */
+
+void recompute_loops(Func *fn);               /* Stmt.recomp, Var.recomp for fn's loops */
+bool recompute_save(Expr *lhs, Stmt *write);  /* such a write must still be taken back */
 bool act_fixed_at(Expr *e, Stmt *loop);     /* e's value is the same when the reverse reaches loop */
 bool act_reads_only_fixed(Expr *e);         /* e reads only variables never assigned */
 bool act_fresh_fill(Func *fn, Stmt *write);  /* the first fill of a buffer malloc'd just before */
