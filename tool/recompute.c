@@ -118,6 +118,10 @@ static bool reads_varying(Rc *rc, Expr *e) { return ir_expr_any(e, varying_var, 
 
 static bool is_call(Expr *e, void *ud) { (void)ud; return e->kind == EX_CALL; }
 
+/* calls, and divisions (integer ones too: i % n): dearer to compute again
+ * than to tape */
+static bool is_dear(Expr *e, void *ud) { (void)ud; return e->kind == EX_CALL || e->kind == EX_DIV || e->kind == EX_MOD; }
+
 /* P's statement forms (see above) */
 static bool rc_form(Rc *rc, Stmt *s) {
   switch (s->kind) {
@@ -132,13 +136,14 @@ static bool rc_form(Rc *rc, Stmt *s) {
     if (e->kind != EX_ASSIGN || e->op) return false;
     Expr *l = e->a;
     if (l->kind == EX_INDEX) {
-      if (l->a->kind != EX_VAR || ir_has_side_effects(l->b) || reads_varying(rc, l->b)) return false;
+      if (l->a->kind != EX_VAR || ir_has_side_effects(l->b) || reads_varying(rc, l->b) || ir_expr_any(l->b, is_dear, NULL))
+        return false;
     } else if (l->kind != EX_VAR) {
       return false;
     }
     Type *t = l->ty;
     if (!ty_is_float(t) && !ty_is_int(t) && t->kind != TY_PTR) return false;
-    return !ir_expr_any(e->b, is_call, NULL) && !ir_has_side_effects(e->b) && !reads_varying(rc, e->b);
+    return !ir_expr_any(e->b, is_dear, NULL) && !ir_has_side_effects(e->b) && !reads_varying(rc, e->b);
   }
   case ST_FOR: {
     if (s->recomp.len || s->omp || s->ckpt) return false;
@@ -325,11 +330,25 @@ static void check_write(Var *v, Stmt *w, void *ud) {
   if (read_in_iteration(w->e->a, w) && !invertible(w)) *ok = false;
 }
 
-static void any_saved(Var *v, Stmt *w, void *ud) {
-  (void)v;
-  if (w->kind == ST_EXPR && !w->init_of_decl && !counter_start(w, v) && v->rev_read &&
-      act_needs_save_lv(w->e->a, w))
-    *(bool *)ud = true;
+/* Loops around w inside the recomputing loop */
+static int depth_in(Stmt *w, Stmt *L) {
+  int d = 0;
+  for (Stmt *l = w->loop; l && l != L; l = l->loop) d++;
+  return d;
+}
+
+/* The deepest assignment of a statement, and the deepest write that rev.c
+ * would tape (rev.c's needs_save in joint mode) */
+typedef struct Cost { Rc *rc; int work, saved; } Cost;
+
+static void cost_of(Var *v, Stmt *w, void *ud) {
+  Cost *c = ud;
+  if (w->kind != ST_EXPR) return;
+  int d = depth_in(w, c->rc->loop);
+  if (d > c->work) c->work = d;
+  if (!w->init_of_decl && !counter_start(w, v) && v->rev_read && act_needs_save_lv(w->e->a, w) &&
+      !act_fresh_fill(c->rc->fn, w) && !act_loop_reset(w) && d > c->saved)
+    c->saved = d;
 }
 
 static bool s_var(Expr *e, void *ud) {
@@ -442,10 +461,17 @@ static void try_recompute(Func *fn, Stmt *L) {
       ir_stmt_any(kids->data[k], s_var, q);
     }
   }
-  bool saves = false;
-  for (int k = 0; k < rc.np; k++)
-    if (again[k]) each_written(kids->data[k], any_saved, &saves);
-  if (!saves) {
+  /* worth it only where each statement run again spares saves as deep in
+   * loops as its own work (a dot product recomputed to spare one saved
+   * sum is not) */
+  bool pays = true;
+  for (int k = 0; k < rc.np && pays; k++) {
+    if (!again[k]) continue;
+    Cost c = {&rc, 0, -1};
+    each_written(kids->data[k], cost_of, &c);
+    pays = c.saved >= c.work;
+  }
+  if (!pays) {
     for (int i = 0; i < rc.s.len; i++) ((Var *)rc.s.data[i])->recomp = NULL;
     return;
   }

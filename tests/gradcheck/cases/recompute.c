@@ -24,7 +24,7 @@ double mahal(int d, int K, int n, const double *x, const double *mu, const doubl
     for (int k = 0; k < K; k++) {
       const double *l = L + k * lsz;
       for (int i = 0; i < d; i++) xc[i] = x[p * d + i] - mu[k * d + i];
-      for (int i = 0; i < d; i++) Lxc[i] = exp(0.1 * i) * l[i] * xc[i];
+      for (int i = 0; i < d; i++) Lxc[i] = (1.0 + 0.1 * i) * l[i] * xc[i];
       int li = d;
       for (int i = 0; i < d; i++)
         for (int j = i + 1; j < d; j++) {
@@ -56,7 +56,7 @@ double unsigned_scratch(size_t n, const double *w) {
   double out = 0;
   for (size_t r = 0; r < n; r++) {
     double a = w[r] * w[r];
-    for (size_t i = 0; i < 4; i++) h[i] = a * w[(r + i) % n] + (double)i;
+    for (size_t i = 0; i < 4; i++) h[i] = a * w[r + i < n ? r + i : r + i - n] + (double)i;
     double t = h[0];
     for (size_t i = 1; i < 4; i++) t = t * h[i];
     out += t * w[r];
