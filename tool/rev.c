@@ -408,7 +408,7 @@ static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
   if (g->nest == 0 && g->joint && !touched(g, v) && v->kind != VAR_GLOBAL &&
       (v->kind != VAR_PARAM || (v->is_out && !v->is_wrt && ty_is_ptr(v->ty)))) {
     Expr *rhs = s->e->kind == EX_ASSIGN ? s->e->b : s->e;
-    if (!mentions(emit_expr(rhs), v->name)) return false;
+    if (!ir_expr_mentions(rhs, v)) return false;
   }
   return true;
 }
@@ -661,7 +661,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   Var *lb = base;
   /* does rhs read lhs's variable? then the seed needs a copy */
-  bool self = lb && mentions(emit_expr(rhs), lb->name);
+  bool self = lb && ir_expr_mentions(rhs, lb);
   /* out[i] = a[i] - m with out and a the same array (a helper's input and
    * output, inlined): memory read by rhs may be lhs under another name, so
    * lhs's adjoint is taken and cleared before it flows to rhs */
@@ -675,7 +675,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     return;
   }
   if (self && (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) &&
-      !mentions(emit_expr(rhs->b), lb->name)) {
+      !ir_expr_mentions(rhs->b, lb)) {
     /* lhs = lhs + e: lhs's adjoint passes through unchanged; e gets it */
     propagate(g, rhs->b, rhs->kind == EX_ADD ? sh : format("-%s", sh), rev, ri);
     return;
@@ -891,13 +891,17 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     /* the body's code for one recorded iteration, inside the schedule's
      * branch (three levels in) */
     Buf bf = {0}, br = {0};
+    bool frees = g->used_frees, redo = g->used_redo, pfrees = g->used_par_frees;
+    g->used_frees = g->used_redo = g->used_par_frees = false;
     g->loop_depth++;
     gen_block(g, s->body, &bf, ri + 3, &br, ri + 3);
     g->loop_depth--;
+    Uses u = {g->used_frees, g->used_par_frees, g->used_redo};
+    g->used_frees |= frees, g->used_redo |= redo, g->used_par_frees |= pfrees;
     Buf initf = {0}, initr = {0};
     if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
     if (initf.data) buf_puts(fwd, initf.data);
-    rev_ckpt_loop(g, s, &bf, &br, fwd, fi, rev, ri);
+    rev_ckpt_loop(g, s, &bf, &br, u, fwd, fi, rev, ri);
     if (initr.data) buf_puts(rev, initr.data);
     buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
     return;
@@ -922,7 +926,9 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->again_loop = outer, g->again = outer_again, g->again_fi = outer_fi, g->again_ri = outer_ri;
   bool need = br.len > 0;
   Buf initf = {0}, initr = {0};
+  int records = g->records;
   if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
+  bool init_alone = g->records == records;   /* the assignment alone, nothing taped */
   bool local = g->joint && g->loop_depth == 0;
   Var *iv;
   const char *step;
@@ -933,7 +939,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
      * can be computed again) go to the tape, or to locals in joint mode
      * outside loops */
     const char *header_init = "";
-    if (initf.data && !strstr(initf.data, "gradc_") && strchr(initf.data, ';') == strrchr(initf.data, ';')) {
+    if (initf.data && init_alone) {
       const char *p = initf.data;       /* a single assignment: keep it in the header */
       while (*p == ' ') p++;
       header_init = arena_strndup(p, strlen(p) - 2);
@@ -1034,8 +1040,9 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       is->pos = s->pos;     /* runs at the end of each iteration */
       is->loop = s;
       Buf xf = {0}, xr = {0};
+      int before = g->records;
       gen_stmt(g, is, &xf, 0, &xr, ri + 1);
-      if (xf.len && strstr(xf.data, "gradc_push")) {
+      if (g->records != before) {
         /* the increment saves a value: put it in the body instead */
         diag_error(s->loc, "unsupported loop increment (it overwrites a value the reverse sweep "
                    "reads); write it at the end of the body");

@@ -39,6 +39,7 @@ typedef struct Gen {
   Par *par;              /* the parallel loop being generated (rev_par.c), or NULL */
   bool used_par;         /* parallel loops: per-thread tapes in _par */
   bool used_tape, used_redo, used_frees, used_stash;
+  bool used_par_frees;   /* a parallel loop's chunks free memory (_pf) */
   int records;           /* tape, stash and list operations written so far */
   Stmt *again_loop;      /* the loop whose body is being generated, if its reverse
                             computes values again (Stmt.recomp) */
@@ -97,7 +98,10 @@ const char *rev_par_bar(Gen *g, Var *v);         /* the thread's sum of v's adjo
 bool rev_par_refuses(Gen *g, Loc loc, const char *what);
 
 /* rev_ckpt.c: a loop marked GRADC_CHECKPOINT; bf and br are its body's
- * forward and reverse code for one recorded iteration */
-void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev, int ri);
+ * forward and reverse code for one recorded iteration, which frees memory
+ * at the end (frees), in its parallel loops' chunks (pfrees), or logs
+ * restores of the caller's memory (redo) */
+typedef struct Uses { bool frees, pfrees, redo; } Uses;
+void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, Buf *rev, int ri);
 
 #endif

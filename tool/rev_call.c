@@ -158,6 +158,7 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
     g->used_tape = true;
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, at, n);
+    g->records++;
     Buf r = {0};
     if (rev_caller_block(a)) {
       g->used_redo = true;
@@ -365,16 +366,20 @@ static void gen_realloc(Gen *g, Expr *lhs, Expr *call, const char *sb, Buf *fwd,
   buf_printf(fwd, "if (%s) memcpy(%s, _o, %s);\n", k, emit_expr(lhs), k);
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "gradc_push_p(%s, _o);\n", g->frees);
+  g->records++;
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "%s = calloc(1, %s);\n", sb, n);
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "if (!%s && (%s) != 0) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb, n);
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, sb);
+  g->records++;
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->tape, ob);
+  g->records++;
   emit_indent(fwd, fi + 1);
   buf_printf(fwd, "gradc_push_l(%s, (long)%s);\n", g->tape, k);
+  g->records++;
   emit_indent(fwd, fi);
   buf_printf(fwd, "}\n");
   g->used_tape = g->used_frees = true;
@@ -412,6 +417,7 @@ void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf
     rev_push(g, fwd, fi, lhs);
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, sb);
+    g->records++;
   }
   if (!strcmp(call->text, "realloc")) {
     if (!ty_is_float(ty_elem(lhs->ty))) {
@@ -431,6 +437,7 @@ void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf
     buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, sb);
+    g->records++;
   }
   g->used_frees = true;
   if (save) {
@@ -472,6 +479,7 @@ void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int 
     g->used_tape = true;
     emit_indent(fwd, fi);
     buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, dtext, n);
+    g->records++;
     if (rev_caller_block(d)) {
       g->used_redo = true;
       emit_indent(&restores, ri);

@@ -176,7 +176,7 @@ static void plain_step(Buf *b, Stmt *s, int indent, void *ud) {
   buf_printf(b, "%s = %s;\n", rev_shadow_ptr(g, e->a), rev_shadow_ptr(g, e->b));
 }
 
-void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev, int ri) {
+void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, Buf *rev, int ri) {
   CkState st = {.loop = s};
   ckpt_fn = g->fn;
   find_block_ptrs(g->fn);
@@ -299,21 +299,21 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Buf *fwd, int fi, Buf *rev
   buf_puts(rev, "} else {   /* GRADC_REVOLVE_YOUTURN: iteration .from, recorded, then reversed */\n");
   /* what the iteration allocates is freed when it is reversed, not at the
    * end of the whole reverse sweep */
-  bool frees = bf->data && strstr(bf->data, "_frees");
+  bool frees = u.frees;
   const char *fm = format("_ckf%d", k);
   /* what the step's reverse logged for the end of the sweep (a companion's
    * conservative redo entries) is dropped with the step: nothing a
    * checkpointed loop writes is the caller's (or its state would be
    * unknown), and the log would grow with the steps, or point into memory
    * freed with them */
-  bool redo = (br->data && strstr(br->data, "_redo")) || (bf->data && strstr(bf->data, "_redo"));
+  bool redo = u.redo;
   const char *rm = format("_ckr%d", k);
   if (frees) {
     emit_indent(rev, ri + 3);
     buf_printf(rev, "size_t %s = gradc_tape_size(&_frees);\n", fm);
   }
   /* the same for its parallel loops' scratch memory, chunk by chunk */
-  bool pfrees = bf->data && strstr(bf->data, "_pf");
+  bool pfrees = u.pfrees;
   const char *pm = format("_ckp%d", k);
   if (pfrees) {
     emit_indent(rev, ri + 3);

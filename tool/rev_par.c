@@ -418,6 +418,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->par = NULL, g->tape = tape, g->frees = frees;
   bool btape = g->used_tape, bfrees = g->used_frees, bredo = g->used_redo;
   g->used_tape |= used_tape, g->used_frees = used_frees, g->used_redo |= used_redo;
+  g->used_par_frees |= bfrees;
   for (int i = nflags; i < g->flags.len; i++) {
     /* records of the body's branches and loops: the thread's own */
     Var *v = arena_alloc(sizeof *v);
