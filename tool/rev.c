@@ -348,6 +348,15 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
       }
       const char *args[RULE_MAX_ARGS];
       for (int i = 0; i < r->nargs; i++) args[i] = emit_expr(e->args[i]);
+      if (r->nargs == 1 && !strncmp(r->name, "tanh", 4) && !ir_has_side_effects(e->args[0])) {
+        /* tanh inside an expression: its value once, the derivative
+         * (1 - t)(1 + t) from it, rather than two calls of cosh */
+        const char *t = format("_r%d", g->nrev++);
+        emit_indent(b, ind);
+        buf_printf(b, "%s = %s;\n", emit_decl(e->ty, t), emit_expr(e));
+        propagate(g, e->args[0], mul(seed, rule_text(r, rule_by_value(r), &t)), b, ind);
+        return;
+      }
       for (int i = 0; i < r->nargs; i++) {
         if (!r->d[i]) {
           if (act_expr_active(e->args[i]))

@@ -3,7 +3,8 @@
  * The pipeline, for each function to differentiate:
  *   parse (libclang cursors -> IR)  ->  lower (normal form)  ->  inline
  *   (calls of the file's functions become copies of their bodies)  ->  activity
- *   (which values carry derivatives, which the reverse sweep reads)  ->  rev
+ *   (which values carry derivatives, which the reverse sweep reads)  ->
+ *   recompute (what a loop's reverse computes again instead of taping)  ->  rev
  *   (forward sweep with tape pushes, reverse sweep)  ->  emit (C text).
  * The IR is a small structured tree (statements and expressions), close to C,
  * so that the generated code keeps the user's names and shape. Only parse.c
