@@ -889,6 +889,32 @@ const char *rev_shadow_ptr(Gen *g, Expr *e) { return shadow_ptr(g, e); }
 void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_stmt(g, s, fwd, fi, rev, ri); }
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_block(g, s, fwd, fi, rev, ri); }
 
+static void reindent(Buf *b, const char *text, int from, int to);
+
+static void flatten_into(Stmt *s, Vec *out) {
+  if (s->kind != ST_BLOCK) { vec_push(out, s); return; }
+  for (int i = 0; i < s->kids.len; i++) flatten_into(s->kids.data[i], out);
+}
+
+/* A loop whose body only accumulates into one scalar, a = a + e (or - e),
+ * e not reading a: a, whose adjoint scales every addition of the reverse */
+static Var *accumulation(Stmt *loop) {
+  Vec body = {0};
+  flatten_into(loop->body, &body);
+  Var *a = NULL;
+  for (int i = 0; i < body.len; i++) {
+    Stmt *k = body.data[i];
+    if (k->kind == ST_NOP || k->kind == ST_DECL) continue;
+    if (k->kind != ST_EXPR || k->e->kind != EX_ASSIGN || k->e->op) return NULL;
+    Expr *l = k->e->a, *r = k->e->b;
+    if (l->kind != EX_VAR || !ty_is_float(l->ty) || !act_expr_active(l) || (a && l->var != a)) return NULL;
+    if ((r->kind != EX_ADD && r->kind != EX_SUB) || !ir_same_expr(r->a, l) || ir_expr_mentions(r->b, l->var))
+      return NULL;
+    a = l->var;
+  }
+  return a && !a->addr_taken && a->kind != VAR_GLOBAL ? a : NULL;
+}
+
 static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   /* a parallel loop stays parallel in f_grad; nested in another one or in a
    * separate sweep it runs serially */
@@ -919,6 +945,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     diag_error(s->loc, "gradc cannot yet checkpoint a loop inside another loop: put GRADC_CHECKPOINT "
                "before the outer one");
   Buf bf = {0}, br = {0};
+  int body_records = g->records;
   Stmt *outer = g->again_loop;
   Buf outer_again = g->again;
   int outer_fi = g->again_fi, outer_ri = g->again_ri;
@@ -933,6 +960,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     br = g->again;
   }
   g->again_loop = outer, g->again = outer_again, g->again_fi = outer_fi, g->again_ri = outer_ri;
+  body_records = g->records - body_records;   /* what the body taped */
   bool need = br.len > 0;
   Buf initf = {0}, initr = {0};
   int records = g->records;
@@ -988,6 +1016,10 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     }
     /* reverse: from the last index back to the first */
     const char *n = iv->name;
+    Var *acc = endv && !body_records ? accumulation(s) : NULL;
+    Buf whole = {0};
+    Buf *outer_rev = rev;
+    if (acc) rev = &whole;   /* wrapped below */
     if (!endv) {
       pop_into(g, rev, ri, n, iv->ty, s->loc);
       endv = n;
@@ -1009,6 +1041,17 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     buf_puts(rev, br.data);
     emit_indent(rev, ri);
     buf_puts(rev, "}\n");
+    if (acc) {
+      /* s = s + e for every i: each addition is s_bar times a partial,
+       * nothing when s_bar is 0 (a ReLU that was off) */
+      rev = outer_rev;
+      emit_indent(rev, ri);
+      buf_printf(rev, "if (%s != 0) {\n", shadow(g, ir_var(acc, s->loc)));
+      reindent(rev, whole.data, ri, ri + 1);
+      emit_indent(rev, ri);
+      buf_puts(rev, "}\n");
+      buf_free(&whole);
+    }
     if (initr.data) buf_puts(rev, initr.data);
     buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
     return;
