@@ -1016,7 +1016,7 @@ static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     }
     /* reverse: from the last index back to the first */
     const char *n = iv->name;
-    Var *acc = endv && !body_records ? accumulation(s) : NULL;
+    Var *acc = endv && !body_records && g->loop_depth > 0 ? accumulation(s) : NULL;   /* a seed that changes */
     Buf whole = {0};
     Buf *outer_rev = rev;
     if (acc) rev = &whole;   /* wrapped below */
