@@ -337,6 +337,44 @@ bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule) {
   return false;
 }
 
+/* y = sin(u) or cos(u), y a local that nothing else reaches, u a variable:
+ * the function's name without its suffix ("sin", "cos"), else NULL */
+static const char *trig_of(Stmt *s, Var **u) {
+  if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) return NULL;
+  Expr *l = s->e->a, *r = s->e->b;
+  if (l->kind != EX_VAR || !ty_is_float(l->ty) || r->kind != EX_CALL || !r->rule || r->nargs != 1 ||
+      l->ty->kind != r->ty->kind || r->args[0]->kind != EX_VAR)
+    return NULL;
+  Var *y = l->var;
+  if ((y->kind != VAR_LOCAL && y->kind != VAR_TEMP) || y->addr_taken || y->is_static || r->args[0]->var == y)
+    return NULL;
+  size_t n = strlen(r->rule->name) - strlen(r->rule->suffix);
+  if (n != 3 || (strncmp(r->rule->name, "sin", 3) && strncmp(r->rule->name, "cos", 3))) return NULL;
+  for (Stmt *p = s->loop; p; p = p->loop)
+    if (p->omp) return NULL;
+  if (!act_expr_active(l) || !act_expr_active(r)) return NULL;
+  *u = r->args[0]->var;
+  return r->rule->name;
+}
+
+Stmt *act_sincos_first(Stmt *second) {
+  Stmt *b = second->parent;
+  if (!b || b->kind != ST_BLOCK || second->slot < 1) return NULL;
+  Stmt *first = b->kids.data[second->slot - 1];
+  Var *u1, *u2;
+  const char *f1 = trig_of(first, &u1), *f2 = trig_of(second, &u2);
+  if (!f1 || !f2 || u1 != u2 || f1[0] == f2[0] || strcmp(f1 + 3, f2 + 3) ||
+      first->e->a->var == second->e->a->var)
+    return NULL;
+  return first;
+}
+
+bool act_sincos_second(Stmt *first) {
+  Stmt *b = first->parent;
+  if (!b || b->kind != ST_BLOCK || first->slot < 0 || first->slot + 1 >= b->kids.len) return false;
+  return act_sincos_first(b->kids.data[first->slot + 1]) == first;
+}
+
 static void needed_step(Stmt *s, void *ud) {
   (void)ud;
   reading = s;
@@ -384,6 +422,18 @@ static void needed_step(Stmt *s, void *ud) {
   if (!fl.lhs || !act_expr_active(fl.lhs)) return;
   if (ty_is_ptr(fl.lhs->ty)) return;     /* pointer copies: restored, not differentiated */
   need_address(fl.lhs);
+  Stmt *first = act_sincos_first(s);
+  if (first) {
+    /* the second reads the first's value (before it) and its own (just
+     * after it); the first's reverse reads nothing */
+    add_read(first->e->a->var, s);
+    Stmt *after = arena_alloc(sizeof *after);
+    after->pos = s->pos + 1;
+    after->loop = s->loop;
+    add_read(fl.lhs->var, after);
+    return;
+  }
+  if (act_sincos_second(s)) return;
   Expr *u;
   const char *formula;
   const Rule *rule;

@@ -644,7 +644,8 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *u;
   const char *formula;
   const Rule *rule;
-  bool by_value = act && act_by_value(s, &u, &formula, &rule);
+  Stmt *first = act ? act_sincos_first(s) : NULL;
+  bool by_value = act && (first || act_sincos_second(s) || act_by_value(s, &u, &formula, &rule));
   if (save && inv) {
     emit_indent(rev, ri);
     buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
@@ -654,9 +655,19 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (!act) return;
   if (by_value) {
     /* y = f(u): u_bar += y_bar * f'(u) written with y, which holds the value
-     * s gave it until the restore below */
+     * s gave it until the restore below. In a pair c = cos(u); s = sin(u),
+     * the second adds both derivatives (c_bar is complete there: nothing
+     * between reads c) and the first none. */
     const char *sh = shadow(g, lhs), *y = emit_expr(lhs);
-    propagate(g, u, mul(sh, rule_text(rule, formula, &y)), rev, ri);
+    if (first) {
+      Expr *fl = first->e->a, *arg = rhs->args[0];
+      bool sin2 = rhs->rule->name[0] == 's';
+      const char *v1 = emit_expr(fl), *s1 = shadow(g, fl);
+      propagate(g, arg, sin2 ? mul(sh, v1) : format("-%s", mul(sh, v1)), rev, ri);
+      propagate(g, arg, sin2 ? format("-%s", mul(s1, y)) : mul(s1, y), rev, ri);
+    } else if (!act_sincos_second(s)) {
+      propagate(g, u, mul(sh, rule_text(rule, formula, &y)), rev, ri);
+    }
     if (!s->init_of_decl || g->loop_depth) {
       emit_indent(rev, ri);
       buf_printf(rev, "%s = 0;\n", sh);

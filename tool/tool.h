@@ -398,6 +398,10 @@ bool act_needs_save_lv(Expr *lhs, Stmt *write);  /* the same for what lhs names 
 /* y = f(u) whose derivative the reverse sweep takes from y's value: u, the
  * formula in y ($1), and the rule whose constants it uses */
 bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule);
+/* c = cos(u); s = sin(u) (either order, next to each other): the second's
+ * reverse adds both derivatives from the two values; returns the first */
+Stmt *act_sincos_first(Stmt *second);
+bool act_sincos_second(Stmt *first);          /* first's derivative is added by the next statement */
 /* for recompute.c */
 void act_add_read(Var *v, Stmt *r);           /* the reverse sweep reads v at r */
 bool act_read_at_entry(Stmt *r);              /* r: a read before the function's first statement */
