@@ -321,11 +321,20 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
   bool subst[64] = {0};
   for (int i = 0; i < g->params.len && i < 64; i++) {
     Var *v = g->params.data[i];
-    if (!ir_assigns(g->body, v) && stable(call->args[i]) && same_type(v->ty, call->args[i]->ty)) {
-      subst[i] = true;
-      vec_push(&m.sub_from, v);
-      vec_push(&m.sub_to, call->args[i]);
+    if (ir_assigns(g->body, v) || !stable(call->args[i])) continue;
+    Expr *arg = call->args[i];
+    if (!same_type(v->ty, arg->ty)) {
+      /* an integer literal given to an integer parameter of another type
+       * (subtract(3, ...) for a size_t d): the literal converted, as the
+       * call converts it */
+      if (!ty_is_int(v->ty) || ir_uncast(arg)->kind != EX_NUM || !ty_is_int(arg->ty)) continue;
+      Expr *c = ir_new_expr(EX_CAST, v->ty, arg->loc);
+      c->a = ir_uncast(arg);
+      arg = c;
     }
+    subst[i] = true;
+    vec_push(&m.sub_from, v);
+    vec_push(&m.sub_to, arg);
   }
   /* the temporary that lowering made for the call's value (_t0 = g(...))
    * takes g's result directly */

@@ -57,6 +57,13 @@ static bool own_buffer(Func *fn, Var *v) {
   return act_only_indexed(fn, v);
 }
 
+/* &v itself appears: for a pointer, &p[i] (which Var.addr_taken counts)
+ * is an address computed from p's value, not p's own */
+static bool addr_of_var(Expr *e, void *v) { return e->kind == EX_ADDR && e->a->kind == EX_VAR && e->a->var == v; }
+static bool address_taken(Func *fn, Var *v) {
+  return v->ty->kind == TY_PTR ? ir_stmt_any(fn->body, addr_of_var, v) : v->addr_taken;
+}
+
 static bool note_write(Expr *e, void *ud) {
   Rc *rc = ud;
   Expr *lv = NULL;
@@ -405,7 +412,7 @@ static void try_recompute(Func *fn, Stmt *L) {
     for (int k = 0; k < rc.np && ok; k++) ok = rc_form(&rc, kids->data[k]);
     for (int i = 0; i < rc.s.len && ok; i++) {
       Var *v = rc.s.data[i];
-      if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->is_static || v->addr_taken || v->is_flag ||
+      if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->is_static || address_taken(fn, v) || v->is_flag ||
           v == rc.counter) { ok = false; break; }
       Vec *reads = ty_is_ptr(v->ty) && !ir_assigns(L->body, v) ? &v->mem_reads : &v->own_reads;
       for (int j = 0; j < reads->len && ok; j++) {
@@ -461,17 +468,13 @@ static void try_recompute(Func *fn, Stmt *L) {
       ir_stmt_any(kids->data[k], s_var, q);
     }
   }
-  /* worth it only where each statement run again spares saves as deep in
-   * loops as its own work (a dot product recomputed to spare one saved
-   * sum is not) */
-  bool pays = true;
-  for (int k = 0; k < rc.np && pays; k++) {
-    if (!again[k]) continue;
-    Cost c = {&rc, 0, -1};
-    each_written(kids->data[k], cost_of, &c);
-    pays = c.saved >= c.work;
-  }
-  if (!pays) {
+  /* worth it only where what runs again spares saves as deep in loops as
+   * its deepest work (a dot product recomputed to spare one saved sum is
+   * not) */
+  Cost c = {&rc, 0, -1};
+  for (int k = 0; k < rc.np; k++)
+    if (again[k]) each_written(kids->data[k], cost_of, &c);
+  if (c.saved < c.work) {
     for (int i = 0; i < rc.s.len; i++) ((Var *)rc.s.data[i])->recomp = NULL;
     return;
   }
