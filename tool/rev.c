@@ -411,7 +411,7 @@ static void touch_expr(Gen *g, Expr *e) {
 static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
   Var *v = ir_base_var(lhs);
   if (!v || !v->rev_read || s->init_of_decl) return false;
-  if (g->joint && v->recomp) return recompute_save(lhs, s);   /* computed again in reverse */
+  if (g->joint && v->recomp && act_inside(s, v->recomp)) return recompute_save(lhs, s);   /* computed again */
   if (!act_needs_save_lv(lhs, s)) return false;
   if (g->joint && (act_fresh_fill(g->fn, s) || act_loop_reset(s))) return false;
   if (g->nest == 0 && g->joint && !touched(g, v) && v->kind != VAR_GLOBAL &&
@@ -588,7 +588,8 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
              (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) && ty_is_int(rhs->b->ty) &&
              !ir_has_side_effects(rhs->b) && act_reads_only_fixed(rhs->b);
   const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", emit_paren(emit_expr(rhs->b))) : NULL;
-  if (save && !inv && g->joint && base && base->recomp) bug("a value computed again in reverse is taped");
+  if (save && !inv && g->joint && base && base->recomp && act_inside(s, base->recomp))
+    bug("a value computed again in reverse is taped");
   if (save && !inv) push(g, fwd, fi, lhs);
   Var *from = ptr && !g->joint ? derived_base(g, lhs) : NULL;
   if (save && ptr && !inv && !from) {
