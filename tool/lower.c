@@ -30,6 +30,7 @@ typedef struct Ctx {
   Var *done;             /* the function returned */
   bool in_loop;
   bool in_cond;          /* lowering a condition */
+  Expr *root;            /* the right-hand side of the assignment being lowered */
   bool brk_used, cnt_used;
 } Ctx;
 
@@ -121,6 +122,12 @@ static Expr *lower_call(Ctx *cx, Expr *e, bool value_used) {
   }
   if (e->callee && value_used) return hoist(cx, e);
   if (cx->in_cond && value_used && writes_through_args(e)) return hoist(cx, e);
+  /* exp(u) inside a larger expression in a loop (s += exp(v[i] - m)): its
+   * value in a temporary, which the reverse sweep reads instead of calling
+   * exp again (activity.c's act_by_value) */
+  if (e->rule && value_used && cx->in_loop && !cx->in_cond && e != cx->root && e->nargs == 1 &&
+      rule_by_value(e->rule))
+    return hoist(cx, e);
   return e;
 }
 
@@ -219,7 +226,10 @@ static Expr *lower_expr(Ctx *cx, Expr *e, bool value_used) {
     return lower_incdec(cx, e, value_used);
   case EX_ASSIGN: {
     Expr *lhs = lower_expr(cx, e->a, true);
+    Expr *root = cx->root;
+    cx->root = e->op ? NULL : e->b;
     Expr *rhs = lower_expr(cx, e->b, true);
+    cx->root = root;
     if (e->op) rhs = ir_binary(e->op, lhs, rhs, lhs->ty, e->loc);
     emit_stmt_(ir_assign(lhs, rhs, e->loc));
     return lhs;
