@@ -40,6 +40,27 @@
  *            loops write 'continue', and local arrays directly (also
  *            through helpers); GEN_PAR_CONTINUE=0 and GEN_PAR_ARRAYS=0
  *            write an if and a pointer to the array instead.
+ *   SCRATCH  loops (int, unsigned, size_t counters; in an outer loop at
+ *            times) whose body starts by filling scratch values from x and
+ *            values the loop does not change: buffers over [0, D) (malloc'd
+ *            or calloc'd before the loop and freed after, local arrays,
+ *            VLAs), a second from the first (g[i] = q[i] * h[i]), a
+ *            triangular update with a running index (li = D; ... li++), a
+ *            pointer into a local array of parameters or into x, a scratch
+ *            scalar and a sum; the rest of the body uses them nonlinearly,
+ *            adds to acc, writes a variable of f and an element of a buffer
+ *            reduced after the loop (log-sum-exp); an outer loop's body may
+ *            change what the prefix read. gradc's reverse sweep computes
+ *            such a prefix again instead of taping it. About half of the
+ *            loops hold a near miss that must keep its saves (a buffer
+ *            carried or read before its fill, a fill that stops short, in
+ *            an if, through a second name, libm calls in the prefix, a
+ *            buffer read after the loop, at literal or shifted indices, or
+ *            written again, a prefix reading what the body writes, the
+ *            parameters behind q changed by the body, a scalar carried, a
+ *            buffer declared in the body).
+ *            Chosen from a stream of its own, as PAR: a program without
+ *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
  * declares an untagged enum that f uses.
  * In about a quarter of the programs without UNNAMED, ACROSS: the helpers that split mode
@@ -88,7 +109,8 @@ static void P(const char *fmt, ...) {
   va_end(ap);
 }
 
-enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, CKPT, PAR, NFEAT };
+enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, CKPT, PAR, SCRATCH,
+               NFEAT };
 static int on[NFEAT];
 
 enum helper {
@@ -1170,13 +1192,513 @@ static void f_par(int ind) {
   L(ind, "}\n");
 }
 
+/* ---- SCRATCH: loops whose body starts by filling scratch values from
+ * values the loop does not change, then uses them (GMM's xc = x - mu,
+ * Qxc = Q xc per point and component): gradc's reverse sweep computes such
+ * a prefix again instead of taping it, when that is sound (activity.c,
+ * "values computed again"). And near misses, which must keep their saves:
+ * a buffer carried across iterations or read before its fill, a fill that
+ * stops short, in an if, through a second name, a buffer read after the
+ * loop or at literal or shifted indices, a prefix reading what the rest of
+ * the body writes or calling libm, a scratch scalar carried, a buffer
+ * declared in the body or written again after its uses. ---- */
+
+enum { SN_CARRY, SN_READFIRST, SN_SHORT, SN_AFTER, SN_VARY, SN_ALIAS, SN_IF, SN_LIT, SN_SHIFT, SN_INBODY,
+       SN_SCARRY, SN_INPLACE, SN_CALL, SN_PRW, SN_NEAR };
+
+static const char *const sc_ty[3] = {"int", "unsigned", "size_t"};
+
+static struct {
+  int dval, dn;          /* the scratch dimension: n (5 at run time) when dn, else the literal dval */
+  int kval, kn;          /* the scratch loop's trip count, n when kn */
+  char k[16], p[16];     /* its counter, the outer loop's (or "") */
+  int nbuf;
+  char b[3][16];         /* the buffers, filled over [0, D) */
+  int bused[3];
+  char h2[16];           /* SN_ALIAS: a second name of b[0] */
+  int qkind, S;          /* the pointer q: none, into pr (a local array of
+                            parameters made from x), into x; S elements */
+  char q[16], sc[16], sq[16], li[16], o[16];
+  int qused, scused, squsedr, h2used;
+  int wv;                /* the a<wv> the rest of the body writes, or -1 */
+  int aread[NVARS], tread[4];   /* a<v> and t[c] read by the prefix */
+  int nm[SN_NEAR];
+} sc;
+
+/* leaves of the expressions of a statement; a read marks its flag */
+static struct { char text[48]; int *used; } sl[12];
+static int nsl;
+
+static void sl_add(int *used, const char *fmt, ...) {
+  va_list ap;
+  if (nsl >= 12) return;
+  va_start(ap, fmt);
+  vsnprintf(sl[nsl].text, sizeof sl[nsl].text, fmt, ap);
+  va_end(ap);
+  sl[nsl++].used = used;
+}
+
+static void sx_leaf(void) {
+  unsigned k = rnd(nsl);
+  if (sl[k].used) *sl[k].used = 1;
+  P("%s", sl[k].text);
+}
+
+/* bounded expressions of the leaves sl: arithmetic (what a prefix computed
+ * again may hold), or with sx_calls expr's calls of libm too */
+static int sx_calls;
+static void sx(int depth) {
+  if (depth >= MAXDEPTH) { sx_leaf(); return; }
+  if (!sx_calls) {
+    switch (rnd(8)) {
+    case 0: case 1: P("("); sx(depth + 1); P(" + "); sx(depth + 1); P(")"); break;
+    case 2: P("("); sx(depth + 1); P(" - "); sx(depth + 1); P(")"); break;
+    case 3: case 4: P("0.5 * "); sx(depth + 1); P(" * "); sx(depth + 1); break;
+    case 5: {
+      unsigned k = rnd(nsl);
+      if (sl[k].used) *sl[k].used = 1;
+      P("("); sx(depth + 1); P(") / (2 + %s * %s)", sl[k].text, sl[k].text);
+      break;
+    }
+    default: sx_leaf(); break;
+    }
+    return;
+  }
+  switch (rnd(13)) {
+  case 0: case 1: P("("); sx(depth + 1); P(" + "); sx(depth + 1); P(")"); break;
+  case 2: P("("); sx(depth + 1); P(" - "); sx(depth + 1); P(")"); break;
+  case 3: case 4: P("0.5 * "); sx(depth + 1); P(" * tanh("); sx(depth + 1); P(")"); break;
+  case 5: P("sin("); sx(depth + 1); P(")"); break;
+  case 6: P("cos("); sx(depth + 1); P(")"); break;
+  case 7: P("exp(tanh("); sx(depth + 1); P("))"); break;
+  case 8: P("log(1.5 + sin("); sx(depth + 1); P("))"); break;
+  case 9: P("sqrt(1.5 + sin("); sx(depth + 1); P("))"); break;
+  case 10: P("("); sx(depth + 1); P(") / (2 + cos("); sx(depth + 1); P("))"); break;
+  case 11: P("atan("); sx(depth + 1); P(")"); break;
+  default: sx_leaf(); break;
+  }
+}
+
+/* The bound of a counter of type ty over [0, D - off), or [0, K) with k */
+static const char *sc_bound(int ty, int off, int k) {
+  static char buf[4][32];
+  static int at;
+  char *b = buf[at++ % 4];
+  int isn = k ? sc.kn : sc.dn, val = k ? sc.kval : sc.dval;
+  if (!isn) snprintf(b, 32, "%d", val - off);
+  else if (ty == 0) snprintf(b, 32, off ? "n - %d" : "n", off);
+  else snprintf(b, 32, off ? "(%s)n - %d" : "(%s)n", sc_ty[ty], off);
+  return b;
+}
+
+/* leaves of the prefix: inputs and values the loop does not change (with
+ * withi, at the fill's counter i), the scratch scalar with withsc */
+static void sc_invariant_leaves(int withi, int withsc) {
+  unsigned v;
+  sl_add(NULL, "x[%s %% n]", sc.k);
+  if (withi) {
+    sl_add(NULL, "x[i]");
+    sl_add(NULL, "x[(%s + i) %% n]", sc.k);
+    sl_add(NULL, "0.1 * i");
+    if (sc.qkind) sl_add(&sc.qused, "%s[i]", sc.q);
+  } else if (sc.qkind) {
+    sl_add(&sc.qused, "%s[%u]", sc.q, rnd(sc.dval));
+  }
+  do v = var(); while ((int)v == sc.wv);
+  sl_add(&sc.aread[v], "a%u", v);
+  if (rnd(2)) {
+    unsigned c = rnd(4);
+    sl_add(&sc.tread[c], "t[%u]", c);
+  }
+  if (rnd(3) == 0) sl_add(NULL, "s.%s", rnd(2) ? "u" : "v");
+  sl_add(NULL, "0.%u", 1 + rnd(9));
+  if (sc.p[0]) sl_add(NULL, "0.2 * %s", sc.p);
+  if (withsc && sc.sc[0]) sl_add(&sc.scused, "%s", sc.sc);
+}
+
+/* a buffer's name where the rest of the body reads it */
+static const char *sc_rbuf(int b) {
+  sc.bused[b] = 1;
+  if (b == 0 && sc.nm[SN_ALIAS] && rnd(2)) { sc.h2used = 1; return sc.h2; }
+  return sc.b[b];
+}
+
+/* a nonlinear use of the buffers at index j */
+static void sc_use(const char *j) {
+  const char *a = sc_rbuf(rnd(sc.nbuf)), *b;
+  unsigned k = rnd(6);
+  b = k == 4 ? NULL : sc_rbuf(rnd(sc.nbuf));   /* named only where read */
+  switch (k) {
+  case 0: P("sin(%s[%s]) * %s[%s]", a, j, b, j); break;
+  case 1: P("exp(tanh(%s[%s])) * %s[%s]", a, j, b, j); break;
+  case 2: P("log(1.5 + sin(%s[%s] * %s[%s]))", a, j, b, j); break;
+  case 3: P("%s[%s] * %s[%s] * %s[%s]", a, j, a, j, b, j); break;
+  case 4: P("tanh(%s[%s] * %s)", a, j, sc.sc[0] ? (sc.scused = 1, sc.sc) : "x[1]"); break;
+  default: P("atan(%s[%s]) * cos(%s[%s])", a, j, b, j); break;
+  }
+}
+
+/* what the rest of the body does with the scratch values: one statement */
+static void sc_rest(int ind, int kind) {
+  int ty = rnd(3);
+  switch (kind) {
+  case 0: /* acc += over the buffers, nonlinearly */
+    L(ind, "for (%s j = 0; j < %s; j++) acc += 0.05 * ", sc_ty[ty], sc_bound(ty, 0, 0)); sc_use("j"); P(";\n");
+    break;
+  case 1: /* pairs j > i */
+    L(ind, "for (%s i = 0; i < %s; i++)\n", sc_ty[ty], sc_bound(ty, 0, 0));
+    L(ind + 1, "for (%s j = i + 1; j < %s; j++) acc += 0.02 * %s[i] * tanh(%s[j]);\n", sc_ty[ty], sc_bound(ty, 0, 0),
+      sc_rbuf(rnd(sc.nbuf)), sc_rbuf(rnd(sc.nbuf)));
+    break;
+  case 2: /* the scalars */
+    if (sc.sq[0]) {
+      sc.squsedr = 1;
+      L(ind, "acc += 0.1 * exp(tanh(%s))", sc.sq);
+    } else {
+      L(ind, "acc += 0.1 * tanh(%s[0])", sc.q[0] ? (sc.qused = 1, sc.q) : "x");
+    }
+    if (sc.sc[0]) sc.scused = 1, P(" * cos(%s)", sc.sc);
+    if (sc.kn && sc.dn) { /* the loop's counter indexes a buffer filled over [0, n) */
+      P(" + 0.05 * ");
+      sc_use(sc.k);
+    }
+    P(";\n");
+    break;
+  case 3: /* a variable of f, written by the body */
+    L(ind, "for (%s j = 0; j < %s; j++) a%d = 0.8 * a%d + 0.1 * ", sc_ty[ty], sc_bound(ty, 0, 0), sc.wv, sc.wv);
+    sc_use("j"); P(";\n");
+    L(ind, "a%d = 2 * tanh(0.5 * a%d);\n", sc.wv, sc.wv);
+    break;
+  case 4: /* SN_LIT: literal indices */
+    L(ind, "acc += 0.1 * %s[0] * tanh(%s[%d])", sc_rbuf(rnd(sc.nbuf)), sc_rbuf(rnd(sc.nbuf)), sc.dval - 1);
+    if (sc.dval > 2) P(" + 0.05 * sin(%s[2])", sc_rbuf(rnd(sc.nbuf)));
+    P(";\n");
+    break;
+  case 5: /* SN_SHIFT: j - 1 */
+    L(ind, "for (%s j = 1; j < %s; j++) acc += 0.05 * %s[j] * sin(%s[j - 1]);\n", sc_ty[ty], sc_bound(ty, 0, 0),
+      sc_rbuf(rnd(sc.nbuf)), sc_rbuf(rnd(sc.nbuf)));
+    break;
+  default: /* SN_INPLACE: a buffer written again after its uses */
+    L(ind, "for (%s j = 0; j < %s; j++) %s[j] = tanh(%s[j]);\n", sc_ty[ty], sc_bound(ty, 0, 0), sc.b[0], sc.b[0]);
+    break;
+  }
+}
+
+/* a buffer of dval (or n) doubles */
+static void sc_alloc(int ind, const char *name, int kind, int isn, int val) {
+  char dim[16];
+  snprintf(dim, sizeof dim, isn ? "n" : "%d", val);
+  switch (kind) {
+  case 0: L(ind, "double *%s = malloc(%s * sizeof *%s);\n", name, dim, name); break;
+  case 1: L(ind, "double *%s = malloc(sizeof(double) * %s);\n", name, dim); break;
+  case 2: L(ind, "double *%s = calloc(%s, sizeof(double));\n", name, dim); break;
+  case 3: L(ind, "double %s[%d];\n", name, isn ? 5 : val); break;
+  default: L(ind, "double %s[%s];\n", name, dim); break;   /* a VLA when isn */
+  }
+}
+
+static void sc_free(int ind, const char *name, int kind) {
+  if (kind <= 2) L(ind, "free(%s);\n", name);
+}
+
+static void f_scratch(int ind) {
+  int u = uid++;
+  memset(&sc, 0, sizeof sc);
+  sc.dval = 2 + rnd(4);
+  sc.dn = sc.dval == 5 && rnd(4) != 0;
+  int nested = rnd(100) < 35, oty = rnd(3), kty = rnd(3);
+  if (nested) {
+    sc.kval = 2 + rnd(2);
+    snprintf(sc.p, sizeof sc.p, "p%d", u);
+  } else {
+    sc.kn = rnd(3) != 0;
+    sc.kval = sc.kn ? 5 : 3 + rnd(2);
+  }
+  snprintf(sc.k, sizeof sc.k, "k%d", u);
+  sc.nbuf = 1 + rnd(2) + (rnd(5) == 0);
+  int bkind[3], tri = rnd(2), hassq = rnd(5) < 3, hasout = nested ? rnd(4) != 0 : rnd(2), hassc = rnd(5) < 3;
+  int inouter = nested && rnd(3) == 0, outkind = rnd(5), scout = rnd(4) == 0, liout = rnd(4) == 0;
+  for (int b = 0; b < 3; b++) {
+    bkind[b] = rnd(5);
+    snprintf(sc.b[b], sizeof sc.b[b], "%c%d", "hge"[b], u);
+  }
+  sc.wv = rnd(5) < 2 ? (int)var() : -1;
+  /* near misses in about half of the loops */
+  if (rnd(2)) {
+    sc.nm[rnd(SN_NEAR)] = 1;
+    if (rnd(4) == 0) sc.nm[rnd(SN_NEAR)] = 1;
+  }
+  if (sc.nm[SN_VARY] && sc.wv < 0) sc.wv = (int)var();
+  sx_calls = sc.nm[SN_CALL];
+  if (sc.nm[SN_SCARRY]) hassc = scout = 1;
+  if (sc.nm[SN_INBODY] && sc.nbuf == 1) sc.nbuf = 2;
+  /* S elements behind q: a triangle of coefficients after the diagonal */
+  sc.S = sc.dval + (tri ? sc.dval * (sc.dval - 1) / 2 : 0);
+  sc.qkind = rnd(4) == 0 ? 0 : sc.S <= NX && rnd(2) ? 2 : 1;
+  if (sc.qkind) snprintf(sc.q, sizeof sc.q, "q%d", u);
+  if (hassc) snprintf(sc.sc, sizeof sc.sc, "sc%d", u);
+  if (hassq) snprintf(sc.sq, sizeof sc.sq, "sq%d", u);
+  if (tri) snprintf(sc.li, sizeof sc.li, "li%d", u);
+  if (hasout) snprintf(sc.o, sizeof sc.o, "o%d", u);
+  if (sc.nm[SN_ALIAS]) snprintf(sc.h2, sizeof sc.h2, "h%d_2", u);
+  int init = sc.nm[SN_CARRY] || sc.nm[SN_READFIRST] || sc.nm[SN_SHORT] || sc.nm[SN_IF] || rnd(5) == 0;
+  const char *D0 = sc.dn ? "n" : NULL;
+  char dlit[8];
+  snprintf(dlit, sizeof dlit, "%d", sc.dval);
+  const char *D = D0 ? D0 : dlit;
+  int lastb = sc.nbuf - 1;   /* SN_INBODY: the last buffer is declared in the body */
+
+  L(ind, "{\n");
+  int in = ind + 1;
+  if (sc.qkind == 1) {
+    L(in, "double pr%d[3 * %d];\n", u, sc.S);
+    L(in, "for (int i = 0; i < 3 * %d; i++) pr%d[i] = 0.4 * sin(x[i %% n] + 0.%u * i)%s;\n", sc.S, u, 1 + rnd(9),
+      rnd(2) ? "" : " * cos(a0)");
+  }
+  /* zeros first (calloc, = {0}): else gcc may take o[0] after the loop for
+   * a read of memory never written */
+  if (hasout) {
+    if (outkind >= 3) L(in, "double %s[%d] = {0};\n", sc.o, sc.kval), outkind = 3;
+    else sc_alloc(in, sc.o, outkind = 2, sc.kn, sc.kval);
+  }
+  if (sc.sc[0] && scout) L(in, "double %s = 0.5 * x[%u];\n", sc.sc, rnd(NX));
+  if (tri && liout) L(in, "%s %s = 0;\n", rnd(2) ? "int" : "size_t", sc.li);
+  /* the buffers: before the loops, or in the outer loop's body */
+  int bind = in;
+  if (inouter) {
+    L(in, "for (%s %s = 0; %s < %s; %s++) {\n", sc_ty[oty], sc.p, sc.p, rnd(2) ? "2" : oty ? (oty == 1 ? "(unsigned)n" : "(size_t)n") : "n", sc.p);
+    bind = in + 1;
+  }
+  for (int b = 0; b < sc.nbuf; b++) {
+    if (b == lastb && sc.nm[SN_INBODY]) continue;
+    sc_alloc(bind, sc.b[b], bkind[b], sc.dn, sc.dval);
+  }
+  if (init) {
+    if (bkind[0] == 2 && rnd(2)) L(bind, "/* calloc: zeros */\n");
+    else L(bind, "for (int i = 0; i < %s; i++) %s[i] = 0.1 * x[i] + 0.2;\n", D, sc.b[0]);
+  }
+  if (sc.nm[SN_ALIAS]) L(bind, "double *%s = %s;\n", sc.h2, sc.b[0]);
+  int lin = bind;
+  if (nested && !inouter) {
+    L(in, "for (%s %s = 0; %s < %s; %s++) {\n", sc_ty[oty], sc.p, sc.p, rnd(2) ? "2" : oty ? (oty == 1 ? "(unsigned)n" : "(size_t)n") : "n", sc.p);
+    lin = in + 1;
+  }
+  /* the scratch loop */
+  L(lin, "for (%s %s = 0; %s < %s; %s++) {\n", sc_ty[kty], sc.k, sc.k, sc_bound(kty, 0, 1), sc.k);
+  int bi = lin + 1;
+  if (sc.nm[SN_INBODY]) {
+    int kind = rnd(5);
+    sc_alloc(bi, sc.b[lastb], kind, sc.dn, sc.dval);
+    bkind[lastb] = kind + 10;   /* freed in the body */
+  }
+  if (sc.nm[SN_READFIRST]) {
+    int ty = rnd(3);
+    L(bi, "for (%s j = 0; j < %s; j++) acc += 0.02 * tanh(%s[j]);\n", sc_ty[ty], sc_bound(ty, 0, 0), sc.b[0]);
+  }
+  if (sc.nm[SN_SCARRY]) L(bi, "acc += 0.05 * %s * x[%u];\n", sc.sc, rnd(NX));
+  /* the prefix: the pointer, the scalar, the fills, the triangle, a sum */
+  if (sc.qkind == 1) {
+    if (sc.p[0]) L(bi, "const double *%s = pr%d + ((%s + %s) %% 3) * %d;\n", sc.q, u, sc.p, sc.k, sc.S);
+    else L(bi, "const double *%s = pr%d + (%s %% 3) * %d;\n", sc.q, u, sc.k, sc.S);
+  } else if (sc.qkind == 2) {
+    if (NX - sc.S + 1 > 1) L(bi, "const double *%s = x + %s %% %d;\n", sc.q, sc.k, NX - sc.S + 1);
+    else L(bi, "const double *%s = x;\n", sc.q);
+  }
+  int vary_sc = sc.nm[SN_VARY] && sc.sc[0] && rnd(2);
+  if (sc.sc[0]) {
+    nsl = 0;
+    sc_invariant_leaves(0, 0);
+    if (scout) L(bi, "%s = ", sc.sc);
+    else L(bi, "double %s = ", sc.sc);
+    if (vary_sc) P("a%d * ", sc.wv);
+    sx(1); P(";\n");
+    if (rnd(4) == 0) { L(bi, "%s = %s * ", sc.sc, sc.sc); nsl = 0; sc_invariant_leaves(0, 1); sx(2); P(";\n"); }
+  }
+  {
+    int ty = rnd(3), ind2 = bi;
+    nsl = 0;
+    sc_invariant_leaves(1, 1);
+    if (sc.nm[SN_IF]) {
+      switch (rnd(3)) {
+      case 0: L(bi, "if (x[%s %% n] > -0.%u) {\n", sc.k, rnd(10)); break;
+      case 1: L(bi, "if (a%u > 0.%u) {\n", var(), rnd(10)); break;
+      default: L(bi, "if (%s %% 2 == 0) {\n", sc.k); break;
+      }
+      ind2++;
+    }
+    L(ind2, "for (%s i = 0; i < %s; i++) %s[i] = ", sc_ty[ty], sc_bound(ty, sc.nm[SN_SHORT], 0),
+      sc.nm[SN_ALIAS] && rnd(2) ? (sc.h2used = 1, sc.h2) : sc.b[0]);
+    if (sc.nm[SN_CARRY]) P("0.5 * %s[i] + ", sc.b[0]);
+    if (sc.nm[SN_VARY] && !vary_sc) P("a%d * ", sc.wv);
+    if (rnd(3) == 0) { /* xc = x - mu */
+      if (rnd(2)) P("x[i] - ");
+      else P("x[(%s + i) %% n] - ", sc.k);
+    }
+    sx(1); P(";\n");
+    if (sc.nm[SN_IF]) L(bi, "}\n");
+  }
+  for (int b = 1; b < sc.nbuf; b++) {
+    int ty = rnd(3);
+    sc.bused[b - 1] = 1;
+    L(bi, "for (%s i = 0; i < %s; i++) %s[i] = ", sc_ty[ty], sc_bound(ty, 0, 0), sc.b[b]);
+    switch (rnd(4)) {
+    case 0:
+      if (sc.qkind) sc.qused = 1, P("%s[i] * %s[i];\n", sc.q, sc.b[b - 1]);
+      else P("0.7 * %s[i];\n", sc.b[b - 1]);
+      break;
+    case 1:
+      P("%s * %s[i]", sx_calls ? "exp(0.1 * i)" : "(1 + 0.1 * i)", sc.b[b - 1]);
+      if (sc.sc[0]) sc.scused = 1, P(" * %s", sc.sc);
+      P(";\n");
+      break;
+    case 2:
+      if (sx_calls) P("sin(%s[i]) + 0.5 * %s[i];\n", sc.b[b - 1], sc.b[0]);
+      else P("0.5 * %s[i] * %s[i] - 0.3 * %s[i];\n", sc.b[b - 1], sc.b[b - 1], sc.b[0]);
+      sc.bused[0] = 1;
+      break;
+    default:
+      nsl = 0;
+      sc_invariant_leaves(1, 1);
+      sl_add(NULL, "%s[i]", sc.b[b - 1]);
+      sl_add(NULL, "%s[i]", sc.b[b - 1]);
+      P("%s[i] * ", sc.b[b - 1]); sx(2); P(";\n");
+      break;
+    }
+  }
+  if (tri) {
+    int ty = rnd(3), up = rnd(4) != 0, lity = rnd(2);
+    const char *src = sc.b[0], *dst = sc.b[lastb];
+    sc.bused[0] = 1;
+    if (liout) L(bi, "%s = %s;\n", sc.li, D);
+    else if (lity) L(bi, "size_t %s = %s;\n", sc.li, sc.dn ? "(size_t)n" : D);
+    else L(bi, "int %s = %s;\n", sc.li, D);
+    L(bi, "for (%s i = 0; i < %s; i++)\n", sc_ty[ty], sc_bound(ty, 0, 0));
+    if (up) L(bi + 1, "for (%s j = i + 1; j < %s; j++) {\n", sc_ty[ty], sc_bound(ty, 0, 0));
+    else L(bi + 1, "for (%s j = 0; j < i; j++) {\n", sc_ty[ty]);
+    char coef[48];
+    if (sc.qkind) snprintf(coef, sizeof coef, "%s[%s]", sc.q, sc.li), sc.qused = 1;
+    else if (sx_calls) snprintf(coef, sizeof coef, "0.3 * sin(0.7 * %s)", sc.li);
+    else snprintf(coef, sizeof coef, "0.2 * (%s %% 3)", sc.li);
+    const char *a = up ? "j" : "i", *c = up ? "i" : "j";
+    if (rnd(2)) L(bi + 2, "%s[%s] += %s * %s[%s];\n", dst, a, coef, src, c);
+    else L(bi + 2, "%s[%s] = %s[%s] + %s * %s[%s];\n", dst, a, dst, a, coef, src, c);
+    switch (rnd(4)) {
+    case 0: L(bi + 2, "%s++;\n", sc.li); break;
+    case 1: L(bi + 2, "++%s;\n", sc.li); break;
+    case 2: L(bi + 2, "%s += 1;\n", sc.li); break;
+    default: L(bi + 2, "%s = %s + 1;\n", sc.li, sc.li); break;
+    }
+    L(bi + 1, "}\n");
+  }
+  if (sc.sq[0]) {
+    int ty = rnd(3), b = rnd(sc.nbuf), b2 = rnd(sc.nbuf);
+    sc.bused[b] = sc.bused[b2] = 1;
+    L(bi, "double %s = 0;\n", sc.sq);
+    L(bi, "for (%s i = 0; i < %s; i++) ", sc_ty[ty], sc_bound(ty, 0, 0));
+    if (!sx_calls || rnd(2)) P("%s += %s[i] * %s[i];\n", sc.sq, sc.b[b], sc.b[b2]);
+    else P("%s = %s + log(1.5 + sin(%s[i]) * cos(%s[i]));\n", sc.sq, sc.sq, sc.b[b], sc.b[b2]);
+  }
+  /* the rest: uses of the scratch values */
+  int kinds[8], nk = 0;
+  kinds[nk++] = rnd(3);
+  if (rnd(2)) kinds[nk++] = rnd(3);
+  if (sc.wv >= 0) kinds[nk++] = 3;
+  if (sc.nm[SN_LIT]) kinds[nk++] = 4;
+  if (sc.nm[SN_SHIFT]) kinds[nk++] = 5;
+  for (int i = nk - 1; i > 0; i--) { /* shuffle */
+    int j = (int)rnd((unsigned)i + 1), t = kinds[i];
+    kinds[i] = kinds[j], kinds[j] = t;
+  }
+  if (sc.o[0]) {
+    L(bi, "%s[%s] = ", sc.o, sc.k);
+    if (sc.sq[0]) sc.squsedr = 1, P("-0.5 * %s", sc.sq);
+    else P("0.3 * tanh(%s[0])", sc_rbuf(rnd(sc.nbuf)));
+    if (sc.qkind) sc.qused = 1, P(" + sin(%s[0])", sc.q);
+    if (sc.sc[0]) sc.scused = 1, P(" + 0.2 * %s", sc.sc);
+    P(";\n");
+  }
+  for (int i = 0; i < nk; i++) {
+    if (i == 1 && rnd(6) == 0 && !sc.nm[SN_INBODY]) /* (not past a free in the body) */
+      L(bi, "if (x[%s %% n] > 0.%u) continue;\n", sc.k, rnd(10));
+    sc_rest(bi, kinds[i]);
+  }
+  if (rnd(4) == 0) { /* random statements of the simple kinds */
+    depth_stmt += 2;
+    block(bi, 1 + rnd(2));
+    depth_stmt -= 2;
+  }
+  if (sc.nm[SN_INPLACE]) sc_rest(bi, 6);
+  if (sc.nm[SN_PRW] && sc.qkind == 1) /* the parameters the prefix reads, changed by the body */
+    L(bi, "pr%d[(%s %% 3) * %d] = 0.9 * pr%d[(%s %% 3) * %d] + 0.05 * x[%s %% n];\n", u, sc.k, sc.S, u, sc.k, sc.S,
+      sc.k);
+  /* whatever no statement read yet */
+  for (int b = 0; b < sc.nbuf; b++)
+    if (!sc.bused[b]) {
+      int ty = rnd(3);
+      sc.bused[b] = 1;
+      L(bi, "for (%s j = 0; j < %s; j++) acc += 0.05 * sin(%s[j]) * x[1];\n", sc_ty[ty], sc_bound(ty, 0, 0), sc.b[b]);
+    }
+  if ((sc.sc[0] && !sc.scused && !sc.nm[SN_SCARRY]) || (sc.qkind && !sc.qused) || (sc.sq[0] && !sc.squsedr) ||
+      (sc.h2[0] && !sc.h2used)) {
+    L(bi, "acc += 0.01 * tanh(0.5");
+    if (sc.sc[0] && !sc.nm[SN_SCARRY] && !sc.scused) P(" + %s", sc.sc);
+    if (sc.qkind && !sc.qused) P(" + %s[1]", sc.q);
+    if (sc.sq[0] && !sc.squsedr) P(" + %s", sc.sq);
+    if (sc.h2[0] && !sc.h2used) P(" + %s[0]", sc.h2);
+    P(");\n");
+  }
+  if (sc.nm[SN_INBODY]) sc_free(bi, sc.b[lastb], bkind[lastb] - 10);
+  L(lin, "}\n");
+  /* after the scratch loop: its results, read; in the outer loop's body if any */
+  if (sc.o[0]) {
+    int ty = rnd(3);
+    if (rnd(2)) {
+      L(lin, "{\n");
+      L(lin + 1, "double mx = %s[0], se = 0;\n", sc.o);
+      L(lin + 1, "for (%s j = 1; j < %s; j++)\n", sc_ty[ty], sc_bound(ty, 0, 1));
+      L(lin + 2, "if (%s[j] > mx) mx = %s[j];\n", sc.o, sc.o);
+      L(lin + 1, "for (%s j = 0; j < %s; j++) se += exp(%s[j] - mx);\n", sc_ty[ty], sc_bound(ty, 0, 1), sc.o);
+      L(lin + 1, "acc += 0.1 * (log(se) + mx);\n");
+      L(lin, "}\n");
+    } else {
+      L(lin, "for (%s j = 0; j < %s; j++) acc += 0.1 * tanh(%s[j]) * %s[j];\n", sc_ty[ty], sc_bound(ty, 0, 1), sc.o,
+        sc.o);
+    }
+  }
+  if (sc.nm[SN_AFTER])
+    L(lin, "acc += 0.1 * %s[0] * %s[%s - 1];\n", sc.b[0], sc.b[rnd(sc.nbuf - sc.nm[SN_INBODY])], D);
+  if (nested && rnd(5) < 2) {
+    /* the outer loop's body changes what the prefix read: the reverse sweep
+     * of its iteration must give it back before computing the prefix again */
+    int opt[NVARS + 5], no = 0;
+    for (int v = 0; v < NVARS; v++)
+      if (sc.aread[v]) opt[no++] = v;
+    for (int c = 0; c < 4; c++)
+      if (sc.tread[c]) opt[no++] = 10 + c;
+    if (sc.qkind == 1) opt[no++] = 20;
+    if (no) {
+      int w = opt[rnd(no)];
+      if (w < 10) L(lin, "a%d = 0.6 * a%d + 0.3 * tanh(x[%s %% n] * a%d);\n", w, w, sc.p, w);
+      else if (w < 20) L(lin, "t[%d] = 0.5 * t[%d] + 0.2 * sin(x[%s %% n] + t[%d]);\n", w - 10, w - 10, sc.p, w - 10);
+      else L(lin, "for (int j = 0; j < 3 * %d; j++) pr%d[j] = 0.9 * pr%d[j] + 0.05 * sin(x[j %% n] * pr%d[j]);\n", sc.S, u,
+             u, u);
+    }
+  }
+  if (nested && !inouter) L(in, "}\n");
+  for (int b = 0; b < sc.nbuf; b++)
+    if (!(b == lastb && sc.nm[SN_INBODY])) sc_free(bind, sc.b[b], bkind[b]);
+  if (inouter) L(in, "}\n");
+  if (hasout) sc_free(in, sc.o, outkind);
+  L(ind, "}\n");
+}
+
 static void (*const feature_stmt[NFEAT])(int) = {
   f_arr, f_inplace, f_row, f_struct, f_malloc, f_unsigned, f_float, f_condside, f_short, f_alias, f_walk, f_goto,
-  f_ckpt, f_par,
+  f_ckpt, f_par, f_scratch,
 };
 static const char *const feature_name[NFEAT] = {
   "ARR", "INPLACE", "ROW", "STRUCT", "MALLOC", "UNSIGNED", "FLOAT", "CONDSIDE", "SHORT", "ALIAS", "WALK", "GOTO",
-  "CKPT", "PAR",
+  "CKPT", "PAR", "SCRATCH",
 };
 
 /* The statement kinds of the original generator, then the features. */
@@ -1272,6 +1794,14 @@ int main(int argc, char **argv) {
     z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ z >> 27) * 0x94D049BB133111EBULL;
     on[PAR] = (z ^ z >> 31) % 100 < 35;
+  }
+  /* and SCRATCH from another: the programs without it are those that the
+   * seed gave before SCRATCH existed */
+  {
+    unsigned long long z = (argc > 1 ? strtoull(argv[1], NULL, 10) : 1) + 0x632BE59BD9B4E019ULL;
+    z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ z >> 27) * 0x94D049BB133111EBULL;
+    on[SCRATCH] = (z ^ z >> 31) % 100 < 20;
   }
 
   /* the body: random statements, with one of each feature turned on at a
