@@ -44,21 +44,23 @@
  *            times) whose body starts by filling scratch values from x and
  *            values the loop does not change: buffers over [0, D) (malloc'd
  *            or calloc'd before the loop and freed after, local arrays,
- *            VLAs), a second from the first (g[i] = q[i] * h[i]), a
- *            triangular update with a running index (li = D; ... li++), a
- *            pointer into a local array of parameters or into x, a scratch
- *            scalar and a sum; the rest of the body uses them nonlinearly,
- *            adds to acc, writes a variable of f and an element of a buffer
- *            reduced after the loop (log-sum-exp); an outer loop's body may
- *            change what the prefix read. gradc's reverse sweep computes
+ *            VLAs; filled at times through a walking pointer), a second
+ *            from the first (g[i] = q[i] * h[i]), a triangular update with a
+ *            running index (li = D; ... li++), a pointer into a local array
+ *            of parameters or into x, scratch scalars (one of the buffers'
+ *            literal elements) and a sum; the rest of the body uses them
+ *            nonlinearly, adds to acc, writes a variable of f and an element
+ *            of a buffer reduced after the loop (log-sum-exp); an outer
+ *            loop's body may fill a buffer the prefix reads, and change what
+ *            it read before or after the loop. gradc's reverse sweep computes
  *            such a prefix again instead of taping it. About half of the
  *            loops hold a near miss that must keep its saves (a buffer
  *            carried or read before its fill, a fill that stops short, in
  *            an if, through a second name, libm calls in the prefix, a
  *            buffer read after the loop, at literal or shifted indices, or
  *            written again, a prefix reading what the body writes, the
- *            parameters behind q changed by the body, a scalar carried, a
- *            buffer declared in the body).
+ *            parameters behind q or the running index changed by the body,
+ *            a scalar carried, a buffer declared in the body).
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
@@ -1204,7 +1206,7 @@ static void f_par(int ind) {
  * declared in the body or written again after its uses. ---- */
 
 enum { SN_CARRY, SN_READFIRST, SN_SHORT, SN_AFTER, SN_VARY, SN_ALIAS, SN_IF, SN_LIT, SN_SHIFT, SN_INBODY,
-       SN_SCARRY, SN_INPLACE, SN_CALL, SN_PRW, SN_NEAR };
+       SN_SCARRY, SN_INPLACE, SN_CALL, SN_PRW, SN_LIW, SN_NEAR };
 
 static const char *const sc_ty[3] = {"int", "unsigned", "size_t"};
 
@@ -1219,7 +1221,9 @@ static struct {
   int qkind, S;          /* the pointer q: none, into pr (a local array of
                             parameters made from x), into x; S elements */
   char q[16], sc[16], sq[16], li[16], o[16];
-  int qused, scused, squsedr, h2used;
+  char m[16];            /* a scalar of the buffers' literal elements */
+  char uf[16];           /* a buffer the outer loop's body fills, which the prefix reads */
+  int qused, scused, squsedr, h2used, mused, ufused;
   int wv;                /* the a<wv> the rest of the body writes, or -1 */
   int aread[NVARS], tread[4];   /* a<v> and t[c] read by the prefix */
   int nm[SN_NEAR];
@@ -1301,9 +1305,11 @@ static void sc_invariant_leaves(int withi, int withsc) {
     sl_add(NULL, "x[(%s + i) %% n]", sc.k);
     sl_add(NULL, "0.1 * i");
     if (sc.qkind) sl_add(&sc.qused, "%s[i]", sc.q);
+    if (sc.uf[0]) sl_add(&sc.ufused, "%s[i]", sc.uf);
   } else if (sc.qkind) {
     sl_add(&sc.qused, "%s[%u]", sc.q, rnd(sc.dval));
   }
+  if (!withi && sc.uf[0]) sl_add(&sc.ufused, "%s[%u]", sc.uf, rnd(NX));
   do v = var(); while ((int)v == sc.wv);
   sl_add(&sc.aread[v], "a%u", v);
   if (rnd(2)) {
@@ -1378,8 +1384,16 @@ static void sc_rest(int ind, int kind) {
     L(ind, "for (%s j = 1; j < %s; j++) acc += 0.05 * %s[j] * sin(%s[j - 1]);\n", sc_ty[ty], sc_bound(ty, 0, 0),
       sc_rbuf(rnd(sc.nbuf)), sc_rbuf(rnd(sc.nbuf)));
     break;
-  default: /* SN_INPLACE: a buffer written again after its uses */
+  case 6: /* SN_INPLACE: a buffer written again after its uses */
     L(ind, "for (%s j = 0; j < %s; j++) %s[j] = tanh(%s[j]);\n", sc_ty[ty], sc_bound(ty, 0, 0), sc.b[0], sc.b[0]);
+    break;
+  case 7: /* the running index where the triangle left it */
+    sc.qused = 1;
+    L(ind, "acc += 0.05 * %s[%s - 1] * cos(%s);\n", sc.q, sc.li, sc.sq[0] ? (sc.squsedr = 1, sc.sq) : "x[2]");
+    break;
+  default: /* the scalar of literal elements */
+    sc.mused = 1;
+    L(ind, "acc += 0.1 * %s * tanh(%s);\n", sc.m, sc.m);
     break;
   }
 }
@@ -1388,10 +1402,13 @@ static void sc_rest(int ind, int kind) {
 static void sc_alloc(int ind, const char *name, int kind, int isn, int val) {
   char dim[16];
   snprintf(dim, sizeof dim, isn ? "n" : "%d", val);
+  /* blocks of n are NX doubles: after a loop over [0, n), gcc may take n
+   * for negative and warn of a huge size */
+  int size = isn ? NX : val;
   switch (kind) {
-  case 0: L(ind, "double *%s = malloc(%s * sizeof *%s);\n", name, dim, name); break;
-  case 1: L(ind, "double *%s = malloc(sizeof(double) * %s);\n", name, dim); break;
-  case 2: L(ind, "double *%s = calloc(%s, sizeof(double));\n", name, dim); break;
+  case 0: L(ind, "double *%s = malloc(%d * sizeof *%s);\n", name, size, name); break;
+  case 1: L(ind, "double *%s = malloc(sizeof(double) * %d);\n", name, size); break;
+  case 2: L(ind, "double *%s = calloc(%d, sizeof(double));\n", name, size); break;
   case 3: L(ind, "double %s[%d];\n", name, isn ? 5 : val); break;
   default: L(ind, "double %s[%s];\n", name, dim); break;   /* a VLA when isn */
   }
@@ -1432,6 +1449,9 @@ static void f_scratch(int ind) {
   sx_calls = sc.nm[SN_CALL];
   if (sc.nm[SN_SCARRY]) hassc = scout = 1;
   if (sc.nm[SN_INBODY] && sc.nbuf == 1) sc.nbuf = 2;
+  /* (read after the loop: calloc'd, else gcc may take it for memory never
+   * written) */
+  if (sc.nm[SN_AFTER]) bkind[0] = 2;
   /* S elements behind q: a triangle of coefficients after the diagonal */
   sc.S = sc.dval + (tri ? sc.dval * (sc.dval - 1) / 2 : 0);
   sc.qkind = rnd(4) == 0 ? 0 : sc.S <= NX && rnd(2) ? 2 : 1;
@@ -1447,6 +1467,12 @@ static void f_scratch(int ind) {
   snprintf(dlit, sizeof dlit, "%d", sc.dval);
   const char *D = D0 ? D0 : dlit;
   int lastb = sc.nbuf - 1;   /* SN_INBODY: the last buffer is declared in the body */
+  /* a fill through a walking pointer; a scalar of literal elements; a
+   * buffer the outer loop fills; where the outer loop's body changes what
+   * the prefix read (0, 1: after the scratch loop, 2: before, else not) */
+  int walk = rnd(4) == 0, hasm = rnd(4) == 0, ufill = nested && rnd(3) == 0, ow = nested ? (int)rnd(5) : 9;
+  if (hasm) snprintf(sc.m, sizeof sc.m, "m%d", u);
+  if (ufill) snprintf(sc.uf, sizeof sc.uf, "uf%d", u);
 
   L(ind, "{\n");
   int in = ind + 1;
@@ -1463,6 +1489,7 @@ static void f_scratch(int ind) {
   }
   if (sc.sc[0] && scout) L(in, "double %s = 0.5 * x[%u];\n", sc.sc, rnd(NX));
   if (tri && liout) L(in, "%s %s = 0;\n", rnd(2) ? "int" : "size_t", sc.li);
+  if (ufill) L(in, "double %s[%d];\n", sc.uf, NX);
   /* the buffers: before the loops, or in the outer loop's body */
   int bind = in;
   if (inouter) {
@@ -1483,7 +1510,13 @@ static void f_scratch(int ind) {
     L(in, "for (%s %s = 0; %s < %s; %s++) {\n", sc_ty[oty], sc.p, sc.p, rnd(2) ? "2" : oty ? (oty == 1 ? "(unsigned)n" : "(size_t)n") : "n", sc.p);
     lin = in + 1;
   }
-  /* the scratch loop */
+  /* the scratch loop, written to a buffer first: what the outer loop's
+   * body may change before it is known after */
+  FILE *saved = o;
+  char *ltext;
+  size_t llen;
+  o = open_memstream(&ltext, &llen);
+  if (!o) exit(2);
   L(lin, "for (%s %s = 0; %s < %s; %s++) {\n", sc_ty[kty], sc.k, sc.k, sc_bound(kty, 0, 1), sc.k);
   int bi = lin + 1;
   if (sc.nm[SN_INBODY]) {
@@ -1526,15 +1559,27 @@ static void f_scratch(int ind) {
       }
       ind2++;
     }
-    L(ind2, "for (%s i = 0; i < %s; i++) %s[i] = ", sc_ty[ty], sc_bound(ty, sc.nm[SN_SHORT], 0),
-      sc.nm[SN_ALIAS] && rnd(2) ? (sc.h2used = 1, sc.h2) : sc.b[0]);
+    if (walk) L(ind2, "const double *w%d = %s;\n", u, sc.qkind ? (sc.qused = 1, sc.q) : "x");
+    L(ind2, "for (%s i = 0; i < %s; i++)%s", sc_ty[ty], sc_bound(ty, sc.nm[SN_SHORT], 0), walk ? " {\n" : " ");
+    if (walk) indent(ind2 + 1);
+    P("%s[i] = ", sc.nm[SN_ALIAS] && rnd(2) ? (sc.h2used = 1, sc.h2) : sc.b[0]);
     if (sc.nm[SN_CARRY]) P("0.5 * %s[i] + ", sc.b[0]);
     if (sc.nm[SN_VARY] && !vary_sc) P("a%d * ", sc.wv);
+    if (walk) P("*w%d * ", u);
     if (rnd(3) == 0) { /* xc = x - mu */
       if (rnd(2)) P("x[i] - ");
       else P("x[(%s + i) %% n] - ", sc.k);
     }
     sx(1); P(";\n");
+    if (walk) {
+      switch (rnd(4)) {
+      case 0: L(ind2 + 1, "w%d++;\n", u); break;
+      case 1: L(ind2 + 1, "++w%d;\n", u); break;
+      case 2: L(ind2 + 1, "w%d += 1;\n", u); break;
+      default: L(ind2 + 1, "w%d = w%d + 1;\n", u, u); break;
+      }
+      L(ind2, "}\n");
+    }
     if (sc.nm[SN_IF]) L(bi, "}\n");
   }
   for (int b = 1; b < sc.nbuf; b++) {
@@ -1598,9 +1643,15 @@ static void f_scratch(int ind) {
     if (!sx_calls || rnd(2)) P("%s += %s[i] * %s[i];\n", sc.sq, sc.b[b], sc.b[b2]);
     else P("%s = %s + log(1.5 + sin(%s[i]) * cos(%s[i]));\n", sc.sq, sc.sq, sc.b[b], sc.b[b2]);
   }
+  if (hasm) {
+    sc.bused[0] = 1;
+    L(bi, "double %s = 0.5 * %s[0] - 0.3 * %s[%d];\n", sc.m, sc.b[0], sc.b[rnd(sc.nbuf)], sc.dval - 1);
+  }
   /* the rest: uses of the scratch values */
   int kinds[8], nk = 0;
   kinds[nk++] = rnd(3);
+  if (hasm) kinds[nk++] = 8;
+  if (tri && sc.qkind && rnd(3) == 0) kinds[nk++] = 7;
   if (rnd(2)) kinds[nk++] = rnd(3);
   if (sc.wv >= 0) kinds[nk++] = 3;
   if (sc.nm[SN_LIT]) kinds[nk++] = 4;
@@ -1628,6 +1679,7 @@ static void f_scratch(int ind) {
     depth_stmt -= 2;
   }
   if (sc.nm[SN_INPLACE]) sc_rest(bi, 6);
+  if (sc.nm[SN_LIW] && tri) L(bi, "%s += 2;\n", sc.li);   /* the running index, changed after the prefix */
   if (sc.nm[SN_PRW] && sc.qkind == 1) /* the parameters the prefix reads, changed by the body */
     L(bi, "pr%d[(%s %% 3) * %d] = 0.9 * pr%d[(%s %% 3) * %d] + 0.05 * x[%s %% n];\n", u, sc.k, sc.S, u, sc.k, sc.S,
       sc.k);
@@ -1639,16 +1691,43 @@ static void f_scratch(int ind) {
       L(bi, "for (%s j = 0; j < %s; j++) acc += 0.05 * sin(%s[j]) * x[1];\n", sc_ty[ty], sc_bound(ty, 0, 0), sc.b[b]);
     }
   if ((sc.sc[0] && !sc.scused && !sc.nm[SN_SCARRY]) || (sc.qkind && !sc.qused) || (sc.sq[0] && !sc.squsedr) ||
-      (sc.h2[0] && !sc.h2used)) {
+      (sc.h2[0] && !sc.h2used) || (sc.uf[0] && !sc.ufused)) {
     L(bi, "acc += 0.01 * tanh(0.5");
     if (sc.sc[0] && !sc.nm[SN_SCARRY] && !sc.scused) P(" + %s", sc.sc);
     if (sc.qkind && !sc.qused) P(" + %s[1]", sc.q);
     if (sc.sq[0] && !sc.squsedr) P(" + %s", sc.sq);
     if (sc.h2[0] && !sc.h2used) P(" + %s[0]", sc.h2);
+    if (sc.uf[0] && !sc.ufused) P(" + %s[1]", sc.uf);
     P(");\n");
   }
   if (sc.nm[SN_INBODY]) sc_free(bi, sc.b[lastb], bkind[lastb] - 10);
   L(lin, "}\n");
+  fclose(o);
+  o = saved;
+  /* the outer loop's body changes what the prefix read: the reverse sweep
+   * of its iteration must give it back before computing the prefix again */
+  char outerw[200] = "";
+  {
+    int opt[NVARS + 5], no = 0;
+    for (int v = 0; v < NVARS; v++)
+      if (sc.aread[v]) opt[no++] = v;
+    for (int c = 0; c < 4; c++)
+      if (sc.tread[c]) opt[no++] = 10 + c;
+    if (sc.qkind == 1) opt[no++] = 20;
+    int w = no && ow <= 2 ? opt[rnd(no)] : -1;
+    if (w >= 0 && w < 10)
+      snprintf(outerw, sizeof outerw, "a%d = 0.6 * a%d + 0.3 * tanh(x[%s %% n] * a%d);\n", w, w, sc.p, w);
+    else if (w >= 10 && w < 20)
+      snprintf(outerw, sizeof outerw, "t[%d] = 0.5 * t[%d] + 0.2 * sin(x[%s %% n] + t[%d]);\n", w - 10, w - 10, sc.p,
+               w - 10);
+    else if (w == 20)
+      snprintf(outerw, sizeof outerw, "for (int j = 0; j < 3 * %d; j++) pr%d[j] = 0.9 * pr%d[j] + 0.05 * sin(x[j %% n] * pr%d[j]);\n",
+               sc.S, u, u, u);
+  }
+  if (ufill) L(lin, "for (int i = 0; i < n; i++) %s[i] = 0.5 * sin(x[(%s + i) %% n]) + 0.1 * %s;\n", sc.uf, sc.p, sc.p);
+  if (ow == 2 && outerw[0]) L(lin, "%s", outerw);
+  fwrite(ltext, 1, llen, o);
+  free(ltext);
   /* after the scratch loop: its results, read; in the outer loop's body if any */
   if (sc.o[0]) {
     int ty = rnd(3);
@@ -1665,25 +1744,8 @@ static void f_scratch(int ind) {
         sc.o);
     }
   }
-  if (sc.nm[SN_AFTER])
-    L(lin, "acc += 0.1 * %s[0] * %s[%s - 1];\n", sc.b[0], sc.b[rnd(sc.nbuf - sc.nm[SN_INBODY])], D);
-  if (nested && rnd(5) < 2) {
-    /* the outer loop's body changes what the prefix read: the reverse sweep
-     * of its iteration must give it back before computing the prefix again */
-    int opt[NVARS + 5], no = 0;
-    for (int v = 0; v < NVARS; v++)
-      if (sc.aread[v]) opt[no++] = v;
-    for (int c = 0; c < 4; c++)
-      if (sc.tread[c]) opt[no++] = 10 + c;
-    if (sc.qkind == 1) opt[no++] = 20;
-    if (no) {
-      int w = opt[rnd(no)];
-      if (w < 10) L(lin, "a%d = 0.6 * a%d + 0.3 * tanh(x[%s %% n] * a%d);\n", w, w, sc.p, w);
-      else if (w < 20) L(lin, "t[%d] = 0.5 * t[%d] + 0.2 * sin(x[%s %% n] + t[%d]);\n", w - 10, w - 10, sc.p, w - 10);
-      else L(lin, "for (int j = 0; j < 3 * %d; j++) pr%d[j] = 0.9 * pr%d[j] + 0.05 * sin(x[j %% n] * pr%d[j]);\n", sc.S, u,
-             u, u);
-    }
-  }
+  if (sc.nm[SN_AFTER]) L(lin, "acc += 0.1 * %s[0] * %s[%s - 1];\n", sc.b[0], sc.b[0], D);
+  if (ow < 2 && outerw[0]) L(lin, "%s", outerw);
   if (nested && !inouter) L(in, "}\n");
   for (int b = 0; b < sc.nbuf; b++)
     if (!(b == lastb && sc.nm[SN_INBODY])) sc_free(bind, sc.b[b], bkind[b]);
