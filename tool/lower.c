@@ -669,7 +669,10 @@ static void lower_stmt(Ctx *cx, Stmt *s) {
       return;
     }
     if (s->e) {
+      Expr *root = cx->root;
+      cx->root = s->e;   /* double c = tanh(u): the call is the whole value */
       Stmt *a = ir_assign(ir_var(s->var, s->loc), lower_expr(cx, s->e, true), s->loc);
+      cx->root = root;
       a->init_of_decl = !cx->in_loop;
       emit_stmt_(a);
     }
