@@ -37,6 +37,25 @@ static double time_min(const std::function<void()> &f, int min_reps = 3, double 
   return best;
 }
 
+// The minimum time of each of fs, called in turn (one call each per round),
+// so that a burst of load on a shared machine hits all of them alike and
+// their ratios stay meaningful. At least min_rounds rounds, then until the
+// budget (seconds, for all of them together) is spent.
+static std::vector<double> time_min_each(const std::vector<std::function<void()>> &fs, int min_rounds = 3,
+                                         double budget = 0.9, int max_rounds = 1000) {
+  std::vector<double> best(fs.size(), 1e300);
+  double start = now_s();
+  for (int r = 0; r < max_rounds; r++) {
+    for (size_t i = 0; i < fs.size(); i++) {
+      double t0 = now_s();
+      fs[i]();
+      best[i] = std::min(best[i], now_s() - t0);
+    }
+    if (r + 1 >= min_rounds && now_s() - start > budget) break;
+  }
+  return best;
+}
+
 // Counting allocator for gradc_set_allocator: live and peak bytes.
 struct alloc_count { size_t live = 0, peak = 0; };
 static void *count_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
