@@ -654,7 +654,7 @@ static bool read_before(Vec *reads, Stmt *w) {
   for (int i = 0; i < reads->len; i++) {
     Stmt *r = reads->data[i];
     if (r == &start || r->pos <= w->pos) return true;
-    for (Stmt *l = w->loop; l; l = l->loop)
+    for (Stmt *l = w->loop; l && !l->immediate; l = l->loop)   /* its iterations are reversed at once */
       if (act_inside(r, l) || r == l) return true;
   }
   return false;
@@ -892,6 +892,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     changed = false;
     each_stmt(fn->body, foreign_step, NULL);
   } while (changed);
+  immediate_loops(fn, top);
   if (top) {
     recompute_loops(fn);
     do {   /* the recomputations' reads reach aliases too */

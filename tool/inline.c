@@ -336,10 +336,18 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
     vec_push(&m.sub_from, v);
     vec_push(&m.sub_to, arg);
   }
-  /* the temporary that lowering made for the call's value (_t0 = g(...))
-   * takes g's result directly */
-  Var *into = lhs && lhs->kind == EX_VAR && lhs->var->kind == VAR_TEMP && g->retvar &&
-              !strcmp(ty_name(lhs->var->ty), ty_name(g->retvar->ty)) ? lhs->var : NULL;
+  /* the temporary that lowering made for the call's value (_t0 = g(...)),
+   * or a scalar local that the call gives its value (double y = g(...) in
+   * a loop or where y is declared), takes g's result directly: no copy to
+   * save for the reverse sweep */
+  Var *into = NULL;
+  if (lhs && lhs->kind == EX_VAR && g->retvar && !strcmp(ty_name(lhs->var->ty), ty_name(g->retvar->ty))) {
+    Var *l = lhs->var;
+    if (l->kind == VAR_TEMP) into = l;
+    else if (l->kind == VAR_LOCAL && !l->addr_taken && !l->is_static && (ty_is_float(l->ty) || ty_is_int(l->ty)) &&
+             (in_loop || site->init_of_decl) && !ir_expr_mentions(call, l))
+      into = l;
+  }
   /* copies of g's other parameters and its locals, declared in fn */
   for (int i = 0; i < g->params.len + g->locals.len; i++) {
     if (i < 64 && i < g->params.len && subst[i]) continue;
@@ -479,6 +487,65 @@ static void walk(Program *p, Func *fn, Stmt *s, bool in_loop) {
   }
 }
 
+/* ---- copies of a call's value ------------------------------------------- */
+
+static bool count_var(Expr *e, void *ud) {
+  void **p = ud;
+  if (e->kind == EX_VAR && e->var == p[0]) ++*(int *)p[1];
+  return false;
+}
+
+/* The assignment of t in s, through blocks and branches only */
+static Stmt *def_of(Stmt *s, Var *t) {
+  if (!s) return NULL;
+  if (s->kind == ST_EXPR && s->e->kind == EX_ASSIGN && !s->e->op && s->e->a->kind == EX_VAR && s->e->a->var == t)
+    return s;
+  if (s->kind == ST_BLOCK)
+    for (int i = 0; i < s->kids.len; i++) {
+      Stmt *d = def_of(s->kids.data[i], t);
+      if (d) return d;
+    }
+  if (s->kind == ST_IF) {
+    Stmt *d = def_of(s->body, t);
+    return d ? d : def_of(s->els, t);
+  }
+  return NULL;
+}
+
+/* `{ ... _t1 = e; ... } v = _t1;`, what inlining leaves of `v = g(x)` when
+ * lowering gave the call a temporary: _t1, assigned and read once, becomes
+ * v (one value fewer for the reverse sweep to keep). */
+static void drop_copies(Func *fn, Stmt *s) {
+  if (!s) return;
+  for (int i = 0; i < s->kids.len; i++) drop_copies(fn, s->kids.data[i]);
+  drop_copies(fn, s->init), drop_copies(fn, s->body), drop_copies(fn, s->els);
+  for (int i = 1; i < s->kids.len; i++) {
+    Stmt *c = s->kids.data[i];
+    if (c->kind != ST_EXPR || c->e->kind != EX_ASSIGN || c->e->op || c->e->a->kind != EX_VAR || c->e->b->kind != EX_VAR)
+      continue;
+    Var *v = c->e->a->var, *t = c->e->b->var;
+    if (t->kind != VAR_TEMP || t == fn->retvar || (v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->addr_taken || t->addr_taken ||
+        v->is_static || t->is_static || v == t || (!ty_is_float(v->ty) && !ty_is_int(v->ty)) ||
+        strcmp(ty_name(v->ty), ty_name(t->ty)))
+      continue;
+    Stmt *prev = s->kids.data[i - 1], *d = def_of(prev, t);
+    int n = 0;
+    void *p[2] = {t, &n};
+    ir_stmt_any(fn->body, count_var, p);
+    if (!d || n != 2 || ir_mentions(prev, v)) continue;
+    d->e->a = ir_var(v, d->e->a->loc);
+    d->init_of_decl = d->init_of_decl && c->init_of_decl;
+    c->kind = ST_NOP;
+    c->e = NULL;
+    for (int k = 0; k < fn->locals.len; k++)   /* t is gone */
+      if (fn->locals.data[k] == t) {
+        for (int j = k; j + 1 < fn->locals.len; j++) fn->locals.data[j] = fn->locals.data[j + 1];
+        fn->locals.len--;
+        break;
+      }
+  }
+}
+
 /* Inlines, into fn's lowered body, every call that can be inlined, callees
  * first (each is inlined into once, then copied). */
 bool inline_func(Program *p, Func *fn) {
@@ -501,6 +568,7 @@ bool inline_func(Program *p, Func *fn) {
     fn->body = b;
   }
   walk(p, fn, fn->body, false);
+  drop_copies(fn, fn->body);
   addr_taken = saved_addr;
   stack.len--;
   fn->inlined = true;

@@ -254,6 +254,36 @@ Var *ir_counted_loop(Stmt *s, const char **step, bool *up) {
   return v;
 }
 
+/* for (c = first; c < bound; c++): c, else NULL */
+Var *ir_up_loop(Stmt *l, Expr **first, Expr **bound) {
+  const char *step;
+  bool up;
+  Var *c = ir_counted_loop(l, &step, &up);
+  if (!c || !up || strcmp(step, "1") || !l->e || l->e->kind != EX_LT) return NULL;
+  Expr *a = ir_uncast(l->e->a);
+  if (a->kind != EX_VAR || a->var != c) return NULL;
+  if (first) *first = l->init->e->b;
+  if (bound) *bound = l->e->b;
+  return c;
+}
+
+/* e >= 0 where st runs: literals, and counters of loops around st that
+ * first at such a value and count up */
+bool ir_nonneg(Expr *e, Stmt *st) {
+  e = ir_uncast(e);
+  switch (e->kind) {
+  case EX_NUM: return e->text[0] >= '0' && e->text[0] <= '9' && !strpbrk(e->text, ".eExXpP");
+  case EX_ADD: case EX_MUL: return ir_nonneg(e->a, st) && ir_nonneg(e->b, st);
+  case EX_VAR:
+    for (Stmt *l = st->loop; l; l = l->loop) {
+      Expr *first;
+      if (ir_up_loop(l, &first, NULL) == e->var) return ir_nonneg(first, l);
+    }
+    return false;
+  default: return false;
+  }
+}
+
 bool ir_free_call(const Expr *e) {
   return e->kind == EX_CALL && e->callee_known && !e->callee && e->text && !strcmp(e->text, "free") &&
          e->nargs == 1;

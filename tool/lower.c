@@ -32,6 +32,8 @@ typedef struct Ctx {
   bool in_cond;          /* lowering a condition */
   Expr *root;            /* the right-hand side of the assignment being lowered */
   bool brk_used, cnt_used;
+  Expr *whole;           /* the expression statement being lowered, when x++ in it may wait */
+  Vec later;             /* Stmt *: those increments, emitted after it */
 } Ctx;
 
 static Vec *out_;        /* statements being produced, for hoisting */
@@ -131,12 +133,35 @@ static Expr *lower_call(Ctx *cx, Expr *e, bool value_used) {
   return e;
 }
 
+static bool branchy(Expr *e, void *ud) {
+  (void)ud;
+  return e->kind == EX_LAND || e->kind == EX_LOR || e->kind == EX_COND;
+}
+
 /* ++x, x++, --x, x-- in a value context: the update becomes a statement and
  * the expression its value (the old one for the postfix forms). */
+static bool count_var(Expr *e, void *ud) {
+  void **p = ud;
+  if (e->kind == EX_VAR && e->var == p[0]) ++*(int *)p[1];
+  return false;
+}
+
 static Expr *lower_incdec(Ctx *cx, Expr *e, bool value_used) {
   Expr *lv = lower_expr(cx, e->a, true);
   bool post = e->kind == EX_POSTINC || e->kind == EX_POSTDEC;
   ExprKind op = (e->kind == EX_PREINC || e->kind == EX_POSTINC) ? EX_ADD : EX_SUB;
+  if (post && value_used && cx->whole && lv->kind == EX_VAR && !lv->var->addr_taken &&
+      lv->var->kind != VAR_GLOBAL && !lv->var->is_static) {
+    /* *p++ or a[i++] in a statement that names p once: the statement
+     * reads p, then p = p + 1 (no copy of the old p to keep) */
+    int n = 0;
+    void *p[2] = {lv->var, &n};
+    ir_expr_any(cx->whole, count_var, p);
+    if (n == 1) {
+      vec_push(&cx->later, ir_assign(lv, ir_binary(op, lv, ir_num("1", ty_int(), e->loc), lv->ty, e->loc), e->loc));
+      return lv;
+    }
+  }
   Expr *old = NULL;
   if (post && value_used) old = hoist(cx, lv);
   Expr *one = ir_num("1", ty_int(), e->loc);
@@ -692,13 +717,20 @@ static void lower_stmt(Ctx *cx, Stmt *s) {
       emit_stmt_(ir_assign(lhs, c, s->loc));
       return;
     }
+    /* x++ may wait for the end of the statement unless a branch inside it
+     * (&&, ||, ?:) decides whether it runs */
+    cx->whole = ir_expr_any(e, branchy, NULL) ? NULL : e;
+    cx->later = (Vec){0};
     Expr *v = lower_expr(cx, e, false);
+    cx->whole = NULL;
     if (v && v->kind == EX_CAST && v->ty->kind == TY_VOID) {
       /* (void)x keeps the user's code free of unused-variable warnings */
       Stmt *n = ir_new_stmt(ST_EXPR, s->loc);
       n->e = v;
       emit_stmt_(n);
     }
+    for (int i = 0; i < cx->later.len; i++) emit_stmt_(cx->later.data[i]);
+    cx->later = (Vec){0};
     return;
   }
   case ST_IF: {

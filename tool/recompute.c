@@ -85,36 +85,6 @@ static bool note_write(Expr *e, void *ud) {
   return false;
 }
 
-/* for (c = first; c < bound; c++): c, else NULL */
-static Var *up_loop(Stmt *l, Expr **first, Expr **bound) {
-  const char *step;
-  bool up;
-  Var *c = ir_counted_loop(l, &step, &up);
-  if (!c || !up || strcmp(step, "1") || !l->e || l->e->kind != EX_LT) return NULL;
-  Expr *a = ir_uncast(l->e->a);
-  if (a->kind != EX_VAR || a->var != c) return NULL;
-  if (first) *first = l->init->e->b;
-  if (bound) *bound = l->e->b;
-  return c;
-}
-
-/* e >= 0 where st runs: literals, and counters of loops around st that
- * first at such a value and count up */
-static bool nonneg(Expr *e, Stmt *st) {
-  e = ir_uncast(e);
-  switch (e->kind) {
-  case EX_NUM: return e->text[0] >= '0' && e->text[0] <= '9' && !strpbrk(e->text, ".eExXpP");
-  case EX_ADD: case EX_MUL: return nonneg(e->a, st) && nonneg(e->b, st);
-  case EX_VAR:
-    for (Stmt *l = st->loop; l; l = l->loop) {
-      Expr *first;
-      if (up_loop(l, &first, NULL) == e->var) return nonneg(first, l);
-    }
-    return false;
-  default: return false;
-  }
-}
-
 /* a variable of e that the loop writes, other than S and its counter */
 static bool reads_varying(Rc *rc, Expr *e);
 static bool varying_var(Expr *e, void *ud) {
@@ -223,7 +193,7 @@ static bool scalar_killed(Rc *rc, Var *v) {
 /* kid k of P fills v over [0, bound): for (c = 0; c < bound; c++) { ... v[c] = e; ... } */
 static Expr *fill_bound(Rc *rc, Stmt *k, Var *v) {
   Expr *first, *bound;
-  Var *c = k->kind == ST_FOR ? up_loop(k, &first, &bound) : NULL;
+  Var *c = k->kind == ST_FOR ? ir_up_loop(k, &first, &bound) : NULL;
   if (!c || ir_uncast(first)->kind != EX_NUM || strcmp(ir_uncast(first)->text, "0")) return NULL;
   if (reads_varying(rc, bound) || ir_reads_memory(bound) || ir_expr_any(bound, is_call, NULL)) return NULL;
   Stmt *b = k->body;
@@ -245,20 +215,20 @@ static Expr *fill_bound(Rc *rc, Stmt *k, Var *v) {
 static bool read_covered(Rc *rc, Var *v, Expr *idx, Stmt *st, int k) {
   idx = ir_uncast(idx);
   Vec *kids = &rc->body;
-  if (idx->kind == EX_NUM && nonneg(idx, st)) {   /* v[2] under a fill over [0, 4) */
+  if (idx->kind == EX_NUM && ir_nonneg(idx, st)) {   /* v[2] under a fill over [0, 4) */
     long c = strtol(idx->text, NULL, 0);
     for (int j = 0; j < k && j < rc->np; j++) {
       Expr *fb = fill_bound(rc, kids->data[j], v);
       fb = fb ? ir_uncast(fb) : NULL;
-      if (fb && fb->kind == EX_NUM && nonneg(fb, st) && c < strtol(fb->text, NULL, 0)) return true;
+      if (fb && fb->kind == EX_NUM && ir_nonneg(fb, st) && c < strtol(fb->text, NULL, 0)) return true;
     }
     return false;
   }
   if (idx->kind != EX_VAR) return false;
   for (Stmt *l = st->loop; l; l = l->loop) {
     Expr *first, *bound;
-    if (up_loop(l, &first, &bound) != idx->var) continue;
-    if (!nonneg(first, l)) return false;
+    if (ir_up_loop(l, &first, &bound) != idx->var) continue;
+    if (!ir_nonneg(first, l)) return false;
     for (int j = 0; j < k && j < rc->np; j++) {
       Expr *fb = fill_bound(rc, kids->data[j], v);
       if (fb && ir_same_expr(ir_uncast(fb), ir_uncast(bound))) return true;
@@ -386,8 +356,115 @@ static void flatten(Stmt *s, Vec *out) {
   }
 }
 
+/* ---- snapshots: what a loop nest of the prefix leaves, taped once ---------- */
+
+static bool is_loop(Stmt *s) { return s->kind == ST_FOR || s->kind == ST_WHILE || s->kind == ST_DO; }
+
+static bool inner_loop(Stmt *s) {
+  if (!s) return false;
+  if (is_loop(s)) return true;
+  for (int i = 0; i < s->kids.len; i++)
+    if (inner_loop(s->kids.data[i])) return true;
+  return inner_loop(s->init) || inner_loop(s->body) || inner_loop(s->els);
+}
+
+static void collect_needed(Var *v, Stmt *w, void *ud) {
+  (void)w;
+  void **p = ud;
+  if (in_vec(p[0], v)) add_once(p[1], v);
+}
+static void collect_all(Var *v, Stmt *w, void *ud) { (void)w; add_once(ud, v); }
+
+typedef struct Rd { Vec *set; bool hit; } Rd;
+static bool reads_set(Expr *e, void *ud) {
+  Rd *r = ud;
+  if (e->kind == EX_VAR && in_vec(r->set, e->var)) r->hit = true;
+  return false;
+}
+
+/* A prefix whose loops nest (GMM's Q xc: d^2/2 multiplications for d
+ * values) costs more to run again than its results cost to tape. Such loops
+ * of the recomputed statements are run once: what they leave that the
+ * reverse sweep reads (L->snap: buffers over their fills [0, n), L->snap_n,
+ * and scalars) goes to the tape at the end of the body (S is written only in
+ * P: it still holds those values) and comes back first in the iteration's
+ * reverse; the other statements
+ * are still computed again, after it, when they read none of it or come
+ * after every such loop. Only where the tape does not grow with an outer
+ * loop (the loop is at the top, or inside loops reversed as they run). */
+static void snapshot(Rc *rc, bool *again, Vec *need) {
+  Stmt *L = rc->loop;
+  for (Stmt *l = L->loop; l; l = l->loop)
+    if (!l->immediate) return;
+  Vec *kids = &rc->body;
+  int lastx = -1;
+  bool deep = false;
+  Vec snap = {0}, wx = {0};
+  for (int k = 0; k < rc->np; k++) {
+    Stmt *st = kids->data[k];
+    if (!again[k] || !is_loop(st)) continue;
+    lastx = k;
+    deep |= inner_loop(st->body);
+    void *p[2] = {need, &snap};
+    each_written(st, collect_needed, p);
+    each_written(st, collect_all, &wx);
+  }
+  if (!deep || !snap.len) return;
+  Vec bounds = {0};   /* per snap variable: its fill bound, or NULL */
+  for (int i = 0; i < snap.len; i++) {
+    Var *v = snap.data[i];
+    Expr *n = NULL;
+    if (ty_is_ptr(v->ty) && !ir_assigns(L->body, v)) {   /* a buffer */
+      if (!own_buffer(rc->fn, v)) return;
+      for (int k = 0; k < rc->np; k++) {   /* every fill over the same [0, n) */
+        Expr *b = fill_bound(rc, kids->data[k], v);
+        if (b && n && !ir_same_expr(ir_uncast(b), ir_uncast(n))) return;
+        if (b) n = b;
+      }
+      if (!n) return;
+    } else if (!ty_is_float(v->ty) && !ty_is_int(v->ty) && v->ty->kind != TY_PTR) {
+      return;   /* a scalar, or a pointer the loops move (with its adjoint) */
+    }
+    vec_push(&bounds, n);
+  }
+  /* the statements that write what the snapshot holds are not run again */
+  bool *drop = arena_alloc((size_t)rc->np * sizeof(bool));
+  for (int k = 0; k < rc->np; k++) {
+    if (!again[k]) continue;
+    Stmt *st = kids->data[k];
+    bool wv = false;
+    for (int i = 0; i < snap.len && !wv; i++) wv = writes(st, snap.data[i]);
+    if (is_loop(st) || wv) {
+      drop[k] = true;
+      each_written(st, collect_all, &wx);
+    }
+  }
+  for (int k = 0; k < rc->np; k++) {
+    if (!again[k] || drop[k]) continue;
+    Rd r = {&wx, false};
+    ir_stmt_any(kids->data[k], reads_set, &r);
+    if (!r.hit) continue;
+    Rd q = {&snap, false};
+    ir_stmt_any(kids->data[k], reads_set, &q);
+    /* reads what the loops leave: only after the last of them, and only the snapshot */
+    if (k < lastx) return;
+    for (int i = 0; i < wx.len; i++) {
+      Var *v = wx.data[i];
+      Vec one = {0};
+      vec_push(&one, v);
+      Rd o = {&one, false};
+      ir_stmt_any(kids->data[k], reads_set, &o);
+      if (o.hit && !in_vec(&snap, v)) return;
+    }
+  }
+  for (int k = 0; k < rc->np; k++)
+    if (drop[k]) again[k] = false;
+  L->snap = snap;
+  L->snap_n = bounds;
+}
+
 static void try_recompute(Func *fn, Stmt *L) {
-  if (L->omp || L->ckpt || !L->body || L->body->kind != ST_BLOCK) return;
+  if (L->omp || L->ckpt || L->immediate || !L->body || L->body->kind != ST_BLOCK) return;
   for (Stmt *l = L->loop; l; l = l->loop)
     if (l->omp) return;
   Rc rc = {.fn = fn, .loop = L, .counter = ir_counted_loop(L, NULL, NULL)};
@@ -478,12 +555,14 @@ static void try_recompute(Func *fn, Stmt *L) {
     for (int i = 0; i < rc.s.len; i++) ((Var *)rc.s.data[i])->recomp = NULL;
     return;
   }
-  for (int k = 0; k < rc.np; k++) {
+  for (int k = 0; k < rc.np; k++) {   /* what the prefix reads, wherever its values come from */
     if (!again[k]) continue;
-    vec_push(&L->recomp, kids->data[k]);
     void *p[2] = {&rc, kids->data[k]};
     ir_stmt_any(kids->data[k], read_outside, p);
   }
+  snapshot(&rc, again, &need);
+  for (int k = 0; k < rc.np; k++)
+    if (again[k]) vec_push(&L->recomp, kids->data[k]);
 }
 
 /* Inner loops first: a loop whose body holds one that recomputes keeps its
@@ -500,6 +579,7 @@ static void find_recomputes(Func *fn, Stmt *s) {
 static void clear(Stmt *s) {
   if (!s) return;
   s->recomp = (Vec){0};
+  s->snap = s->snap_n = (Vec){0};
   for (int i = 0; i < s->kids.len; i++) clear(s->kids.data[i]);
   clear(s->init), clear(s->body), clear(s->els);
 }

@@ -121,11 +121,22 @@ static const char *shadow(Gen *g, Expr *e) {
   case EX_VAR: {
     const char *pb = rev_par_bar(g, e->var);
     if (pb) return pb;
+    for (int i = g->promo.len - 1; i >= 0; i--) {
+      Promo *pr = g->promo.data[i];
+      if (!pr->idx && pr->v == e->var) return pr->name;
+    }
     const char *b = bar_name(g, e->var);
     if (bar_is_param(g, e->var) && is_scalar_param(e->var)) return format("(*%s)", b);
     return b;
   }
   case EX_INDEX:
+    for (int i = g->promo.len - 1; i >= 0; i--) {
+      Promo *pr = g->promo.data[i];
+      if (e->a->kind == EX_VAR && e->a->var == pr->v && ir_same_expr(e->b, pr->idx)) {
+        pr->used = true;
+        return pr->name;
+      }
+    }
     return format("%s[%s]", emit_postfix(shadow_ptr(g, e->a)), emit_expr(e->b));
   case EX_MEMBER:
     if (e->arrow) return format("%s->%s", emit_postfix(shadow_ptr(g, e->a)), e->text);
@@ -283,7 +294,8 @@ static const char *operand_text(Expr *e) {
  *   a + b:  a_bar += s;      b_bar += s
  *   a - b:  a_bar += s;      b_bar -= s
  *   a * b:  a_bar += s * b;  b_bar += s * a
- *   a / b:  a_bar += s / b;  b_bar -= s * a / (b * b)
+ *   a / b:  a_bar += s / b;  b_bar -= s * a / (b * b)   (both active:
+ *           r = 1 / b, q = s r; a_bar += q; b_bar -= q a r: one division)
  *   f(u):   u_bar += s * f'(u)   (rules.h) */
 static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
   if (!act_expr_active(e)) return;
@@ -324,6 +336,14 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
     propagate(g, e->b, mul(seed, emit_expr(e->a)), b, ind);
     return;
   case EX_DIV:
+    if (act_expr_active(e->a) && act_expr_active(e->b) && ty_is_float(e->ty)) {
+      /* one division: r = 1 / b, q = s r; a_bar += q, b_bar -= q a r */
+      const char *r = share(g, b, ind, format("1.0 / %s", operand_text(e->b)), e->ty);
+      const char *q = share(g, b, ind, mul(seed, r), e->ty);
+      propagate(g, e->a, q, b, ind);
+      propagate(g, e->b, format("-%s * %s * %s", q, operand_text(e->a), r), b, ind);
+      return;
+    }
     propagate(g, e->a, format("%s / %s", seed, operand_text(e->b)), b, ind);
     propagate(g, e->b, format("-%s * %s / (%s * %s)", emit_paren(seed), operand_text(e->a),
                               operand_text(e->b), operand_text(e->b)), b, ind);
@@ -848,37 +868,6 @@ static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buf_free(&tf), buf_free(&tr), buf_free(&ef), buf_free(&er);
 }
 
-/* i = i + 1 prints as i++ in loop headers. */
-static const char *inc_text(Expr *inc) {
-  if (inc->kind == EX_ASSIGN && (inc->b->kind == EX_ADD || inc->b->kind == EX_SUB) &&
-      ir_same_expr(inc->a, inc->b->a) && inc->b->b->kind == EX_NUM && !strcmp(inc->b->b->text, "1"))
-    return format("%s%s", emit_expr(inc->a), inc->b->kind == EX_ADD ? "++" : "--");
-  return emit_expr(inc);
-}
-
-
-/* The final index of a counted loop with step 1 and fixed bounds, from the
- * bounds (so nothing is taped): for (i = a; i < b; i++) ends at
- * a < b ? b : a, compared in i's type as the loop compares. */
-static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *start_ty, bool up,
-                                   const char *step) {
-  Expr *c = s->e;
-  if (strcmp(step, "1") || !c || c->a == NULL || c->a->kind != EX_VAR || c->a->var != iv) return NULL;
-  if (!act_fixed_at(c->b, s)) return NULL;
-  const char *t = emit_type(ty_unconst(iv->ty)), *b = emit_paren(emit_expr(c->b));
-  /* casts only where the bound's type differs from the counter's */
-  bool same = !strcmp(t, emit_type(ty_unconst(c->b->ty))) &&
-              (!strcmp(start, "0") || !strcmp(t, emit_type(ty_unconst(start_ty))));
-  const char *a = same ? emit_paren(start) : format("(%s)%s", t, emit_paren(start));
-  const char *cb = same ? b : format("(%s)%s", t, b);
-  if (up && c->kind == EX_LT) return format("%s < %s ? %s : %s", a, b, cb, a);
-  if (up && c->kind == EX_LE) return format("%s <= %s ? %s + 1 : %s", a, b, cb, a);
-  if (up && c->kind == EX_NE) return cb;
-  if (!up && c->kind == EX_GT) return format("%s > %s ? %s : %s", a, b, cb, a);
-  if (!up && c->kind == EX_GE) return format("%s >= %s ? %s - 1 : %s", a, b, cb, a);
-  return NULL;
-}
-
 /* ---- for the other parts of reverse mode (rev.h) -------------------------- */
 
 const char *rev_bar_name(Gen *g, Var *v) { return bar_name(g, v); }
@@ -900,228 +889,6 @@ void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { p
 const char *rev_shadow_ptr(Gen *g, Expr *e) { return shadow_ptr(g, e); }
 void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_stmt(g, s, fwd, fi, rev, ri); }
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_block(g, s, fwd, fi, rev, ri); }
-
-static void reindent(Buf *b, const char *text, int from, int to);
-
-static void flatten_into(Stmt *s, Vec *out) {
-  if (s->kind != ST_BLOCK) { vec_push(out, s); return; }
-  for (int i = 0; i < s->kids.len; i++) flatten_into(s->kids.data[i], out);
-}
-
-/* A loop whose body only accumulates into one scalar, a = a + e (or - e),
- * e not reading a: a, whose adjoint scales every addition of the reverse */
-static Var *accumulation(Stmt *loop) {
-  Vec body = {0};
-  flatten_into(loop->body, &body);
-  Var *a = NULL;
-  for (int i = 0; i < body.len; i++) {
-    Stmt *k = body.data[i];
-    if (k->kind == ST_NOP || k->kind == ST_DECL) continue;
-    if (k->kind != ST_EXPR || k->e->kind != EX_ASSIGN || k->e->op) return NULL;
-    Expr *l = k->e->a, *r = k->e->b;
-    if (l->kind != EX_VAR || !ty_is_float(l->ty) || !act_expr_active(l) || (a && l->var != a)) return NULL;
-    if ((r->kind != EX_ADD && r->kind != EX_SUB) || !ir_same_expr(r->a, l) || ir_expr_mentions(r->b, l->var))
-      return NULL;
-    a = l->var;
-  }
-  return a && !a->addr_taken && a->kind != VAR_GLOBAL ? a : NULL;
-}
-
-static void gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
-  /* a parallel loop stays parallel in f_grad; nested in another one or in a
-   * separate sweep it runs serially */
-  if (s->omp && g->joint && g->sp->top && !*rev_name_tag && !g->par) {
-    rev_par_loop(g, s, fwd, fi, rev, ri);
-    return;
-  }
-  if (s->ckpt && g->joint && g->sp->top && g->loop_depth == 0 && !*rev_name_tag) {
-    /* the body's code for one recorded iteration, inside the schedule's
-     * branch (three levels in) */
-    Buf bf = {0}, br = {0};
-    bool frees = g->used_frees, redo = g->used_redo, pfrees = g->used_par_frees;
-    g->used_frees = g->used_redo = g->used_par_frees = false;
-    g->loop_depth++;
-    gen_block(g, s->body, &bf, ri + 3, &br, ri + 3);
-    g->loop_depth--;
-    Uses u = {g->used_frees, g->used_par_frees, g->used_redo};
-    g->used_frees |= frees, g->used_redo |= redo, g->used_par_frees |= pfrees;
-    Buf initf = {0}, initr = {0};
-    if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
-    if (initf.data) buf_puts(fwd, initf.data);
-    rev_ckpt_loop(g, s, &bf, &br, u, fwd, fi, rev, ri);
-    if (initr.data) buf_puts(rev, initr.data);
-    buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
-    return;
-  }
-  if (s->ckpt && g->joint && g->sp->top && g->loop_depth > 0 && !*rev_name_tag)
-    diag_error(s->loc, "gradc cannot yet checkpoint a loop inside another loop: put GRADC_CHECKPOINT "
-               "before the outer one");
-  Buf bf = {0}, br = {0};
-  int body_records = g->records;
-  Stmt *outer = g->again_loop;
-  Buf outer_again = g->again;
-  int outer_fi = g->again_fi, outer_ri = g->again_ri;
-  g->again_loop = g->joint && s->recomp.len ? s : NULL;
-  g->again = (Buf){0}, g->again_fi = fi + 1, g->again_ri = ri + 1;
-  g->loop_depth++;
-  gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
-  g->loop_depth--;
-  if (g->again.len) {   /* first in the body's reverse code */
-    buf_puts(&g->again, br.data ? br.data : "");
-    buf_free(&br);
-    br = g->again;
-  }
-  g->again_loop = outer, g->again = outer_again, g->again_fi = outer_fi, g->again_ri = outer_ri;
-  body_records = g->records - body_records;   /* what the body taped */
-  bool need = br.len > 0;
-  Buf initf = {0}, initr = {0};
-  int records = g->records;
-  if (s->kind == ST_FOR && s->init) gen_stmt(g, s->init, &initf, fi, &initr, ri);
-  bool init_alone = g->records == records;   /* the assignment alone, nothing taped */
-  bool local = g->joint && g->loop_depth == 0;
-  Var *iv;
-  const char *step;
-  bool up;
-  if (need && (iv = ir_counted_loop(s, &step, &up))) {
-    /* a counted loop, whose reverse runs i backwards from its final value */
-    /* forward: the loop, then the final index (and the first, unless it
-     * can be computed again) go to the tape, or to locals in joint mode
-     * outside loops */
-    const char *header_init = "";
-    if (initf.data && init_alone) {
-      const char *p = initf.data;       /* a single assignment: keep it in the header */
-      while (*p == ' ') p++;
-      header_init = arena_strndup(p, strlen(p) - 2);
-    } else if (initf.data) {
-      buf_puts(fwd, initf.data);
-    }
-    Expr *start = s->init->e->b;
-    const char *start_text = emit_expr(start);
-    const char *start_var = NULL;
-    if (!act_fixed_at(start, s)) {
-      if (*header_init) {
-        emit_indent(fwd, fi);
-        buf_printf(fwd, "%s;\n", header_init);
-        header_init = "";
-      }
-      start_var = record_var(g, "s", emit_type(iv->ty));
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "%s = %s;\n", start_var, iv->name);
-      start_text = start_var;
-    }
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "for (%s; %s; %s) {\n", header_init, s->e ? emit_expr(s->e) : "", inc_text(s->inc));
-    buf_puts(fwd, bf.data);
-    emit_indent(fwd, fi);
-    buf_puts(fwd, "}\n");
-    const char *endv = NULL;
-    const char *computed = start_var ? NULL : end_from_bounds(s, iv, start_text, start->ty, up, step);
-    if (local) {
-      endv = record_var(g, "e", emit_type(iv->ty));
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "%s = %s;\n", endv, iv->name);
-    } else if (computed) {
-      endv = computed;
-    } else {
-      if (start_var) push(g, fwd, fi, ir_var(&(Var){.name = start_var, .ty = iv->ty}, s->loc));
-      push(g, fwd, fi, ir_var(iv, s->loc));
-    }
-    /* reverse: from the last index back to the first */
-    const char *n = iv->name;
-    Var *acc = endv && !body_records && g->loop_depth > 0 ? accumulation(s) : NULL;   /* a seed that changes */
-    Buf whole = {0};
-    Buf *outer_rev = rev;
-    if (acc) rev = &whole;   /* wrapped below */
-    if (!endv) {
-      pop_into(g, rev, ri, n, iv->ty, s->loc);
-      endv = n;
-      if (start_var) pop_into(g, rev, ri, start_var, iv->ty, s->loc);
-    }
-    /* the final index is the first one plus a whole number of steps: the
-     * reverse loop steps back until it meets the first, with no comparison
-     * that an unsigned counter would pass (i >= 0) */
-    emit_indent(rev, ri);
-    if (!strcmp(step, "1")) {
-      buf_printf(rev, "for (%s; %s%s %s %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
-                 up ? "--" : "++", up ? ">" : "<", emit_paren(start_text));
-    } else {
-      buf_printf(rev, "for (%s; %s != %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
-                 emit_paren(start_text));
-      emit_indent(rev, ri + 1);
-      buf_printf(rev, "%s %s= %s;\n", n, up ? "-" : "+", step);
-    }
-    buf_puts(rev, br.data);
-    emit_indent(rev, ri);
-    buf_puts(rev, "}\n");
-    if (acc) {
-      /* s = s + e for every i: each addition is s_bar times a partial,
-       * nothing when s_bar is 0 (a ReLU that was off) */
-      rev = outer_rev;
-      emit_indent(rev, ri);
-      buf_printf(rev, "if (%s != 0) {\n", shadow(g, ir_var(acc, s->loc)));
-      reindent(rev, whole.data, ri, ri + 1);
-      emit_indent(rev, ri);
-      buf_puts(rev, "}\n");
-      buf_free(&whole);
-    }
-    if (initr.data) buf_puts(rev, initr.data);
-    buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
-    return;
-  }
-  if (initf.data) buf_puts(fwd, initf.data);
-  const char *cnt = NULL;
-  if (need) {
-    g->records++;
-    cnt = record_var(g, "n", "long");
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s = 0;\n", cnt);
-  }
-  emit_indent(fwd, fi);
-  const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
-  if (s->kind == ST_DO) buf_puts(fwd, "do {\n");
-  else if (s->kind == ST_FOR) buf_printf(fwd, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", inc ? inc : "");
-  else buf_printf(fwd, "while (%s) {\n", emit_expr(s->e));
-  if (bf.data) buf_puts(fwd, bf.data);
-  if (need) {
-    emit_indent(fwd, fi + 1);
-    buf_printf(fwd, "%s++;\n", cnt);
-  }
-  emit_indent(fwd, fi);
-  if (s->kind == ST_DO) buf_printf(fwd, "} while (%s);\n", emit_expr(s->e));
-  else buf_puts(fwd, "}\n");
-  if (need) {
-    if (!local) {
-      g->used_tape = true;
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "gradc_push_l(%s, %s);\n", g->tape, cnt);
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = gradc_pop_l(%s);\n", cnt, g->tape);
-    }
-    if (inc && s->inc->kind == EX_ASSIGN) {
-      /* the increment of a for loop runs after each iteration: undo it first */
-      Stmt *is = ir_new_stmt(ST_EXPR, s->loc);
-      is->e = s->inc;
-      is->pos = s->pos;     /* runs at the end of each iteration */
-      is->loop = s;
-      Buf xf = {0}, xr = {0};
-      int before = g->records;
-      gen_stmt(g, is, &xf, 0, &xr, ri + 1);
-      if (g->records != before) {
-        /* the increment saves a value: put it in the body instead */
-        diag_error(s->loc, "unsupported loop increment (it overwrites a value the reverse sweep "
-                   "reads); write it at the end of the body");
-      }
-      buf_free(&xf), buf_free(&xr);
-    }
-    emit_indent(rev, ri);
-    buf_printf(rev, "while (%s-- > 0) {\n", cnt);
-    buf_puts(rev, br.data);
-    emit_indent(rev, ri);
-    buf_puts(rev, "}\n");
-  }
-  if (initr.data) buf_puts(rev, initr.data);
-  buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
-}
 
 static void touch_stmt(Gen *g, Stmt *s) {
   if (!s) return;
@@ -1146,7 +913,7 @@ static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     return;
   case ST_WHILE: case ST_DO: case ST_FOR:
     g->nest++;
-    gen_loop(g, s, fwd, fi, rev, ri);
+    rev_gen_loop(g, s, fwd, fi, rev, ri);
     g->nest--;
     if (g->nest == 0) touch_stmt(g, s);
     return;
@@ -1161,7 +928,7 @@ static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
 }
 
 /* Appends text, written at indentation `from`, at indentation `to`. */
-static void reindent(Buf *b, const char *text, int from, int to) {
+void rev_reindent(Buf *b, const char *text, int from, int to) {
   while (*text) {
     const char *end = strchr(text, '\n');
     size_t len = end ? (size_t)(end - text) + 1 : strlen(text);
@@ -1196,7 +963,7 @@ static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       emit_indent(&g->again, g->again_ri);
       buf_puts(&g->again, "/* this iteration's values, computed again instead of taped */\n");
     }
-    if (fwd->len > at) reindent(&g->again, fwd->data + at, g->again_fi, g->again_ri);
+    if (fwd->len > at) rev_reindent(&g->again, fwd->data + at, g->again_fi, g->again_ri);
   }
   for (int i = n - 1; i >= 0; i--) {
     if (revs[i].data) buf_puts(rev, revs[i].data);

@@ -46,6 +46,7 @@ typedef struct Gen {
   Buf again;             /* their forward code, at the body's reverse indentation */
   int again_fi, again_ri;
   int loop_depth;
+  Vec promo;             /* Promo *: adjoints accumulated in locals over a reverse loop */
   int nest;              /* loops and branches around the current statement */
   Vec touched;           /* Var *: read or written so far, at the top level */
   int nrev;              /* numbering of reverse temporaries */
@@ -86,6 +87,15 @@ Spec *rev_spec_for_call(Gen *g, Expr *call, Loc loc);
 const char *rev_record_var(Gen *g, const char *base, const char *type);
 void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
 void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
+
+/* rev_loop.c: a loop's forward and reverse code */
+void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+void rev_reindent(Buf *b, const char *text, int from, int to);   /* text at indentation from, at to */
+/* v[idx] (or v, idx NULL), read in a loop that changes neither v nor idx: its adjoint adds up
+ * in the local name over the loop's reverse, and goes to v_bar[idx] once
+ * after it (a store per element instead of one per iteration, which the
+ * C compiler cannot do itself while other adjoint stores may alias it). */
+typedef struct Promo { Var *v; Expr *idx; const char *name; bool used; Expr *ix; } Promo;
 
 /* rev_par.c: '#pragma omp parallel for' in f_grad (the loop's Omp) */
 void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);

@@ -4,6 +4,7 @@
  *   parse (libclang cursors -> IR)  ->  lower (normal form)  ->  inline
  *   (calls of the file's functions become copies of their bodies)  ->  activity
  *   (which values carry derivatives, which the reverse sweep reads)  ->
+ *   immediate (sum loops whose iterations are reversed as they run)  ->
  *   recompute (what a loop's reverse computes again instead of taping)  ->  rev
  *   (forward sweep with tape pushes, reverse sweep)  ->  emit (C text).
  * The IR is a small structured tree (statements and expressions), close to C,
@@ -200,8 +201,16 @@ struct Stmt {
   Stmt *loop;            /* innermost enclosing loop, or NULL */
   Stmt *parent;          /* the statement around it, or NULL (activity.c) */
   Vec recomp;            /* loops: Stmt *, the first statements of the body that
-                            the reverse sweep runs again (activity.c) */
+                            the reverse sweep runs again (recompute.c) */
+  Vec snap, snap_n;      /* loops: Var *, what the body's first loops leave,
+                            taped at the end of the body instead of computed
+                            again (buffers over [0, snap_n[i]), scalars: NULL) */
   int slot;              /* its index in parent->kids, or -1 */
+  double immediate;      /* loops: the constant adjoint with which each
+                            iteration is reversed right after it runs
+                            (immediate.c), or 0 */
+  Var *imm_acc;          /* that loop's accumulator */
+  Vec imm_defer;         /* Var *: scalars it reads that are written after it */
 };
 
 /* #pragma omp parallel for on a loop: its data-sharing clauses (omp.c) */
@@ -306,6 +315,8 @@ bool ir_expr_mentions(Expr *e, Var *v);
 bool ir_assigns(Stmt *s, Var *v);        /* s assigns v itself (v = ..., &v taken) */
 Expr *ir_uncast(const Expr *e);            /* e without the casts around it */
 Var *ir_counted_loop(Stmt *s, const char **step, bool *up);  /* its counter, or NULL */
+Var *ir_up_loop(Stmt *l, Expr **first, Expr **bound);  /* for (c = first; c < bound; c++): c */
+bool ir_nonneg(Expr *e, Stmt *st);         /* e >= 0 where st runs (literals, counters from one) */
 bool ir_free_call(const Expr *e);          /* free(p) */
 Type *ir_mem_elem(const Expr *a);          /* element type behind a void * argument */
 const char *ir_alloc_call(const Expr *e);  /* "malloc", "calloc", "realloc" or NULL */
@@ -407,6 +418,10 @@ void act_add_read(Var *v, Stmt *r);           /* the reverse sweep reads v at r 
 bool act_read_at_entry(Stmt *r);              /* r: a read before the function's first statement */
 bool act_inside(Stmt *s, Stmt *loop);         /* s is in loop's body */
 bool act_only_indexed(Func *fn, Var *v);      /* v's memory is reached only as v[i] */
+
+/* ---- immediate.c: loops reversed as they run ------------------------------ */
+
+void immediate_loops(Func *fn, bool top);    /* Stmt.immediate for fn's top-level loops */
 
 /* ---- recompute.c: values the reverse sweep computes again ---------------- */
 

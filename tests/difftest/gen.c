@@ -60,7 +60,11 @@
  *            buffer read after the loop, at literal or shifted indices, or
  *            written again, a prefix reading what the body writes, the
  *            parameters behind q or the running index changed by the body,
- *            a scalar carried, a buffer declared in the body).
+ *            a scalar carried, a buffer declared in the body). A third of
+ *            the loops (the outer one when nested) leave only a sum
+ *            (marked "only a sum leaves this loop"), with the triangle:
+ *            gradc reverses each iteration as it runs, and tapes the
+ *            triangle's results of an inner loop once.
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
@@ -1445,6 +1449,17 @@ static void f_scratch(int ind) {
     sc.nm[rnd(SN_NEAR)] = 1;
     if (rnd(4) == 0) sc.nm[rnd(SN_NEAR)] = 1;
   }
+  /* a third of the loops (the outer one when nested): only a sum (acc)
+   * leaves them, and the prefix holds the triangle's nested loops (gradc
+   * reverses each iteration as it runs, and tapes the triangle's results of
+   * an inner loop once instead of computing them again); near misses in
+   * half of them */
+  int sum = rnd(3) == 0 && !inouter;
+  if (sum) {
+    hasout = 0, tri = 1;
+    if (rnd(2)) memset(sc.nm, 0, sizeof sc.nm);
+    if (!sc.nm[SN_VARY]) sc.wv = -1;
+  }
   if (sc.nm[SN_VARY] && sc.wv < 0) sc.wv = (int)var();
   sx_calls = sc.nm[SN_CALL];
   if (sc.nm[SN_SCARRY]) hassc = scout = 1;
@@ -1507,6 +1522,7 @@ static void f_scratch(int ind) {
   if (sc.nm[SN_ALIAS]) L(bind, "double *%s = %s;\n", sc.h2, sc.b[0]);
   int lin = bind;
   if (nested && !inouter) {
+    if (sum) L(in, "/* only a sum leaves this loop */\n");
     L(in, "for (%s %s = 0; %s < %s; %s++) {\n", sc_ty[oty], sc.p, sc.p, rnd(2) ? "2" : oty ? (oty == 1 ? "(unsigned)n" : "(size_t)n") : "n", sc.p);
     lin = in + 1;
   }
@@ -1517,6 +1533,7 @@ static void f_scratch(int ind) {
   size_t llen;
   o = open_memstream(&ltext, &llen);
   if (!o) exit(2);
+  if (sum && !nested) L(lin, "/* only a sum leaves this loop */\n");
   L(lin, "for (%s %s = 0; %s < %s; %s++) {\n", sc_ty[kty], sc.k, sc.k, sc_bound(kty, 0, 1), sc.k);
   int bi = lin + 1;
   if (sc.nm[SN_INBODY]) {

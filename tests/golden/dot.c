@@ -22,23 +22,23 @@ double dot_grad(const double *w, double *w_bar, const double *x, int n)
   double _ret = 0;
   double _ret_bar = 0;
   double s_bar = 0;
-  int _e0 = 0;
 
   /* forward sweep */
   s = 0;
+  /* each iteration reversed as it runs: s's adjoint is 1 after the loop */
+  s_bar = 1;
   for (i = 0; i < n; i++) {
     s = s + w[i] * x[i];
+    /* this iteration's reverse */
+    w_bar[i] += s_bar * x[i];
   }
-  _e0 = i;
+  s_bar = 0;
   _ret = s;
   double _value = _ret;
   _ret_bar = 1;
 
   /* reverse sweep */
   s_bar += _ret_bar;
-  for (i = _e0; i-- > 0;) {
-    w_bar[i] += s_bar * x[i];
-  }
   return _value;
 }
 #endif
