@@ -77,10 +77,6 @@ static bool is_acc_step(Im *im, Expr *e) {
 static bool note_write(Expr *e, void *ud) {
   Im *im = ud;
   if (e->kind == EX_CALL && !e->rule) im->ok = false;
-  if (e->kind == EX_ADDR) {   /* &x[i] of an input is an address; of what L writes, an alias */
-    Var *v = ir_base_var(e->a);
-    if (!v || has(&im->ws, v) || has(&im->wm, v)) im->ok = false;
-  }
   Expr *lv = NULL;
   if (e->kind == EX_ASSIGN) lv = e->a;
   else if (e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC || e->kind == EX_POSTDEC) lv = e->a;
@@ -94,6 +90,16 @@ static bool note_write(Expr *e, void *ud) {
     if (v != im->acc) add_once(&im->ws, v);
   } else {
     add_once(&im->wm, v);
+  }
+  return false;
+}
+
+/* &x[i] of an input is an address; of what L writes, a second name */
+static bool note_addr(Expr *e, void *ud) {
+  Im *im = ud;
+  if (e->kind == EX_ADDR) {
+    Var *v = ir_base_var(e->a);
+    if (!v || has(&im->ws, v) || has(&im->wm, v) || v == im->acc) im->ok = false;
   }
   return false;
 }
@@ -165,24 +171,11 @@ static bool written_var(Expr *e, void *ud) {
 static bool reads_written(Im *im, Expr *e) { return ir_expr_any(e, written_var, im); }
 static bool is_call(Expr *e, void *ud) { (void)ud; return e->kind == EX_CALL; }
 
-/* k fills v over [0, n): for (c = 0; c < n; c++) { ... v[c] = e; ... } with n
- * the same in the whole of L; returns n */
+/* k fills v over [0, n), n the same in the whole of L; returns n */
 static Expr *fill_of(Im *im, Stmt *k, Var *v) {
-  Expr *first, *bound;
-  Var *c = ir_up_loop(k, &first, &bound);
-  if (!c || ir_uncast(first)->kind != EX_NUM || strcmp(ir_uncast(first)->text, "0")) return NULL;
-  if (reads_written(im, bound) || ir_reads_memory(bound) || ir_expr_any(bound, is_call, NULL)) return NULL;
-  Stmt *b = k->body;
-  int n = b->kind == ST_BLOCK ? b->kids.len : 1;
-  for (int i = 0; i < n; i++) {
-    Stmt *s = b->kind == ST_BLOCK ? b->kids.data[i] : b;
-    if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) continue;
-    Expr *l = s->e->a;
-    if (l->kind == EX_INDEX && l->a->kind == EX_VAR && l->a->var == v && ir_uncast(l->b)->kind == EX_VAR &&
-        ir_uncast(l->b)->var == c)
-      return bound;
-  }
-  return NULL;
+  Expr *bound = ir_fill_bound(k, v);
+  if (!bound || reads_written(im, bound) || ir_reads_memory(bound) || ir_expr_any(bound, is_call, NULL)) return NULL;
+  return bound;
 }
 
 static bool covered(Im *im, Facts *f, Var *v, Expr *idx, Stmt *st) {
@@ -488,6 +481,7 @@ static bool try_acc(Func *fn, Vec *top, int at, Var *s) {
   }
   ir_stmt_any(L->body, note_write, &im);
   if (L->e) ir_expr_any(L->e, note_write, &im);
+  ir_stmt_any(L, note_addr, &im);
   if (!im.ok) return false;
   for (int i = 0; i < im.ws.len; i++) {
     Var *v = im.ws.data[i];

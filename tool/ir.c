@@ -284,6 +284,25 @@ bool ir_nonneg(Expr *e, Stmt *st) {
   }
 }
 
+/* k is for (c = 0; c < n; c++) { ... v[c] = e; ... }, the fill a statement
+ * of the body itself: n, else NULL */
+Expr *ir_fill_bound(Stmt *k, Var *v) {
+  Expr *first, *bound;
+  Var *c = k->kind == ST_FOR ? ir_up_loop(k, &first, &bound) : NULL;
+  if (!c || ir_uncast(first)->kind != EX_NUM || strcmp(ir_uncast(first)->text, "0")) return NULL;
+  Stmt *b = k->body;
+  int n = b->kind == ST_BLOCK ? b->kids.len : 1;
+  for (int i = 0; i < n; i++) {
+    Stmt *s = b->kind == ST_BLOCK ? b->kids.data[i] : b;
+    if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) continue;
+    Expr *l = s->e->a;
+    if (l->kind == EX_INDEX && l->a->kind == EX_VAR && l->a->var == v && ir_uncast(l->b)->kind == EX_VAR &&
+        ir_uncast(l->b)->var == c)
+      return bound;
+  }
+  return NULL;
+}
+
 bool ir_free_call(const Expr *e) {
   return e->kind == EX_CALL && e->callee_known && !e->callee && e->text && !strcmp(e->text, "free") &&
          e->nargs == 1;

@@ -190,23 +190,11 @@ static bool scalar_killed(Rc *rc, Var *v) {
   return true;
 }
 
-/* kid k of P fills v over [0, bound): for (c = 0; c < bound; c++) { ... v[c] = e; ... } */
+/* kid k of P fills v over [0, bound), bound fixed in the loop */
 static Expr *fill_bound(Rc *rc, Stmt *k, Var *v) {
-  Expr *first, *bound;
-  Var *c = k->kind == ST_FOR ? ir_up_loop(k, &first, &bound) : NULL;
-  if (!c || ir_uncast(first)->kind != EX_NUM || strcmp(ir_uncast(first)->text, "0")) return NULL;
-  if (reads_varying(rc, bound) || ir_reads_memory(bound) || ir_expr_any(bound, is_call, NULL)) return NULL;
-  Stmt *b = k->body;
-  int n = b->kind == ST_BLOCK ? b->kids.len : 1;
-  for (int i = 0; i < n; i++) {
-    Stmt *s = b->kind == ST_BLOCK ? b->kids.data[i] : b;
-    if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) continue;
-    Expr *l = s->e->a;
-    if (l->kind == EX_INDEX && l->a->kind == EX_VAR && l->a->var == v && ir_uncast(l->b)->kind == EX_VAR &&
-        ir_uncast(l->b)->var == c)
-      return bound;
-  }
-  return NULL;
+  Expr *bound = ir_fill_bound(k, v);
+  if (!bound || reads_varying(rc, bound) || ir_reads_memory(bound) || ir_expr_any(bound, is_call, NULL)) return NULL;
+  return bound;
 }
 
 /* A read v[idx] in st, inside the body's statement number k: idx is the

@@ -317,6 +317,7 @@ Expr *ir_uncast(const Expr *e);            /* e without the casts around it */
 Var *ir_counted_loop(Stmt *s, const char **step, bool *up);  /* its counter, or NULL */
 Var *ir_up_loop(Stmt *l, Expr **first, Expr **bound);  /* for (c = first; c < bound; c++): c */
 bool ir_nonneg(Expr *e, Stmt *st);         /* e >= 0 where st runs (literals, counters from one) */
+Expr *ir_fill_bound(Stmt *k, Var *v);     /* for (c = 0; c < n; c++) { v[c] = ...; }: n */
 bool ir_free_call(const Expr *e);          /* free(p) */
 Type *ir_mem_elem(const Expr *a);          /* element type behind a void * argument */
 const char *ir_alloc_call(const Expr *e);  /* "malloc", "calloc", "realloc" or NULL */
