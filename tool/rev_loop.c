@@ -414,6 +414,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     }
     if (initr.data) buf_puts(rev, initr.data);
     buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
+    buf_free(&pbefore), buf_free(&pafter);
     return;
   }
   if (initf.data) buf_puts(fwd, initf.data);
@@ -469,5 +470,6 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   if (initr.data) buf_puts(rev, initr.data);
   buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
+  buf_free(&pbefore), buf_free(&pafter);
 }
 
