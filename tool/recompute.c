@@ -25,6 +25,8 @@
  * What the recomputation reads is then read by the reverse sweep at P's
  * statements: later writes of it are saved as for any other reverse read.
  * Only statements that compute values the reverse sweep needs run again.
+ * Where P's loops nest, or P divides or calls libm, what those statements
+ * leave is taped once per iteration instead (snapshot, below).
  */
 #include "tool.h"
 
@@ -38,6 +40,7 @@ typedef struct Rc {
   Vec s;             /* Var *: written in P */
   Vec w;             /* Var *: written anywhere in the loop */
   bool wild;         /* the loop calls a function or writes memory other names reach */
+  bool dear_ok;      /* P may hold calls and divisions: they are taped (snapshot), not run again */
   Vec body;          /* Stmt *: the body's statements, nested blocks opened */
   int np;            /* P: the first np of them */
 } Rc;
@@ -113,14 +116,16 @@ static bool rc_form(Rc *rc, Stmt *s) {
     if (e->kind != EX_ASSIGN || e->op) return false;
     Expr *l = e->a;
     if (l->kind == EX_INDEX) {
-      if (l->a->kind != EX_VAR || ir_has_side_effects(l->b) || reads_varying(rc, l->b) || ir_expr_any(l->b, is_dear, NULL))
+      if (l->a->kind != EX_VAR || ir_has_side_effects(l->b) || reads_varying(rc, l->b) ||
+          (!rc->dear_ok && ir_expr_any(l->b, is_dear, NULL)))
         return false;
     } else if (l->kind != EX_VAR) {
       return false;
     }
     Type *t = l->ty;
     if (!ty_is_float(t) && !ty_is_int(t) && t->kind != TY_PTR) return false;
-    return !ir_expr_any(e->b, is_dear, NULL) && !ir_has_side_effects(e->b) && !reads_varying(rc, e->b);
+    return (rc->dear_ok || !ir_expr_any(e->b, is_dear, NULL)) && !ir_has_side_effects(e->b) &&
+           !reads_varying(rc, e->b);
   }
   case ST_FOR: {
     if (s->recomp.len || s->omp || s->ckpt) return false;
@@ -380,38 +385,42 @@ static bool reads_set(Expr *e, void *ud) {
  * are still computed again, after it, when they read none of it or come
  * after every such loop. Only where the tape does not grow with an outer
  * loop (the loop is at the top, or inside loops reversed as they run). */
-static void snapshot(Rc *rc, bool *again, Vec *need) {
+static bool run_once(Rc *rc, Stmt *st) {
+  return is_loop(st) || (rc->dear_ok && ir_stmt_any(st, is_dear, NULL));
+}
+
+static bool snapshot(Rc *rc, bool *again, Vec *need) {
   Stmt *L = rc->loop;
   for (Stmt *l = L->loop; l; l = l->loop)
-    if (!l->immediate) return;
+    if (!l->immediate) return false;
   Vec *kids = &rc->body;
   int lastx = -1;
   bool deep = false;
   Vec snap = {0}, wx = {0};
   for (int k = 0; k < rc->np; k++) {
     Stmt *st = kids->data[k];
-    if (!again[k] || !is_loop(st)) continue;
+    if (!again[k] || !run_once(rc, st)) continue;
     lastx = k;
-    deep |= inner_loop(st->body);
+    deep |= rc->dear_ok || inner_loop(st->body);
     void *p[2] = {need, &snap};
     each_written(st, collect_needed, p);
     each_written(st, collect_all, &wx);
   }
-  if (!deep || !snap.len) return;
+  if (!deep || !snap.len) return false;
   Vec bounds = {0};   /* per snap variable: its fill bound, or NULL */
   for (int i = 0; i < snap.len; i++) {
     Var *v = snap.data[i];
     Expr *n = NULL;
     if (ty_is_ptr(v->ty) && !ir_assigns(L->body, v)) {   /* a buffer */
-      if (!own_buffer(rc->fn, v)) return;
+      if (!own_buffer(rc->fn, v)) return false;
       for (int k = 0; k < rc->np; k++) {   /* every fill over the same [0, n) */
         Expr *b = fill_bound(rc, kids->data[k], v);
-        if (b && n && !ir_same_expr(ir_uncast(b), ir_uncast(n))) return;
+        if (b && n && !ir_same_expr(ir_uncast(b), ir_uncast(n))) return false;
         if (b) n = b;
       }
-      if (!n) return;
+      if (!n) return false;
     } else if (!ty_is_float(v->ty) && !ty_is_int(v->ty) && v->ty->kind != TY_PTR) {
-      return;   /* a scalar, or a pointer the loops move (with its adjoint) */
+      return false;   /* a scalar, or a pointer the loops move (with its adjoint) */
     }
     vec_push(&bounds, n);
   }
@@ -422,43 +431,47 @@ static void snapshot(Rc *rc, bool *again, Vec *need) {
     Stmt *st = kids->data[k];
     bool wv = false;
     for (int i = 0; i < snap.len && !wv; i++) wv = writes(st, snap.data[i]);
-    if (is_loop(st) || wv) {
+    if (run_once(rc, st) || wv) {
       drop[k] = true;
       each_written(st, collect_all, &wx);
     }
   }
   for (int k = 0; k < rc->np; k++) {
     if (!again[k] || drop[k]) continue;
+    if (ir_stmt_any(kids->data[k], is_dear, NULL)) return false;   /* run again: cheap only */
     Rd r = {&wx, false};
     ir_stmt_any(kids->data[k], reads_set, &r);
     if (!r.hit) continue;
     Rd q = {&snap, false};
     ir_stmt_any(kids->data[k], reads_set, &q);
     /* reads what the loops leave: only after the last of them, and only the snapshot */
-    if (k < lastx) return;
+    if (k < lastx) return false;
     for (int i = 0; i < wx.len; i++) {
       Var *v = wx.data[i];
       Vec one = {0};
       vec_push(&one, v);
       Rd o = {&one, false};
       ir_stmt_any(kids->data[k], reads_set, &o);
-      if (o.hit && !in_vec(&snap, v)) return;
+      if (o.hit && !in_vec(&snap, v)) return false;
     }
   }
   for (int k = 0; k < rc->np; k++)
     if (drop[k]) again[k] = false;
   L->snap = snap;
   L->snap_n = bounds;
+  return true;
 }
 
-static void try_recompute(Func *fn, Stmt *L) {
-  if (L->omp || L->ckpt || L->immediate || !L->body || L->body->kind != ST_BLOCK) return;
+/* Whether it decided L's recomputation (with dear_ok: a snapshot of
+ * everything that calls or divides, or nothing) */
+static bool try_recompute(Func *fn, Stmt *L, bool dear_ok) {
+  if (L->omp || L->ckpt || L->immediate || !L->body || L->body->kind != ST_BLOCK) return false;
   for (Stmt *l = L->loop; l; l = l->loop)
-    if (l->omp) return;
-  Rc rc = {.fn = fn, .loop = L, .counter = ir_counted_loop(L, NULL, NULL)};
+    if (l->omp) return false;
+  Rc rc = {.fn = fn, .loop = L, .counter = ir_counted_loop(L, NULL, NULL), .dear_ok = dear_ok};
   ir_stmt_any(L->body, note_write, &rc);
   if (L->inc) ir_expr_any(L->inc, note_write, &rc);
-  if (rc.wild) return;
+  if (rc.wild) return false;
   flatten(L->body, &rc.body);
   Vec *kids = &rc.body;
   while (rc.np < kids->len) {   /* a statement may read what it writes itself */
@@ -508,7 +521,7 @@ static void try_recompute(Func *fn, Stmt *L) {
     rc.s.len = 0;
     for (int k = 0; k < rc.np; k++) each_written(kids->data[k], collect_s, &rc);
   }
-  if (rc.np == 0) return;
+  if (rc.np == 0) return false;
   for (int i = 0; i < rc.s.len; i++) ((Var *)rc.s.data[i])->recomp = L;
   /* the statements computing what the reverse sweep reads, and what they read */
   Vec need = {0}, counters = {0};
@@ -539,18 +552,22 @@ static void try_recompute(Func *fn, Stmt *L) {
   Cost c = {&rc, 0, -1};
   for (int k = 0; k < rc.np; k++)
     if (again[k]) each_written(kids->data[k], cost_of, &c);
-  if (c.saved < c.work) {
+  bool *all = arena_alloc((size_t)rc.np * sizeof(bool));
+  memcpy(all, again, (size_t)rc.np * sizeof(bool));
+  bool snapped = snapshot(&rc, again, &need);
+  if (dear_ok ? !snapped : c.saved < c.work) {
     for (int i = 0; i < rc.s.len; i++) ((Var *)rc.s.data[i])->recomp = NULL;
-    return;
+    L->snap = L->snap_n = (Vec){0};
+    return false;
   }
   for (int k = 0; k < rc.np; k++) {   /* what the prefix reads, wherever its values come from */
-    if (!again[k]) continue;
+    if (!all[k]) continue;
     void *p[2] = {&rc, kids->data[k]};
     ir_stmt_any(kids->data[k], read_outside, p);
   }
-  snapshot(&rc, again, &need);
   for (int k = 0; k < rc.np; k++)
     if (again[k]) vec_push(&L->recomp, kids->data[k]);
+  return true;
 }
 
 /* Inner loops first: a loop whose body holds one that recomputes keeps its
@@ -561,7 +578,8 @@ static void find_recomputes(Func *fn, Stmt *s) {
   find_recomputes(fn, s->init);
   find_recomputes(fn, s->body);
   find_recomputes(fn, s->els);
-  if (s->kind == ST_FOR || s->kind == ST_WHILE || s->kind == ST_DO) try_recompute(fn, s);
+  if ((s->kind == ST_FOR || s->kind == ST_WHILE || s->kind == ST_DO) && !try_recompute(fn, s, false))
+    try_recompute(fn, s, true);   /* a prefix that divides or calls libm: taped once, if it can be */
 }
 
 static void clear(Stmt *s) {

@@ -109,16 +109,16 @@ void tri_out(int d, int K, const double *x, const double *mu, const double *L, d
 }
 
 /* the same in a top-level loop whose result is carried (r = 0.9 r + ...):
- * reversed the ordinary way, its nested prefix taped once per iteration */
+ * reversed the ordinary way, its nested prefix taped once per iteration,
+ * the running index's start a division (taped, not computed again) */
 GRADC_JVP(wrt(mu, L))
 GRADC_GRAD(wrt(mu, L))
 double tri_carry(int d, int K, const double *x, const double *mu, const double *L) {
-  const int lsz = d * (d - 1) / 2;
   double *xc = malloc(d * sizeof(double));
   double *Lxc = malloc(d * sizeof(double));
   double r = 0;
   for (int k = 0; k < K; k++) {
-    int li = k * lsz;
+    int li = k * d * (d - 1) / 2;
     for (int i = 0; i < d; i++) xc[i] = x[i] - mu[k * d + i];
     for (int i = 0; i < d; i++) Lxc[i] = xc[i] * (1.0 + 0.1 * i);
     for (int i = 0; i < d; i++)
