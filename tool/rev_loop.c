@@ -133,7 +133,7 @@ static int promote(Gen *g, Stmt *s) {
     for (int j = g->promo.len - n; j < g->promo.len; j++) dup |= ((Promo *)g->promo.data[j])->v == v;
     if (u.other || dup) continue;
     Promo *pr = arena_alloc(sizeof *pr);
-    *pr = (Promo){v, e->b, format("_a%d", ++g->nrev), false, e};
+    *pr = (Promo){v, e->b, format("_u%d", ++g->nrev), false, e};
     vec_push(&g->promo, pr);
     n++;
   }

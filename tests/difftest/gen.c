@@ -64,7 +64,9 @@
  *            the loops (the outer one when nested) leave only a sum
  *            (marked "only a sum leaves this loop"), with the triangle:
  *            gradc reverses each iteration as it runs, and tapes the
- *            triangle's results of an inner loop once.
+ *            triangle's results of an inner loop once; a fifth of them
+ *            scale the sum in an if (acc = 0.5 * acc), which must not be
+ *            reversed that way.
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
@@ -1695,6 +1697,8 @@ static void f_scratch(int ind) {
     block(bi, 1 + rnd(2));
     depth_stmt -= 2;
   }
+  if (sum && rnd(5) == 0) /* the sum scaled, not added to: no longer a sum loop */
+    L(bi, "if (x[%s %% n] > 0.%u) acc = 0.5 * acc;\n", sc.k, rnd(10));
   if (sc.nm[SN_INPLACE]) sc_rest(bi, 6);
   if (sc.nm[SN_LIW] && tri) L(bi, "%s += 2;\n", sc.li);   /* the running index, changed after the prefix */
   if (sc.nm[SN_PRW] && sc.qkind == 1) /* the parameters the prefix reads, changed by the body */

@@ -132,14 +132,14 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       }
       sq_bar = 0;
       for (i2 = 0 < d ? d : 0; i2-- > 0;) {
-        double _a3 = 0;
+        double _u3 = 0;
         for (j = (i2 + 1) < d ? d : (i2 + 1); j-- > (i2 + 1);) {
           l_bar = l_bar - 1;
           l = l - 1;
           *l_bar += Lxc_bar[j] * xc[i2];
-          _a3 += Lxc_bar[j] * *l;
+          _u3 += Lxc_bar[j] * *l;
         }
-        if (_a3 != 0) xc_bar[i2] += _a3;
+        if (_u3 != 0) xc_bar[i2] += _u3;
       }
       for (i1 = 0 < d ? d : 0; i1-- > 0;) {
         {
