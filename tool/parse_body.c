@@ -697,6 +697,13 @@ static Stmt *stmt_(CXCursor c) {
     s->label = cx_string(clang_getCursorSpelling(c));
     s->body = kids.n ? stmt(kids.c[0]) : nop(c);
     return s;
+  case CXCursor_UnexposedStmt: {
+    /* #pragma GCC unroll, #pragma unroll, #pragma clang loop: a hint around
+     * a loop (libclang shows no other child); the loop is what runs */
+    enum CXCursorKind lk = kids.n == 1 ? clang_getCursorKind(kids.c[0]) : CXCursor_UnexposedStmt;
+    if (lk == CXCursor_ForStmt || lk == CXCursor_WhileStmt || lk == CXCursor_DoStmt) return stmt(kids.c[0]);
+    return bad_stmt(c, "cannot differentiate through this statement (UnexposedStmt)");
+  }
   case CXCursor_GCCAsmStmt: case CXCursor_MSAsmStmt:
     return bad_stmt(c, "cannot differentiate through inline assembly");
   default:

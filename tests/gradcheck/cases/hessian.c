@@ -30,8 +30,22 @@ double three(double a, double b, double c) {
   return t * t + b / (1 + c * c);
 }
 
+/* loops over 3 elements: the one the user asks to unroll (a pragma around
+ * the loop, read through), and those gradc marks for unrolling in the
+ * gradient that forward mode then differentiates again */
+GRADC_HESSIAN(wrt(x))
+double trig3(const double *x) {
+  double y[3];
+#pragma GCC unroll 3
+  for (int k = 0; k < 3; k++) y[k] = sin(x[k]);
+  double f = 1;
+  for (int k = 0; k < 3; k++) f *= y[k];
+  return f;
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
+double trig3_hvp(const double *x, const double *x_v, double *x_hv);
 double poly_hessian(double w1, double w2, double *H);
 double energy_hvp(double x, double x_v, double *x_hv, const double *w, const double *w_v, double *w_hv, int n);
 double energy_grad(double x, double *x_bar, const double *w, double *w_bar, int n);
@@ -77,6 +91,19 @@ int main(void) {
     CHECK_CLOSE(energy_hvp(p[0], vs[k][0], &hv[0], p + 1, vs[k] + 1, hv + 1, 3), energy(p[0], p + 1, 3), 0);
     fd_hvp(p, vs[k], fd);
     for (int i = 0; i < 4; i++) CHECK_CLOSE(hv[i], fd[i], 1e-7);
+  }
+
+  /* trig3 = sin x0 sin x1 sin x2: H_ii = -f, H_ij = cos xi cos xj sin xk */
+  double x3[3] = {0.4, 1.1, -0.7}, v3[3] = {0.5, -0.2, 0.9}, hv3[3] = {0};
+  CHECK_CLOSE(trig3_hvp(x3, v3, hv3), sin(x3[0]) * sin(x3[1]) * sin(x3[2]), 1e-15);
+  for (int i = 0; i < 3; i++) {
+    double e = 0;
+    for (int j = 0; j < 3; j++) {
+      int k = 3 - i - j;
+      double h = i == j ? -sin(x3[0]) * sin(x3[1]) * sin(x3[2]) : cos(x3[i]) * cos(x3[j]) * sin(x3[k]);
+      e += h * v3[j];
+    }
+    CHECK_CLOSE(hv3[i], e, 1e-13);
   }
 
   double q[3] = {0.3, -0.6, 0.8}, H3[9];
