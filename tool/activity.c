@@ -361,7 +361,7 @@ Stmt *act_sincos_first(Stmt *second) {
   Stmt *b = second->parent;
   if (!b || b->kind != ST_BLOCK || second->slot < 1) return NULL;
   Stmt *first = b->kids.data[second->slot - 1];
-  Var *u1, *u2;
+  Var *u1 = NULL, *u2 = NULL;
   const char *f1 = trig_of(first, &u1), *f2 = trig_of(second, &u2);
   if (!f1 || !f2 || u1 != u2 || f1[0] == f2[0] || strcmp(f1 + 3, f2 + 3) ||
       first->e->a->var == second->e->a->var)
@@ -619,6 +619,7 @@ static void reset(Var *v) {
   v->mem_reads = (Vec){0};
   v->own_reads = (Vec){0};
   v->recomp = NULL;
+  v->rev_alive = false;
   v->varied = v->useful = v->active = v->written = v->rev_read = v->addr_taken = false;
   v->is_wrt = v->is_out = false;
 }

@@ -80,6 +80,16 @@ void vec_push(Vec *v, void *p) {
   v->data[v->len++] = p;
 }
 
+bool vec_has(const Vec *v, const void *p) {
+  for (int i = 0; i < v->len; i++)
+    if (v->data[i] == p) return true;
+  return false;
+}
+
+void vec_add_once(Vec *v, void *p) {
+  if (!vec_has(v, p)) vec_push(v, p);
+}
+
 static void buf_reserve(Buf *b, size_t n) {
   if (b->len + n + 1 <= b->cap) return;
   size_t cap = b->cap ? b->cap : 256;

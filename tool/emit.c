@@ -338,6 +338,19 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
   }
 }
 
+/* for (c = a; c < b; c++) with literals a and b, 2 to 4 iterations: the C
+ * compiler is asked to unroll it, in each sweep. gcc -O2 keeps such
+ * loops, and with them small arrays (BA's 3-vectors) in memory; unrolled,
+ * they live in registers as in a hand-written adjoint. */
+void emit_unroll_hint(Buf *b, Stmt *s, int indent) {
+  Expr *first, *bound;
+  if (s->kind != ST_FOR || !ir_up_loop(s, &first, &bound)) return;
+  long a = ir_lit_int(first), n = ir_lit_int(bound);
+  if (a < 0 || n < 0 || n - a < 2 || n - a > 4) return;
+  emit_indent(b, indent);
+  buf_printf(b, "#pragma GCC unroll %ld\n", n - a);
+}
+
 /* Declarations of fn's locals at the top of a generated function. Scalars
  * start at 0, arrays and structs zeroed, so that saving a variable before
  * its first assignment never reads an indeterminate value; static locals

@@ -475,6 +475,7 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
       return;
     }
     if (s->init) gen_stmt(g, s->init, b, ind);
+    emit_unroll_hint(b, s, ind);
     emit_indent(b, ind);
     buf_printf(b, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", s->inc ? emit_expr(s->inc) : "");
     gen_block(g, s->body, b, ind + 1);
@@ -563,6 +564,7 @@ static const char *fparams(FSpec *sp) {
 static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   Func *fn = sp->fn;
   if (!parse_body(p, fn) || !lower_func(p, fn) || !inline_func(p, fn)) return false;
+  fuse_loops(fn);
   if (fn->is_variadic) {
     diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
     return false;

@@ -54,14 +54,6 @@ typedef struct Im {
   bool ok;
 } Im;
 
-static bool has(Vec *v, void *p) {
-  for (int i = 0; i < v->len; i++)
-    if (v->data[i] == p) return true;
-  return false;
-}
-
-static void add_once(Vec *v, void *p) { if (!has(v, p)) vec_push(v, p); }
-
 static bool own_var(Var *v) {
   return (v->kind == VAR_LOCAL || v->kind == VAR_TEMP) && !v->is_static;
 }
@@ -77,9 +69,7 @@ static bool is_acc_step(Im *im, Expr *e) {
 static bool note_write(Expr *e, void *ud) {
   Im *im = ud;
   if (e->kind == EX_CALL && !e->rule) im->ok = false;
-  Expr *lv = NULL;
-  if (e->kind == EX_ASSIGN) lv = e->a;
-  else if (e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC || e->kind == EX_POSTDEC) lv = e->a;
+  Expr *lv = ir_written(e);
   if (e->kind == EX_CALL && e->rule)   /* a libm out-parameter (frexp(x, &e)) */
     for (int i = 0; i < e->nargs; i++)
       if (ty_is_ptr(e->args[i]->ty)) im->ok = false;
@@ -87,19 +77,22 @@ static bool note_write(Expr *e, void *ud) {
   Var *v = ir_base_var(lv);
   if (!v) { im->ok = false; return false; }
   if (lv->kind == EX_VAR) {
-    if (v != im->acc) add_once(&im->ws, v);
+    if (v != im->acc) vec_add_once(&im->ws, v);
   } else {
-    add_once(&im->wm, v);
+    vec_add_once(&im->wm, v);
   }
   return false;
 }
 
-/* &x[i] of an input is an address; of what L writes, a second name */
+/* &x[i] of an input is an address; of what L writes, a second name. A
+ * pointer p that L sets (C = &cam[3], cam set per iteration) addresses
+ * memory that L does not write unless p[i] = ... is among its writes. */
 static bool note_addr(Expr *e, void *ud) {
   Im *im = ud;
   if (e->kind == EX_ADDR) {
     Var *v = ir_base_var(e->a);
-    if (!v || has(&im->ws, v) || has(&im->wm, v) || v == im->acc) im->ok = false;
+    bool through = v && v->ty->kind == TY_PTR && e->a->kind != EX_VAR;
+    if (!v || (vec_has(&im->ws, v) && !through) || vec_has(&im->wm, v) || v == im->acc) im->ok = false;
   }
   return false;
 }
@@ -129,19 +122,18 @@ static bool has_pair(Vec *v, void *a, void *b) {
 /* after an if: what both branches wrote */
 static void merge(Facts *f, Facts *a, Facts *b) {
   for (int i = 0; i < a->killed.len; i++)
-    if (has(&b->killed, a->killed.data[i])) add_once(&f->killed, a->killed.data[i]);
+    if (vec_has(&b->killed, a->killed.data[i])) vec_add_once(&f->killed, a->killed.data[i]);
   for (int i = 0; i < a->elems.len; i += 2)
     if (has_pair(&b->elems, a->elems.data[i], a->elems.data[i + 1]) &&
         !has_pair(&f->elems, a->elems.data[i], a->elems.data[i + 1]))
       vec_push(&f->elems, a->elems.data[i]), vec_push(&f->elems, a->elems.data[i + 1]);
-}
-
-/* k when e is a literal k >= 0 that fits a pointer, else -1 */
-static long lit_index(Expr *e) {
-  e = ir_uncast(e);
-  if (e->kind != EX_NUM || e->text[0] < '0' || e->text[0] > '9' || strpbrk(e->text, ".eExXpP")) return -1;
-  long k = strtol(e->text, NULL, 10);
-  return k >= 0 && k < 1L << 30 ? k : -1;
+  for (int i = 0; i < a->fills.len; i += 2)
+    for (int j = 0; j < b->fills.len; j += 2)
+      if (a->fills.data[i] == b->fills.data[j] &&
+          ir_same_expr(ir_uncast(a->fills.data[i + 1]), ir_uncast(b->fills.data[j + 1]))) {
+        vec_push(&f->fills, a->fills.data[i]), vec_push(&f->fills, a->fills.data[i + 1]);
+        break;
+      }
 }
 
 /* v's writes in L are all fills over [0, n) by loops with this n */
@@ -166,7 +158,7 @@ static void only_fills_in(OnlyFills *o, Stmt *s, bool in_fill) {
 static bool reads_written(Im *im, Expr *e);
 static bool written_var(Expr *e, void *ud) {
   Im *im = ud;
-  return e->kind == EX_VAR && (has(&im->ws, e->var) || has(&im->wm, e->var) || e->var == im->acc);
+  return e->kind == EX_VAR && (vec_has(&im->ws, e->var) || vec_has(&im->wm, e->var) || e->var == im->acc);
 }
 static bool reads_written(Im *im, Expr *e) { return ir_expr_any(e, written_var, im); }
 static bool is_call(Expr *e, void *ud) { (void)ud; return e->kind == EX_CALL; }
@@ -181,7 +173,7 @@ static Expr *fill_of(Im *im, Stmt *k, Var *v) {
 static bool covered(Im *im, Facts *f, Var *v, Expr *idx, Stmt *st) {
   idx = ir_uncast(idx);
   if (idx->kind == EX_NUM) {
-    long k = lit_index(idx);
+    long k = ir_lit_int(idx);
     if (k < 0) return false;
     if (has_pair(&f->elems, v, (void *)k)) return true;
     for (int i = 0; i < f->fills.len; i += 2) {
@@ -202,7 +194,12 @@ static bool covered(Im *im, Facts *f, Var *v, Expr *idx, Stmt *st) {
     if (!ir_nonneg(first, l)) return false;
     for (int i = 0; i < f->fills.len; i += 2)
       if (f->fills.data[i] == v && ir_same_expr(ir_uncast(f->fills.data[i + 1]), ir_uncast(bound))) return true;
-    return false;
+    /* v[c] for c in [lo, n), literals, after v[lo] = ..., ..., v[n - 1] = ... */
+    long lo = ir_lit_int(first), n = ir_lit_int(bound);
+    if (lo < 0 || n < 0 || n - lo > 64) return false;
+    for (long k = lo; k < n; k++)
+      if (!has_pair(&f->elems, v, (void *)k)) return false;
+    return true;
   }
   return false;
 }
@@ -212,11 +209,11 @@ static void check_reads(Im *im, Facts *f, Expr *e, Stmt *st) {
   if (!e || !im->ok) return;
   switch (e->kind) {
   case EX_VAR:
-    if (e->var == im->acc || has(&im->wm, e->var)) im->ok = false;   /* s outside s = s + e; a buffer not as v[i] */
-    else if (has(&im->ws, e->var) && !has(&f->killed, e->var)) im->ok = false;
+    if (e->var == im->acc || vec_has(&im->wm, e->var)) im->ok = false;   /* s outside s = s + e; a buffer not as v[i] */
+    else if (vec_has(&im->ws, e->var) && !vec_has(&f->killed, e->var)) im->ok = false;
     return;
   case EX_INDEX:
-    if (e->a->kind == EX_VAR && has(&im->wm, e->a->var)) {
+    if (e->a->kind == EX_VAR && vec_has(&im->wm, e->a->var)) {
       if (e->ty->kind == TY_ARRAY || !covered(im, f, e->a->var, e->b, st)) im->ok = false;
       check_reads(im, f, e->b, st);
       return;
@@ -251,15 +248,15 @@ static void scan(Im *im, Stmt *s, Facts *f) {
     if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_VAR) {
       if (e->a->var == im->acc) im->ok = false;   /* s set, not added to */
       check_reads(im, f, e->b, s);
-      add_once(&f->killed, e->a->var);
+      vec_add_once(&f->killed, e->a->var);
       return;
     }
     if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_INDEX && e->a->a->kind == EX_VAR &&
-        has(&im->wm, e->a->a->var)) {
+        vec_has(&im->wm, e->a->a->var)) {
       if (e->a->ty->kind == TY_ARRAY) im->ok = false;
       check_reads(im, f, e->a->b, s);
       check_reads(im, f, e->b, s);
-      long k = lit_index(e->a->b);
+      long k = ir_lit_int(e->a->b);
       if (k >= 0 && !has_pair(&f->elems, e->a->a->var, (void *)k))
         vec_push(&f->elems, e->a->a->var), vec_push(&f->elems, (void *)k);
       return;
@@ -271,8 +268,8 @@ static void scan(Im *im, Stmt *s, Facts *f) {
     if (e->kind == EX_ASSIGN) {   /* x op= e reads x */
       Expr *l = e->a;
       Var *v = ir_base_var(l);
-      if (l->kind == EX_VAR ? v == im->acc || (has(&im->ws, v) && !has(&f->killed, v)) : false) im->ok = false;
-      if (l->kind == EX_INDEX && l->a->kind == EX_VAR && has(&im->wm, l->a->var) && !covered(im, f, l->a->var, l->b, s))
+      if (l->kind == EX_VAR ? v == im->acc || (vec_has(&im->ws, v) && !vec_has(&f->killed, v)) : false) im->ok = false;
+      if (l->kind == EX_INDEX && l->a->kind == EX_VAR && vec_has(&im->wm, l->a->var) && !covered(im, f, l->a->var, l->b, s))
         im->ok = false;
       if (l->kind != EX_VAR && l->kind != EX_INDEX) im->ok = false;
       if (l->kind == EX_INDEX) check_reads(im, f, l->b, s);
@@ -280,7 +277,7 @@ static void scan(Im *im, Stmt *s, Facts *f) {
       return;
     }
     if (e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC || e->kind == EX_POSTDEC) {
-      if (e->a->kind != EX_VAR || e->a->var == im->acc || (has(&im->ws, e->a->var) && !has(&f->killed, e->a->var)))
+      if (e->a->kind != EX_VAR || e->a->var == im->acc || (vec_has(&im->ws, e->a->var) && !vec_has(&f->killed, e->a->var)))
         im->ok = false;
       return;
     }
@@ -339,28 +336,27 @@ typedef struct After { Func *fn; Vec *read; Vec *defer; bool ok; } After;
 static bool bad_after(Expr *e, void *ud) {
   After *a = ud;
   if (e->kind == EX_CALL && !e->rule && !ir_free_call(e) && !ir_alloc_call(e)) a->ok = false;
-  Expr *lv = e->kind == EX_ASSIGN || e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC ||
-             e->kind == EX_POSTDEC ? e->a : NULL;
+  Expr *lv = ir_written(e);
   if (e->kind == EX_CALL && e->rule)
     for (int i = 0; i < e->nargs; i++)
       if (ty_is_ptr(e->args[i]->ty)) a->ok = false;
   if (!lv) return false;
   Var *v = ir_base_var(lv);
   if (!v) a->ok = false;
-  else if (lv->kind != EX_VAR && (has(a->read, v) || !(own_var(v) && !v->addr_taken && act_only_indexed(a->fn, v))))
+  else if (lv->kind != EX_VAR && (vec_has(a->read, v) || !(own_var(v) && !v->addr_taken && act_only_indexed(a->fn, v))))
     a->ok = false;
-  else if (lv->kind == EX_VAR && has(a->read, v)) {
+  else if (lv->kind == EX_VAR && vec_has(a->read, v)) {
     /* a scalar: what L adds to its adjoint waits in a local until the
      * reverse sweep reaches L; a pointer moved later leaves the memory
      * whose adjoints L added to as it was */
-    if (ty_is_float(v->ty) && !v->addr_taken && v->kind != VAR_GLOBAL) add_once(a->defer, v);
+    if (ty_is_float(v->ty) && !v->addr_taken && v->kind != VAR_GLOBAL) vec_add_once(a->defer, v);
     else if (v->ty->kind != TY_PTR) a->ok = false;
   }
   return false;
 }
 
 static bool note_read(Expr *e, void *ud) {
-  if (e->kind == EX_VAR && ty_has_float(e->var->ty)) add_once(ud, e->var);
+  if (e->kind == EX_VAR && ty_has_float(e->var->ty)) vec_add_once(ud, e->var);
   return false;
 }
 
@@ -464,7 +460,7 @@ static bool acc_step_any(Expr *e, void *ud) {
   if (e->kind != EX_ASSIGN || e->op || e->a->kind != EX_VAR || !ty_is_float(e->a->ty)) return false;
   Expr *r = e->b;
   if ((r->kind == EX_ADD || r->kind == EX_SUB) && ir_same_expr(r->a, e->a) && !ir_expr_mentions(r->b, e->a->var))
-    add_once(ud, e->a->var);
+    vec_add_once(ud, e->a->var);
   return false;
 }
 
@@ -485,7 +481,7 @@ static bool try_acc(Func *fn, Vec *top, int at, Var *s) {
   if (!im.ok) return false;
   for (int i = 0; i < im.ws.len; i++) {
     Var *v = im.ws.data[i];
-    if (!own_var(v) || v->addr_taken || v->is_flag || has(&im.wm, v) || ir_expr_mentions(L->e, v)) return false;
+    if (!own_var(v) || ir_storage_named(fn, v) || v->is_flag || vec_has(&im.wm, v) || ir_expr_mentions(L->e, v)) return false;
   }
   for (int i = 0; i < im.wm.len; i++) {
     Var *v = im.wm.data[i];
@@ -501,7 +497,7 @@ static bool try_acc(Func *fn, Vec *top, int at, Var *s) {
   Vec read = {0};
   ir_stmt_any(L, note_read, &read);
   for (int i = 0; i < read.len; i++)
-    if (read.data[i] == s || has(&im.ws, read.data[i]) || has(&im.wm, read.data[i])) read.data[i--] = read.data[--read.len];
+    if (read.data[i] == s || vec_has(&im.ws, read.data[i]) || vec_has(&im.wm, read.data[i])) read.data[i--] = read.data[--read.len];
   Vec defer = {0};
   After a = {fn, &read, &defer, true};
   for (int k = at + 1; k < top->len && a.ok; k++) ir_stmt_any(top->data[k], bad_after, &a);

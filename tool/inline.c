@@ -489,12 +489,6 @@ static void walk(Program *p, Func *fn, Stmt *s, bool in_loop) {
 
 /* ---- copies of a call's value ------------------------------------------- */
 
-static bool count_var(Expr *e, void *ud) {
-  void **p = ud;
-  if (e->kind == EX_VAR && e->var == p[0]) ++*(int *)p[1];
-  return false;
-}
-
 /* The assignment of t in s, through blocks and branches only */
 static Stmt *def_of(Stmt *s, Var *t) {
   if (!s) return NULL;
@@ -529,20 +523,12 @@ static void drop_copies(Func *fn, Stmt *s) {
         strcmp(ty_name(v->ty), ty_name(t->ty)))
       continue;
     Stmt *prev = s->kids.data[i - 1], *d = def_of(prev, t);
-    int n = 0;
-    void *p[2] = {t, &n};
-    ir_stmt_any(fn->body, count_var, p);
-    if (!d || n != 2 || ir_mentions(prev, v)) continue;
+    if (!d || ir_count_mentions(fn->body, t) != 2 || ir_mentions(prev, v)) continue;
     d->e->a = ir_var(v, d->e->a->loc);
     d->init_of_decl = d->init_of_decl && c->init_of_decl;
     c->kind = ST_NOP;
     c->e = NULL;
-    for (int k = 0; k < fn->locals.len; k++)   /* t is gone */
-      if (fn->locals.data[k] == t) {
-        for (int j = k; j + 1 < fn->locals.len; j++) fn->locals.data[j] = fn->locals.data[j + 1];
-        fn->locals.len--;
-        break;
-      }
+    ir_drop_local(fn, t);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 #include "tool.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- types ---------------------------------------------------------------- */
@@ -232,6 +233,13 @@ bool ir_has_side_effects(const Expr *e) {
   return ir_has_side_effects(e->a) || ir_has_side_effects(e->b) || ir_has_side_effects(e->c);
 }
 
+Expr *ir_written(const Expr *e) {
+  switch (e->kind) {
+  case EX_ASSIGN: case EX_PREINC: case EX_PREDEC: case EX_POSTINC: case EX_POSTDEC: return e->a;
+  default: return NULL;
+  }
+}
+
 Expr *ir_uncast(const Expr *e) {
   while (e->kind == EX_CAST) e = e->a;
   return (Expr *)e;
@@ -267,6 +275,17 @@ Var *ir_up_loop(Stmt *l, Expr **first, Expr **bound) {
   return c;
 }
 
+/* k when e is an integer literal k >= 0 (casts aside) that fits a pointer
+ * difference, else -1 */
+long ir_lit_int(const Expr *e) {
+  e = ir_uncast(e);
+  if (e->kind != EX_NUM || e->text[0] < '0' || e->text[0] > '9' || strpbrk(e->text, ".eExXpP")) return -1;
+  char *end;
+  long k = strtol(e->text, &end, e->text[0] == '0' && e->text[1] ? 8 : 10);
+  while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L') end++;
+  return !*end && k >= 0 && k < 1L << 30 ? k : -1;
+}
+
 /* e >= 0 where st runs: literals, and counters of loops around st that
  * first at such a value and count up */
 bool ir_nonneg(Expr *e, Stmt *st) {
@@ -276,7 +295,7 @@ bool ir_nonneg(Expr *e, Stmt *st) {
   case EX_ADD: case EX_MUL: return ir_nonneg(e->a, st) && ir_nonneg(e->b, st);
   case EX_VAR:
     for (Stmt *l = st->loop; l; l = l->loop) {
-      Expr *first;
+      Expr *first = NULL;
       if (ir_up_loop(l, &first, NULL) == e->var) return ir_nonneg(first, l);
     }
     return false;
@@ -287,7 +306,7 @@ bool ir_nonneg(Expr *e, Stmt *st) {
 /* k is for (c = 0; c < n; c++) { ... v[c] = e; ... }, the fill a statement
  * of the body itself: n, else NULL */
 Expr *ir_fill_bound(Stmt *k, Var *v) {
-  Expr *first, *bound;
+  Expr *first = NULL, *bound = NULL;
   Var *c = k->kind == ST_FOR ? ir_up_loop(k, &first, &bound) : NULL;
   if (!c || ir_uncast(first)->kind != EX_NUM || strcmp(ir_uncast(first)->text, "0")) return NULL;
   Stmt *b = k->body;
@@ -364,9 +383,51 @@ static bool assigns_var(Expr *e, void *v) {
          (e->kind == EX_ADDR && ir_base_var(e->a) == v);
 }
 
+static bool addr_of_var(Expr *e, void *v) {
+  if (e->kind != EX_ADDR) return false;
+  Expr *a = e->a;
+  while (a->kind == EX_MEMBER && !a->arrow) a = a->a;
+  return a->kind == EX_VAR && a->var == v;
+}
+
+bool ir_takes_address(Stmt *s, Var *v) { return ir_stmt_any(s, addr_of_var, v); }
+
+bool ir_storage_named(Func *fn, Var *v) {
+  return v->ty->kind == TY_PTR ? ir_takes_address(fn->body, v) : v->addr_taken;
+}
+
 bool ir_mentions(Stmt *s, Var *v) { return ir_stmt_any(s, is_var, v); }
 bool ir_expr_mentions(Expr *e, Var *v) { return ir_expr_any(e, is_var, v); }
 bool ir_assigns(Stmt *s, Var *v) { return ir_stmt_any(s, assigns_var, v); }
+
+typedef struct Count { Var *v; int n; } Count;
+
+static bool count_var(Expr *e, void *ud) {
+  Count *c = ud;
+  if (e->kind == EX_VAR && e->var == c->v) c->n++;
+  return false;
+}
+
+int ir_count_mentions(Stmt *s, Var *v) {
+  Count c = {v, 0};
+  ir_stmt_any(s, count_var, &c);
+  return c.n;
+}
+
+int ir_expr_count_mentions(Expr *e, Var *v) {
+  Count c = {v, 0};
+  ir_expr_any(e, count_var, &c);
+  return c.n;
+}
+
+void ir_drop_local(Func *fn, Var *v) {
+  for (int k = 0; k < fn->locals.len; k++)
+    if (fn->locals.data[k] == v) {
+      for (int j = k; j + 1 < fn->locals.len; j++) fn->locals.data[j] = fn->locals.data[j + 1];
+      fn->locals.len--;
+      return;
+    }
+}
 
 bool ir_same_expr(const Expr *a, const Expr *b) {
   if (!a || !b) return a == b;

@@ -140,12 +140,6 @@ static bool branchy(Expr *e, void *ud) {
 
 /* ++x, x++, --x, x-- in a value context: the update becomes a statement and
  * the expression its value (the old one for the postfix forms). */
-static bool count_var(Expr *e, void *ud) {
-  void **p = ud;
-  if (e->kind == EX_VAR && e->var == p[0]) ++*(int *)p[1];
-  return false;
-}
-
 static Expr *lower_incdec(Ctx *cx, Expr *e, bool value_used) {
   Expr *lv = lower_expr(cx, e->a, true);
   bool post = e->kind == EX_POSTINC || e->kind == EX_POSTDEC;
@@ -154,10 +148,7 @@ static Expr *lower_incdec(Ctx *cx, Expr *e, bool value_used) {
       lv->var->kind != VAR_GLOBAL && !lv->var->is_static) {
     /* *p++ or a[i++] in a statement that names p once: the statement
      * reads p, then p = p + 1 (no copy of the old p to keep) */
-    int n = 0;
-    void *p[2] = {lv->var, &n};
-    ir_expr_any(cx->whole, count_var, p);
-    if (n == 1) {
+    if (ir_expr_count_mentions(cx->whole, lv->var) == 1) {
       vec_push(&cx->later, ir_assign(lv, ir_binary(op, lv, ir_num("1", ty_int(), e->loc), lv->ty, e->loc), e->loc));
       return lv;
     }

@@ -12,46 +12,34 @@
 
 #include <string.h>
 
-static bool in(Vec *v, const void *p) {
-  for (int i = 0; i < v->len; i++)
-    if (v->data[i] == p) return true;
-  return false;
-}
-
-static void add(Vec *v, void *p) {
-  if (!in(v, p)) vec_push(v, p);
-}
-
-bool omp_has(Vec *v, const void *p) { return in(v, p); }
-
 /* ---- what the loop reads and writes ------------------------------------- */
 
 static void scan_expr(OmpLoop *pr, Expr *e) {
   if (!e) return;
   if (e->kind == EX_INDEX && e->a->kind == EX_VAR && e->b->kind == EX_VAR && e->b->var == pr->iv) {
-    add(&pr->indexed, e->a->var);
+    vec_add_once(&pr->indexed, e->a->var);
     return;
   }
   if (e->kind == EX_VAR) {
-    add(&pr->other, e->var);
+    vec_add_once(&pr->other, e->var);
     return;
   }
   if (e->kind == EX_ASSIGN && e->a->kind == EX_VAR && ty_is_ptr(e->a->ty))
-    add(ir_alloc_call(e->b) ? &pr->fresh : &pr->reseated, e->a->var);
+    vec_add_once(ir_alloc_call(e->b) ? &pr->fresh : &pr->reseated, e->a->var);
   if (e->kind == EX_ASSIGN) {
     /* v = ..., and v[k] = ... or v.f = ... in an array or struct variable
      * (a part: the loop shares it when it is declared before) */
     Var *b = ir_base_var(e->a);
-    if (b && (e->a->kind == EX_VAR || b->ty->kind == TY_ARRAY || b->ty->kind == TY_STRUCT)) add(&pr->assigned, b);
-    if (e->a->kind == EX_VAR) add(&pr->whole, b);
+    if (b && (e->a->kind == EX_VAR || b->ty->kind == TY_ARRAY || b->ty->kind == TY_STRUCT)) vec_add_once(&pr->assigned, b);
+    if (e->a->kind == EX_VAR) vec_add_once(&pr->whole, b);
   }
   if (e->kind == EX_ADDR) {
     /* &v, &v[k], &v.f: v may change through the pointer; &a[i] lets the
      * element be reached otherwise */
     Var *b = ir_base_var(e->a);
-    if (b && b->ty->kind != TY_PTR) add(&pr->assigned, b);
-    if (b && e->a->kind == EX_VAR && b->ty->kind != TY_ARRAY) add(&pr->whole, b);
-    if (b) add(&pr->other, b);
+    if (b && b->ty->kind != TY_PTR) vec_add_once(&pr->assigned, b);
+    if (b && e->a->kind == EX_VAR && b->ty->kind != TY_ARRAY) vec_add_once(&pr->whole, b);
+    if (b) vec_add_once(&pr->other, b);
   }
   scan_expr(pr, e->a), scan_expr(pr, e->b), scan_expr(pr, e->c);
   for (int i = 0; i < e->nargs; i++) scan_expr(pr, e->args[i]);
@@ -87,14 +75,14 @@ static bool classify(Stmt *s, OmpLoop *pr) {
   Omp *o = s->omp;
   scan_stmt(pr, s->body);
   vec_push(&pr->priv, pr->iv);
-  for (int i = 0; i < o->priv.len; i++) add(&pr->priv, o->priv.data[i]);
-  for (int i = 0; i < o->first.len; i++) add(&pr->priv, o->first.data[i]);
+  for (int i = 0; i < o->priv.len; i++) vec_add_once(&pr->priv, o->priv.data[i]);
+  for (int i = 0; i < o->first.len; i++) vec_add_once(&pr->priv, o->first.data[i]);
   bool ok = true;
   for (int i = 0; i < pr->assigned.len; i++) {
     Var *v = pr->assigned.data[i];
-    if (v == pr->iv || in(&o->red, v) || in(&pr->priv, v)) continue;
-    if (v->kind == VAR_GLOBAL || in(&o->outer, v)) {
-      if (!in(&pr->whole, v)) continue;   /* elements of a shared array: shared memory */
+    if (v == pr->iv || vec_has(&o->red, v) || vec_has(&pr->priv, v)) continue;
+    if (v->kind == VAR_GLOBAL || vec_has(&o->outer, v)) {
+      if (!vec_has(&pr->whole, v)) continue;   /* elements of a shared array: shared memory */
       diag_error(o->loc, "'%s' is shared by the threads of this parallel loop and assigned in it (a data "
                  "race): declare it inside the loop, or name it in private(...) or reduction(+:...)", v->name);
       ok = false;
@@ -161,7 +149,7 @@ static const char *list(Vec *vars, const char *(*also)(Var *v)) {
 
 const char *omp_clause_text(OmpLoop *l, const char *(*also)(Var *v)) {
   Vec priv = {0}, first = {0};
-  for (int i = 0; i < l->priv.len; i++) vec_push(in(&l->o->first, l->priv.data[i]) ? &first : &priv, l->priv.data[i]);
+  for (int i = 0; i < l->priv.len; i++) vec_push(vec_has(&l->o->first, l->priv.data[i]) ? &first : &priv, l->priv.data[i]);
   const char *t = format(" private(%s)", list(&priv, also));
   if (first.len) t = format("%s firstprivate(%s)", t, list(&first, also));
   if (l->o->red.len) t = format("%s reduction(+: %s)", t, list(&l->o->red, also));

@@ -45,13 +45,6 @@ typedef struct Rc {
   int np;            /* P: the first np of them */
 } Rc;
 
-static bool in_vec(Vec *v, void *p) {
-  for (int i = 0; i < v->len; i++)
-    if (v->data[i] == p) return true;
-  return false;
-}
-
-static void add_once(Vec *v, void *p) { if (!in_vec(v, p)) vec_push(v, p); }
 
 /* memory that only v reaches: a local buffer used only as v[i] */
 static bool own_buffer(Func *fn, Var *v) {
@@ -60,29 +53,21 @@ static bool own_buffer(Func *fn, Var *v) {
   return act_only_indexed(fn, v);
 }
 
-/* &v itself appears: for a pointer, &p[i] (which Var.addr_taken counts)
- * is an address computed from p's value, not p's own */
-static bool addr_of_var(Expr *e, void *v) { return e->kind == EX_ADDR && e->a->kind == EX_VAR && e->a->var == v; }
-static bool address_taken(Func *fn, Var *v) {
-  return v->ty->kind == TY_PTR ? ir_stmt_any(fn->body, addr_of_var, v) : v->addr_taken;
-}
 
 static bool note_write(Expr *e, void *ud) {
   Rc *rc = ud;
-  Expr *lv = NULL;
-  if (e->kind == EX_ASSIGN) lv = e->a;
-  else if (e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC || e->kind == EX_POSTDEC) lv = e->a;
-  else if (e->kind == EX_CALL && !e->rule) rc->wild = true;
-  else if (e->kind == EX_CALL)   /* a libm out-parameter: frexp(x, &e) */
+  Expr *lv = ir_written(e);
+  if (!lv && e->kind == EX_CALL && !e->rule) rc->wild = true;
+  else if (!lv && e->kind == EX_CALL)   /* a libm out-parameter: frexp(x, &e) */
     for (int i = 0; i < e->nargs; i++) {
       Var *v = ir_uncast(e->args[i])->kind == EX_ADDR ? ir_base_var(e->args[i]) : NULL;
-      if (v) add_once(&rc->w, v);
+      if (v) vec_add_once(&rc->w, v);
       else if (ty_is_ptr(e->args[i]->ty)) rc->wild = true;
     }
   if (!lv) return false;
   Var *v = ir_base_var(lv);
   if (!v) { rc->wild = true; return false; }
-  add_once(&rc->w, v);
+  vec_add_once(&rc->w, v);
   if (lv->kind != EX_VAR && ty_is_ptr(v->ty) && !own_buffer(rc->fn, v)) rc->wild = true;
   if (lv->kind != EX_VAR && !ty_is_ptr(v->ty)) rc->wild = true;   /* members of local structs */
   return false;
@@ -92,7 +77,7 @@ static bool note_write(Expr *e, void *ud) {
 static bool reads_varying(Rc *rc, Expr *e);
 static bool varying_var(Expr *e, void *ud) {
   Rc *rc = ud;
-  return e->kind == EX_VAR && !in_vec(&rc->s, e->var) && e->var != rc->counter && in_vec(&rc->w, e->var);
+  return e->kind == EX_VAR && !vec_has(&rc->s, e->var) && e->var != rc->counter && vec_has(&rc->w, e->var);
 }
 static bool reads_varying(Rc *rc, Expr *e) { return ir_expr_any(e, varying_var, rc); }
 
@@ -159,7 +144,7 @@ static void each_written(Stmt *s, void (*f)(Var *v, Stmt *w, void *ud), void *ud
   each_written(s->els, f, ud);
 }
 
-static void collect_s(Var *v, Stmt *w, void *ud) { (void)w; add_once(&((Rc *)ud)->s, v); }
+static void collect_s(Var *v, Stmt *w, void *ud) { (void)w; vec_add_once(&((Rc *)ud)->s, v); }
 static void writes_v(Var *v, Stmt *w, void *ud) { (void)w; void **p = ud; if (v == p[0]) p[1] = v; }
 
 static bool writes(Stmt *s, Var *v) {
@@ -323,19 +308,19 @@ static void cost_of(Var *v, Stmt *w, void *ud) {
 
 static bool s_var(Expr *e, void *ud) {
   void **p = ud;
-  if (e->kind == EX_VAR && in_vec(&((Rc *)p[0])->s, e->var) && !in_vec(p[1], e->var) && !in_vec(p[3], e->var)) {
+  if (e->kind == EX_VAR && vec_has(&((Rc *)p[0])->s, e->var) && !vec_has(p[1], e->var) && !vec_has(p[3], e->var)) {
     vec_push(p[1], e->var);
     *(bool *)p[2] = true;
   }
   return false;
 }
 
-static void needed_var(Var *v, Stmt *w, void *ud) { (void)w; void **p = ud; if (in_vec(p[0], v)) *(bool *)p[1] = true; }
+static void needed_var(Var *v, Stmt *w, void *ud) { (void)w; void **p = ud; if (vec_has(p[0], v)) *(bool *)p[1] = true; }
 
 static bool read_outside(Expr *e, void *ud) {
   Rc *rc = ((void **)ud)[0];
   Stmt *k = ((void **)ud)[1];
-  if (e->kind == EX_VAR && !in_vec(&rc->s, e->var)) act_add_read(e->var, k);
+  if (e->kind == EX_VAR && !vec_has(&rc->s, e->var)) act_add_read(e->var, k);
   return false;
 }
 
@@ -364,14 +349,15 @@ static bool inner_loop(Stmt *s) {
 static void collect_needed(Var *v, Stmt *w, void *ud) {
   (void)w;
   void **p = ud;
-  if (in_vec(p[0], v)) add_once(p[1], v);
+  if (vec_has(p[0], v)) vec_add_once(p[1], v);
 }
-static void collect_all(Var *v, Stmt *w, void *ud) { (void)w; add_once(ud, v); }
+static void collect_all(Var *v, Stmt *w, void *ud) { (void)w; vec_add_once(ud, v); }
+static void mark_alive(Var *v, Stmt *w, void *ud) { (void)w, (void)ud; v->rev_alive = true; }
 
 typedef struct Rd { Vec *set; bool hit; } Rd;
 static bool reads_set(Expr *e, void *ud) {
   Rd *r = ud;
-  if (e->kind == EX_VAR && in_vec(r->set, e->var)) r->hit = true;
+  if (e->kind == EX_VAR && vec_has(r->set, e->var)) r->hit = true;
   return false;
 }
 
@@ -452,7 +438,7 @@ static bool snapshot(Rc *rc, bool *again, Vec *need) {
       vec_push(&one, v);
       Rd o = {&one, false};
       ir_stmt_any(kids->data[k], reads_set, &o);
-      if (o.hit && !in_vec(&snap, v)) return false;
+      if (o.hit && !vec_has(&snap, v)) return false;
     }
   }
   for (int k = 0; k < rc->np; k++)
@@ -490,7 +476,7 @@ static bool try_recompute(Func *fn, Stmt *L, bool dear_ok) {
     for (int k = 0; k < rc.np && ok; k++) ok = rc_form(&rc, kids->data[k]);
     for (int i = 0; i < rc.s.len && ok; i++) {
       Var *v = rc.s.data[i];
-      if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->is_static || address_taken(fn, v) || v->is_flag ||
+      if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->is_static || ir_storage_named(fn, v) || v->is_flag ||
           v == rc.counter) { ok = false; break; }
       Vec *reads = ty_is_ptr(v->ty) && !ir_assigns(L->body, v) ? &v->mem_reads : &v->own_reads;
       for (int j = 0; j < reads->len && ok; j++) {
@@ -566,7 +552,11 @@ static bool try_recompute(Func *fn, Stmt *L, bool dear_ok) {
     ir_stmt_any(kids->data[k], read_outside, p);
   }
   for (int k = 0; k < rc.np; k++)
-    if (again[k]) vec_push(&L->recomp, kids->data[k]);
+    if (again[k]) {
+      vec_push(&L->recomp, kids->data[k]);
+      each_written(kids->data[k], mark_alive, NULL);
+    }
+  for (int i = 0; i < L->snap.len; i++) ((Var *)L->snap.data[i])->rev_alive = true;
   return true;
 }
 

@@ -407,11 +407,7 @@ static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 
 static bool mentions(const char *text, const char *name);
 
-static bool touched(Gen *g, Var *v) {
-  for (int i = 0; i < g->touched.len; i++)
-    if (g->touched.data[i] == v) return true;
-  return false;
-}
+static bool touched(Gen *g, Var *v) { return vec_has(&g->touched, v); }
 
 static void touch_expr(Gen *g, Expr *e) {
   if (!e) return;
@@ -797,7 +793,7 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
   }
   if (ir_free_call(e)) {
     Var *v = ir_base_var(e->args[0]);
-    if (v && (v->active || v->rev_read) && g->joint) {
+    if (v && (v->active || v->rev_read || v->rev_alive) && g->joint) {
       /* the reverse sweep still reads the buffer: free it at the end */
       emit_indent(fwd, fi);
       buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, emit_expr(e->args[0]));

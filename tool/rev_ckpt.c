@@ -25,34 +25,23 @@ typedef struct BlockWalk { Vec *set; bool changed; } BlockWalk;
 static Func *ckpt_fn;
 static Vec ckpt_blocks;
 
-static bool in_set(Vec *v, Var *x) {
-  for (int i = 0; i < v->len; i++)
-    if (v->data[i] == x) return true;
-  return false;
-}
-
 static bool block_step(Expr *e, void *ud) {
   BlockWalk *w = ud;
-  if (e->kind != EX_ASSIGN || e->a->kind != EX_VAR || !in_set(w->set, e->a->var)) return false;
+  if (e->kind != EX_ASSIGN || e->a->kind != EX_VAR || !vec_has(w->set, e->a->var)) return false;
   Expr *r = ir_uncast(e->b);
   if (ir_alloc_call(r) || (r->kind == EX_NUM && !strcmp(r->text, "0"))) return false;
-  if (r->kind == EX_VAR && in_set(w->set, r->var)) return false;
+  if (r->kind == EX_VAR && vec_has(w->set, r->var)) return false;
   for (int i = 0; i < w->set->len; i++)
     if (w->set->data[i] == e->a->var) w->set->data[i] = w->set->data[--w->set->len];
   w->changed = true;
   return false;
 }
 
-/* Whether &p itself appears (not &p[i], which Var.addr_taken counts too):
- * then p may change where gradc does not see it. */
-static bool addr_of_var(Expr *e, void *p) { return e->kind == EX_ADDR && e->a->kind == EX_VAR && e->a->var == p; }
-static bool pointer_escapes(Func *fn, Var *p) { return ir_stmt_any(fn->body, addr_of_var, p); }
-
 static void find_block_ptrs(Func *fn) {
   ckpt_blocks = (Vec){0};
   for (int i = 0; i < fn->locals.len; i++) {
     Var *p = fn->locals.data[i];
-    if (!p->is_static && p->ty->kind == TY_PTR && !pointer_escapes(fn, p)) vec_push(&ckpt_blocks, p);
+    if (!p->is_static && p->ty->kind == TY_PTR && !ir_takes_address(fn->body, p)) vec_push(&ckpt_blocks, p);
   }
   BlockWalk w = {&ckpt_blocks, true};
   while (w.changed) {
@@ -65,14 +54,14 @@ typedef struct CkState { Vec items; Vec blocks; Vec fresh; Stmt *loop; bool bad;
 static bool ck_targets(Var *p, Vec *vars, Vec *blocks, Vec *seen);
 
 static void ck_add(Vec *v, Var *x) {
-  if (!in_set(v, x)) vec_push(v, x);
+  if (!vec_has(v, x)) vec_push(v, x);
 }
 
 /* The loop writes the memory that e (an lvalue, or a pointer a call writes
  * through) designates: a part of the state. */
 static void ck_write(CkState *st, Expr *e, bool through) {
   Var *v = ir_base_var(e);
-  if (st->bad || (v && in_set(&st->fresh, v))) return;   /* memory the iteration allocates itself */
+  if (st->bad || (v && vec_has(&st->fresh, v))) return;   /* memory the iteration allocates itself */
   if (!v || v->kind == VAR_GLOBAL || v->is_static) {
     diag_error(e->loc, "the state of this checkpointed loop is unknown: it writes %s, which gradc "
                "cannot snapshot (a global or static variable)", emit_expr(e));
@@ -85,7 +74,7 @@ static void ck_write(CkState *st, Expr *e, bool through) {
     ck_add(&st->items, v);
     return;
   }
-  if (ty_is_ptr(v->ty) && in_set(&ckpt_blocks, v)) {
+  if (ty_is_ptr(v->ty) && vec_has(&ckpt_blocks, v)) {
     ck_add(&st->blocks, v);
     return;
   }
@@ -128,7 +117,7 @@ static bool ck_target_step(Expr *e, void *ud) {
     Var *b = bases.data[i];
     if (b == t->p) continue;   /* p = p + 1 */
     if (b->kind == VAR_PARAM || b->kind == VAR_GLOBAL || b->is_static) t->ok = false;
-    else if (b->ty->kind == TY_PTR && in_set(&ckpt_blocks, b)) ck_add(t->blocks, b);
+    else if (b->ty->kind == TY_PTR && vec_has(&ckpt_blocks, b)) ck_add(t->blocks, b);
     else if (b->ty->kind == TY_PTR) t->ok = ck_targets(b, t->vars, t->blocks, t->seen);
     else ck_add(t->vars, b);   /* &a, a local array, a struct's member */
   }
@@ -136,9 +125,10 @@ static bool ck_target_step(Expr *e, void *ud) {
 }
 
 static bool ck_targets(Var *p, Vec *vars, Vec *blocks, Vec *seen) {
-  if (in_set(seen, p)) return true;
+  if (vec_has(seen, p)) return true;
   vec_push(seen, p);
-  if (p->kind == VAR_PARAM || p->kind == VAR_GLOBAL || p->is_static || pointer_escapes(ckpt_fn, p)) return false;
+  /* &p: p may change where gradc does not see it */
+  if (p->kind == VAR_PARAM || p->kind == VAR_GLOBAL || p->is_static || ir_takes_address(ckpt_fn->body, p)) return false;
   CkTargets t = {p, vars, blocks, seen, true};
   ir_stmt_any(ckpt_fn->body, ck_target_step, &t);
   return t.ok;
@@ -195,7 +185,7 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, 
   /* a pointer of the state that holds a heap block: the block too (buffers
    * that swap are each written in turn) */
   for (int i = 0; i < st.items.len; i++)
-    if (in_set(&ckpt_blocks, st.items.data[i])) ck_add(&st.blocks, st.items.data[i]);
+    if (vec_has(&ckpt_blocks, st.items.data[i])) ck_add(&st.blocks, st.items.data[i]);
   int k = g->fn->ntemps++;
   const char *ck = format("_ck%d", k), *items = format("_cki%d", k), *cnt = format("_ckn%d", k),
              *snaps = format("_cks%d", k);

@@ -335,6 +335,7 @@ static void void_unused(Buf *b, const char *body, Spec *sp, bool bars) {
 static bool prepare(Program *p, Spec *sp, Vec *wrt, Vec *out) {
   Func *fn = sp->fn;
   if (!parse_body(p, fn) || !lower_func(p, fn) || !inline_func(p, fn)) return false;
+  fuse_loops(fn);
   if (fn->is_variadic) {
     diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
     return false;

@@ -79,8 +79,7 @@ typedef struct PScan { Vec written; Vec cand; bool call; } PScan;
 static bool note_loop_write(Expr *e, void *ud) {
   PScan *ps = ud;
   if (e->kind == EX_CALL && !e->rule) ps->call = true;
-  Expr *lv = e->kind == EX_ASSIGN || e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC ||
-             e->kind == EX_POSTDEC ? e->a : NULL;
+  Expr *lv = ir_written(e);
   Var *v = lv ? ir_base_var(lv) : NULL;
   if (lv && !v) ps->call = true;   /* a write through an expression: give up */
   if (v) vec_push(&ps->written, v);
@@ -97,13 +96,7 @@ static bool other_use(Expr *e, void *ud) {
   return false;
 }
 
-static bool in_list(Vec *l, void *p) {
-  for (int i = 0; i < l->len; i++)
-    if (l->data[i] == p) return true;
-  return false;
-}
-
-static bool idx_var_written(Expr *e, void *ud) { return e->kind == EX_VAR && in_list(ud, e->var); }
+static bool idx_var_written(Expr *e, void *ud) { return e->kind == EX_VAR && vec_has(ud, e->var); }
 static bool is_call_or_mem(Expr *e, void *ud) {
   (void)ud;
   return e->kind == EX_CALL || e->kind == EX_INDEX || e->kind == EX_DEREF || e->kind == EX_MEMBER;
@@ -121,7 +114,7 @@ static int promote(Gen *g, Stmt *s) {
     Expr *e = ps.cand.data[i];
     Var *v = e->a->var;
     if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->is_static || v->addr_taken || !v->active ||
-        !ty_is_float(e->ty) || in_list(&ps.written, v) || !act_only_indexed(g->fn, v))
+        !ty_is_float(e->ty) || vec_has(&ps.written, v) || !act_only_indexed(g->fn, v))
       continue;
     if (ir_has_side_effects(e->b) || ir_expr_any(e->b, is_call_or_mem, NULL) ||
         ir_expr_any(e->b, idx_var_written, &ps.written))
@@ -157,10 +150,6 @@ static void promoted(Gen *g, int n, Buf *before, Buf *after, int ind) {
   }
 }
 
-/* A sum loop whose iterations are reversed as they run (immediate.c): the
- * body's reverse follows its forward in each iteration, seeded with the
- * accumulator's adjoint, a constant; the reverse sweep has nothing left of
- * it but the reverse of its first statement. */
 /* The values a loop's body leaves in L->snap (recompute.c), to the tape in
  * the forward sweep, back from it at the start of the iteration's reverse. */
 static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
@@ -197,6 +186,10 @@ static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
   if (forward) g->records++;
 }
 
+/* A sum loop whose iterations are reversed as they run (immediate.c): the
+ * body's reverse follows its forward in each iteration, seeded with the
+ * accumulator's adjoint, a constant; the reverse sweep has nothing left of
+ * it but the reverse of its first statement. */
 static void gen_immediate_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Buf bf = {0}, br = {0};
   /* the scalars whose adjoints wait in locals (immediate.c) */
@@ -355,6 +348,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       buf_printf(fwd, "%s = %s;\n", start_var, iv->name);
       start_text = start_var;
     }
+    emit_unroll_hint(fwd, s, fi);
     emit_indent(fwd, fi);
     buf_printf(fwd, "for (%s; %s; %s) {\n", header_init, s->e ? emit_expr(s->e) : "", inc_text(s->inc));
     buf_puts(fwd, bf.data);
@@ -387,6 +381,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
      * reverse loop steps back until it meets the first, with no comparison
      * that an unsigned counter would pass (i >= 0) */
     if (pbefore.data) buf_puts(rev, pbefore.data);
+    emit_unroll_hint(rev, s, ri);
     emit_indent(rev, ri);
     if (!strcmp(step, "1")) {
       buf_printf(rev, "for (%s; %s%s %s %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
@@ -425,6 +420,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s = 0;\n", cnt);
   }
+  emit_unroll_hint(fwd, s, fi);
   emit_indent(fwd, fi);
   const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
   if (s->kind == ST_DO) buf_puts(fwd, "do {\n");

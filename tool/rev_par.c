@@ -43,8 +43,6 @@ struct Par {
   Vec rows;              /* Var *: row-major arrays whose row i only iteration i reaches */
 };
 
-#define in omp_has
-
 /* The scalars whose adjoints each chunk sums on its own: shared ones the
  * loop reads, and firstprivate ones. */
 static bool sums(Par *par) {
@@ -53,10 +51,10 @@ static bool sums(Par *par) {
   bool ok = true;
   for (int i = 0; i < pr->other.len + pr->indexed.len; i++) {
     Var *v = i < pr->other.len ? pr->other.data[i] : pr->indexed.data[i - pr->other.len];
-    bool first = in(&o->first, v);
-    if (!v->active || in(&o->red, v) || (in(&pr->priv, v) && !first) || v->kind == VAR_GLOBAL) continue;
+    bool first = vec_has(&o->first, v);
+    if (!v->active || vec_has(&o->red, v) || (vec_has(&pr->priv, v) && !first) || v->kind == VAR_GLOBAL) continue;
     if (ty_is_float(v->ty)) {
-      if (!in(&par->acc, v)) vec_push(&par->acc, v);
+      if (!vec_has(&par->acc, v)) vec_push(&par->acc, v);
     } else if (first || v->ty->kind == TY_STRUCT) {
       diag_error(o->loc, "gradc cannot yet differentiate a parallel loop that reads the %s '%s' of type "
                  "'%s': its adjoint would need a sum per thread", first ? "firstprivate" : "shared struct",
@@ -127,7 +125,7 @@ static void extent_stmt(Vec *ext, Vec *loops, Stmt *s) {
 
 static bool varies(Expr *e, void *ud) {
   OmpLoop *l = ud;
-  return e->kind == EX_VAR && (e->var == l->iv || in(&l->priv, e->var) || in(&l->assigned, e->var));
+  return e->kind == EX_VAR && (e->var == l->iv || vec_has(&l->priv, e->var) || vec_has(&l->assigned, e->var));
 }
 
 static void buffered_arrays(Stmt *s, Par *par) {
@@ -138,7 +136,7 @@ static void buffered_arrays(Stmt *s, Par *par) {
     Extent *x = ext.data[i];
     Var *v = x->v;
     Type *et = ty_elem(v->ty);
-    if (x->bad || !v->active || in(&l->priv, v) || v->kind == VAR_GLOBAL || !et || !ty_is_float(et) ||
+    if (x->bad || !v->active || vec_has(&l->priv, v) || v->kind == VAR_GLOBAL || !et || !ty_is_float(et) ||
         ir_has_side_effects(x->bound) || ir_reads_memory(x->bound) || ir_expr_any(x->bound, varies, l))
       continue;
     vec_push(&par->arr, v);
@@ -211,7 +209,7 @@ static void owned_rows(Stmt *s, Par *par) {
   row_stmt(&ext, &loops, l->iv, s->body);
   for (int i = 0; i < ext.len; i++) {
     Extent *x = ext.data[i];
-    if (x->bad || in(&l->priv, x->v) || x->v->kind == VAR_GLOBAL || ir_has_side_effects(x->bound) ||
+    if (x->bad || vec_has(&l->priv, x->v) || x->v->kind == VAR_GLOBAL || ir_has_side_effects(x->bound) ||
         ir_reads_memory(x->bound) || ir_expr_any(x->bound, varies, l))
       continue;
     vec_push(&par->rows, x->v);
@@ -288,7 +286,7 @@ static void halo_arrays(Gen *g, Stmt *s, Par *par) {
     Var *v = h->v;
     Type *et = ty_elem(v->ty);
     if (h->bad || (h->cmin == 0 && h->cmax == 0) || h->cmax - h->cmin > GRADC_HALO_MAX_ || !v->active ||
-        in(&l->priv, v) || v->kind == VAR_GLOBAL || !et || et->kind != TY_DOUBLE || in(&par->arr, v))
+        vec_has(&l->priv, v) || v->kind == VAR_GLOBAL || !et || et->kind != TY_DOUBLE || vec_has(&par->arr, v))
       continue;
     h->name = ir_unique_name(g->fn, format("%s_halo", v->name));
     vec_push(&par->halo, h);
@@ -299,15 +297,15 @@ static void halo_arrays(Gen *g, Stmt *s, Par *par) {
 
 static bool atomic(Gen *g, Expr *lv) {
   OmpLoop *pr = &g->par->l;
-  if (lv->kind == EX_VAR) return !in(&pr->priv, lv->var) && !in(&g->par->acc, lv->var);
+  if (lv->kind == EX_VAR) return !vec_has(&pr->priv, lv->var) && !vec_has(&g->par->acc, lv->var);
   Var *b = ir_base_var(lv);
   if (!b) return true;
-  if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && in(&g->par->arr, b)) return false;   /* the chunk's buffer */
-  if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && in(&g->par->rows, b)) return false;  /* the iteration's row */
-  if (b->ty->kind == TY_ARRAY && in(&pr->priv, b)) return false;   /* the thread's own array */
-  if (in(&pr->priv, b) && in(&pr->fresh, b) && !in(&pr->reseated, b)) return false;   /* the iteration's block */
+  if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && vec_has(&g->par->arr, b)) return false;   /* the chunk's buffer */
+  if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && vec_has(&g->par->rows, b)) return false;  /* the iteration's row */
+  if (b->ty->kind == TY_ARRAY && vec_has(&pr->priv, b)) return false;   /* the thread's own array */
+  if (vec_has(&pr->priv, b) && vec_has(&pr->fresh, b) && !vec_has(&pr->reseated, b)) return false;   /* the iteration's block */
   if (lv->kind == EX_INDEX && lv->a->kind == EX_VAR && lv->b->kind == EX_VAR && lv->b->var == pr->iv &&
-      in(&pr->indexed, b) && !in(&pr->other, b))
+      vec_has(&pr->indexed, b) && !vec_has(&pr->other, b))
     return false;   /* each iteration owns its element */
   return true;
 }
@@ -429,7 +427,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Vec finals = {0};
   for (int i = 1; i < priv->len; i++) {
     Var *v = priv->data[i];
-    if (v->ty && in(assigned, v)) vec_push(&finals, v);
+    if (v->ty && vec_has(assigned, v)) vec_push(&finals, v);
   }
   bool ptape = btape || finals.len > 0;
   g->used_par = true;
@@ -551,8 +549,8 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Vec rpriv = {0}, rfirst = {0}, rbars = {0};
   for (int i = 0; i < priv->len; i++) {
     Var *v = priv->data[i];
-    vec_push(in(&o->first, v) && !in(assigned, v) ? &rfirst : &rpriv, v);
-    if (v->bar && !in(&o->first, v)) vec_push(&rbars, v);
+    vec_push(vec_has(&o->first, v) && !vec_has(assigned, v) ? &rfirst : &rpriv, v);
+    if (v->bar && !vec_has(&o->first, v)) vec_push(&rbars, v);
   }
   for (int i = 0; i < kept.len; i++) vec_push(&rpriv, kept.data[i]);
   emit_indent(rev, ri);

@@ -2,7 +2,8 @@
  *
  * The pipeline, for each function to differentiate:
  *   parse (libclang cursors -> IR)  ->  lower (normal form)  ->  inline
- *   (calls of the file's functions become copies of their bodies)  ->  activity
+ *   (calls of the file's functions become copies of their bodies)  ->  fuse
+ *   (a sum over a buffer joins the loop that fills it)  ->  activity
  *   (which values carry derivatives, which the reverse sweep reads)  ->
  *   immediate (sum loops whose iterations are reversed as they run)  ->
  *   recompute (what a loop's reverse computes again instead of taping)  ->  rev
@@ -48,6 +49,8 @@ char *vformat(const char *fmt, va_list ap);
 /* A growable array of pointers. */
 typedef struct Vec { void **data; int len, cap; } Vec;
 void vec_push(Vec *v, void *p);
+bool vec_has(const Vec *v, const void *p);
+void vec_add_once(Vec *v, void *p);       /* vec_push unless p is in v */
 
 /* A growable text buffer (heap memory, owned by the caller). */
 struct Buf { char *data; size_t len, cap; };
@@ -130,6 +133,9 @@ struct Var {
                             addresses (the others read only the pointer) */
   Vec own_reads;         /* Stmt *: reads of its own value, not through aliases */
   Stmt *recomp;          /* the loop whose reverse sweep computes it again */
+  bool rev_alive;        /* its memory is written or read again in the reverse sweep
+                            (computed again, or back from a snapshot): a free
+                            waits for the reverse sweep's end */
   bool local_mem;        /* an array declared in the function */
   bool is_flag;          /* a control flag made by lowering (break, return) */
   bool input_mem;        /* may address a wrt array that is not an output */
@@ -252,6 +258,7 @@ struct Func {
   Var *retvar;           /* the value of the single return, after lowering */
   bool lowered, analysed;
   bool inlined;          /* inline.c has run on its body */
+  bool fused;            /* fuse.c has run on its body */
   bool need_grad;        /* needs _fwd/_rev companions */
   bool need_primal;      /* called inactively and static: needs a copy */
   bool grad_done, primal_done;
@@ -313,9 +320,18 @@ bool ir_stmt_any(Stmt *s, bool (*pred)(Expr *e, void *ud), void *ud);
 bool ir_mentions(Stmt *s, Var *v);       /* v appears in s */
 bool ir_expr_mentions(Expr *e, Var *v);
 bool ir_assigns(Stmt *s, Var *v);        /* s assigns v itself (v = ..., &v taken) */
+bool ir_takes_address(Stmt *s, Var *v);  /* &v or &v.f appears in s */
+/* v's own storage has a second name (after activity.c): Var.addr_taken,
+ * except that for a pointer p, &p[i] is an address computed from p's value */
+bool ir_storage_named(Func *fn, Var *v);
+int ir_count_mentions(Stmt *s, Var *v);  /* how many times v appears in s */
+int ir_expr_count_mentions(Expr *e, Var *v);
+void ir_drop_local(Func *fn, Var *v);    /* v is no longer one of fn's locals */
+Expr *ir_written(const Expr *e);           /* what an assignment, ++ or -- writes, or NULL */
 Expr *ir_uncast(const Expr *e);            /* e without the casts around it */
 Var *ir_counted_loop(Stmt *s, const char **step, bool *up);  /* its counter, or NULL */
 Var *ir_up_loop(Stmt *l, Expr **first, Expr **bound);  /* for (c = first; c < bound; c++): c */
+long ir_lit_int(const Expr *e);            /* k for a literal k >= 0 (casts aside), else -1 */
 bool ir_nonneg(Expr *e, Stmt *st);         /* e >= 0 where st runs (literals, counters from one) */
 Expr *ir_fill_bound(Stmt *k, Var *v);     /* for (c = 0; c < n; c++) { v[c] = ...; }: n */
 bool ir_free_call(const Expr *e);          /* free(p) */
@@ -350,7 +366,6 @@ const char *omp_clause_text(OmpLoop *l, const char *(*also)(Var *v));
 /* the same for the loop as the user wrote it, with the shadows of its
  * private pointers; NULL when it is not parallel */
 const char *omp_primal_clauses(Stmt *s);
-bool omp_has(Vec *v, const void *p);
 
 /* ---- rules.c (rules.h): derivative rules of libm ----------------------------------- */
 
@@ -401,6 +416,10 @@ bool lower_func(Program *p, Func *fn);
 
 bool inline_func(Program *p, Func *fn);   /* after lower_func; callees first */
 
+/* ---- fuse.c: sums over a buffer fused into the loop that fills it -------- */
+
+void fuse_loops(Func *fn);                /* after inline_func */
+
 /* ---- activity.c: activity and to-be-recorded analysis ------------------- */
 
 bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var * */
@@ -444,6 +463,7 @@ void emit_stmt(Buf *b, Stmt *s, int indent);
  * parallel loops keep their pragma (the primal runs of a checkpointed loop) */
 void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud);
 void emit_indent(Buf *b, int indent);
+void emit_unroll_hint(Buf *b, Stmt *s, int indent);   /* #pragma GCC unroll N before a small fixed loop */
 void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));
 bool emit_primals(Program *p, Buf *protos, Buf *out);
 void emit_reset(bool forget_names);     /* before generating for another request set */

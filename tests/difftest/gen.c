@@ -67,6 +67,10 @@
  *            triangle's results of an inner loop once; a fifth of them
  *            scale the sum in an if (acc = 0.5 * acc), which must not be
  *            reversed that way.
+ *            A quarter of the SCRATCH blocks write residuals into scratch
+ *            instead (A per element at A i + k) and sum a function of each
+ *            after the loop: gradc joins the sum to the loop that writes
+ *            them; near misses in half of them (see f_resid).
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
@@ -1424,8 +1428,91 @@ static void sc_free(int ind, const char *name, int kind) {
   if (kind <= 2) L(ind, "free(%s);\n", name);
 }
 
+/* Residuals into scratch, then the sum of a function of each (fuse.c joins
+ * the sum to the loop that writes them): A per element at A i + k, from a
+ * malloc'd, calloc'd or local buffer, with the sum's start before or
+ * between the loops. Half of them hold a near miss that must stay two
+ * loops: a second name written between, the writes out of order, one in
+ * an if, one read back in its own loop, a scalar of the sum changed
+ * between, the sum's counter read after it, a shorter sum, the buffer read
+ * after the sum. */
+enum { RN_ALIAS, RN_ORDER, RN_IF, RN_READ, RN_CHANGED, RN_JAFTER, RN_SHORT, RN_AFTER, RN_NEAR };
+
+static void f_resid(int ind) {
+  int u = uid++;
+  int A = 1 + rnd(3), kind = rnd(3), ty = rnd(3), ty2 = rnd(3), sfirst = rnd(2), g = rnd(3);
+  int near = rnd(2) ? (int)rnd(RN_NEAR) : -1;
+  unsigned w = var(), w2 = var();
+  if (near == RN_AFTER) kind = 1;   /* r[0] read after: calloc'd, in case n is 0 */
+  if (near == RN_SHORT) ty2 = 0;    /* A n - 1 >= -1 */
+  const char *nb[3] = {"n", "(unsigned)n", "(size_t)n"};
+  char r[16];
+  snprintf(r, sizeof r, "r%d", u);
+  L(ind, "{\n");
+  int in = ind + 1;
+  if (kind == 0) L(in, "double *%s = malloc(%d * sizeof(double));\n", r, A * NX);
+  else if (kind == 1) L(in, "double *%s = calloc(%d, sizeof(double));\n", r, A * NX);
+  else L(in, "double %s[%d];\n", r, A * NX);
+  if (near == RN_ALIAS) L(in, "double *%s_2 = %s;\n", r, r);
+  if (near == RN_JAFTER) L(in, "%s j%d;\n", sc_ty[ty2], u);
+  if (sfirst) L(in, "double s%d = 0.0;\n", u);
+  L(in, "for (%s i = 0; i < %s; i++) {\n", sc_ty[ty], nb[ty]);
+  L(in + 1, "double e%d = sin(x[i]) * a%u + 0.3 * x[(i + 1) %% n];\n", u, w);
+  const char *terms[3] = {"e%d * x[i] - 0.2", "tanh(e%d) + 0.1 * a%u", "0.5 * e%d * e%d"};
+  int order[3] = {0, 1, 2};
+  if (near == RN_ORDER && A >= 2) order[0] = 1, order[1] = 0;
+  for (int k = 0; k < A; k++) {
+    int t = order[k];
+    char idx[32], val[64];
+    if (A == 1) snprintf(idx, sizeof idx, "i");
+    else if (t == 0) snprintf(idx, sizeof idx, "%d * i", A);
+    else snprintf(idx, sizeof idx, "%d * i + %d", A, t);
+    if (t == 0) snprintf(val, sizeof val, terms[0], u);
+    else if (t == 1) snprintf(val, sizeof val, terms[1], u, w2);
+    else snprintf(val, sizeof val, terms[2], u, u);
+    if (near == RN_IF && k == A - 1) {
+      L(in + 1, "if (x[i] > 0.1) %s[%s] = %s;\n", r, idx, val);
+      L(in + 1, "else %s[%s] = 0.7 * e%d;\n", r, idx, u);
+    } else if (near == RN_READ && k == A - 1 && A >= 2) {
+      L(in + 1, "%s[%s] = 0.5 * %s[%d * i] + e%d;\n", r, idx, r, A, u);
+    } else {
+      L(in + 1, "%s[%s] = %s;\n", r, idx, val);
+    }
+  }
+  if (near == RN_READ && A == 1) L(in + 1, "acc += 0.1 * %s[i];\n", r);
+  L(in, "}\n");
+  if (near == RN_ALIAS) L(in, "%s_2[0] = 2.0 * %s_2[0];\n", r, r);
+  if (near == RN_CHANGED) L(in, "a%u = 0.9 * a%u + 0.1 * x[0];\n", w2, w2);
+  if (!sfirst) L(in, "double s%d = 0.0;\n", u);
+  char bound[48];
+  if (A == 1) snprintf(bound, sizeof bound, "%s", nb[ty2]);
+  else snprintf(bound, sizeof bound, "%d * %s", A, nb[ty2]);
+  if (near == RN_SHORT) strcat(bound, " - 1");
+  const char *j = "j";
+  char jn[16];
+  if (near == RN_JAFTER) {
+    snprintf(jn, sizeof jn, "j%d", u);
+    j = jn;
+    L(in, "for (%s = 0; %s < %s; %s++)", j, j, bound, j);
+  } else {
+    L(in, "for (%s j = 0; j < %s; j++)", sc_ty[ty2], bound);
+  }
+  if (g == 0) P(" s%d += %s[%s] * %s[%s];\n", u, r, j, r, j);
+  else if (g == 1) P(" s%d -= log(1.0 + %s[%s] * %s[%s]);\n", u, r, j, r, j);
+  else P(" s%d += 0.5 * a%u * %s[%s] * %s[%s];\n", u, w2, r, j, r, j);
+  if (near == RN_AFTER) L(in, "acc += 0.1 * %s[0];\n", r);
+  if (near == RN_JAFTER) L(in, "acc += 0.01 * (double)%s;\n", j);
+  L(in, "acc += 0.1 * s%d;\n", u);
+  if (kind <= 1) L(in, "free(%s);\n", r);
+  L(ind, "}\n");
+}
+
 static void f_scratch(int ind) {
   int u = uid++;
+  if (rnd(4) == 0) { /* a quarter of them: residuals and their sum */
+    f_resid(ind);
+    return;
+  }
   memset(&sc, 0, sizeof sc);
   sc.dval = 2 + rnd(4);
   sc.dn = sc.dval == 5 && rnd(4) != 0;

@@ -114,8 +114,37 @@ double escapes(int n, const double *w) {
   return out;
 }
 
+/* scratch that the prefix's loop nest fills and no result reads, freed
+ * after the loop: the nest runs once and its values come back from the tape
+ * in the reverse sweep, into h, so h's free waits for the sweep's end (a
+ * random program found the free in place: ASan, in scripts/sanitize.sh) */
+GRADC_JVP(wrt(w))
+GRADC_GRAD(wrt(w))
+double dead_scratch(int n, const double *w) {
+  double pr[9];
+  for (int i = 0; i < 9; i++) pr[i] = 0.4 * sin(w[i % n] + 0.3 * i);
+  double *h = malloc(sizeof(double) * 2);
+  double acc = 0;
+  for (int k = 0; k < n; k++) {
+    const double *q = pr + (k % 3) * 3;
+    for (int i = 0; i < 2; i++) h[i] = w[i];
+    int li = 2;
+    for (int i = 0; i < 2; i++)
+      for (int j = i + 1; j < 2; j++) {
+        h[j] += q[li] * h[i];
+        li += 1;
+      }
+    acc += 0.05 * q[li - 1] * cos(w[2]);
+    acc += 0.1 * tanh(q[0]) * cos(acc);
+  }
+  free(h);
+  return acc;
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
+double dead_scratch_grad(int n, const double *w, double *w_bar);
+double dead_scratch_jvp(int n, const double *w, const double *w_dot, double *ret_dot);
 double mahal_grad(int d, int K, int n, const double *x, const double *mu, double *mu_bar, const double *L,
                   double *L_bar);
 double mahal_jvp(int d, int K, int n, const double *x, const double *mu, const double *mu_dot, const double *L,
@@ -148,6 +177,7 @@ WRAP(unsigned_scratch, 5)
 WRAP(carried, 5)
 WRAP(short_fill, 5)
 WRAP(escapes, 5)
+WRAP(dead_scratch, 5)
 
 int main(void) {
   for (int i = 0; i < NP * D; i++) X[i] = cos(0.9 * i + 0.2);
@@ -164,6 +194,8 @@ int main(void) {
   check_dot("short_fill", jvp_short_fill, grad_short_fill, w, 5, 1e-12);
   check_gradient("escapes", eval_escapes, grad_escapes, w, 5, 1e-8);
   check_dot("escapes", jvp_escapes, grad_escapes, w, 5, 1e-12);
+  check_gradient("dead_scratch", eval_dead_scratch, grad_dead_scratch, w, 5, 1e-8);
+  check_dot("dead_scratch", jvp_dead_scratch, grad_dead_scratch, w, 5, 1e-12);
   return check_failures ? 1 : 0;
 }
 #endif
