@@ -606,7 +606,8 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", emit_paren(emit_expr(rhs->b))) : NULL;
   if (save && !inv && g->joint && base && base->recomp && act_inside(s, base->recomp))
     bug("a value computed again in reverse is taped");
-  if (save && !inv) push(g, fwd, fi, lhs);
+  if (save && !inv && s == g->block_save) g->block_used = true;   /* taped before the loop */
+  else if (save && !inv) push(g, fwd, fi, lhs);
   Var *from = ptr && !g->joint ? derived_base(g, lhs) : NULL;
   if (save && ptr && !inv && !from) {
     if (!g->joint) {

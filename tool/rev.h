@@ -47,6 +47,9 @@ typedef struct Gen {
   int again_fi, again_ri;
   int loop_depth;
   Vec promo;             /* Promo *: adjoints accumulated in locals over a reverse loop */
+  Stmt *block_save;      /* the write v[c] = e of the loop being generated whose old
+                            values go to the tape as one block before the loop */
+  bool block_used;       /* its per-iteration push was left out */
   int nest;              /* loops and branches around the current statement */
   Vec touched;           /* Var *: read or written so far, at the top level */
   int nrev;              /* numbering of reverse temporaries */

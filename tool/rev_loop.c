@@ -186,6 +186,90 @@ static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
   if (forward) g->records++;
 }
 
+/* ---- the old values of a fill, taped as one block ------------------------ */
+
+static void open_blocks(Stmt *s, Vec *out) {
+  if (s->kind != ST_BLOCK) { vec_push(out, s); return; }
+  for (int i = 0; i < s->kids.len; i++) open_blocks(s->kids.data[i], out);
+}
+
+static bool call_or_pointer_arg(Expr *e, void *ud) {
+  (void)ud;
+  if (e->kind != EX_CALL) return false;
+  if (!e->rule) return true;
+  for (int i = 0; i < e->nargs; i++)
+    if (ty_is_ptr(e->args[i]->ty)) return true;
+  return false;
+}
+
+/* L is for (c = lo; c < hi; c++) { ... v[c] = e; ... } whose other statements
+ * set local scalars that need no save, and v[c] = e's old value must be
+ * saved (heat's stencil): v[c] just before iteration c still holds its value
+ * from before the loop (nothing else in L writes memory), so the values go
+ * to the tape as one block before the loop instead of one push per
+ * iteration. The reverse sweep still takes them back one at a time: a block
+ * of doubles pushed at once pops as the same doubles pushed one after
+ * another, last first. Returns that write, or NULL. */
+static Stmt *block_write(Gen *g, Stmt *L, Expr **lo, Expr **hi) {
+  Var *c;
+  if (L->kind != ST_FOR || L->omp || L->ckpt || L->immediate || L->recomp.len || L->snap.len || g->par) return NULL;
+  if (!(c = ir_up_loop(L, lo, hi))) return NULL;
+  Expr *ends[2] = {*lo, *hi};
+  for (int k = 0; k < 2; k++) {
+    if (ir_has_side_effects(ends[k]) || ir_reads_memory(ends[k]) || ir_expr_any(ends[k], call_or_pointer_arg, NULL))
+      return NULL;
+  }
+  Vec list = {0};
+  open_blocks(L->body, &list);
+  Stmt *w = NULL;
+  for (int i = 0; i < list.len; i++) {
+    Stmt *st = list.data[i];
+    if (st->kind == ST_NOP) continue;
+    if (st->kind != ST_EXPR || st->e->kind != EX_ASSIGN || st->e->op || ir_expr_any(st->e, call_or_pointer_arg, NULL))
+      return NULL;
+    Expr *lhs = st->e->a;
+    if (lhs->kind == EX_VAR) {
+      Var *v = lhs->var;
+      if (v->kind == VAR_GLOBAL || v->is_static || v == c || (!ty_is_float(v->ty) && !ty_is_int(v->ty)) ||
+          ir_expr_mentions(*hi, v) || rev_needs_save(g, st, lhs))
+        return NULL;
+      continue;
+    }
+    if (w || lhs->kind != EX_INDEX || lhs->a->kind != EX_VAR || ir_uncast(lhs->b)->kind != EX_VAR ||
+        ir_uncast(lhs->b)->var != c || (lhs->ty->kind != TY_DOUBLE && lhs->ty->kind != TY_FLOAT) ||
+        lhs->a->var->input_mem || !rev_needs_save(g, st, lhs))
+      return NULL;
+    w = st;
+  }
+  return w;
+}
+
+/* e binds tighter than a comparison: written bare next to > and - */
+static const char *operand(Expr *e) {
+  Expr *u = ir_uncast(e);
+  bool bare = u->kind == EX_NUM || u->kind == EX_VAR || u->kind == EX_ADD || u->kind == EX_SUB ||
+              u->kind == EX_MUL || u->kind == EX_DIV || u->kind == EX_MOD;
+  return bare && u == e ? emit_expr(e) : emit_paren(emit_expr(e));
+}
+
+static void block_push(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi) {
+  const char *v = emit_expr(w->e->a->a), *l = operand(lo), *h = operand(hi);
+  long nl = ir_lit_int(lo), nh = ir_lit_int(hi);
+  emit_indent(b, ind);
+  buf_printf(b, "/* the values the loop overwrites, for the reverse sweep */\n");
+  emit_indent(b, ind);
+  if (nl >= 0 && nh >= 0) {
+    if (nh > nl) buf_printf(b, "gradc_push_n(%s, &%s[%ld], %ld * sizeof %s[0]);\n", g->tape, v, nl, nh - nl, v);
+  } else {
+    const char *ir = ir_uncast(lo)->kind == EX_NUM || ir_uncast(lo)->kind == EX_VAR ? l : emit_paren(l);
+    const char *n = nl == 0 ? h : format("%s - %s", h, ir);
+    buf_printf(b, "if (%s > %s) gradc_push_n(%s, &%s[%s], (size_t)(%s) * sizeof %s[0]);\n", h, l, g->tape, v,
+               emit_expr(lo), n, v);
+  }
+  g->used_tape = true;
+  g->records++;
+}
+
 /* A sum loop whose iterations are reversed as they run (immediate.c): the
  * body's reverse follows its forward in each iteration, seeded with the
  * accumulator's adjoint, a constant; the reverse sweep has nothing left of
@@ -290,9 +374,15 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->again_loop = g->joint && (s->recomp.len || s->snap.len) ? s : NULL;
   g->again = (Buf){0}, g->again_fi = fi + 1, g->again_ri = ri + 1;
   int npromo = ir_counted_loop(s, NULL, NULL) && g->joint ? promote(g, s) : 0;
+  Expr *blo = NULL, *bhi = NULL;
+  Stmt *outer_bw = g->block_save;
+  bool outer_bu = g->block_used;
+  g->block_save = block_write(g, s, &blo, &bhi), g->block_used = false;
   g->loop_depth++;
   rev_gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
   g->loop_depth--;
+  Stmt *bw = g->block_used ? g->block_save : NULL;
+  g->block_save = outer_bw, g->block_used = outer_bu;
   Buf pbefore = {0}, pafter = {0};
   promoted(g, npromo, &pbefore, &pafter, ri);
   if (g->again_loop && s->snap.len) {
@@ -348,6 +438,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       buf_printf(fwd, "%s = %s;\n", start_var, iv->name);
       start_text = start_var;
     }
+    if (bw) block_push(g, fwd, fi, bw, blo, bhi);
     emit_unroll_hint(fwd, s, fi);
     emit_indent(fwd, fi);
     buf_printf(fwd, "for (%s; %s; %s) {\n", header_init, s->e ? emit_expr(s->e) : "", inc_text(s->inc));
@@ -420,6 +511,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s = 0;\n", cnt);
   }
+  if (bw) block_push(g, fwd, fi, bw, blo, bhi);
   emit_unroll_hint(fwd, s, fi);
   emit_indent(fwd, fi);
   const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
