@@ -86,6 +86,21 @@ static inline void check_dot(const char *name, double (*jvp)(const double *p, co
     }                                                                                 \
   } while (0)
 
+/* For a function double f(int n, const double *w) annotated with
+ * GRADC_GRAD(wrt(w)) and GRADC_JVP(wrt(w)): declares f_grad and f_jvp, and
+ * defines eval_f, grad_f and jvp_f over n inputs for check_gradient and
+ * check_dot; grad and jvp also check the value they return. */
+#define CHECK_CASE(f, n)                                                                 \
+  double f##_grad(int, const double *w, double *w_bar);                                  \
+  double f##_jvp(int, const double *w, const double *w_dot, double *ret_dot);            \
+  static double eval_##f(const double *w) { return f(n, w); }                            \
+  static void grad_##f(const double *w, double *g) { CHECK_CLOSE(f##_grad(n, w, g), f(n, w), 1e-13); } \
+  static double jvp_##f(const double *w, const double *u) {                              \
+    double t_;                                                                           \
+    CHECK_CLOSE(f##_jvp(n, w, u, &t_), f(n, w), 1e-13);                                  \
+    return t_;                                                                           \
+  }
+
 static inline int check_done(const char *name) {
   if (check_failures) printf("%s: %d failures\n", name, check_failures);
   return check_failures ? 1 : 0;

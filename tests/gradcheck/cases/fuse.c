@@ -144,15 +144,6 @@ double changed(int n, const double *w) {
 double pairs_sq_grad(size_t n, const double *cam, double *cam_bar, const double *x, double *x_bar);
 double pairs_sq_jvp(size_t n, const double *cam, const double *cam_dot, const double *x, const double *x_dot,
                     double *ret_dot);
-#define DECL(f)                                                   \
-  double f##_grad(int n, const double *w, double *w_bar);         \
-  double f##_jvp(int n, const double *w, const double *w_dot, double *ret_dot);
-DECL(single_sq)
-DECL(local_sq)
-DECL(aliased)
-DECL(out_of_order)
-DECL(branchy)
-DECL(changed)
 
 enum { NOBS = 5, NCAM = 2, NQ = NCAM + 2 * NOBS };
 static double eval_pairs(const double *q) { return pairs_sq(NOBS, q, q + NCAM); }
@@ -165,20 +156,12 @@ static double jvp_pairs(const double *q, const double *u) {
   return t;
 }
 
-#define CASE(f, n)                                                                       \
-  static double eval_##f(const double *w) { return f(n, w); }                            \
-  static void grad_##f(const double *w, double *g) { CHECK_CLOSE(f##_grad(n, w, g), f(n, w), 1e-13); } \
-  static double jvp_##f(const double *w, const double *u) {                              \
-    double t;                                                                            \
-    CHECK_CLOSE(f##_jvp(n, w, u, &t), f(n, w), 1e-13);                                   \
-    return t;                                                                            \
-  }
-CASE(single_sq, 6)
-CASE(local_sq, 4)
-CASE(aliased, 6)
-CASE(out_of_order, 6)
-CASE(branchy, 6)
-CASE(changed, 6)
+CHECK_CASE(single_sq, 6)
+CHECK_CASE(local_sq, 4)
+CHECK_CASE(aliased, 6)
+CHECK_CASE(out_of_order, 6)
+CHECK_CASE(branchy, 6)
+CHECK_CASE(changed, 6)
 
 int main(void) {
   double q[NQ];

@@ -88,26 +88,11 @@ double near(int n, const double *w) {
 
 #ifdef GRADCHECK_MAIN
 #include "check.h"
-#define DECL(f)                                                   \
-  double f##_grad(int n, const double *w, double *w_bar);         \
-  double f##_jvp(int n, const double *w, const double *w_dot, double *ret_dot);
-DECL(swap_steps)
-DECL(chained)
-DECL(small_float)
-DECL(near)
 
-#define CASE(f, n)                                                                       \
-  static double eval_##f(const double *w) { return f(n, w); }                            \
-  static void grad_##f(const double *w, double *g) { CHECK_CLOSE(f##_grad(n, w, g), f(n, w), 1e-13); } \
-  static double jvp_##f(const double *w, const double *u) {                              \
-    double t;                                                                            \
-    CHECK_CLOSE(f##_jvp(n, w, u, &t), f(n, w), 1e-13);                                   \
-    return t;                                                                            \
-  }
-CASE(swap_steps, 6)
-CASE(chained, 6)
-CASE(small_float, 4)
-CASE(near, 6)
+CHECK_CASE(swap_steps, 6)
+CHECK_CASE(chained, 6)
+CHECK_CASE(small_float, 4)
+CHECK_CASE(near, 6)
 
 int main(void) {
   double w[6] = {0.4, -0.3, 0.7, 0.2, -0.6, 0.9};
