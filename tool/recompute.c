@@ -392,6 +392,24 @@ static bool snapshot(Rc *rc, bool *again, Vec *need) {
     each_written(st, collect_needed, p);
     each_written(st, collect_all, &wx);
   }
+  /* what the reverse sweep reads, or a statement still run again: the
+   * nest runs once, so what only it reads need not come back */
+  Vec kept = {0};
+  for (int i = 0; i < snap.len; i++) {
+    Var *v = snap.data[i];
+    bool read = v->rev_read;
+    for (int k = 0; k < rc->np && !read; k++) {
+      Stmt *st = kids->data[k];
+      if (!again[k] || run_once(rc, st)) continue;
+      Vec one = {0};
+      vec_push(&one, v);
+      Rd r = {&one, false};
+      ir_stmt_any(st, reads_set, &r);
+      read = r.hit;
+    }
+    if (read) vec_push(&kept, v);
+  }
+  snap = kept;
   if (!deep || !snap.len) return false;
   Vec bounds = {0};   /* per snap variable: its fill bound, or NULL */
   for (int i = 0; i < snap.len; i++) {

@@ -114,27 +114,30 @@ double escapes(int n, const double *w) {
   return out;
 }
 
-/* scratch that the prefix's loop nest fills and no result reads, freed
- * after the loop: the nest runs once and its values come back from the tape
- * in the reverse sweep, into h, so h's free waits for the sweep's end (a
- * random program found the free in place: ASan, in scripts/sanitize.sh) */
+/* scratch that the prefix's loop nest fills, read only by a statement the
+ * reverse sweep computes again, freed after the loop: the nest runs once and
+ * its values come back from the tape in the reverse sweep, into h, so h's
+ * free waits for the sweep's end (a random program found the free in place:
+ * ASan, in scripts/sanitize.sh) */
 GRADC_JVP(wrt(w))
 GRADC_GRAD(wrt(w))
 double dead_scratch(int n, const double *w) {
   double pr[9];
   for (int i = 0; i < 9; i++) pr[i] = 0.4 * sin(w[i % n] + 0.3 * i);
+  const double cf[3] = {0.3, -0.2, 0.5};
   double *h = malloc(sizeof(double) * 2);
   double acc = 0;
   for (int k = 0; k < n; k++) {
     const double *q = pr + (k % 3) * 3;
-    for (int i = 0; i < 2; i++) h[i] = w[i];
-    int li = 2;
+    for (int i = 0; i < 2; i++) h[i] = 0.1 * (k + i);
+    int li = 0;
     for (int i = 0; i < 2; i++)
       for (int j = i + 1; j < 2; j++) {
-        h[j] += q[li] * h[i];
+        h[j] += cf[li] * h[i];
         li += 1;
       }
-    acc += 0.05 * q[li - 1] * cos(w[2]);
+    double sc = h[1] * 0.5;
+    acc += 0.05 * q[li] * cos(w[2]) * sc;
     acc += 0.1 * tanh(q[0]) * cos(acc);
   }
   free(h);
