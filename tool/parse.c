@@ -193,7 +193,8 @@ const char *tokens_text(CXCursor c) {
     bool pword = pl && (prev[pl - 1] == '_' || (prev[pl - 1] >= 'a' && prev[pl - 1] <= 'z') ||
                         (prev[pl - 1] >= 'A' && prev[pl - 1] <= 'Z') ||
                         (prev[pl - 1] >= '0' && prev[pl - 1] <= '9'));
-    if (word && pword) buf_puts(&b, " ");
+    if ((word && pword) || ((!strcmp(prev, "sizeof") || !strcmp(prev, "_Alignof")) && strcmp(s, "(")))
+      buf_puts(&b, " ");   /* sizeof *p */
     buf_puts(&b, s);
     prev = s;
   }
