@@ -451,11 +451,6 @@ static double seed_after(Func *fn, Vec *after, int from, Var *s) {
 
 /* ---- the decision ------------------------------------------------------------ */
 
-static void flatten(Stmt *s, Vec *out) {
-  if (s->kind != ST_BLOCK) { vec_push(out, s); return; }
-  for (int i = 0; i < s->kids.len; i++) flatten(s->kids.data[i], out);
-}
-
 static bool acc_step_any(Expr *e, void *ud) {
   if (e->kind != EX_ASSIGN || e->op || e->a->kind != EX_VAR || !ty_is_float(e->a->ty)) return false;
   Expr *r = e->b;
@@ -535,7 +530,7 @@ void immediate_loops(Func *fn, bool top) {
   clear(fn->body);
   if (!top || getenv("GRADC_NO_IMMEDIATE")) return;
   Vec list = {0};
-  flatten(fn->body, &list);
+  ir_open_blocks(fn->body, &list);
   for (int i = 0; i < list.len; i++) {
     Stmt *s = list.data[i];
     if (s->kind == ST_FOR || s->kind == ST_WHILE || s->kind == ST_DO) try_loop(fn, &list, i);

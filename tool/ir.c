@@ -396,6 +396,11 @@ bool ir_storage_named(Func *fn, Var *v) {
   return v->ty->kind == TY_PTR ? ir_takes_address(fn->body, v) : v->addr_taken;
 }
 
+void ir_open_blocks(Stmt *s, Vec *out) {
+  if (s->kind != ST_BLOCK) { vec_push(out, s); return; }
+  for (int i = 0; i < s->kids.len; i++) ir_open_blocks(s->kids.data[i], out);
+}
+
 bool ir_mentions(Stmt *s, Var *v) { return ir_stmt_any(s, is_var, v); }
 bool ir_expr_mentions(Expr *e, Var *v) { return ir_expr_any(e, is_var, v); }
 bool ir_assigns(Stmt *s, Var *v) { return ir_stmt_any(s, assigns_var, v); }

@@ -324,16 +324,6 @@ static bool read_outside(Expr *e, void *ud) {
   return false;
 }
 
-/* The statements of a block, with the blocks inside it opened (inlined
- * functions leave their bodies in blocks) */
-static void flatten(Stmt *s, Vec *out) {
-  for (int i = 0; i < s->kids.len; i++) {
-    Stmt *k = s->kids.data[i];
-    if (k->kind == ST_BLOCK) flatten(k, out);
-    else vec_push(out, k);
-  }
-}
-
 /* ---- snapshots: what a loop nest of the prefix leaves, taped once ---------- */
 
 static bool is_loop(Stmt *s) { return s->kind == ST_FOR || s->kind == ST_WHILE || s->kind == ST_DO; }
@@ -476,7 +466,7 @@ static bool try_recompute(Func *fn, Stmt *L, bool dear_ok) {
   ir_stmt_any(L->body, note_write, &rc);
   if (L->inc) ir_expr_any(L->inc, note_write, &rc);
   if (rc.wild) return false;
-  flatten(L->body, &rc.body);
+  ir_open_blocks(L->body, &rc.body);
   Vec *kids = &rc.body;
   while (rc.np < kids->len) {   /* a statement may read what it writes itself */
     int had = rc.s.len;

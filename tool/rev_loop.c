@@ -48,16 +48,11 @@ static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *st
 
 static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward);
 
-static void flatten_into(Stmt *s, Vec *out) {
-  if (s->kind != ST_BLOCK) { vec_push(out, s); return; }
-  for (int i = 0; i < s->kids.len; i++) flatten_into(s->kids.data[i], out);
-}
-
 /* A loop whose body only accumulates into one scalar, a = a + e (or - e),
  * e not reading a: a, whose adjoint scales every addition of the reverse */
 static Var *accumulation(Stmt *loop) {
   Vec body = {0};
-  flatten_into(loop->body, &body);
+  ir_open_blocks(loop->body, &body);
   Var *a = NULL;
   for (int i = 0; i < body.len; i++) {
     Stmt *k = body.data[i];
@@ -188,11 +183,6 @@ static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
 
 /* ---- the old values of a fill, taped as one block ------------------------ */
 
-static void open_blocks(Stmt *s, Vec *out) {
-  if (s->kind != ST_BLOCK) { vec_push(out, s); return; }
-  for (int i = 0; i < s->kids.len; i++) open_blocks(s->kids.data[i], out);
-}
-
 static bool call_or_pointer_arg(Expr *e, void *ud) {
   (void)ud;
   if (e->kind != EX_CALL) return false;
@@ -220,7 +210,7 @@ static Stmt *block_write(Gen *g, Stmt *L, Expr **lo, Expr **hi) {
       return NULL;
   }
   Vec list = {0};
-  open_blocks(L->body, &list);
+  ir_open_blocks(L->body, &list);
   Stmt *w = NULL;
   for (int i = 0; i < list.len; i++) {
     Stmt *st = list.data[i];

@@ -318,6 +318,9 @@ bool ir_same_expr(const Expr *a, const Expr *b);
 bool ir_expr_any(Expr *e, bool (*pred)(Expr *e, void *ud), void *ud);
 bool ir_stmt_any(Stmt *s, bool (*pred)(Expr *e, void *ud), void *ud);
 bool ir_mentions(Stmt *s, Var *v);       /* v appears in s */
+/* s's statements in the order they run, the blocks inside it opened
+ * (inlined bodies leave blocks); s itself when it is no block */
+void ir_open_blocks(Stmt *s, Vec *out);
 bool ir_expr_mentions(Expr *e, Var *v);
 bool ir_assigns(Stmt *s, Var *v);        /* s assigns v itself (v = ..., &v taken) */
 bool ir_takes_address(Stmt *s, Var *v);  /* &v or &v.f appears in s */
