@@ -70,7 +70,8 @@
  *            A quarter of the SCRATCH blocks write residuals into scratch
  *            instead (A per element at A i + k) and sum a function of each
  *            after the loop: gradc joins the sum to the loop that writes
- *            them; near misses in half of them (see f_resid).
+ *            them; near misses in half of them (see f_resid); a quarter
+ *            of those loops under #pragma GCC unroll.
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
@@ -1456,6 +1457,7 @@ static void f_resid(int ind) {
   if (near == RN_ALIAS) L(in, "double *%s_2 = %s;\n", r, r);
   if (near == RN_JAFTER) L(in, "%s j%d;\n", sc_ty[ty2], u);
   if (sfirst) L(in, "double s%d = 0.0;\n", u);
+  if (rnd(4) == 0) L(in, "#pragma GCC unroll 2\n");   /* a hint around the loop: read through */
   L(in, "for (%s i = 0; i < %s; i++) {\n", sc_ty[ty], nb[ty]);
   L(in + 1, "double e%d = sin(x[i]) * a%u + 0.3 * x[(i + 1) %% n];\n", u, w);
   const char *terms[3] = {"e%d * x[i] - 0.2", "tanh(e%d) + 0.1 * a%u", "0.5 * e%d * e%d"};
