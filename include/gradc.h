@@ -176,6 +176,72 @@ static inline void gradc_pop_n(gradc_tape *t, void *p, size_t n) {
   memcpy(p, t->top, n);
 }
 
+/* A block of n bytes of doubles or floats that the reverse sweep reads in
+ * place on the tape (gradc_pop_view) rather than copied back: it starts on
+ * an 8-byte boundary (pad bytes below it, their count in one byte above). */
+static inline void gradc_push_block(gradc_tape *t, const void *p, size_t n) {
+  if ((size_t)(t->end - t->top) < n + 8) {
+    gradc_tape_grow_(t, n + 8);
+    if (t->failed) return;
+  }
+  unsigned char pad = (unsigned char)(-(uintptr_t)t->top & 7);
+  t->top += pad;
+  memcpy(t->top, p, n);
+  t->top += n;
+  *t->top++ = pad;
+}
+
+/* Takes the block of n bytes that gradc_push_block pushed from p off the tape
+ * without copying it and returns where it lies on the tape. A reverse loop
+ * reads there, element by element, the old values its forward loop pushed as
+ * one block. The block stays in place until the next push; pops leave it
+ * unless they step down two chunks below it (the emptied chunk is kept as
+ * the spare, the spare before it freed). A failed pop fills p with 0xff
+ * bytes (NaN) and returns p. */
+static inline const void *gradc_pop_view(gradc_tape *t, void *p, size_t n) {
+  if (t->top == t->base) gradc_tape_shrink_(t);
+  size_t have = (size_t)(t->top - t->base);
+  if (t->failed || have < n + 1 || t->top[-1] > 7 || have < n + 1 + t->top[-1]) {
+    memset(p, 0xff, n);
+    return p;
+  }
+  unsigned char pad = *--t->top;
+  t->top -= n;
+  const void *v = t->top;
+  t->top -= pad;
+  return v;
+}
+
+/* Room for n bytes on the tape, 8-byte aligned, that generated code writes
+ * and reads in place: a buffer's values in each iteration of a loop, side by
+ * side, instead of copied to the tape and back. Below the room, 1 to 8 pad
+ * bytes, the last holding their count. NULL when n is 0 or the tape failed
+ * (the code then keeps to the buffer itself). gradc_pop_space takes the room
+ * at p, and everything pushed above it, off the tape. */
+static inline void *gradc_push_space(gradc_tape *t, size_t n) {
+  if (n == 0 || n > SIZE_MAX - 16) return NULL;
+  if ((size_t)(t->end - t->top) < n + 8) {
+    gradc_tape_grow_(t, n + 8);
+    if (t->failed) return NULL;
+  }
+  unsigned char pad = (unsigned char)(1 + (-(uintptr_t)(t->top + 1) & 7));
+  t->top += pad;
+  t->top[-1] = pad;
+  void *p = t->top;
+  t->top += n;
+  return p;
+}
+
+static inline void gradc_pop_space(gradc_tape *t, const void *p) {
+  if (!p) return;
+  if (t->top == t->base) gradc_tape_shrink_(t);
+  uintptr_t a = (uintptr_t)p;
+  if (t->failed || a < (uintptr_t)t->base || a > (uintptr_t)t->top) return;
+  unsigned char pad = ((const unsigned char *)p)[-1];
+  if (pad < 1 || pad > 8 || a - pad < (uintptr_t)t->base) return;
+  t->top = (unsigned char *)p - pad;
+}
+
 /* ---- runtime: the redo log ------------------------------------------------ */
 
 /* The reverse sweep restores overwritten values in place. Where that memory

@@ -276,18 +276,32 @@ static bool is_tape_op(Expr *e, const char *prefix) {
   return e->kind == EX_CALL && e->callee_known && !strncmp(e->text, prefix, strlen(prefix));
 }
 
+/* The tangent of the memory that a block operation's pointer argument p
+ * addresses (&s, &v[k], a buffer), or NULL where it carries no derivative. */
+static const char *tangent_block(FGen *g, Expr *p) {
+  Expr *u = ir_uncast(p);
+  if (u->kind == EX_ADDR) return act_expr_active(u->a) ? format("&%s", tangent_lv(g, u->a)) : NULL;
+  return ty_is_ptr(u->ty) && act_expr_active(u) ? tangent_ptr(g, u) : NULL;
+}
+
+static bool is_block_op(Expr *e) {
+  return e->nargs == 3 && (!strcmp(e->text, "gradc_push_n") || !strcmp(e->text, "gradc_push_block") ||
+                           !strcmp(e->text, "gradc_pop_n") || !strcmp(e->text, "gradc_pop_view"));
+}
+
 /* gradc_push_d(t, v) -> also gradc_push_d(t, v_dot), after it;
- * gradc_push_n(t, &s, n) -> also gradc_push_n(t, &s_dot, n). */
+ * gradc_push_n(t, p, n), gradc_push_block(t, p, n) -> also the same of the
+ * tangent memory, after it. */
 static bool gen_tape_push(FGen *g, Expr *e, Buf *b, int ind) {
   if (!is_tape_op(e, "gradc_push_") || e->nargs < 2) return false;
   emit_indent(b, ind);
   buf_printf(b, "%s;\n", emit_expr(e));
   Expr *v = e->args[1];
-  if (!strcmp(e->text, "gradc_push_n")) {
-    if (v->kind == EX_ADDR && act_expr_active(v->a)) {
-      const char *t = tangent_lv(g, v->a);
+  if (is_block_op(e)) {
+    const char *t = tangent_block(g, v);
+    if (t) {
       emit_indent(b, ind);
-      buf_printf(b, "gradc_push_n(%s, &%s, sizeof %s);\n", emit_expr(e->args[0]), t, t);
+      buf_printf(b, "%s(%s, %s, %s);\n", e->text, emit_expr(e->args[0]), t, emit_expr(e->args[2]));
     }
   } else if (act_expr_active(v)) {
     const char *t = ty_is_ptr(v->ty) ? tangent_ptr(g, v) : tangent(g, v);
@@ -297,28 +311,33 @@ static bool gen_tape_push(FGen *g, Expr *e, Buf *b, int ind) {
   return true;
 }
 
-/* v = gradc_pop_d(t) -> v_dot = gradc_pop_d(t) first (pushed last). */
+/* v = gradc_pop_d(t) -> v_dot = gradc_pop_d(t) first (pushed last);
+ * w = gradc_pop_view(t, p, n) -> w_dot = gradc_pop_view(t, p's tangent, n) first. */
 static bool gen_tape_pop(FGen *g, Expr *lhs, Expr *rhs, Buf *b, int ind) {
   Expr *c = rhs->kind == EX_CAST ? rhs->a : rhs;
   if (!is_tape_op(c, "gradc_pop_") || !lhs) return false;
   if (act_expr_active(lhs)) {
-    emit_indent(b, ind);
     const char *t = ty_is_ptr(lhs->ty) ? tangent_ptr(g, lhs) : tangent_lv(g, lhs);
-    buf_printf(b, "%s = %s;\n", t, emit_expr(rhs));
+    const char *from = emit_expr(rhs);
+    if (is_block_op(c)) {
+      const char *tp = tangent_block(g, c->args[1]);
+      from = tp ? format("%s(%s, %s, %s)", c->text, emit_expr(c->args[0]), tp, emit_expr(c->args[2])) : "NULL";
+    }
+    emit_indent(b, ind);
+    buf_printf(b, "%s = %s;\n", t, from);
   }
   emit_indent(b, ind);
   buf_printf(b, "%s = %s;\n", emit_expr(lhs), emit_expr(rhs));
   return true;
 }
 
-/* gradc_pop_n(t, &s, n) -> gradc_pop_n(t, &s_dot, n) first. */
+/* gradc_pop_n(t, p, n) -> the same of the tangent memory first. */
 static bool gen_tape_pop_n(FGen *g, Expr *e, Buf *b, int ind) {
   if (!is_tape_op(e, "gradc_pop_n") || e->nargs != 3) return false;
-  Expr *v = e->args[1];
-  if (v->kind == EX_ADDR && act_expr_active(v->a)) {
-    const char *t = tangent_lv(g, v->a);
+  const char *t = tangent_block(g, e->args[1]);
+  if (t) {
     emit_indent(b, ind);
-    buf_printf(b, "gradc_pop_n(%s, &%s, sizeof %s);\n", emit_expr(e->args[0]), t, t);
+    buf_printf(b, "gradc_pop_n(%s, %s, %s);\n", emit_expr(e->args[0]), t, emit_expr(e->args[2]));
   }
   emit_indent(b, ind);
   buf_printf(b, "%s;\n", emit_expr(e));

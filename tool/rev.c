@@ -236,20 +236,41 @@ static bool caller_block(Expr *p) {
   return caller_memory(d);
 }
 
-static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
-  const char *t = emit_expr(lv);
+/* Before a restore of lv: logs the value it replaces if the caller sees lv's
+ * memory; false (after an error) if that cannot be done. */
+static bool log_caller(Gen *g, Buf *b, int ind, Expr *lv) {
   if (caller_memory(lv)) {
     g->used_redo = true;
     const char *suf = tape_suffix(lv->ty, lv->loc);
     if (*suf == 'n') {
       diag_error(lv->loc, "gradc cannot yet restore a whole struct or array in memory the "
                  "caller sees; assign its members");
-      return;
+      return false;
     }
     emit_indent(b, ind);
-    buf_printf(b, "gradc_redo_%s(_redo, &%s);\n", suf, t);
+    buf_printf(b, "gradc_redo_%s(_redo, &%s);\n", suf, emit_expr(lv));
   }
-  pop_into(g, b, ind, t, lv->ty, lv->loc);
+  return true;
+}
+
+static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
+  if (log_caller(g, b, ind, lv)) pop_into(g, b, ind, emit_expr(lv), lv->ty, lv->loc);
+}
+
+/* The restore of s, which may be the write v[c] = e whose old values the
+ * loop taped as one block (rev_loop.c): then the value comes from that
+ * block, at c's place, and not off the tape. */
+static void restore_stmt(Gen *g, Stmt *s, Buf *b, int ind, Expr *lv) {
+  if (s != g->block_save || !g->block_view) {
+    restore(g, b, ind, lv);
+    return;
+  }
+  if (!log_caller(g, b, ind, lv)) return;
+  const char *c = ir_uncast(lv->b)->var->name;
+  long lo = ir_lit_int(g->block_lo);
+  emit_indent(b, ind);
+  buf_printf(b, "%s = %s[%s];\n", emit_expr(lv), g->block_view,
+             lo == 0 ? c : format("%s - %s", c, emit_paren(emit_expr(g->block_lo))));
 }
 
 /* Why a function has a separate forward and reverse sweep (split mode)
@@ -606,7 +627,9 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", emit_paren(emit_expr(rhs->b))) : NULL;
   if (save && !inv && g->joint && base && base->recomp && act_inside(s, base->recomp))
     bug("a value computed again in reverse is taped");
-  if (save && !inv && s == g->block_save) g->block_used = true;   /* taped before the loop */
+  if (save && !inv && s == g->block_save) {   /* taped before the loop */
+    if (!g->block_view) g->block_view = format("_old%d", g->fn->ntemps++);
+  }
   else if (save && !inv) push(g, fwd, fi, lhs);
   Var *from = ptr && !g->joint ? derived_base(g, lhs) : NULL;
   if (save && ptr && !inv && !from) {
@@ -668,7 +691,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri);
     buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
   } else if (save && !by_value) {
-    restore(g, rev, ri, lhs);
+    restore_stmt(g, s, rev, ri, lhs);
   }
   if (!act) return;
   if (by_value) {
@@ -690,7 +713,7 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       emit_indent(rev, ri);
       buf_printf(rev, "%s = 0;\n", sh);
     }
-    if (save) restore(g, rev, ri, lhs);
+    if (save) restore_stmt(g, s, rev, ri, lhs);
     return;
   }
   if (lhs->ty->kind == TY_STRUCT || lhs->ty->kind == TY_ARRAY) {

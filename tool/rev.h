@@ -49,7 +49,9 @@ typedef struct Gen {
   Vec promo;             /* Promo *: adjoints accumulated in locals over a reverse loop */
   Stmt *block_save;      /* the write v[c] = e of the loop being generated whose old
                             values go to the tape as one block before the loop */
-  bool block_used;       /* its per-iteration push was left out */
+  Expr *block_lo;        /* that loop's first index */
+  const char *block_view;   /* once its per-iteration push is left out: the local
+                            that points at the block in the reverse sweep */
   int nest;              /* loops and branches around the current statement */
   Vec touched;           /* Var *: read or written so far, at the top level */
   int nrev;              /* numbering of reverse temporaries */

@@ -242,22 +242,50 @@ static const char *operand(Expr *e) {
   return bare && u == e ? emit_expr(e) : emit_paren(emit_expr(e));
 }
 
-static void block_push(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi) {
+/* The extent of the block of v[lo..hi): "&v[lo], n * sizeof v[0]", with the
+ * test that the loop runs at all (NULL when the bounds are literal). */
+static const char *block_extent(Stmt *w, Expr *lo, Expr *hi, const char **test) {
   const char *v = emit_expr(w->e->a->a), *l = operand(lo), *h = operand(hi);
   long nl = ir_lit_int(lo), nh = ir_lit_int(hi);
+  if (nl >= 0 && nh >= 0) {
+    *test = nh > nl ? NULL : "0";
+    return format("&%s[%ld], %ld * sizeof %s[0]", v, nl, nh - nl, v);
+  }
+  const char *ir = ir_uncast(lo)->kind == EX_NUM || ir_uncast(lo)->kind == EX_VAR ? l : emit_paren(l);
+  const char *n = nl == 0 ? h : format("%s - %s", h, ir);
+  *test = format("%s > %s", h, l);
+  return format("&%s[%s], (size_t)(%s) * sizeof %s[0]", v, emit_expr(lo), n, v);
+}
+
+static void block_push(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi) {
+  const char *test, *ext = block_extent(w, lo, hi, &test);
+  if (test && !strcmp(test, "0")) return;
   emit_indent(b, ind);
   buf_printf(b, "/* the values the loop overwrites, for the reverse sweep */\n");
   emit_indent(b, ind);
-  if (nl >= 0 && nh >= 0) {
-    if (nh > nl) buf_printf(b, "gradc_push_n(%s, &%s[%ld], %ld * sizeof %s[0]);\n", g->tape, v, nl, nh - nl, v);
-  } else {
-    const char *ir = ir_uncast(lo)->kind == EX_NUM || ir_uncast(lo)->kind == EX_VAR ? l : emit_paren(l);
-    const char *n = nl == 0 ? h : format("%s - %s", h, ir);
-    buf_printf(b, "if (%s > %s) gradc_push_n(%s, &%s[%s], (size_t)(%s) * sizeof %s[0]);\n", h, l, g->tape, v,
-               emit_expr(lo), n, v);
-  }
+  if (test) buf_printf(b, "if (%s) ", test);
+  buf_printf(b, "gradc_push_block(%s, %s);\n", g->tape, ext);
   g->used_tape = true;
   g->records++;
+}
+
+/* In the reverse sweep, before the loop: view points at the block on the
+ * tape (taken off it, not copied), and each iteration's restore reads its
+ * element there (rev.c restore_stmt). Nothing else in the loop uses the
+ * tape, so the block stays where it is until the loop is done. */
+static void block_pop(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi, const char *view) {
+  const char *test, *ext = block_extent(w, lo, hi, &test);
+  Type *t = ty_unconst(w->e->a->ty);
+  const char *decl = format("const %s", emit_decl(ty_ptr_to(t), view));
+  emit_indent(b, ind);
+  if (!test) {
+    buf_printf(b, "%s = gradc_pop_view(%s, %s);\n", decl, g->tape, ext);
+    return;
+  }
+  buf_printf(b, "%s = 0;\n", decl);
+  if (!strcmp(test, "0")) return;
+  emit_indent(b, ind);
+  buf_printf(b, "if (%s) %s = gradc_pop_view(%s, %s);\n", test, view, g->tape, ext);
 }
 
 /* A sum loop whose iterations are reversed as they run (immediate.c): the
@@ -366,13 +394,15 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   int npromo = ir_counted_loop(s, NULL, NULL) && g->joint ? promote(g, s) : 0;
   Expr *blo = NULL, *bhi = NULL;
   Stmt *outer_bw = g->block_save;
-  bool outer_bu = g->block_used;
-  g->block_save = block_write(g, s, &blo, &bhi), g->block_used = false;
+  Expr *outer_blo = g->block_lo;
+  const char *outer_bv = g->block_view;
+  g->block_save = block_write(g, s, &blo, &bhi), g->block_lo = blo, g->block_view = NULL;
   g->loop_depth++;
   rev_gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
   g->loop_depth--;
-  Stmt *bw = g->block_used ? g->block_save : NULL;
-  g->block_save = outer_bw, g->block_used = outer_bu;
+  Stmt *bw = g->block_view ? g->block_save : NULL;
+  const char *bview = g->block_view;
+  g->block_save = outer_bw, g->block_lo = outer_blo, g->block_view = outer_bv;
   Buf pbefore = {0}, pafter = {0};
   promoted(g, npromo, &pbefore, &pafter, ri);
   if (g->again_loop && s->snap.len) {
@@ -462,6 +492,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
      * reverse loop steps back until it meets the first, with no comparison
      * that an unsigned counter would pass (i >= 0) */
     if (pbefore.data) buf_puts(rev, pbefore.data);
+    if (bw) block_pop(g, rev, ri, bw, blo, bhi, bview);
     emit_unroll_hint(rev, s, ri);
     emit_indent(rev, ri);
     if (!strcmp(step, "1")) {
@@ -540,6 +571,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       }
       buf_free(&xf), buf_free(&xr);
     }
+    if (bw) block_pop(g, rev, ri, bw, blo, bhi, bview);
     emit_indent(rev, ri);
     buf_printf(rev, "while (%s-- > 0) {\n", cnt);
     buf_puts(rev, br.data);

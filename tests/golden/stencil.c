@@ -44,7 +44,7 @@ double diffuse_grad(int n, int steps, const double *u0, double *u0_bar, const do
   double *w_bar = 0;
   double s_bar = 0;
   int _e0 = 0;
-  int _e1 = 0;
+  int _e2 = 0;
   gradc_tape _tape;
   gradc_tape_init(&_tape);
   gradc_tape _frees;
@@ -66,7 +66,7 @@ double diffuse_grad(int n, int steps, const double *u0, double *u0_bar, const do
   _e0 = i;
   for (t = 0; t < steps; t++) {
     /* the values the loop overwrites, for the reverse sweep */
-    if (n - 1 > 1) gradc_push_n(&_tape, &v[1], (size_t)(n - 1 - 1) * sizeof v[0]);
+    if (n - 1 > 1) gradc_push_block(&_tape, &v[1], (size_t)(n - 1 - 1) * sizeof v[0]);
     for (i1 = 1; i1 < n - 1; i1++) {
       v[i1] = u[i1] + k[i1] * (u[i1 + 1] - 2 * u[i1] + u[i1 - 1]);
     }
@@ -83,7 +83,7 @@ double diffuse_grad(int n, int steps, const double *u0, double *u0_bar, const do
     v = w;
     v_bar = w_bar;
   }
-  _e1 = t;
+  _e2 = t;
   s = 0;
   /* each iteration reversed as it runs: s's adjoint is 1 after the loop */
   s_bar = 1;
@@ -101,15 +101,17 @@ double diffuse_grad(int n, int steps, const double *u0, double *u0_bar, const do
 
   /* reverse sweep */
   s_bar += _ret_bar;
-  for (t = _e1; t-- > 0;) {
+  for (t = _e2; t-- > 0;) {
     v_bar = gradc_pop_p(&_tape);
     v = gradc_pop_p(&_tape);
     u_bar = gradc_pop_p(&_tape);
     u = gradc_pop_p(&_tape);
     w_bar = gradc_pop_p(&_tape);
     w = gradc_pop_p(&_tape);
+    const double *_old1 = 0;
+    if (n - 1 > 1) _old1 = gradc_pop_view(&_tape, &v[1], (size_t)(n - 1 - 1) * sizeof v[0]);
     for (i1 = 1 < (n - 1) ? (n - 1) : 1; i1-- > 1;) {
-      v[i1] = gradc_pop_d(&_tape);
+      v[i1] = _old1[i1 - 1];
       {
         double _r2 = v_bar[i1];
         v_bar[i1] = 0;

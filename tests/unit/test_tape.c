@@ -178,6 +178,96 @@ Test(tape, pop_is_lifo_across_chunks) {
   assert_clean();
 }
 
+/* gradc_pop_view takes off a block gradc_push_block pushed, without
+ * copying: the view holds the values pushed, element i where it was, on an
+ * 8-byte boundary (ints of 4 bytes around the blocks), until the next tape
+ * operation, across chunk ends and between scalars. */
+Test(tape, pop_view_sees_the_block_in_place) {
+  enum { ROUNDS = 300 };
+  gradc_tape t;
+  gradc_tape_init(&t);
+  double src[700], dst[700];
+  for (int r = 0; r < ROUNDS; r++) {
+    int n = 1 + r * 7 % 700;
+    for (int i = 0; i < n; i++) src[i] = r * 1000.0 + i;
+    gradc_push_i(&t, r);
+    gradc_push_block(&t, src, (size_t)n * sizeof src[0]);
+    gradc_push_d(&t, -r);
+  }
+  cr_assert_gt(ctr.allocs, 3, "the blocks fit one chunk");
+  for (int r = ROUNDS; r-- > 0;) {
+    int n = 1 + r * 7 % 700;
+    cr_assert_eq(gradc_pop_d(&t), -r);
+    const double *v = gradc_pop_view(&t, dst, (size_t)n * sizeof dst[0]);
+    cr_assert_neq(v, dst, "round %d: the view is not on the tape", r);
+    cr_assert_eq((uintptr_t)v % 8, 0, "round %d: the view is not aligned", r);
+    for (int i = 0; i < n; i++) cr_assert_eq(v[i], r * 1000.0 + i, "round %d, element %d", r, i);
+    cr_assert_eq(gradc_pop_i(&t), r);
+  }
+  cr_assert_eq(gradc_tape_size(&t), 0);
+  cr_assert_eq(nerrors, 0);
+  gradc_tape_release(&t);
+  assert_clean();
+}
+
+/* A failed tape, or a block that is not there: the view is the caller's
+ * memory, filled with NaN, as gradc_pop_n fills it. */
+Test(tape, pop_view_of_a_failed_tape_is_nan) {
+  gradc_tape t;
+  gradc_tape_init(&t);
+  double dst[4] = {1, 2, 3, 4};
+  gradc_push_d(&t, 5.0);
+  const double *v = gradc_pop_view(&t, dst, sizeof dst);
+  cr_assert_eq(v, dst, "a block larger than the tape");
+  for (int i = 0; i < 4; i++) cr_assert(isnan(v[i]));
+  cr_assert_eq(gradc_pop_d(&t), 5.0);
+  ctr.fail_at = ctr.calls + 1;
+  for (int i = 0; i < 100000 && !gradc_tape_failed(&t); i++) gradc_push_d(&t, (double)i);
+  cr_assert_eq(gradc_tape_failed(&t), 1);
+  for (int i = 0; i < 4; i++) dst[i] = i;
+  v = gradc_pop_view(&t, dst, 2 * sizeof dst[0]);
+  cr_assert_eq(v, dst);
+  cr_assert(isnan(dst[0]) && isnan(dst[1]) && dst[2] == 2 && dst[3] == 3);
+  gradc_tape_release(&t);
+  assert_clean();
+}
+
+/* gradc_push_space: aligned room written in place between other entries,
+ * across chunk ends; gradc_pop_space takes it off with what lies above it,
+ * and what lies below pops as it was pushed. */
+Test(tape, push_space_is_room_in_place) {
+  enum { ROUNDS = 200 };
+  gradc_tape t;
+  gradc_tape_init(&t);
+  double *room[ROUNDS];
+  for (int r = 0; r < ROUNDS; r++) {
+    int n = 1 + r * 13 % 500;
+    gradc_push_i(&t, r);
+    room[r] = gradc_push_space(&t, (size_t)n * sizeof(double));
+    cr_assert_not_null(room[r]);
+    cr_assert_eq((uintptr_t)room[r] % 8, 0, "round %d: not aligned", r);
+    for (int i = 0; i < n; i++) room[r][i] = r + i / 1000.0;
+    gradc_push_d(&t, -r);   /* above the room */
+  }
+  cr_assert_gt(ctr.allocs, 3, "the rooms fit one chunk");
+  for (int r = ROUNDS; r-- > 0;) {
+    int n = 1 + r * 13 % 500;
+    for (int i = 0; i < n; i++) cr_assert_eq(room[r][i], r + i / 1000.0, "round %d, element %d", r, i);
+    if (r % 2) cr_assert_eq(gradc_pop_d(&t), -r);   /* or dropped with the room */
+    gradc_pop_space(&t, room[r]);
+    cr_assert_eq(gradc_pop_i(&t), r);
+  }
+  cr_assert_eq(gradc_tape_size(&t), 0);
+  cr_assert_null(gradc_push_space(&t, 0));
+  gradc_pop_space(&t, NULL);
+  cr_assert_eq(gradc_tape_size(&t), 0);
+  ctr.fail_at = ctr.calls + 1;
+  cr_assert_null(gradc_push_space(&t, 1 << 22), "a failed tape has no room");
+  cr_assert_eq(gradc_tape_failed(&t), 1);
+  gradc_tape_release(&t);
+  assert_clean();
+}
+
 /* gradc_tape_drop discards entries down to a size, across chunks, and
  * what was below stays poppable in order. */
 Test(tape, drop_returns_to_a_size_across_chunks) {

@@ -43,8 +43,22 @@ double trig3(const double *x) {
   return f;
 }
 
+/* a loop that overwrites what it reads, n steps of it: the gradient tapes
+ * the old values of each step as one block (rev_loop.c), which forward
+ * mode then differentiates again */
+GRADC_HESSIAN(wrt(x))
+GRADC_GRAD(wrt(x))
+double steps(const double *x, int n) {
+  double v[3] = {1, 1, 1};
+  for (int t = 0; t < n; t++)
+    for (int i = 0; i < 3; i++) v[i] = v[i] * x[i] + sin(x[(i + 1) % 3]) * v[i];
+  return v[0] * v[1] + v[2] * v[2];
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
+double steps_hvp(const double *x, const double *x_v, double *x_hv, int n);
+double steps_grad(const double *x, double *x_bar, int n);
 double trig3_hvp(const double *x, const double *x_v, double *x_hv);
 double poly_hessian(double w1, double w2, double *H);
 double energy_hvp(double x, double x_v, double *x_hv, const double *w, const double *w_v, double *w_hv, int n);
@@ -104,6 +118,20 @@ int main(void) {
       e += h * v3[j];
     }
     CHECK_CLOSE(hv3[i], e, 1e-13);
+  }
+
+  /* steps: H v against central differences of the gradient along v */
+  double xs[3] = {0.9, 1.2, 0.7}, vst[3] = {0.4, -0.8, 0.3}, hvs[3] = {0};
+  CHECK_CLOSE(steps_hvp(xs, vst, hvs, 4), steps(xs, 4), 0);
+  for (int i = 0; i < 3; i++) {
+    double d[2];
+    for (int k = 0, m = 1; k < 2; k++, m *= 2) {
+      double h = 1e-4 / m, xp[3], xm[3], gp[3] = {0}, gm[3] = {0};
+      for (int j = 0; j < 3; j++) xp[j] = xs[j] + h * vst[j], xm[j] = xs[j] - h * vst[j];
+      steps_grad(xp, gp, 4), steps_grad(xm, gm, 4);
+      d[k] = (gp[i] - gm[i]) / (2 * h);
+    }
+    CHECK_CLOSE(hvs[i], (4 * d[1] - d[0]) / 3, 1e-7);
   }
 
   double q[3] = {0.3, -0.6, 0.8}, H3[9];
