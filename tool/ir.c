@@ -322,6 +322,51 @@ Expr *ir_fill_bound(Stmt *k, Var *v) {
   return NULL;
 }
 
+bool ir_is_var(const Expr *e, const Var *v) {
+  e = ir_uncast(e);
+  return e->kind == EX_VAR && e->var == v;
+}
+
+/* ---- a buffer no other name reaches (ir_fresh_buffer) -------------------- */
+
+typedef struct Fresh { Var *b; int sets; bool ok; } Fresh;
+
+/* every mention of f->b in e is f->b[...], f->b = alloc(...) or free(f->b) */
+static void fresh_uses(Expr *e, Fresh *f) {
+  if (!e || !f->ok) return;
+  if (e->kind == EX_INDEX && ir_is_var(e->a, f->b)) {
+    fresh_uses(e->b, f);
+    return;
+  }
+  if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_VAR && e->a->var == f->b) {
+    if (!ir_alloc_call(ir_uncast(e->b))) { f->ok = false; return; }
+    f->sets++;
+    fresh_uses(e->b, f);
+    return;
+  }
+  if (ir_free_call(e) && ir_is_var(e->args[0], f->b)) return;
+  if (e->kind == EX_VAR && e->var == f->b) { f->ok = false; return; }
+  fresh_uses(e->a, f), fresh_uses(e->b, f), fresh_uses(e->c, f);
+  for (int i = 0; i < e->nargs; i++) fresh_uses(e->args[i], f);
+}
+
+static void fresh_stmt(Stmt *s, Fresh *f) {
+  if (!s || !f->ok) return;
+  if (s->kind == ST_DECL && s->var == f->b && s->e) f->ok = false;
+  fresh_uses(s->e, f), fresh_uses(s->inc, f);
+  for (int i = 0; i < s->kids.len; i++) fresh_stmt(s->kids.data[i], f);
+  fresh_stmt(s->init, f), fresh_stmt(s->body, f), fresh_stmt(s->els, f);
+}
+
+bool ir_fresh_buffer(Func *fn, Var *b) {
+  if ((b->kind != VAR_LOCAL && b->kind != VAR_TEMP) || b->is_static) return false;
+  bool array = b->ty->kind == TY_ARRAY;
+  if (!array && b->ty->kind != TY_PTR) return false;
+  Fresh f = {.b = b, .ok = true};
+  fresh_stmt(fn->body, &f);
+  return f.ok && (array ? f.sets == 0 : f.sets == 1);
+}
+
 bool ir_free_call(const Expr *e) {
   return e->kind == EX_CALL && e->callee_known && !e->callee && e->text && !strcmp(e->text, "free") &&
          e->nargs == 1;

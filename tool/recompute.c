@@ -456,6 +456,68 @@ static bool snapshot(Rc *rc, bool *again, Vec *need) {
   return true;
 }
 
+/* ---- expansion: a snapshot's buffers written in place on the tape ------- */
+
+typedef struct Wc { Rc *rc; Var *v; int k; bool ok; } Wc;
+
+/* every write v[idx] in s lies in [0, n) of a fill before or at k */
+static void writes_covered(Wc *w, Stmt *s) {
+  if (!s || !w->ok) return;
+  if (s->kind == ST_EXPR && s->e && s->e->kind == EX_ASSIGN && s->e->a->kind == EX_INDEX &&
+      ir_is_var(s->e->a->a, w->v) && !read_covered(w->rc, w->v, s->e->a->b, s, w->k + 1))
+    w->ok = false;
+  for (int i = 0; i < s->kids.len; i++) writes_covered(w, s->kids.data[i]);
+  writes_covered(w, s->init), writes_covered(w, s->body), writes_covered(w, s->els);
+}
+
+/* v[...] appears in s outside the statement L */
+static bool indexed_outside(Stmt *s, Var *v, Stmt *L) {
+  if (!s || s == L) return false;
+  if ((s->e && ir_expr_mentions(s->e, v) && !ir_free_call(s->e) &&
+       !(s->e->kind == EX_ASSIGN && ir_is_var(s->e->a, v))) || (s->inc && ir_expr_mentions(s->inc, v)))
+    return true;
+  for (int i = 0; i < s->kids.len; i++)
+    if (indexed_outside(s->kids.data[i], v, L)) return true;
+  return indexed_outside(s->init, v, L) || indexed_outside(s->body, v, L) || indexed_outside(s->els, v, L);
+}
+
+static bool fixed_bound(Expr *e) {
+  return !ir_has_side_effects(e) && !ir_reads_memory(e) && !ir_expr_any(e, is_call, NULL) && act_reads_only_fixed(e);
+}
+
+/* The buffers of L's snapshot that need not be copied to the tape and back:
+ * L counts up between bounds the function never changes, the buffer is a
+ * local pointer to its own allocation that nothing reads outside L, and
+ * every element L's body reads or writes lies in [0, n) of a fill in the
+ * same iteration. Then each iteration points the buffer at its own n
+ * elements of room on the tape (rev_loop.c), writes its values there and
+ * its reverse reads them there; the buffer itself holds nothing anyone
+ * reads. GMM's xc and Q xc: 2d doubles per component and point that were
+ * copied twice each. */
+static void expand_snapshot(Rc *rc) {
+  Stmt *L = rc->loop;
+  Expr *lo, *hi;
+  L->expand = (Vec){0};
+  if (L->kind != ST_FOR || L->immediate || L->omp || L->ckpt || !ir_up_loop(L, &lo, &hi) || !fixed_bound(lo) ||
+      !fixed_bound(hi))
+    return;
+  for (int i = 0; i < L->snap.len; i++) {
+    Var *v = L->snap.data[i];
+    Expr *n = L->snap_n.data[i];
+    if (!n || v->ty->kind != TY_PTR || !fixed_bound(n) || !ir_fresh_buffer(rc->fn, v) ||
+        indexed_outside(rc->fn->body, v, L))
+      continue;
+    bool ok = true;
+    for (int k = 0; k < rc->body.len && ok; k++) {
+      Stmt *st = rc->body.data[k];
+      Wc w = {rc, v, k, true};
+      writes_covered(&w, st);
+      ok = w.ok && buffer_reads_covered(rc, v, st, k);
+    }
+    if (ok) vec_push(&L->expand, v);
+  }
+}
+
 /* Whether it decided L's recomputation (with dear_ok: a snapshot of
  * everything that calls or divides, or nothing) */
 static bool try_recompute(Func *fn, Stmt *L, bool dear_ok) {
@@ -551,7 +613,7 @@ static bool try_recompute(Func *fn, Stmt *L, bool dear_ok) {
   bool snapped = snapshot(&rc, again, &need);
   if (dear_ok ? !snapped : c.saved < c.work) {
     for (int i = 0; i < rc.s.len; i++) ((Var *)rc.s.data[i])->recomp = NULL;
-    L->snap = L->snap_n = (Vec){0};
+    L->snap = L->snap_n = L->expand = (Vec){0};
     return false;
   }
   for (int k = 0; k < rc.np; k++) {   /* what the prefix reads, wherever its values come from */
@@ -565,6 +627,7 @@ static bool try_recompute(Func *fn, Stmt *L, bool dear_ok) {
       each_written(kids->data[k], mark_alive, NULL);
     }
   for (int i = 0; i < L->snap.len; i++) ((Var *)L->snap.data[i])->rev_alive = true;
+  if (L->snap.len) expand_snapshot(&rc);
   return true;
 }
 
@@ -583,7 +646,7 @@ static void find_recomputes(Func *fn, Stmt *s) {
 static void clear(Stmt *s) {
   if (!s) return;
   s->recomp = (Vec){0};
-  s->snap = s->snap_n = (Vec){0};
+  s->snap = s->snap_n = s->expand = (Vec){0};
   for (int i = 0; i < s->kids.len; i++) clear(s->kids.data[i]);
   clear(s->init), clear(s->body), clear(s->els);
 }

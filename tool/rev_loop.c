@@ -47,6 +47,7 @@ static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *st
 }
 
 static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward);
+static const char *operand(Expr *e);
 
 /* A loop whose body only accumulates into one scalar, a = a + e (or - e),
  * e not reading a: a, whose adjoint scales every addition of the reverse */
@@ -149,6 +150,8 @@ static void promoted(Gen *g, int n, Buf *before, Buf *after, int ind) {
  * the forward sweep, back from it at the start of the iteration's reverse. */
 static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
   g->used_tape = true;
+  if (forward) g->records++;
+  if (L->expand.len == L->snap.len) return;
   if (!forward) {
     emit_indent(b, ind);
     buf_puts(b, "/* this iteration's values, back from the tape */\n");
@@ -157,6 +160,7 @@ static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
     int i = forward ? k : L->snap.len - 1 - k;
     Var *v = L->snap.data[i];
     Expr *n = L->snap_n.data[i];
+    if (vec_has(&L->expand, v)) continue;
     const char *name = emit_expr(ir_var(v, L->loc));
     if (!n) {
       /* a pointer into memory with adjoints moves with its shadow */
@@ -178,7 +182,65 @@ static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
       buf_printf(b, "gradc_%s_n(%s, %s, %s > 0 ? %s * sizeof *%s : 0);\n", forward ? "push" : "pop", g->tape, name,
                  count, count, name);
   }
-  if (forward) g->records++;
+}
+
+/* ---- a snapshot's buffers, in place on the tape (Stmt.expand) ------------- */
+
+typedef struct Expand { Var *v; Expr *n; const char *all, *own; } Expand;
+
+/* The room for L's expanded buffers: before the loop, each buffer's own
+ * memory is kept aside and room for all iterations taken on the tape. */
+static void expand_before(Gen *g, Buf *b, int ind, Stmt *L, Expr *lo, Expr *hi, Vec *out) {
+  const char *trip = ir_lit_int(lo) == 0 ? operand(hi) : format("(%s - %s)", emit_expr(hi), operand(lo));
+  const char *runs = ir_lit_int(lo) >= 0 && ir_lit_int(hi) >= 0 ? NULL : format("%s > %s", operand(hi), operand(lo));
+  for (int i = 0; i < L->snap.len; i++) {
+    Var *v = L->snap.data[i];
+    if (!vec_has(&L->expand, v)) continue;
+    Expand *x = arena_alloc(sizeof *x);
+    x->v = v, x->n = L->snap_n.data[i];
+    x->all = format("_%s_all%d", v->name, g->fn->ntemps++);
+    x->own = format("_%s_own%d", v->name, g->fn->ntemps++);
+    Type *t = ty_unconst(v->ty);
+    vec_push(&g->flags, (void *)format("%s = 0;", emit_decl(t, x->all)));
+    vec_push(&g->flags, (void *)format("%s = 0;", emit_decl(t, x->own)));
+    vec_push(out, x);
+    const char *n = operand(x->n);
+    const char *test = runs;
+    if (ir_lit_int(x->n) < 0) test = test ? format("%s && %s > 0", test, n) : format("%s > 0", n);
+    const char *size = format("(size_t)%s * %s * sizeof *%s", trip, n, v->name);
+    emit_indent(b, ind);
+    buf_printf(b, "/* %s's values in each iteration, side by side on the tape */\n", v->name);
+    emit_indent(b, ind);
+    buf_printf(b, "%s = %s;\n", x->own, v->name);
+    emit_indent(b, ind);
+    buf_printf(b, "%s = gradc_push_space(%s, %s);\n", x->all, g->tape, test ? format("%s ? %s : 0", test, size) : size);
+  }
+  g->used_tape = true;
+}
+
+/* At the start of an iteration, forward and reverse: the buffer is the
+ * iteration's room (its own memory if there was none to take). */
+static void expand_at(Buf *b, int ind, Stmt *L, Var *c, Expr *lo, Vec *xs) {
+  const char *k = ir_lit_int(lo) == 0 ? c->name : format("(%s - %s)", c->name, operand(lo));
+  for (int i = 0; i < xs->len; i++) {
+    Expand *x = xs->data[i];
+    emit_indent(b, ind);
+    buf_printf(b, "%s = %s ? %s + (size_t)%s * %s : %s;\n", x->v->name, x->all, x->all, k, operand(x->n), x->own);
+  }
+  (void)L;
+}
+
+/* After the loop: the buffer is its own memory again; after the reverse
+ * loop, the room comes off the tape too. */
+static void expand_after(Gen *g, Buf *b, int ind, Vec *xs, bool reverse) {
+  for (int i = xs->len - 1; i >= 0; i--) {
+    Expand *x = xs->data[i];
+    emit_indent(b, ind);
+    buf_printf(b, "%s = %s;\n", x->v->name, x->own);
+    if (!reverse) continue;
+    emit_indent(b, ind);
+    buf_printf(b, "gradc_pop_space(%s, %s);\n", g->tape, x->all);
+  }
 }
 
 /* ---- the old values of a fill, taped as one block ------------------------ */
@@ -405,11 +467,26 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->block_save = outer_bw, g->block_lo = outer_blo, g->block_view = outer_bv;
   Buf pbefore = {0}, pafter = {0};
   promoted(g, npromo, &pbefore, &pafter, ri);
+  Vec xs = {0};          /* Expand *: the snapshot's buffers in place on the tape */
+  Buf xbefore = {0};     /* their room, before the loop */
+  Expr *xlo = NULL, *xhi = NULL;
+  Var *xc = s->expand.len && g->again_loop && !*rev_name_tag ? ir_up_loop(s, &xlo, &xhi) : NULL;
+  if (xc) {
+    expand_before(g, &xbefore, fi, s, xlo, xhi, &xs);
+    Buf at = {0};
+    expand_at(&at, fi + 1, s, xc, xlo, &xs);
+    buf_puts(&at, bf.data ? bf.data : "");
+    buf_free(&bf);
+    bf = at;
+  } else {
+    s->expand = (Vec){0};
+  }
   if (g->again_loop && s->snap.len) {
     /* the snapshot, last in the body (nothing after its loops changes what
      * it holds) and so first off the tape in the body's reverse */
     snapshot_code(g, s, &bf, fi + 1, true);
     Buf first = {0};
+    if (xc) expand_at(&first, ri + 1, s, xc, xlo, &xs);
     snapshot_code(g, s, &first, ri + 1, false);
     buf_puts(&first, g->again.data ? g->again.data : "");
     buf_free(&g->again);
@@ -459,12 +536,14 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       start_text = start_var;
     }
     if (bw) block_push(g, fwd, fi, bw, blo, bhi);
+    if (xbefore.data) buf_puts(fwd, xbefore.data);
     emit_unroll_hint(fwd, s, fi);
     emit_indent(fwd, fi);
     buf_printf(fwd, "for (%s; %s; %s) {\n", header_init, s->e ? emit_expr(s->e) : "", inc_text(s->inc));
     buf_puts(fwd, bf.data);
     emit_indent(fwd, fi);
     buf_puts(fwd, "}\n");
+    expand_after(g, fwd, fi, &xs, false);
     const char *endv = NULL;
     const char *computed = start_var ? NULL : end_from_bounds(s, iv, start_text, start->ty, up, step);
     if (local) {
@@ -519,9 +598,10 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       buf_puts(rev, "}\n");
       buf_free(&whole);
     }
+    expand_after(g, rev, ri, &xs, true);
     if (initr.data) buf_puts(rev, initr.data);
     buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
-    buf_free(&pbefore), buf_free(&pafter);
+    buf_free(&pbefore), buf_free(&pafter), buf_free(&xbefore);
     return;
   }
   if (initf.data) buf_puts(fwd, initf.data);
@@ -580,6 +660,6 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   if (initr.data) buf_puts(rev, initr.data);
   buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
-  buf_free(&pbefore), buf_free(&pafter);
+  buf_free(&pbefore), buf_free(&pafter), buf_free(&xbefore);
 }
 

@@ -211,6 +211,9 @@ struct Stmt {
   Vec snap, snap_n;      /* loops: Var *, what the body's first loops leave,
                             taped at the end of the body instead of computed
                             again (buffers over [0, snap_n[i]), scalars: NULL) */
+  Vec expand;            /* loops: Var *, the buffers of snap whose values in
+                            each iteration lie side by side on the tape, where
+                            the iteration writes and its reverse reads them */
   int slot;              /* its index in parent->kids, or -1 */
   double immediate;      /* loops: the constant adjoint with which each
                             iteration is reversed right after it runs
@@ -338,6 +341,11 @@ long ir_lit_int(const Expr *e);            /* k for a literal k >= 0 (casts asid
 bool ir_nonneg(Expr *e, Stmt *st);         /* e >= 0 where st runs (literals, counters from one) */
 Expr *ir_fill_bound(Stmt *k, Var *v);     /* for (c = 0; c < n; c++) { v[c] = ...; }: n */
 bool ir_free_call(const Expr *e);          /* free(p) */
+bool ir_is_var(const Expr *e, const Var *v);  /* e is v (casts aside) */
+/* b is a local array, or a local pointer set once to an allocation, and
+ * every mention of it is b[...], that allocation or free(b): no other name
+ * reaches its memory */
+bool ir_fresh_buffer(Func *fn, Var *b);
 Type *ir_mem_elem(const Expr *a);          /* element type behind a void * argument */
 const char *ir_alloc_call(const Expr *e);  /* "malloc", "calloc", "realloc" or NULL */
 Var *ir_memalign_target(const Expr *e);    /* p of posix_memalign(&p, ...) when p is active */

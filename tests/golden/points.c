@@ -64,6 +64,10 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
   double *l_bar = 0;
   double sq_bar = 0;
   double _t0_bar = 0;
+  double *_xc_all1 = 0;
+  double *_xc_own2 = 0;
+  double *_Lxc_all3 = 0;
+  double *_Lxc_own4 = 0;
   gradc_tape _tape;
   gradc_tape_init(&_tape);
   gradc_tape _frees;
@@ -84,7 +88,15 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
   total_bar = 1;
   for (p = 0; p < n; p++) {
     acc = 0;
+    /* xc's values in each iteration, side by side on the tape */
+    _xc_own2 = xc;
+    _xc_all1 = gradc_push_space(&_tape, K > 0 && d > 0 ? (size_t)K * d * sizeof *xc : 0);
+    /* Lxc's values in each iteration, side by side on the tape */
+    _Lxc_own4 = Lxc;
+    _Lxc_all3 = gradc_push_space(&_tape, K > 0 && d > 0 ? (size_t)K * d * sizeof *Lxc : 0);
     for (k = 0; k < K; k++) {
+      xc = _xc_all1 ? _xc_all1 + (size_t)k * d : _xc_own2;
+      Lxc = _Lxc_all3 ? _Lxc_all3 + (size_t)k * d : _Lxc_own4;
       l = L + k * lsz;
       l_bar = L_bar + k * lsz;
       for (i = 0; i < d; i++) {
@@ -107,20 +119,20 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       gradc_push_d(&_tape, _t0);
       _t0 = exp(-0.5 * sq);
       acc = acc + _t0;
-      gradc_push_n(&_tape, xc, d > 0 ? d * sizeof *xc : 0);
-      gradc_push_n(&_tape, Lxc, d > 0 ? d * sizeof *Lxc : 0);
       gradc_push_p(&_tape, (void *)l);
       gradc_push_p(&_tape, (void *)l_bar);
     }
+    Lxc = _Lxc_own4;
+    xc = _xc_own2;
     total = total + log(acc);
     /* this iteration's reverse */
     acc_bar += total_bar * (1.0 / acc);
     for (k = 0 < K ? K : 0; k-- > 0;) {
+      xc = _xc_all1 ? _xc_all1 + (size_t)k * d : _xc_own2;
+      Lxc = _Lxc_all3 ? _Lxc_all3 + (size_t)k * d : _Lxc_own4;
       /* this iteration's values, back from the tape */
       l_bar = gradc_pop_p(&_tape);
       l = gradc_pop_p(&_tape);
-      gradc_pop_n(&_tape, Lxc, d > 0 ? d * sizeof *Lxc : 0);
-      gradc_pop_n(&_tape, xc, d > 0 ? d * sizeof *xc : 0);
       _t0_bar += acc_bar;
       sq_bar += _t0_bar * _t0 * (-0.5);
       _t0_bar = 0;
@@ -156,6 +168,10 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
         }
       }
     }
+    Lxc = _Lxc_own4;
+    gradc_pop_space(&_tape, _Lxc_all3);
+    xc = _xc_own2;
+    gradc_pop_space(&_tape, _xc_all1);
     acc_bar = 0;
   }
   total_bar = 0;
