@@ -303,17 +303,23 @@ static bool is_one(Expr *e) {
   return e->kind == EX_NUM && strtod(e->text, NULL) == 1.0;
 }
 
-/* y = f(u) for a local y that nothing else reaches: exp(u), tanh(u),
- * sqrt(u) ... (rules.c's rule_by_value), and the logistic function
- * 1 / (1 + exp(-u)), whose derivative is y (1 - y). The reverse sweep reads
- * y just after the statement (the value is saved when a later write would
- * destroy it) and neither f's argument nor f again. */
+/* y = f(u) for a local y that nothing else reaches, or an element y = p[i]
+ * of a local array or buffer: exp(u), tanh(u), sqrt(u) ... (rules.c's
+ * rule_by_value), and the logistic function 1 / (1 + exp(-u)), whose
+ * derivative is y (1 - y). The reverse sweep reads y just after the
+ * statement (the value is saved when a later write would destroy it) and
+ * neither f's argument nor f again. */
 bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule) {
   if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) return false;
   Expr *l = s->e->a, *r = s->e->b;
-  if (l->kind != EX_VAR || !ty_is_float(l->ty) || l->ty->kind != r->ty->kind) return false;
-  Var *y = l->var;
+  /* y a local, or p[i] of a local array or through a local pointer p: the
+   * read of its memory is registered (a later write through any name
+   * saves it) */
+  Expr *yl = l->kind == EX_INDEX && l->a->kind == EX_VAR && !ir_has_side_effects(l->b) ? l->a : l;
+  if (yl->kind != EX_VAR || !ty_is_float(l->ty) || l->ty->kind != r->ty->kind) return false;
+  Var *y = yl->var;
   if ((y->kind != VAR_LOCAL && y->kind != VAR_TEMP) || y->addr_taken || y->is_static) return false;
+  if (yl != l && ((y->ty->kind != TY_PTR && y->ty->kind != TY_ARRAY) || ir_expr_mentions(l->b, y))) return false;
   for (Stmt *p = s->loop; p; p = p->loop)
     if (p->omp) return false;
   if (ir_expr_mentions(r, y) || !act_expr_active(l) || !act_expr_active(r)) return false;
@@ -441,7 +447,8 @@ static void needed_step(Stmt *s, void *ud) {
     Stmt *after = arena_alloc(sizeof *after);   /* y, just after s */
     after->pos = s->pos + 1;
     after->loop = s->loop;
-    add_read(fl.lhs->var, after);
+    add_read(ir_base_var(fl.lhs), after);
+    if (fl.lhs->kind == EX_INDEX) each_var(fl.lhs->b, need, NULL);   /* and its index, there */
     need_partials(u);
     return;
   }
@@ -745,6 +752,153 @@ static bool only_w_mentions(Stmt *s, Var *v, Stmt *w) {
   return only_w_mentions(s->init, v, w) && only_w_mentions(s->body, v, w) && only_w_mentions(s->els, v, w);
 }
 
+/* ---- slices of a new allocation, filled through pointers into it -------- */
+
+/* s is q = a, q = a + k * n, a + n * k or a + n (k a literal >= 1, n
+ * without side effects): q, with k (0 for q = a) and n; else NULL */
+static Var *slice_def(Stmt *s, Var *a, long *k, Expr **n) {
+  if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op || s->e->a->kind != EX_VAR) return NULL;
+  Var *q = s->e->a->var;
+  Expr *r = ir_uncast(s->e->b);
+  if (q == a || q->ty->kind != TY_PTR || (q->kind != VAR_LOCAL && q->kind != VAR_TEMP) || q->is_static || q->addr_taken)
+    return NULL;
+  *n = NULL, *k = 0;
+  if (ir_is_var(r, a)) return q;
+  if (r->kind != EX_ADD || !ir_is_var(r->a, a) || ir_has_side_effects(r->b)) return NULL;
+  Expr *o = ir_uncast(r->b);
+  if (o->kind == EX_MUL && ir_lit_int(o->a) >= 1) *k = ir_lit_int(o->a), *n = o->b;
+  else if (o->kind == EX_MUL && ir_lit_int(o->b) >= 1) *k = ir_lit_int(o->b), *n = o->a;
+  else *k = 1, *n = o;
+  return ir_expr_mentions(*n, a) || ir_expr_mentions(*n, q) ? NULL : q;
+}
+
+typedef struct Slice { Var *q; long k; Expr *n; } Slice;
+
+static Slice *slice_find(Vec *v, Var *q) {
+  for (int i = 0; i < v->len; i++)
+    if (((Slice *)v->data[i])->q == q) return v->data[i];
+  return NULL;
+}
+
+static bool mentions_any(Stmt *s, Var *a, Vec *sl) {
+  if (ir_mentions(s, a)) return true;
+  for (int i = 0; i < sl->len; i++)
+    if (ir_mentions(s, ((Slice *)sl->data[i])->q)) return true;
+  return false;
+}
+
+/* every mention of r in e is a read r[j] */
+static bool slice_read_only(Expr *e, Var *r) {
+  if (!e) return true;
+  Expr *wl = ir_written(e);
+  if (wl && ir_base_var(wl) == r) return false;
+  if (e->kind == EX_VAR) return e->var != r;
+  if (e->kind == EX_ADDR && ir_expr_mentions(e->a, r)) return false;
+  if (e->kind == EX_INDEX && ir_is_var(e->a, r)) return slice_read_only(e->b, r);
+  for (int i = 0; i < e->nargs; i++)
+    if (!slice_read_only(e->args[i], r)) return false;
+  return slice_read_only(e->a, r) && slice_read_only(e->b, r) && slice_read_only(e->c, r);
+}
+
+/* Whether w, p[i] = e inside the loop L over i in [0, n), writes the slice
+ * p = a + k n of a buffer a that a malloc or calloc made just before L
+ * (ADBench's LSTM cell: gates = malloc(4 b doubles), forget = gates,
+ * ingate = gates + b, ..., then forget[i] = ..., ingate[i] = ... for i < b):
+ * between the allocation and L only statements q = a + k' n (and none that
+ * mention a or such a q otherwise), and in L every write through a slice is
+ * q[i] = ..., one per slice, each slice written having its own k. Each
+ * element of the block is then written once, by w or by one other write, and
+ * w destroys a value that was never written: no save. */
+static bool fresh_slice(Stmt *w) {
+  Expr *lhs = w->e->a;
+  Var *p = lhs->a->var, *i = ir_uncast(lhs->b)->kind == EX_VAR ? ir_uncast(lhs->b)->var : NULL;
+  if (!i || (p->kind != VAR_LOCAL && p->kind != VAR_TEMP) || p->is_static || p->addr_taken) return false;
+  /* the loop around w, through blocks only */
+  Stmt *L = w->parent;
+  while (L && L->kind == ST_BLOCK) L = L->parent;
+  Expr *first, *n;
+  if (!L || L->kind != ST_FOR || ir_up_loop(L, &first, &n) != i || ir_lit_int(first) != 0 || ir_has_side_effects(n))
+    return false;
+  /* back from L, through blocks, to p's definition (it names a) and on to
+   * a's allocation: the statements in between, last first */
+  Vec range = {0};
+  Var *a = NULL;
+  bool found = false;
+  for (Stmt *child = L, *s = L->parent; s && !found; child = s, s = s->parent) {
+    if (s->kind != ST_BLOCK) return false;
+    for (int j = child->slot - 1; j >= 0 && !found; j--) {
+      Stmt *b = s->kids.data[j];
+      if (b->kind == ST_NOP) continue;
+      if (!a && ir_assigns(b, p)) {
+        Expr *r = b->kind == ST_EXPR && b->e->kind == EX_ASSIGN && !b->e->op ? ir_uncast(b->e->b) : NULL;
+        Expr *base = !r ? NULL : r->kind == EX_ADD ? ir_uncast(r->a) : r;
+        if (!base || base->kind != EX_VAR) return false;
+        a = base->var;
+        if (a->ty->kind != TY_PTR || (a->kind != VAR_LOCAL && a->kind != VAR_TEMP) || a->is_static || a->addr_taken)
+          return false;
+      }
+      if (a && is_fresh_alloc(b, a)) found = true;
+      else vec_push(&range, b);
+    }
+  }
+  if (!found) return false;
+  /* in that range: the slices' definitions q = a + k n, each once, and
+   * nothing else that mentions a or a slice */
+  Vec sl = {0};
+  for (int j = 0; j < range.len; j++) {
+    long k;
+    Expr *kn;
+    Var *q = slice_def(range.data[j], a, &k, &kn);
+    if (!q) continue;
+    if (slice_find(&sl, q)) return false;
+    Slice *x = arena_alloc(sizeof *x);
+    *x = (Slice){q, k, kn};
+    vec_push(&sl, x);
+  }
+  for (int j = 0; j < range.len; j++) {
+    long k;
+    Expr *kn;
+    if (!slice_def(range.data[j], a, &k, &kn) && mentions_any(range.data[j], a, &sl)) return false;
+  }
+  if (!slice_find(&sl, p)) return false;
+  /* nothing in L's header reaches the block; in its body, one write q[i] per
+   * slice, each of them n elements apart */
+  if (ir_expr_mentions(L->e, a) || ir_expr_mentions(L->inc, a) || ir_mentions(L->init, a)) return false;
+  for (int t = 0; t < sl.len; t++) {
+    Var *q = ((Slice *)sl.data[t])->q;
+    if (ir_expr_mentions(L->e, q) || ir_expr_mentions(L->inc, q) || ir_mentions(L->init, q) || ir_assigns(L->body, q))
+      return false;
+  }
+  if (ir_assigns(L->body, a) || ir_assigns(L->body, i) || ir_mentions(L->body, a)) return false;
+  Vec body = {0};
+  ir_open_blocks(L->body, &body);
+  Vec written = {0};
+  for (int t = 0; t < body.len; t++) {
+    Stmt *b = body.data[t];
+    Expr *wl = b->kind == ST_EXPR ? ir_written(b->e) : NULL;
+    Var *q = wl && wl->kind == EX_INDEX && wl->a->kind == EX_VAR ? wl->a->var : NULL;
+    Slice *x = q ? slice_find(&sl, q) : NULL;
+    if (x) {
+      if (b->e->kind != EX_ASSIGN || b->e->a != wl || !ir_is_var(wl->b, i) || vec_has(&written, x)) return false;
+      vec_push(&written, x);
+      continue;
+    }
+    /* elsewhere, slices are only read, as q[j] (no write, no copy, no call
+     * taking them), and not at all in nested statements */
+    for (int u = 0; u < sl.len; u++) {
+      Var *r = ((Slice *)sl.data[u])->q;
+      if (b->kind != ST_EXPR ? ir_mentions(b, r) : !slice_read_only(b->e, r)) return false;
+    }
+  }
+  for (int t = 0; t < written.len; t++) {
+    Slice *x = written.data[t];
+    if (x->k && (!x->n || !ir_same_expr(ir_uncast(x->n), ir_uncast(n)))) return false;
+    for (int u = 0; u < t; u++)
+      if (((Slice *)written.data[u])->k == x->k) return false;
+  }
+  return vec_has(&written, slice_find(&sl, p));
+}
+
 /* Whether w, v[i] = e, is the first write of a buffer that a malloc or
  * calloc made just before: nothing mentions v between the allocation and w,
  * v's memory is reached only as v[...], and w runs once per allocation, or
@@ -759,6 +913,7 @@ bool act_fresh_fill(Func *fn, Stmt *w) {
   Var *v = lhs->a->var;
   if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->ty->kind != TY_PTR || v->is_static) return false;
   if (ir_expr_mentions(lhs->b, v) || ir_expr_mentions(w->e->b, v)) return false;
+  if (fresh_slice(w)) return true;
   if (v->indexed_gen != generation) {   /* once per variable and analysis */
     v->indexed_gen = generation;
     v->only_indexed = stmt_only_indexed(fn->body, v);

@@ -506,6 +506,41 @@ static Stmt *def_of(Stmt *s, Var *t) {
   return NULL;
 }
 
+/* The statement that runs last in s, through blocks; NULL if s ends in
+ * anything else (a branch, a loop) */
+static Stmt *last_run(Stmt *s) {
+  while (s && s->kind == ST_BLOCK) {
+    int n = s->kids.len;
+    while (n > 0 && ((Stmt *)s->kids.data[n - 1])->kind == ST_NOP) n--;
+    s = n ? s->kids.data[n - 1] : NULL;
+  }
+  return s && s->kind == ST_EXPR ? s : NULL;
+}
+
+static bool has_effect(Expr *e, void *ud) {
+  (void)ud;
+  return e->kind == EX_CALL || ir_written(e);
+}
+
+/* `{ ... _t1 = e; } p[i] = _t1;`: the same for an element of memory, when
+ * the assignment of _t1 is the last thing the block runs (nothing runs
+ * between it and the copy): ADBench's forget[i] = sigmoid(...) */
+static void drop_copy_to_memory(Func *fn, Stmt *prev, Stmt *c) {
+  Expr *lhs = c->e->a;
+  Var *t = c->e->b->var;
+  Stmt *d = last_run(prev);
+  if (!d || d->e->kind != EX_ASSIGN || d->e->op || d->e->a->kind != EX_VAR || d->e->a->var != t) return;
+  if (t->kind != VAR_TEMP || t == fn->retvar || t->addr_taken || t->is_static || !ty_is_float(t->ty) ||
+      strcmp(ty_name(lhs->ty), ty_name(t->ty)) || ir_count_mentions(fn->body, t) != 2 || ir_expr_mentions(lhs, t) ||
+      ir_expr_any(lhs, has_effect, NULL))
+    return;
+  d->e->a = lhs;
+  d->init_of_decl = false;
+  c->kind = ST_NOP;
+  c->e = NULL;
+  ir_drop_local(fn, t);
+}
+
 /* `{ ... _t1 = e; ... } v = _t1;`, what inlining leaves of `v = g(x)` when
  * lowering gave the call a temporary: _t1, assigned and read once, becomes
  * v (one value fewer for the reverse sweep to keep). */
@@ -515,6 +550,11 @@ static void drop_copies(Func *fn, Stmt *s) {
   drop_copies(fn, s->init), drop_copies(fn, s->body), drop_copies(fn, s->els);
   for (int i = 1; i < s->kids.len; i++) {
     Stmt *c = s->kids.data[i];
+    if (c->kind == ST_EXPR && c->e->kind == EX_ASSIGN && !c->e->op && c->e->b->kind == EX_VAR &&
+        (c->e->a->kind == EX_INDEX || c->e->a->kind == EX_DEREF)) {
+      drop_copy_to_memory(fn, s->kids.data[i - 1], c);
+      continue;
+    }
     if (c->kind != ST_EXPR || c->e->kind != EX_ASSIGN || c->e->op || c->e->a->kind != EX_VAR || c->e->b->kind != EX_VAR)
       continue;
     Var *v = c->e->a->var, *t = c->e->b->var;

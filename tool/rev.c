@@ -706,6 +706,17 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
       const char *v1 = emit_expr(fl), *s1 = shadow(g, fl);
       propagate(g, arg, sin2 ? mul(sh, v1) : format("-%s", mul(sh, v1)), rev, ri);
       propagate(g, arg, sin2 ? format("-%s", mul(s1, y)) : mul(s1, y), rev, ri);
+    } else if (!act_sincos_second(s) && lhs->kind != EX_VAR) {
+      /* y an element of memory that u may also reach (p[i] = exp(q[i]), q
+       * and p one block): its adjoint taken before u's grows */
+      const char *t = format("_r%d", g->nrev++);
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = %s;\n", emit_decl(ty_unconst(lhs->ty), t), sh);
+      emit_indent(rev, ri);
+      buf_printf(rev, "%s = 0;\n", sh);
+      propagate(g, u, mul(t, rule_text(rule, formula, &y)), rev, ri);
+      if (save) restore_stmt(g, s, rev, ri, lhs);
+      return;
     } else if (!act_sincos_second(s)) {
       propagate(g, u, mul(sh, rule_text(rule, formula, &y)), rev, ri);
     }

@@ -1,12 +1,16 @@
 // adb_lstm.cpp: bench/adbench/lstm.c (ADBench's LSTM written as ordinary C,
 // with helpers; ADBench's log(2 + sum exp) normalisation) at the size of
-// lstm.cpp; gradient/primal only (bench/hand/lstm_hand.c computes the
-// kernels/lstm.c loss, with the max-shifted logsumexp: another function).
+// lstm.cpp; its hand-written adjoint is bench/hand/adb_lstm_hand.c (lstm_hand.c
+// computes the kernels/lstm.c loss, with the max-shifted logsumexp: another
+// function).
 #include "harness.hpp"
 extern "C" {
 double adb_lstm_objective(size_t l, size_t c, size_t b, const double *main_params, const double *extra_params,
                           const double *state, const double *sequence);
 double adb_lstm_objective_grad(size_t l, size_t c, size_t b, const double *main_params, double *main_params_bar,
+                               const double *extra_params, double *extra_params_bar, const double *state,
+                               const double *sequence);
+double adb_lstm_objective_hand(size_t l, size_t c, size_t b, const double *main_params, double *main_params_bar,
                                const double *extra_params, double *extra_params_bar, const double *state,
                                const double *sequence);
 }
@@ -26,6 +30,9 @@ int main(int argc, char **argv) {
   for (auto &v : s.p) v = urand(-1, 1);
   s.primal = [=](const double *p) { return adb_lstm_objective(l, c, b, p, p + nm, S, Q); };
   s.gradc = [=](const double *p, double *g) { return adb_lstm_objective_grad(l, c, b, p, g, p + nm, g + nm, S, Q); };
+  s.hand = [=](const double *p, double *g) {
+    return adb_lstm_objective_hand(l, c, b, p, g, p + nm, g + nm, S, Q);
+  };
   s.fd_n = s.p.size();
   run_spec(s, out);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check.sh: builds bench/hand/check_hand.c against the kernels, gradc's
-# generated gradients and the hand-written adjoints of BA, LSTM and the ODE,
+# generated gradients and the hand-written adjoints of BA, LSTM (both forms) and the ODE,
 # and runs it three times: gcc -O2, clang -O2, and gcc (or $SAN_CC) -O1 with
 # -fsanitize=address,undefined. Needs build/gradc and build/libgradc.a
 # (GRADC, GRADC_LIB override them). Exit status non-zero on any failure.
@@ -15,10 +15,12 @@ trap 'rm -rf "$out"' EXIT
 for k in ba lstm ode; do
   "$gradc" "$bench/kernels/$k.c" -I "$root/include" -o "$out/${k}_grad.c"
 done
-"$gradc" "$bench/adbench/ba.c" -I "$root/include" -I "$bench/adbench" -o "$out/adb_ba_grad.c"
-srcs=("$here/check_hand.c" "$here/ba_hand.c" "$here/lstm_hand.c" "$here/ode_hand.c")
+for k in ba lstm; do
+  "$gradc" "$bench/adbench/$k.c" -I "$root/include" -I "$bench/adbench" -o "$out/adb_${k}_grad.c"
+done
+srcs=("$here/check_hand.c" "$here/ba_hand.c" "$here/lstm_hand.c" "$here/adb_lstm_hand.c" "$here/ode_hand.c")
 for k in ba lstm ode; do srcs+=("$bench/kernels/$k.c" "$out/${k}_grad.c"); done
-srcs+=("$bench/adbench/ba.c" "$out/adb_ba_grad.c")
+for k in ba lstm; do srcs+=("$bench/adbench/$k.c" "$out/adb_${k}_grad.c"); done
 warn=(-Wall -Wextra -Wno-unused-parameter)
 run() {
   local name=$1 cc=$2

@@ -1,5 +1,6 @@
 /* check_hand.c: checks the hand-written adjoints of BA, LSTM and the ODE
- * (ba_hand.c, lstm_hand.c, ode_hand.c) on small random inputs against
+ * (ba_hand.c, lstm_hand.c, ode_hand.c) and of the ADBench C LSTM
+ * (adb_lstm_hand.c, against adbench/lstm.c) on small random inputs against
  * central differences of the primal kernels and against gradc's generated
  * gradients; the BA adjoint also against gradc's gradient of the ADBench C
  * variant (adb_ba_sqnorm), whose driver uses it. Built and run by check.sh.
@@ -41,6 +42,14 @@ double lstm_objective_grad(int l, int c, int b, const double *main_params, doubl
 double lstm_objective_hand(int l, int c, int b, const double *main_params, double *main_params_bar,
                            const double *extra_params, double *extra_params_bar, const double *state0,
                            const double *seq);
+double adb_lstm_objective(size_t l, size_t c, size_t b, const double *main_params, const double *extra_params,
+                          const double *state, const double *sequence);
+double adb_lstm_objective_grad(size_t l, size_t c, size_t b, const double *main_params, double *main_params_bar,
+                               const double *extra_params, double *extra_params_bar, const double *state,
+                               const double *sequence);
+double adb_lstm_objective_hand(size_t l, size_t c, size_t b, const double *main_params, double *main_params_bar,
+                               const double *extra_params, double *extra_params_bar, const double *state,
+                               const double *sequence);
 double ode_solve(int N, const double *x0, const double *F, double tend, double tol);
 double ode_solve_grad(int N, const double *x0, double *x0_bar, const double *F, double *F_bar, double tend,
                       double tol);
@@ -201,6 +210,31 @@ static void check_lstm(int l, int c, int b) {
   free(st); free(seq); free(p); free(gh); free(gg); free(fd);
 }
 
+/* ADBench's LSTM as ordinary C (log(2 + sum exp) normalisation) */
+static double adb_lstm_p(const double *p, void *v) {
+  lstm_ctx *c = v;
+  return adb_lstm_objective(c->l, c->c, c->b, p, p + 8 * c->l * c->b, c->state0, c->seq);
+}
+static void check_adb_lstm(int l, int c, int b) {
+  double *st = malloc(2 * l * b * sizeof *st), *seq = malloc(c * b * sizeof *seq);
+  for (int i = 0; i < 2 * l * b; i++) st[i] = urand(-1, 1);
+  for (int i = 0; i < c * b; i++) seq[i] = urand(-1, 1);
+  int nm = 8 * l * b, n = nm + 3 * b;
+  double *p = malloc(n * sizeof *p), *gh = calloc(n, sizeof *p), *gg = calloc(n, sizeof *p),
+         *fd = malloc(n * sizeof *p);
+  for (int i = 0; i < n; i++) p[i] = urand(-1, 1);
+  lstm_ctx ctx = {l, c, b, st, seq};
+  double f = adb_lstm_p(p, &ctx);
+  double fh = adb_lstm_objective_hand(l, c, b, p, gh, p + nm, gh + nm, st, seq);
+  adb_lstm_objective_grad(l, c, b, p, gg, p + nm, gg + nm, st, seq);
+  central_fd(adb_lstm_p, &ctx, p, n, 1e-5, 0, fd);
+  char what[96];
+  snprintf(what, sizeof what, "LSTM (ADBench C) l=%d c=%d b=%d", l, c, b);
+  report(what, f, fh, gh, gg, fd, n, NULL, NULL);
+  check_accum("LSTM (ADBench C)", fh, adb_lstm_objective_hand(l, c, b, p, gh, p + nm, gh + nm, st, seq), gh, gg, n);
+  free(st); free(seq); free(p); free(gh); free(gg); free(fd);
+}
+
 /* ---- ODE --------------------------------------------------------------------- */
 typedef struct { int N; double tend, tol; } ode_ctx;
 static double ode_p(const double *p, void *v) {
@@ -311,6 +345,9 @@ int main(void) {
   check_lstm(1, 4, 3);
   check_lstm(2, 6, 4);
   check_lstm(3, 8, 5);
+  check_adb_lstm(1, 4, 3);
+  check_adb_lstm(2, 6, 4);
+  check_adb_lstm(3, 8, 5);
   check_ode(3, 0.3, 1e-6, 1.0); /* N = 3: every row of Lorenz-96 reads a wrapped-around index */
   check_ode(5, 0.3, 1e-6, 1.0);
   check_ode(8, 0.5, 1e-6, 1.0);

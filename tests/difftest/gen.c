@@ -71,7 +71,10 @@
  *            instead (A per element at A i + k) and sum a function of each
  *            after the loop: gradc joins the sum to the loop that writes
  *            them; near misses in half of them (see f_resid); a quarter
- *            of those loops under #pragma GCC unroll.
+ *            of those loops under #pragma GCC unroll. A fifth of the
+ *            rest split one allocation per step into named slices filled
+ *            in one loop by the logistic, tanh or exp, read by a state
+ *            update; near misses in half of them (see f_slices).
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
@@ -1509,10 +1512,87 @@ static void f_resid(int ind) {
   L(ind, "}\n");
 }
 
+/* One allocation per step split into named slices and filled in one loop,
+ * each slice by a function whose derivative is its value (the logistic,
+ * tanh, exp), then read by a state update (ADBench's LSTM cell): the first
+ * write of a slice saves nothing (activity.c fresh_slice) and the reverse
+ * takes the derivative from the stored value (act_by_value on memory). Half
+ * of them hold a near miss that must keep its saves: two slices overlapping,
+ * two names for one slice both written, a slice written twice, a slice
+ * element written before the loop, the block rewritten through its base
+ * after the loop. */
+enum { SL_OVERLAP, SL_SAME, SL_TWICE, SL_PREFILL, SL_REWRITE, SL_NEAR };
+
+static void f_slices(int ind) {
+  int u = uid++;
+  int K = 2 + rnd(3), steps = 2 + rnd(2), cal = rnd(3) == 0, ty = rnd(3);
+  int near = rnd(2) ? (int)rnd(SL_NEAR) : -1;
+  unsigned w = var(), w2 = var();
+  const char *nb[3] = {"n", "(unsigned)n", "(size_t)n"};
+  const char *fn[3] = {"1.0 / (1.0 + exp(-(%s)))", "tanh(%s)", "exp(0.3 * tanh(%s))"};
+  int kof[4], f[4];
+  for (int k = 0; k < K; k++) kof[k] = k, f[k] = rnd(3);
+  for (int k = K - 1; k > 0; k--) {   /* definitions in any order */
+    int j = rnd(k + 1), t = kof[k];
+    kof[k] = kof[j], kof[j] = t;
+  }
+  L(ind, "{\n");
+  int in = ind + 1;
+  L(in, "double h%d[%d];\n", u, NX);
+  L(in, "for (int i = 0; i < n; i++) h%d[i] = 0.2 * x[i] + 0.1;\n", u);
+  L(in, "for (int t%d = 0; t%d < %d; t%d++) {\n", u, u, steps, u);
+  int bi = in + 1;
+  /* room for K slices (and one more element when two overlap) */
+  if (cal) L(bi, "double *g%d = calloc(%d * n + 1, sizeof(double));\n", u, K);
+  else L(bi, "double *g%d = malloc((%d * n + 1) * sizeof(double));\n", u, K);
+  for (int k = 0; k < K; k++) {
+    int s = kof[k];
+    if (near == SL_OVERLAP && s == 1) L(bi, "double *s%d_%d = g%d + 1;\n", u, s, u);
+    else if (near == SL_SAME && s == 1) L(bi, "double *s%d_%d = g%d;\n", u, s, u);
+    else if (s == 0) L(bi, "double *s%d_%d = g%d;\n", u, s, u);
+    else if (s == 1 && rnd(2)) L(bi, "double *s%d_%d = g%d + n;\n", u, s, u);
+    else L(bi, "double *s%d_%d = g%d + %d * n;\n", u, s, u, s);
+  }
+  if (near == SL_PREFILL) L(bi, "s%d_%d[0] = 0.5 * x[0];\n", u, K - 1);
+  L(bi, "for (%s i = 0; i < %s; i++) {\n", sc_ty[ty], nb[ty]);
+  for (int k = 0; k < K; k++) {
+    char e[96], v[160];
+    if (k == 0 && near == SL_PREFILL) snprintf(e, sizeof e, "a%u * x[i] + 0.1 * s%d_%d[0]", w, u, K - 1);
+    else if (k == 0) snprintf(e, sizeof e, "a%u * x[i] + 0.1 * h%d[i]", w, u);
+    else if (k == 1) snprintf(e, sizeof e, "0.5 * h%d[i] - 0.3 * x[(i + 1) %% n]", u);
+    else if (k == 2) snprintf(e, sizeof e, "x[i] * h%d[i] + 0.2 * t%d", u, u);
+    else snprintf(e, sizeof e, "a%u - 0.4 * x[i]", w2);
+    snprintf(v, sizeof v, fn[f[k]], e);
+    L(bi + 1, "s%d_%d[i] = %s;\n", u, k, v);
+    /* values read before a later write could reach them (a near miss's
+     * overlap, or second name, destroys them) */
+    if (k == 0) L(bi + 1, "acc += 0.02 * s%d_0[i] * x[i];\n", u);
+  }
+  L(bi + 1, "acc += 0.02 * s%d_1[i];\n", u);
+  if (near == SL_TWICE) L(bi + 1, "s%d_0[i] = tanh(s%d_0[i] * x[i] + 0.2);\n", u, u);
+  L(bi, "}\n");
+  if (near == SL_REWRITE) L(bi, "for (int i = 0; i < n; i++) g%d[i] = 0.5 * g%d[i] + 0.1 * x[i];\n", u, u);
+  /* the state update reads every slice */
+  L(bi, "for (int i = 0; i < n; i++) {\n");
+  L(bi + 1, "h%d[i] = s%d_0[i] * h%d[i]", u, u, u);
+  for (int k = 1; k < K; k++) P(" %c 0.3 * s%d_%d[i]", k % 2 ? '+' : '-', u, k);
+  P(";\n");
+  L(bi + 1, "acc += 0.1 * h%d[i] * s%d_1[i];\n", u, u);
+  L(bi, "}\n");
+  L(bi, "free(g%d);\n", u);
+  L(in, "}\n");
+  L(in, "a%u = 0.5 * a%u + 0.2 * h%d[%u];\n", w2, w2, u, rnd(NX));
+  L(ind, "}\n");
+}
+
 static void f_scratch(int ind) {
   int u = uid++;
   if (rnd(4) == 0) { /* a quarter of them: residuals and their sum */
     f_resid(ind);
+    return;
+  }
+  if (rnd(5) == 0) { /* a fifth of the rest: slices of one allocation */
+    f_slices(ind);
     return;
   }
   memset(&sc, 0, sizeof sc);
