@@ -1,11 +1,16 @@
 /* check_lstm.c: gradc's gradient of bench/adbench/lstm.c against central
- * differences, at small sizes with random data from a fixed seed. */
+ * differences, at small sizes with random data from a fixed seed, and
+ * against the hand-written adjoint bench/hand/adb_lstm_hand.c. */
 #include "adb_check.h"
 #include "adbench_helpers.h"
 
 double adb_lstm_objective(size_t l, size_t c, size_t b, const double *main_params, const double *extra_params,
                           const double *state, const double *sequence);
 double adb_lstm_objective_grad(size_t l, size_t c, size_t b, const double *main_params, double *main_params_bar,
+                               const double *extra_params, double *extra_params_bar, const double *state,
+                               const double *sequence);
+
+double adb_lstm_objective_hand(size_t l, size_t c, size_t b, const double *main_params, double *main_params_bar,
                                const double *extra_params, double *extra_params_bar, const double *state,
                                const double *sequence);
 
@@ -39,7 +44,19 @@ static void run(size_t l, size_t c, size_t b) {
     adb_failures++;
   }
   adb_check_grad(what, eval, &k, p, np, g, 1e-6);
-  free(state), free(keep), free(seq), free(p), free(g);
+  double *gh = calloc(np, sizeof *gh);
+  adb_check_close("lstm: value returned by the hand-written adjoint",
+                  adb_lstm_objective_hand(l, c, b, p, gh, p + nm, gh + nm, state, seq), f, 1e-12);
+  double worst = 0;
+  for (size_t i = 0; i < np; i++) {
+    double den = fmax(fmax(fabs(g[i]), fabs(gh[i])), 1e-300);
+    worst = fmax(worst, fabs(g[i] - gh[i]) / den);
+  }
+  if (worst > 1e-9) {
+    printf("FAIL lstm: gradient vs bench/hand/adb_lstm_hand.c: max rel diff %.2e\n", worst);
+    adb_failures++;
+  }
+  free(state), free(keep), free(seq), free(p), free(g), free(gh);
 }
 
 int main(void) {
