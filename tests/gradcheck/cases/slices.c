@@ -11,6 +11,7 @@
  * in float. Central differences and the dot-product test; n is the size. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <gradc.h>
 
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
@@ -165,6 +166,84 @@ double float_cell(int n, const double *w) {
   return s;
 }
 
+/* Values by value in memory, overwritten afterwards in the ways memory is:
+ * an out array rewritten through its own name, a memcpy, a walked pointer, a
+ * helper writing the caller's array twice, a struct member array. */
+/* by value into an out array through a local pointer, then the out array
+ * rewritten through its own name */
+GRADC_GRAD(wrt(w), out(o))
+GRADC_JVP(wrt(w), out(o))
+void outarr(int n, const double *w, double *o) {
+  double *p = o + 1;
+  for (int i = 0; i < n - 1; i++) p[i] = exp(0.5 * w[i]);
+  o[0] = w[0];
+  for (int i = 1; i < n; i++) o[i] = o[i] * o[i - 1] + 0.1;
+}
+
+/* by value into a buffer, then a memcpy over it */
+GRADC_GRAD(wrt(w))
+GRADC_JVP(wrt(w))
+double copied_over(int n, const double *w) {
+  double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+  for (int i = 0; i < n; i++) a[i] = tanh(w[i]);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += a[i] * w[(i + 1) % n];
+  for (int i = 0; i < n; i++) b[i] = 0.5 * w[i] + 0.1;
+  memcpy(a, b, n * sizeof *a);
+  for (int i = 0; i < n; i++) s += a[i] * a[i];
+  free(a), free(b);
+  return s;
+}
+
+/* by value into memory, then a write through a pointer walked to it */
+GRADC_GRAD(wrt(w))
+GRADC_JVP(wrt(w))
+double walked_over(int n, const double *w) {
+  double *a = malloc(n * sizeof *a);
+  for (int i = 0; i < n; i++) a[i] = exp(0.3 * w[i]);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += a[i] * w[i];
+  double *q = a;
+  for (int i = 0; i < n; i++) { *q = *q * 0.5 + w[i]; q++; }
+  for (int i = 0; i < n; i++) s += a[i] * a[i];
+  free(a);
+  return s;
+}
+
+static void helper_fill(int n, const double *w, double *dst) {
+  for (int i = 0; i < n; i++) dst[i] = 1.0 / (1.0 + exp(-w[i]));
+}
+
+/* a helper writes by value into the caller's local array; the caller
+ * overwrites it afterwards */
+GRADC_GRAD(wrt(w))
+GRADC_JVP(wrt(w))
+double via_helper(int n, const double *w) {
+  double t[8];
+  helper_fill(n, w, t);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += t[i] * w[(i + 2) % n];
+  helper_fill(n, t, t);
+  for (int i = 0; i < n; i++) s += t[i];
+  return s;
+}
+
+/* struct member array by value */
+struct st { double v[4]; double k; };
+GRADC_GRAD(wrt(w))
+GRADC_JVP(wrt(w))
+double member_array(int n, const double *w) {
+  struct st a;
+  a.k = 0.5;
+  double *p = a.v;
+  for (int i = 0; i < 4; i++) p[i] = exp(a.k * w[i % n]);
+  double s = 0;
+  for (int i = 0; i < 4; i++) s += p[i] * w[(i + 1) % n];
+  a.v[2] = a.v[1] * 3;
+  for (int i = 0; i < 4; i++) s += a.v[i];
+  return s;
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
 
@@ -176,6 +255,26 @@ CHECK_CASE(same_slice, 4)
 CHECK_CASE(second_name, 4)
 CHECK_CASE(local_steps, 5)
 CHECK_CASE(float_cell, 4)
+CHECK_CASE(copied_over, 4)
+CHECK_CASE(walked_over, 4)
+CHECK_CASE(via_helper, 4)
+CHECK_CASE(member_array, 4)
+void outarr_grad(int n, const double *w, double *w_bar, double *o, double *o_bar);
+void outarr_jvp(int n, const double *w, const double *w_dot, double *o, double *o_dot);
+static double eval_outarr(const double *w) {
+  double o[4];
+  outarr(4, w, o);
+  return o[0] + 2 * o[1] + 3 * o[2] + 4 * o[3];
+}
+static void grad_outarr(const double *w, double *g) {
+  double o[4], ob[4] = {1, 2, 3, 4};
+  outarr_grad(4, w, g, o, ob);
+}
+static double jvp_outarr(const double *w, const double *u) {
+  double o[4], od[4];
+  outarr_jvp(4, w, u, o, od);
+  return od[0] + 2 * od[1] + 3 * od[2] + 4 * od[3];
+}
 
 int main(void) {
   double w[5] = {0.4, -0.3, 0.7, 0.2, -0.6};
@@ -190,6 +289,17 @@ int main(void) {
   for (int c = 0; c < 7; c++) {
     check_gradient(names[c], evals[c], grads[c], w, sizes[c], 1e-8);
     check_dot(names[c], jvps[c], grads[c], w, sizes[c], 1e-12);
+  }
+  const char *more[] = {"copied_over", "walked_over", "via_helper", "member_array", "outarr"};
+  double (*evals2[])(const double *) = {eval_copied_over, eval_walked_over, eval_via_helper, eval_member_array,
+                                        eval_outarr};
+  void (*grads2[])(const double *, double *) = {grad_copied_over, grad_walked_over, grad_via_helper,
+                                                grad_member_array, grad_outarr};
+  double (*jvps2[])(const double *, const double *) = {jvp_copied_over, jvp_walked_over, jvp_via_helper,
+                                                       jvp_member_array, jvp_outarr};
+  for (int c = 0; c < 5; c++) {
+    check_gradient(more[c], evals2[c], grads2[c], w, 4, 1e-8);
+    check_dot(more[c], jvps2[c], grads2[c], w, 4, 1e-12);
   }
   /* float: single-precision rounding in the function itself */
   check_gradient("float_cell", eval_float_cell, grad_float_cell, w, 4, 1e-3);
