@@ -880,6 +880,8 @@ static bool fresh_slice(Stmt *w) {
     Slice *x = q ? slice_find(&sl, q) : NULL;
     if (x) {
       if (b->e->kind != EX_ASSIGN || b->e->a != wl || !ir_is_var(wl->b, i) || vec_has(&written, x)) return false;
+      for (int u = 0; u < sl.len; u++)   /* its value only reads the slices (no call writes through one) */
+        if (!slice_read_only(b->e->b, ((Slice *)sl.data[u])->q)) return false;
       vec_push(&written, x);
       continue;
     }

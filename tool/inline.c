@@ -572,6 +572,47 @@ static void drop_copies(Func *fn, Stmt *s) {
   }
 }
 
+/* ---- temporaries nothing reads ------------------------------------------ */
+
+static bool sets_var(Stmt *s, Var *t) {
+  return s->kind == ST_EXPR && s->e && s->e->kind == EX_ASSIGN && !s->e->op && s->e->a->kind == EX_VAR &&
+         s->e->a->var == t;
+}
+
+static int count_sets(Stmt *s, Var *t) {
+  if (!s) return 0;
+  int n = sets_var(s, t);
+  for (int i = 0; i < s->kids.len; i++) n += count_sets(s->kids.data[i], t);
+  return n + count_sets(s->init, t) + count_sets(s->body, t) + count_sets(s->els, t);
+}
+
+static void drop_sets(Stmt *s, Var *t) {
+  if (!s) return;
+  if (sets_var(s, t)) {
+    Expr *r = s->e->b;
+    if (ir_has_side_effects(r)) s->e = r;   /* what the value came from still runs */
+    else s->kind = ST_NOP, s->e = NULL;
+    s->init_of_decl = false;
+  }
+  for (int i = 0; i < s->kids.len; i++) drop_sets(s->kids.data[i], t);
+  drop_sets(s->init, t), drop_sets(s->body, t), drop_sets(s->els, t);
+}
+
+/* A temporary that is only ever assigned: a helper's value where the call
+ * is a statement (`bump(&t, w);` leaves `_ret1 = t;`), a call's value that
+ * an expression statement drops. Its assignments go (C compilers warn of a
+ * variable set but not used). */
+static void drop_unread_temps(Func *fn) {
+  for (int i = fn->locals.len - 1; i >= 0; i--) {
+    Var *t = fn->locals.data[i];
+    if (t->kind != VAR_TEMP || t == fn->retvar || t->addr_taken || t->is_static || t->is_flag) continue;
+    int sets = count_sets(fn->body, t);
+    if (!sets || ir_count_mentions(fn->body, t) != sets) continue;
+    drop_sets(fn->body, t);
+    ir_drop_local(fn, t);
+  }
+}
+
 /* Inlines, into fn's lowered body, every call that can be inlined, callees
  * first (each is inlined into once, then copied). */
 bool inline_func(Program *p, Func *fn) {
@@ -595,6 +636,7 @@ bool inline_func(Program *p, Func *fn) {
   }
   walk(p, fn, fn->body, false);
   drop_copies(fn, fn->body);
+  drop_unread_temps(fn);
   addr_taken = saved_addr;
   stack.len--;
   fn->inlined = true;

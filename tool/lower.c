@@ -117,6 +117,17 @@ static bool writes_through_args(Expr *e) {
   return false;
 }
 
+/* e lowered where its value is not used (a statement, either side of a
+ * comma, a for loop's increment): what it still does beyond the statements
+ * lowering wrote (a call: free(a), step(&s)) becomes a statement of its own */
+static void lower_discard(Ctx *cx, Expr *e, Loc loc) {
+  Expr *v = lower_expr(cx, e, false);
+  if (!v || !ir_has_side_effects(v)) return;
+  Stmt *n = ir_new_stmt(ST_EXPR, loc);
+  n->e = v;
+  emit_stmt_(n);
+}
+
 static Expr *lower_call(Ctx *cx, Expr *e, bool value_used) {
   for (int i = 0; i < e->nargs; i++) {
     e->args[i] = lower_expr(cx, e->args[i], true);
@@ -256,7 +267,7 @@ static Expr *lower_expr(Ctx *cx, Expr *e, bool value_used) {
     e->a = lower_expr(cx, e->a, true);
     return e;
   case EX_COMMA:
-    lower_expr(cx, e->a, false);
+    lower_discard(cx, e->a, e->loc);
     return lower_expr(cx, e->b, value_used);
   default:
     e->a = lower_expr(cx, e->a, true);
@@ -561,7 +572,7 @@ static void lower_loop(Ctx *cx, Stmt *s) {
       Vec incs = {0};
       Vec *saved = out_;
       out_ = &incs;
-      lower_expr(cx, f->inc, false);
+      lower_discard(&inner, f->inc, s->loc);   /* runs once per iteration */
       out_ = saved;
       /* a single assignment: keep it as the increment */
       if (incs.len == 1 && ((Stmt *)incs.data[0])->kind == ST_EXPR) f->inc = ((Stmt *)incs.data[0])->e;
@@ -580,7 +591,7 @@ static void lower_loop(Ctx *cx, Stmt *s) {
     Vec incs = {0};
     Vec *saved = out_;
     out_ = &incs;
-    lower_expr(cx, s->inc, false);
+    lower_discard(&inner, s->inc, s->loc);
     out_ = saved;
     Jumps jb = j;
     jb.cnt = false;
@@ -714,8 +725,9 @@ static void lower_stmt(Ctx *cx, Stmt *s) {
     cx->later = (Vec){0};
     Expr *v = lower_expr(cx, e, false);
     cx->whole = NULL;
-    if (v && v->kind == EX_CAST && v->ty->kind == TY_VOID) {
-      /* (void)x keeps the user's code free of unused-variable warnings */
+    /* (void)x keeps the user's code free of unused-variable warnings; what
+     * lowering left that still acts (free(b) after a comma) is kept too */
+    if (v && ((v->kind == EX_CAST && v->ty->kind == TY_VOID) || ir_has_side_effects(v))) {
       Stmt *n = ir_new_stmt(ST_EXPR, s->loc);
       n->e = v;
       emit_stmt_(n);

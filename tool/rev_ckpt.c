@@ -101,6 +101,37 @@ static bool ck_alloc_step(Expr *e, void *ud) {
   return false;
 }
 
+/* Pointers the body sets, and only the body, to a fresh pointer or an
+ * offset from one (the slices of a block the iteration allocates:
+ * forget = gates, ingate = gates + b): fresh too. */
+typedef struct CkDerived { Var *p; Vec *fresh; int sets; bool ok; } CkDerived;
+static bool ck_derived_step(Expr *e, void *ud) {
+  CkDerived *d = ud;
+  if (e->kind != EX_ASSIGN || e->a->kind != EX_VAR || e->a->var != d->p) return false;
+  d->sets++;
+  Expr *r = ir_uncast(e->b);
+  if (e->op || ((r->kind == EX_ADD || r->kind == EX_SUB) && ty_is_ptr(r->a->ty))) r = e->op ? e->a : ir_uncast(r->a);
+  if (r->kind != EX_VAR || !vec_has(d->fresh, r->var)) d->ok = false;
+  return false;
+}
+
+static void ck_derived(Func *fn, Stmt *body, Vec *fresh) {
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (int i = 0; i < fn->locals.len; i++) {
+      Var *v = fn->locals.data[i];
+      if (v->ty->kind != TY_PTR || v->addr_taken || v->is_static || vec_has(fresh, v)) continue;
+      CkDerived in = {v, fresh, 0, true}, all = {v, fresh, 0, true};
+      ir_stmt_any(body, ck_derived_step, &in);
+      ir_stmt_any(fn->body, ck_derived_step, &all);
+      if (in.sets && in.ok && in.sets == all.sets) {
+        vec_push(fresh, v);
+        grew = true;
+      }
+    }
+  }
+}
+
 /* What the local pointer p may point into, from every value it takes: the
  * function's own variables (&a, a local array) go to vars, heap blocks gradc
  * can size to blocks. False when one value comes from anywhere else. */
@@ -172,6 +203,7 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, 
   find_block_ptrs(g->fn);
   Vec fresh = {0};
   ir_stmt_any(s->body, ck_alloc_step, &fresh);
+  ck_derived(g->fn, s->body, &fresh);
   st.fresh = fresh;
   for (int i = 0; i < fresh.len; i++)   /* not blocks of the state, nor pointers */
     for (int k = 0; k < ckpt_blocks.len; k++)

@@ -74,7 +74,10 @@
  *            of those loops under #pragma GCC unroll. A fifth of the
  *            rest split one allocation per step into named slices filled
  *            in one loop by the logistic, tanh or exp, read by a state
- *            update; near misses in half of them (see f_slices).
+ *            update; near misses in half of them (see f_slices). An
+ *            eighth of the SCRATCH blocks are calls whose value nothing
+ *            uses: after a comma in a for loop's increment or in an
+ *            expression statement (f_discard).
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  * Some counted loops are written by a macro (FOR_N), and every program
@@ -1585,8 +1588,38 @@ static void f_slices(int ind) {
   L(ind, "}\n");
 }
 
+/* Calls whose value nothing uses, and calls in a for loop's increment:
+ * after a comma there (lowering dropped them, and a helper's arguments in
+ * the increment counted as computed once, never saved), in an expression
+ * statement of two calls. */
+static void f_discard(int ind) {
+  int u = uid++;
+  unsigned v = var(), w = var();
+  use(H_STEP);
+  L(ind, "{\n");
+  L(ind + 1, "double d%d = 0.2 * x[%u];\n", u, rnd(NX));
+  switch (rnd(3)) {
+  case 0:
+    L(ind + 1, "for (int i = 0; i < n; step(&d%d, x[i] + a%u), i++) d%d += 0.1 * x[i] * a%u;\n", u, v, u, w);
+    break;
+  case 1:
+    L(ind + 1, "for (int i = 0; i < n; d%d += 0.2 * step(&a%u, x[i] * d%d), i++) acc += 0.1 * d%d * x[i];\n", u, v,
+      u, u);
+    break;
+  default:
+    L(ind + 1, "step(&d%d, x[0] + a%u), step(&d%d, x[1] * a%u);\n", u, v, u, w);
+    break;
+  }
+  L(ind + 1, "acc += 0.1 * d%d;\n", u);
+  L(ind, "}\n");
+}
+
 static void f_scratch(int ind) {
   int u = uid++;
+  if (rnd(8) == 0) { /* an eighth: calls whose value nothing uses */
+    f_discard(ind);
+    return;
+  }
   if (rnd(4) == 0) { /* a quarter of them: residuals and their sum */
     f_resid(ind);
     return;

@@ -8,7 +8,8 @@
  * must keep their saves: slices that overlap, a slice written twice, a
  * slice written before the loop, two names for one slice; a value in memory
  * overwritten through a second name, through itself, in a local array, and
- * in float. Central differences and the dot-product test; n is the size. */
+ * in float; and the cell's steps under GRADC_CHECKPOINT. Central
+ * differences and the dot-product test; n is the size. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,53 @@ double cell(int n, const double *w) {
   }
   free(h);
   free(c);
+  return s;
+}
+
+/* the same, its steps checkpointed: the slices of the block each step
+ * allocates are no state of the loop (rev_ckpt.c ck_derived) */
+GRADC_GRAD(wrt(w))
+GRADC_JVP(wrt(w))
+double ckpt_cell(int n, const double *w) {
+  double *h = malloc(n * sizeof *h), *c = malloc(n * sizeof *c);
+  for (int i = 0; i < n; i++) h[i] = 0.1 * i, c[i] = 0.2;
+  double s = 0;
+  GRADC_CHECKPOINT(2);
+  for (int t = 0; t < 3; t++) {
+    double *gates = malloc(4 * n * sizeof *gates);
+    double *forget = gates, *ingate = gates + n, *outgate = gates + 2 * n, *change = gates + 3 * n;
+    for (int i = 0; i < n; i++) {
+      forget[i] = sigmoid(w[i] * h[i] + 0.1 * t);
+      ingate[i] = sigmoid(w[(i + 1) % n] * h[i] - 0.2);
+      outgate[i] = sigmoid(w[(i + 2) % n] + h[i]);
+      change[i] = tanh(w[i] * c[i] + h[i]);
+    }
+    for (int i = 0; i < n; i++) c[i] = c[i] * forget[i] + ingate[i] * change[i];
+    for (int i = 0; i < n; i++) h[i] = outgate[i] * tanh(c[i]);
+    for (int i = 0; i < n; i++) s += h[i] * w[i];
+    free(gates);
+  }
+  free(h);
+  free(c);
+  return s;
+}
+
+/* a second name for the scratch a checkpointed iteration allocates and
+ * frees: no state either (the snapshot read the freed block of the
+ * iteration before: a use after free under ASan) */
+GRADC_GRAD(wrt(w))
+GRADC_JVP(wrt(w))
+double ckpt_alias(int n, const double *w) {
+  double s = 0.1;
+  GRADC_CHECKPOINT(2);
+  for (int t = 0; t < 5; t++) {
+    double *r = calloc(n, sizeof *r);
+    double *r2 = r;
+    for (int i = 0; i < n; i++) r[i] = sin(w[i]) * s + 0.3 * w[(i + 1) % n];
+    r2[0] = 2.0 * r2[0];
+    for (int i = 0; i < n; i++) s += 0.1 * r[i] * r[i];
+    free(r);
+  }
   return s;
 }
 
@@ -248,6 +296,8 @@ double member_array(int n, const double *w) {
 #include "check.h"
 
 CHECK_CASE(cell, 4)
+CHECK_CASE(ckpt_cell, 4)
+CHECK_CASE(ckpt_alias, 4)
 CHECK_CASE(overlap, 4)
 CHECK_CASE(twice, 4)
 CHECK_CASE(prefilled, 4)
@@ -290,6 +340,10 @@ int main(void) {
     check_gradient(names[c], evals[c], grads[c], w, sizes[c], 1e-8);
     check_dot(names[c], jvps[c], grads[c], w, sizes[c], 1e-12);
   }
+  check_gradient("ckpt_cell", eval_ckpt_cell, grad_ckpt_cell, w, 4, 1e-8);
+  check_dot("ckpt_cell", jvp_ckpt_cell, grad_ckpt_cell, w, 4, 1e-12);
+  check_gradient("ckpt_alias", eval_ckpt_alias, grad_ckpt_alias, w, 4, 1e-8);
+  check_dot("ckpt_alias", jvp_ckpt_alias, grad_ckpt_alias, w, 4, 1e-12);
   const char *more[] = {"copied_over", "walked_over", "via_helper", "member_array", "outarr"};
   double (*evals2[])(const double *) = {eval_copied_over, eval_walked_over, eval_via_helper, eval_member_array,
                                         eval_outarr};
