@@ -1050,14 +1050,6 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     changed = false;
     each_stmt(fn->body, foreign_step, NULL);
   } while (changed);
-  immediate_loops(fn, top);
-  if (top) {
-    recompute_loops(fn);
-    do {   /* the recomputations' reads reach aliases too */
-      changed = false;
-      each_stmt(fn->body, alias_step, NULL);
-    } while (changed);
-  }
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
     v->input_mem = v->is_wrt && !v->is_out && ty_is_ptr(v->ty);
@@ -1067,6 +1059,14 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     each_stmt(fn->body, input_step, NULL);
   } while (changed);
   return diag_errors() == before;
+}
+
+/* Reads added after the analysis (recompute.c's) reach aliases too. */
+void act_share_aliases(Func *fn) {
+  do {
+    changed = false;
+    each_stmt(fn->body, alias_step, NULL);
+  } while (changed);
 }
 
 void act_dump(FILE *out, Func *fn) {

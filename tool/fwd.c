@@ -582,16 +582,11 @@ static const char *fparams(FSpec *sp) {
 
 static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
   Func *fn = sp->fn;
-  if (!parse_body(p, fn) || !lower_func(p, fn) || !inline_func(p, fn)) return false;
-  fuse_loops(fn);
-  if (fn->is_variadic) {
-    diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
-    return false;
-  }
+  if (!pipeline_front(p, fn)) return false;
   for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->dot = NULL;
   for (int i = 0; i < fn->locals.len; i++) ((Var *)fn->locals.data[i])->dot = NULL;
   Vec wrt = sp->wrt, outv = sp->out;
-  if (!act_analyze(p, fn, &wrt, &outv, sp->top)) return false;
+  if (!pipeline_forward(p, fn, &wrt, &outv, sp->top)) return false;
   FGen g = {.p = p, .sp = sp, .fn = fn};
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];

@@ -334,16 +334,10 @@ static void void_unused(Buf *b, const char *body, Spec *sp, bool bars) {
 /* Prepares fn for one specialisation: body, normal form, activity. */
 static bool prepare(Program *p, Spec *sp, Vec *wrt, Vec *out) {
   Func *fn = sp->fn;
-  if (!parse_body(p, fn) || !lower_func(p, fn) || !inline_func(p, fn)) return false;
-  fuse_loops(fn);
-  if (fn->is_variadic) {
-    diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);
-    return false;
-  }
+  if (!pipeline_front(p, fn)) return false;
   for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->bar = ((Var *)fn->params.data[i])->bar_param = NULL;
   for (int i = 0; i < fn->locals.len; i++) ((Var *)fn->locals.data[i])->bar = NULL;
-  if (!act_analyze(p, fn, wrt, out, sp->top)) return false;
-  return true;
+  return pipeline_reverse(p, fn, wrt, out, sp->top);
 }
 
 static void check_params(Spec *sp) {

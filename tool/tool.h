@@ -8,6 +8,8 @@
  *   immediate (sum loops whose iterations are reversed as they run)  ->
  *   recompute (what a loop's reverse computes again instead of taping)  ->  rev
  *   (forward sweep with tape pushes, reverse sweep)  ->  emit (C text).
+ * pipeline.c runs the passes up to the sweeps, in this order (forward mode
+ * stops after activity: immediate and recompute serve the reverse sweep).
  * The IR is a small structured tree (statements and expressions), close to C,
  * so that the generated code keeps the user's names and shape. Only parse.c
  * sees libclang; everything after it works on the IR alone.
@@ -434,6 +436,7 @@ void fuse_loops(Func *fn);                /* after inline_func */
 /* ---- activity.c: activity and to-be-recorded analysis ------------------- */
 
 bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* of Var * */
+void act_share_aliases(Func *fn);          /* reads added since reach aliases too */
 bool act_expr_active(const Expr *e);
 bool act_needs_save(Var *v, Stmt *write);   /* the old value is read by the reverse sweep */
 bool act_needs_save_lv(Expr *lhs, Stmt *write);  /* the same for what lhs names (v or v's memory) */
@@ -463,6 +466,12 @@ bool act_reads_only_fixed(Expr *e);         /* e reads only variables never assi
 bool act_fresh_fill(Func *fn, Stmt *write);  /* the first fill of a buffer malloc'd just before */
 bool act_loop_reset(Stmt *write);             /* an accumulator reset before its loop */
 void act_dump(FILE *out, Func *fn);
+
+/* ---- pipeline.c: the passes before differentiation, in order --------------- */
+
+bool pipeline_front(Program *p, Func *fn);   /* parse, lower, inline, fuse */
+bool pipeline_reverse(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* activity, immediate, recompute */
+bool pipeline_forward(Program *p, Func *fn, Vec *wrt, Vec *out, bool top);  /* activity */
 
 /* ---- emit.c: C text from IR ----------------------------------------------- */
 
