@@ -844,22 +844,22 @@ static bool fresh_slice(Stmt *w) {
   if (!found) return false;
   /* in that range: the slices' definitions q = a + k n, each once, and
    * nothing else that mentions a or a slice */
-  Vec sl = {0};
+  Vec sl = {0}, others = {0};
   for (int j = 0; j < range.len; j++) {
     long k;
     Expr *kn;
     Var *q = slice_def(range.data[j], a, &k, &kn);
-    if (!q) continue;
+    if (!q) {
+      vec_push(&others, range.data[j]);
+      continue;
+    }
     if (slice_find(&sl, q)) return false;
     Slice *x = arena_alloc(sizeof *x);
     *x = (Slice){q, k, kn};
     vec_push(&sl, x);
   }
-  for (int j = 0; j < range.len; j++) {
-    long k;
-    Expr *kn;
-    if (!slice_def(range.data[j], a, &k, &kn) && mentions_any(range.data[j], a, &sl)) return false;
-  }
+  for (int j = 0; j < others.len; j++)
+    if (mentions_any(others.data[j], a, &sl)) return false;
   if (!slice_find(&sl, p)) return false;
   /* nothing in L's header reaches the block; in its body, one write q[i] per
    * slice, each of them n elements apart */

@@ -119,10 +119,12 @@ static bool writes_through_args(Expr *e) {
 
 /* e lowered where its value is not used (a statement, either side of a
  * comma, a for loop's increment): what it still does beyond the statements
- * lowering wrote (a call: free(a), step(&s)) becomes a statement of its own */
+ * lowering wrote (a call: free(a), step(&s)) becomes a statement of its own,
+ * and so does (void)x, which keeps the user's code free of unused-variable
+ * warnings */
 static void lower_discard(Ctx *cx, Expr *e, Loc loc) {
   Expr *v = lower_expr(cx, e, false);
-  if (!v || !ir_has_side_effects(v)) return;
+  if (!v || !((v->kind == EX_CAST && v->ty->kind == TY_VOID) || ir_has_side_effects(v))) return;
   Stmt *n = ir_new_stmt(ST_EXPR, loc);
   n->e = v;
   emit_stmt_(n);
@@ -723,15 +725,8 @@ static void lower_stmt(Ctx *cx, Stmt *s) {
      * (&&, ||, ?:) decides whether it runs */
     cx->whole = ir_expr_any(e, branchy, NULL) ? NULL : e;
     cx->later = (Vec){0};
-    Expr *v = lower_expr(cx, e, false);
+    lower_discard(cx, e, s->loc);
     cx->whole = NULL;
-    /* (void)x keeps the user's code free of unused-variable warnings; what
-     * lowering left that still acts (free(b) after a comma) is kept too */
-    if (v && ((v->kind == EX_CAST && v->ty->kind == TY_VOID) || ir_has_side_effects(v))) {
-      Stmt *n = ir_new_stmt(ST_EXPR, s->loc);
-      n->e = v;
-      emit_stmt_(n);
-    }
     for (int i = 0; i < cx->later.len; i++) emit_stmt_(cx->later.data[i]);
     cx->later = (Vec){0};
     return;

@@ -110,7 +110,8 @@ static bool ck_derived_step(Expr *e, void *ud) {
   if (e->kind != EX_ASSIGN || e->a->kind != EX_VAR || e->a->var != d->p) return false;
   d->sets++;
   Expr *r = ir_uncast(e->b);
-  if (e->op || ((r->kind == EX_ADD || r->kind == EX_SUB) && ty_is_ptr(r->a->ty))) r = e->op ? e->a : ir_uncast(r->a);
+  if (e->op) r = e->a;   /* p += k: from p itself */
+  else if ((r->kind == EX_ADD || r->kind == EX_SUB) && ty_is_ptr(r->a->ty)) r = ir_uncast(r->a);
   if (r->kind != EX_VAR || !vec_has(d->fresh, r->var)) d->ok = false;
   return false;
 }

@@ -220,14 +220,13 @@ static void expand_before(Gen *g, Buf *b, int ind, Stmt *L, Expr *lo, Expr *hi, 
 
 /* At the start of an iteration, forward and reverse: the buffer is the
  * iteration's room (its own memory if there was none to take). */
-static void expand_at(Buf *b, int ind, Stmt *L, Var *c, Expr *lo, Vec *xs) {
+static void expand_at(Buf *b, int ind, Var *c, Expr *lo, Vec *xs) {
   const char *k = ir_lit_int(lo) == 0 ? c->name : format("(%s - %s)", c->name, operand(lo));
   for (int i = 0; i < xs->len; i++) {
     Expand *x = xs->data[i];
     emit_indent(b, ind);
     buf_printf(b, "%s = %s ? %s + (size_t)%s * %s : %s;\n", x->v->name, x->all, x->all, k, operand(x->n), x->own);
   }
-  (void)L;
 }
 
 /* After the loop: the buffer is its own memory again; after the reverse
@@ -474,7 +473,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (xc) {
     expand_before(g, &xbefore, fi, s, xlo, xhi, &xs);
     Buf at = {0};
-    expand_at(&at, fi + 1, s, xc, xlo, &xs);
+    expand_at(&at, fi + 1, xc, xlo, &xs);
     buf_puts(&at, bf.data ? bf.data : "");
     buf_free(&bf);
     bf = at;
@@ -486,7 +485,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
      * it holds) and so first off the tape in the body's reverse */
     snapshot_code(g, s, &bf, fi + 1, true);
     Buf first = {0};
-    if (xc) expand_at(&first, ri + 1, s, xc, xlo, &xs);
+    if (xc) expand_at(&first, ri + 1, xc, xlo, &xs);
     snapshot_code(g, s, &first, ri + 1, false);
     buf_puts(&first, g->again.data ? g->again.data : "");
     buf_free(&g->again);
