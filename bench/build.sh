@@ -46,12 +46,8 @@ adb_build() {
     -o "$out/obj/adb_$k.o" || return 1
   $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I "$root/include" -I "$here/adbench" -c "$out/adb_${k}_grad.c" \
     -o "$out/obj/adb_${k}_grad.o" || return 1
-  # the hand-written adjoint: of this variant (adb_<k>_hand.c) where it is
-  # another function, else the kernel's (the same function)
-  local hand=$here/hand/adb_${k}_hand.c
-  [ -f "$hand" ] || hand=$here/hand/${k}_hand.c
-  if [ -f "$hand" ]; then
-    $CC $CFLAGS -std=c11 -D_GNU_SOURCE -c "$hand" -o "$out/obj/adb_${k}_hand.o" || return 1
+  if [ -f "$here/hand/${k}_hand.c" ]; then
+    $CC $CFLAGS -std=c11 -D_GNU_SOURCE -c "$here/hand/${k}_hand.c" -o "$out/obj/adb_${k}_hand.o" || return 1
     objs+=("$out/obj/adb_${k}_hand.o")
   fi
   $CXX $CFLAGS -std=c++17 -I "$root/include" "$here/drivers/adb_$k.cpp" "${objs[@]}" "$lib" -lm \

@@ -1,8 +1,8 @@
 // adb_lstm.cpp: bench/adbench/lstm.c (ADBench's LSTM written as ordinary C,
 // with helpers; ADBench's log(2 + sum exp) normalisation) at the size of
-// lstm.cpp; its hand-written adjoint is bench/hand/adb_lstm_hand.c (lstm_hand.c
-// computes the kernels/lstm.c loss, with the max-shifted logsumexp: another
-// function).
+// lstm.cpp; its hand-written adjoint is bench/hand/lstm_hand.c's
+// adb_lstm_objective_hand (the kernels/lstm.c loss, with the max-shifted
+// logsumexp, is lstm_objective_hand there).
 #include "harness.hpp"
 extern "C" {
 double adb_lstm_objective(size_t l, size_t c, size_t b, const double *main_params, const double *extra_params,

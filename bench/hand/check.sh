@@ -18,7 +18,7 @@ done
 for k in ba lstm; do
   "$gradc" "$bench/adbench/$k.c" -I "$root/include" -I "$bench/adbench" -o "$out/adb_${k}_grad.c"
 done
-srcs=("$here/check_hand.c" "$here/ba_hand.c" "$here/lstm_hand.c" "$here/adb_lstm_hand.c" "$here/ode_hand.c")
+srcs=("$here/check_hand.c" "$here/ba_hand.c" "$here/lstm_hand.c" "$here/ode_hand.c")
 for k in ba lstm ode; do srcs+=("$bench/kernels/$k.c" "$out/${k}_grad.c"); done
 for k in ba lstm; do srcs+=("$bench/adbench/$k.c" "$out/adb_${k}_grad.c"); done
 warn=(-Wall -Wextra -Wno-unused-parameter)

@@ -1,6 +1,6 @@
 /* check_hand.c: checks the hand-written adjoints of BA, LSTM and the ODE
  * (ba_hand.c, lstm_hand.c, ode_hand.c) and of the ADBench C LSTM
- * (adb_lstm_hand.c, against adbench/lstm.c) on small random inputs against
+ * (lstm_hand.c's adb_lstm_objective_hand, against adbench/lstm.c) on small random inputs against
  * central differences of the primal kernels and against gradc's generated
  * gradients; the BA adjoint also against gradc's gradient of the ADBench C
  * variant (adb_ba_sqnorm), whose driver uses it. Built and run by check.sh.

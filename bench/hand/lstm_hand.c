@@ -1,6 +1,8 @@
 /* lstm_hand.c: hand-written adjoint of kernels/lstm.c (same signature as the
- * generated lstm_objective_grad). Not used for the ADBench C row: that
- * variant normalises with log(2 + sum exp), a different function.
+ * generated lstm_objective_grad), and of adbench/lstm.c
+ * (adb_lstm_objective_hand), which normalises with ADBench's
+ * lse = log(2 + sum exp(ypred)) instead of the max-shifted logsumexp: the
+ * same adjoint with exp(ypred_i) / (2 + sum exp) for the softmax.
  *
  * The forward pass is the kernel's, expression for expression, but it keeps
  * per time step and layer what the reverse needs: the hidden and cell state
@@ -19,9 +21,9 @@ static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 enum { H = 0, C = 1, FG = 2, IG = 3, OG = 4, CH = 5, TC = 6, REC = 7 };
 
-double lstm_objective_hand(int l, int c, int b, const double *main_params, double *main_params_bar,
-                           const double *extra_params, double *extra_params_bar, const double *state0,
-                           const double *seq) {
+static double hand(int l, int c, int b, const double *main_params, double *main_params_bar,
+                   const double *extra_params, double *extra_params_bar, const double *state0, const double *seq,
+                   int adbench) {
   const size_t B = (size_t)b, T = c > 1 ? (size_t)(c - 1) : 0;
   /* rec[t][layer]: h_prev, c_prev, forget, ingate, outgate, change, tanh(c_new) */
   double *rec = malloc((T * l * REC + 1) * B * sizeof *rec);
@@ -63,10 +65,13 @@ double lstm_objective_hand(int l, int c, int b, const double *main_params, doubl
     /* ypred = x wo + bo; total += gold . (ypred - lse(ypred)) */
     double *ypred = tmp;
     for (int i = 0; i < b; i++) ypred[i] = x[i] * extra_params[b + i] + extra_params[2 * b + i];
-    double mx = ypred[0];
-    for (int i = 1; i < b; i++)
-      if (ypred[i] > mx) mx = ypred[i];
-    double se = 0.0;
+    double mx = 0.0;   /* ADBench: no shift, and 2 more in the sum */
+    if (!adbench) {
+      mx = ypred[0];
+      for (int i = 1; i < b; i++)
+        if (ypred[i] > mx) mx = ypred[i];
+    }
+    double se = adbench ? 2.0 : 0.0;
     for (int i = 0; i < b; i++) {
       ey[i] = exp(ypred[i] - mx);
       se += ey[i];
@@ -78,7 +83,7 @@ double lstm_objective_hand(int l, int c, int b, const double *main_params, doubl
       total += gold[i] * (ypred[i] - lse);
       gs += gold[i];
     }
-    /* d total / d ypred_i = gold_i - (sum gold) softmax_i */
+    /* d total / d ypred_i = gold_i - (sum gold) ey_i / se */
     double *tb = topb + t * B;
     for (int i = 0; i < b; i++) {
       double yb = scale * (gold[i] - gs * ey[i] / se);
@@ -152,4 +157,16 @@ double lstm_objective_hand(int l, int c, int b, const double *main_params, doubl
   free(x);
   free(stb);
   return -total / ((c - 1) * b);
+}
+
+double lstm_objective_hand(int l, int c, int b, const double *main_params, double *main_params_bar,
+                           const double *extra_params, double *extra_params_bar, const double *state0,
+                           const double *seq) {
+  return hand(l, c, b, main_params, main_params_bar, extra_params, extra_params_bar, state0, seq, 0);
+}
+
+double adb_lstm_objective_hand(size_t l, size_t c, size_t b, const double *main_params, double *main_params_bar,
+                               const double *extra_params, double *extra_params_bar, const double *state0,
+                               const double *seq) {
+  return hand((int)l, (int)c, (int)b, main_params, main_params_bar, extra_params, extra_params_bar, state0, seq, 1);
 }

@@ -1,6 +1,6 @@
 /* check_lstm.c: gradc's gradient of bench/adbench/lstm.c against central
  * differences, at small sizes with random data from a fixed seed, and
- * against the hand-written adjoint bench/hand/adb_lstm_hand.c. */
+ * against the hand-written adjoint bench/hand/lstm_hand.c (adb_lstm_objective_hand). */
 #include "adb_check.h"
 #include "adbench_helpers.h"
 
@@ -53,7 +53,7 @@ static void run(size_t l, size_t c, size_t b) {
     worst = fmax(worst, fabs(g[i] - gh[i]) / den);
   }
   if (worst > 1e-9) {
-    printf("FAIL lstm: gradient vs bench/hand/adb_lstm_hand.c: max rel diff %.2e\n", worst);
+    printf("FAIL lstm: gradient vs bench/hand/lstm_hand.c (adb_lstm_objective_hand): max rel diff %.2e\n", worst);
     adb_failures++;
   }
   free(state), free(keep), free(seq), free(p), free(g), free(gh);

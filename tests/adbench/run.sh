@@ -25,7 +25,7 @@ refs() {
   case $1 in
     gmm) echo "$src/bench/kernels/gmm.c $src/bench/hand/gmm_hand.c" ;;
     ba) echo "$src/bench/kernels/ba.c" ;;
-    lstm) echo "$src/bench/hand/adb_lstm_hand.c" ;;
+    lstm) echo "$src/bench/hand/lstm_hand.c" ;;
     *) echo "" ;;
   esac
 }
