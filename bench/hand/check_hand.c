@@ -185,12 +185,21 @@ static void check_ba(int nc, int np, int nobs, int zero_cam) {
 }
 
 /* ---- LSTM -------------------------------------------------------------------- */
-typedef struct { int l, c, b; const double *state0, *seq; } lstm_ctx;
+/* adb: ADBench's LSTM as ordinary C (adbench/lstm.c, log(2 + sum exp)
+ * normalisation) instead of kernels/lstm.c */
+typedef struct { int l, c, b, adb; const double *state0, *seq; } lstm_ctx;
 static double lstm_p(const double *p, void *v) {
   lstm_ctx *c = v;
-  return lstm_objective(c->l, c->c, c->b, p, p + 8 * c->l * c->b, c->state0, c->seq);
+  const double *e = p + 8 * c->l * c->b;
+  return c->adb ? adb_lstm_objective(c->l, c->c, c->b, p, e, c->state0, c->seq)
+                : lstm_objective(c->l, c->c, c->b, p, e, c->state0, c->seq);
 }
-static void check_lstm(int l, int c, int b) {
+static double lstm_hand_of(lstm_ctx *c, const double *p, double *g) {
+  int nm = 8 * c->l * c->b;
+  return c->adb ? adb_lstm_objective_hand(c->l, c->c, c->b, p, g, p + nm, g + nm, c->state0, c->seq)
+                : lstm_objective_hand(c->l, c->c, c->b, p, g, p + nm, g + nm, c->state0, c->seq);
+}
+static void check_lstm(int l, int c, int b, int adb) {
   double *st = malloc(2 * l * b * sizeof *st), *seq = malloc(c * b * sizeof *seq);
   for (int i = 0; i < 2 * l * b; i++) st[i] = urand(-1, 1);
   for (int i = 0; i < c * b; i++) seq[i] = urand(-1, 1);
@@ -198,40 +207,17 @@ static void check_lstm(int l, int c, int b) {
   double *p = malloc(n * sizeof *p), *gh = calloc(n, sizeof *p), *gg = calloc(n, sizeof *p),
          *fd = malloc(n * sizeof *p);
   for (int i = 0; i < n; i++) p[i] = urand(-1, 1);
-  lstm_ctx ctx = {l, c, b, st, seq};
+  lstm_ctx ctx = {l, c, b, adb, st, seq};
   double f = lstm_p(p, &ctx);
-  double fh = lstm_objective_hand(l, c, b, p, gh, p + nm, gh + nm, st, seq);
-  lstm_objective_grad(l, c, b, p, gg, p + nm, gg + nm, st, seq);
+  double fh = lstm_hand_of(&ctx, p, gh);
+  if (adb) adb_lstm_objective_grad(l, c, b, p, gg, p + nm, gg + nm, st, seq);
+  else lstm_objective_grad(l, c, b, p, gg, p + nm, gg + nm, st, seq);
   central_fd(lstm_p, &ctx, p, n, 1e-5, 0, fd);
+  const char *name = adb ? "LSTM (ADBench C)" : "LSTM";
   char what[96];
-  snprintf(what, sizeof what, "LSTM l=%d c=%d b=%d", l, c, b);
+  snprintf(what, sizeof what, "%s l=%d c=%d b=%d", name, l, c, b);
   report(what, f, fh, gh, gg, fd, n, NULL, NULL);
-  check_accum("LSTM", fh, lstm_objective_hand(l, c, b, p, gh, p + nm, gh + nm, st, seq), gh, gg, n);
-  free(st); free(seq); free(p); free(gh); free(gg); free(fd);
-}
-
-/* ADBench's LSTM as ordinary C (log(2 + sum exp) normalisation) */
-static double adb_lstm_p(const double *p, void *v) {
-  lstm_ctx *c = v;
-  return adb_lstm_objective(c->l, c->c, c->b, p, p + 8 * c->l * c->b, c->state0, c->seq);
-}
-static void check_adb_lstm(int l, int c, int b) {
-  double *st = malloc(2 * l * b * sizeof *st), *seq = malloc(c * b * sizeof *seq);
-  for (int i = 0; i < 2 * l * b; i++) st[i] = urand(-1, 1);
-  for (int i = 0; i < c * b; i++) seq[i] = urand(-1, 1);
-  int nm = 8 * l * b, n = nm + 3 * b;
-  double *p = malloc(n * sizeof *p), *gh = calloc(n, sizeof *p), *gg = calloc(n, sizeof *p),
-         *fd = malloc(n * sizeof *p);
-  for (int i = 0; i < n; i++) p[i] = urand(-1, 1);
-  lstm_ctx ctx = {l, c, b, st, seq};
-  double f = adb_lstm_p(p, &ctx);
-  double fh = adb_lstm_objective_hand(l, c, b, p, gh, p + nm, gh + nm, st, seq);
-  adb_lstm_objective_grad(l, c, b, p, gg, p + nm, gg + nm, st, seq);
-  central_fd(adb_lstm_p, &ctx, p, n, 1e-5, 0, fd);
-  char what[96];
-  snprintf(what, sizeof what, "LSTM (ADBench C) l=%d c=%d b=%d", l, c, b);
-  report(what, f, fh, gh, gg, fd, n, NULL, NULL);
-  check_accum("LSTM (ADBench C)", fh, adb_lstm_objective_hand(l, c, b, p, gh, p + nm, gh + nm, st, seq), gh, gg, n);
+  check_accum(name, fh, lstm_hand_of(&ctx, p, gh), gh, gg, n);
   free(st); free(seq); free(p); free(gh); free(gg); free(fd);
 }
 
@@ -342,12 +328,11 @@ int main(void) {
   check_ba(3, 5, 12, -1);
   check_ba(4, 7, 20, 2);
   check_ba(5, 9, 30, -1);
-  check_lstm(1, 4, 3);
-  check_lstm(2, 6, 4);
-  check_lstm(3, 8, 5);
-  check_adb_lstm(1, 4, 3);
-  check_adb_lstm(2, 6, 4);
-  check_adb_lstm(3, 8, 5);
+  for (int adb = 0; adb < 2; adb++) {
+    check_lstm(1, 4, 3, adb);
+    check_lstm(2, 6, 4, adb);
+    check_lstm(3, 8, 5, adb);
+  }
   check_ode(3, 0.3, 1e-6, 1.0); /* N = 3: every row of Lorenz-96 reads a wrapped-around index */
   check_ode(5, 0.3, 1e-6, 1.0);
   check_ode(8, 0.5, 1e-6, 1.0);
