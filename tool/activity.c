@@ -1013,7 +1013,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
     Var *v = out->data[i];
     v->is_out = v->useful = true;
   }
-  if (fn->retvar && ty_has_float(fn->retvar->ty) && !fn->value_unused) fn->retvar->useful = true;
+  if (fn->retvar && ty_has_float(fn->retvar->ty)) fn->retvar->useful = true;
   do {
     changed = false;
     each_stmt(fn->body, varied_step, NULL);

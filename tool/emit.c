@@ -222,6 +222,7 @@ static void emit_body(Buf *b, Stmt *s, int indent) {
 static void (*after_expr)(Buf *b, Stmt *s, int indent, void *ud);
 static void *after_ud;
 static bool parallel;    /* parallel loops keep their pragma (emit_stmt_with) */
+static bool hints;       /* short loops get emit_unroll_hint (emit_function) */
 
 void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud) {
   void (*saved)(Buf *, Stmt *, int, void *) = after_expr;
@@ -284,6 +285,7 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     }
     bool saved_par = parallel;
     parallel = parallel && !clauses;   /* one inside it runs serially */
+    if (hints) emit_unroll_hint(b, s, indent);
     emit_indent(b, indent);
     const char *init = "";
     if (s->init && s->init->kind == ST_EXPR) init = emit_expr(s->init->e);
@@ -376,7 +378,7 @@ void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v)) {
 /* Static copies of the user's static functions that generated code calls
  * with no derivative to take: the generated file cannot see the originals.
  * Copies are printed from the lowered IR and may need further copies. */
-static const char *signature(Func *fn) {
+const char *emit_signature(Func *fn) {
   Buf params = {0};
   for (int k = 0; k < fn->params.len; k++) {
     Var *v = fn->params.data[k];
@@ -397,9 +399,7 @@ static bool seen(const char *name) {
   return false;
 }
 
-void emit_reset(bool forget_names) {
-  if (forget_names) emitted = (Vec){0};
-}
+void emit_reset(void) { emitted = (Vec){0}; }
 
 bool emit_primals(Program *p, Buf *protos, Buf *out) {
   for (bool more = true; more;) {
@@ -408,13 +408,13 @@ bool emit_primals(Program *p, Buf *protos, Buf *out) {
       Func *fn = p->funcs.data[i];
       if (fn->need_proto && !fn->proto_done && !fn->is_static) {
         fn->proto_done = true;
-        if (!seen(fn->name)) buf_printf(protos, "%s;\n", signature(fn));
+        if (!seen(fn->name)) buf_printf(protos, "%s;\n", emit_signature(fn));
       }
       if (!fn->need_primal || fn->primal_done || !fn->has_body) continue;
       fn->primal_done = more = true;
       if (seen(fn->name)) continue;
       if (!parse_body(p, fn) || !lower_func(p, fn)) return false;
-      const char *sig = format("static %s", signature(fn));
+      const char *sig = format("static %s", emit_signature(fn));
       buf_printf(protos, "%s;\n", sig);
       const char *base = strrchr(p->path, '/') ? strrchr(p->path, '/') + 1 : p->path;
       buf_printf(out, "/* a copy of the static function '%s' of %s */\n%s\n{\n", fn->name, base, sig);
@@ -428,6 +428,38 @@ bool emit_primals(Program *p, Buf *protos, Buf *out) {
     }
   }
   return true;
+}
+
+/* A generated function of the IR (forward mode's): sig, then the body with
+ * fn's locals declared at the top. A parameter that neither the body nor a
+ * local's length reads, and a local the body only assigns, get a (void).
+ * (Every local is declared: `sizeof v` keeps v's name as text.) */
+
+/* v is read by the length of one of fn's variable-length arrays */
+static bool in_vla_length(Func *fn, Var *v) {
+  for (int i = 0; i < fn->locals.len; i++)
+    for (Type *t = ((Var *)fn->locals.data[i])->ty; t; t = t->kind == TY_ARRAY ? t->base : NULL)
+      if (t->vla_len && ir_expr_mentions(t->vla_len, v)) return true;
+  return false;
+}
+
+void emit_function(Buf *out, Func *fn, const char *sig) {
+  buf_printf(out, "%s\n{\n", sig);
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    if (!ir_mentions(fn->body, v) && !in_vla_length(fn, v)) buf_printf(out, "  (void)%s;\n", v->name);
+  }
+  emit_locals(out, fn, NULL);
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    if (v != fn->retvar && !v->is_static && ir_only_assigned(fn->body, v)) buf_printf(out, "  (void)%s;\n", v->name);
+  }
+  bool saved_par = parallel, saved_hints = hints;
+  parallel = hints = true;
+  for (int i = 0; i < fn->body->kids.len; i++) emit_stmt(out, fn->body->kids.data[i], 1);
+  parallel = saved_par, hints = saved_hints;
+  if (fn->retvar) buf_printf(out, "  return %s;\n", fn->retvar->name);
+  buf_puts(out, "}\n\n");
 }
 
 /* ---- the shape of C text: when an operand needs parentheses ---------- */

@@ -1,4 +1,4 @@
-/* fwd.c: forward (tangent) mode.
+/* fwd.c: forward (tangent) mode, IR in, IR out.
  *
  * Each active variable v gets a tangent v_dot, and each assignment of an
  * active value is preceded by the assignment of its tangent, computed from
@@ -8,8 +8,12 @@
  *     y = y * x;
  *
  * Control flow is the primal's, unchanged: forward mode needs no tape. The
- * annotated function becomes f_jvp; functions it calls get g_jvp companions,
- * specialised on which arguments carry tangents, as in reverse mode.
+ * result is a function of the IR (the tangent function), built from copies
+ * of the primal's variables and statements; emit.c prints it. The
+ * annotated function becomes f_jvp; functions it calls get g_jvp
+ * companions, specialised on which arguments carry tangents, as in reverse
+ * mode. A Hessian is the gradient of a tangent function (reverse over
+ * forward, main.c): reverse mode differentiates this IR in memory.
  */
 #include "tool.h"
 
@@ -19,148 +23,239 @@
 typedef struct FSpec {
   Func *fn;
   unsigned long mask;    /* bit i: parameter i carries a tangent */
-  unsigned long discard; /* bit i: parameter i is an adjoint whose value is never
-                            read back (forward over reverse): only its tangent is
-                            kept, and it may be NULL */
   bool top;
-  bool hvp;              /* the public f_hvp of a GRADC_HESSIAN request */
+  bool hess;             /* the tangent function whose reverse sweep is a Hessian's
+                            f_hvp: directions x_v, returns the tangent of the value
+                            and stores the value through its last parameter */
   const char *name;      /* f_jvp, or g_jvp for a companion */
   Vec wrt, out;          /* Var * */
+  Func *tf;              /* the tangent function (IR), once built */
+  bool emitted;
 } FSpec;
 
 typedef struct FGen {
   Program *p;
   FSpec *sp;
-  Func *fn;
-  Vec dots;              /* Var * whose tangents are locals */
+  Func *fn;              /* the primal, lowered */
+  Func *tf;              /* the tangent function being built: copies of fn's
+                            variables (Var.copy), tangents (Var.dot) */
+  Vec dots;              /* Var *: fn's variables whose tangents are locals */
   int ntmp;
   bool in_par;           /* inside a parallel loop (one inside it runs serially) */
 } FGen;
 
 static Vec fspecs;
-static const char *fwd_suffix = "jvp";   /* companion names: g_jvp */
 
-void fwd_reset(void) {
-  fspecs = (Vec){0};
-  fwd_suffix = "jvp";
-}
+void fwd_reset(void) { fspecs = (Vec){0}; }
 
 static bool is_tangent_param(Var *v) { return v->kind == VAR_PARAM && (v->is_wrt || v->is_out); }
 
-static bool is_discarded(FGen *g, Var *v) {
-  return v && v->kind == VAR_PARAM && bit(g->sp->discard, v->index);
+/* ---- expressions ---------------------------------------------------------- */
+
+static Loc nowhere;
+
+static Expr *num(const char *text, Type *ty) { return ir_num(text, ty, nowhere); }
+static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *ty) { return ir_binary(k, a, b, ty, a->loc); }
+
+/* a literal 1 (1, 1.0, 1.0f, 1.0L): a factor that changes nothing, not even
+ * a NaN, an infinity or the sign of a zero */
+static bool is_one(const Expr *e) {
+  if (e->kind != EX_NUM || e->text[0] != '1') return false;
+  const char *p = e->text + 1;
+  if (*p == '.') while (*++p == '0') {}
+  return !*p || (strchr("fFlL", *p) && !p[1]);
 }
 
-static const char *dot_name(FGen *g, Var *v) {
-  if (v->dot) return v->dot;
-  const char *want = format("%s_dot", v->name);
-  if (g->sp->hvp && v->kind == VAR_PARAM && v->is_wrt) want = format("%s_v", v->name);
-  if (g->sp->hvp && is_discarded(g, v)) {
-    size_t n = strlen(v->name);
-    want = n > 4 && !strcmp(v->name + n - 4, "_bar") ? format("%.*s_hv", (int)(n - 4), v->name)
-                                                      : format("%s_hv", v->name);
+/* a * b, without a factor 1 */
+static Expr *mul(Expr *a, Expr *b, Type *ty) { return is_one(a) ? b : is_one(b) ? a : bin(EX_MUL, a, b, ty); }
+static Expr *un(ExprKind k, Expr *a, Type *ty) {
+  Expr *e = ir_new_expr(k, ty, a->loc);
+  e->a = a;
+  return e;
+}
+static Expr *cond(Expr *c, Expr *a, Expr *b, Type *ty) {
+  Expr *e = ir_new_expr(EX_COND, ty, c->loc);
+  e->a = c, e->b = a, e->c = b;
+  return e;
+}
+static Expr *call(const char *name, Type *ty, Loc loc, int n, Expr **args) {
+  Expr *e = ir_new_expr(EX_CALL, ty, loc);
+  e->text = name;
+  e->callee_known = true;
+  e->nargs = n;
+  e->args = arena_alloc(sizeof(Expr *) * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) e->args[i] = args[i];
+  return e;
+}
+static Type *void_ptr(void) { return ty_ptr_to(ty_new(TY_VOID, "void")); }
+
+/* The copy of a variable of fn in the tangent function (globals are themselves). */
+static Var *copy_of(Var *v) {
+  if (v->kind == VAR_GLOBAL) return v;
+  if (!v->copy) bug("a variable without its copy in the tangent function");
+  return v->copy;
+}
+
+/* e in the tangent function: the same expression over the copies. */
+static Expr *cp(Expr *e) {
+  if (!e) return NULL;
+  Expr *c = arena_alloc(sizeof *c);
+  *c = *e;
+  c->act_gen = 0, c->act_val = false;
+  if (e->kind == EX_VAR) c->var = copy_of(e->var);
+  c->a = cp(e->a), c->b = cp(e->b), c->c = cp(e->c);
+  if (e->nargs) {
+    c->args = arena_alloc(sizeof(Expr *) * (size_t)(e->nargs + 1));
+    for (int i = 0; i < e->nargs; i++) c->args[i] = cp(e->args[i]);
   }
+  return c;
+}
+
+/* an argument of a rule's formula, already a copy: copied again per use */
+static Expr *again(Expr *e) {
+  if (!e) return NULL;
+  Expr *c = arena_alloc(sizeof *c);
+  *c = *e;
+  c->a = again(e->a), c->b = again(e->b), c->c = again(e->c);
+  if (e->nargs) {
+    c->args = arena_alloc(sizeof(Expr *) * (size_t)(e->nargs + 1));
+    for (int i = 0; i < e->nargs; i++) c->args[i] = again(e->args[i]);
+  }
+  return c;
+}
+
+/* a variable-length array's type over the copies: its lengths are expressions */
+static Type *copy_type(Type *t) {
+  if (!t || !(t->vla_len || (t->base && (t->kind == TY_ARRAY || t->kind == TY_PTR)))) return t;
+  Type *base = copy_type(t->base);
+  if (base == t->base && !t->vla_len) return t;
+  Type *c = arena_alloc(sizeof *c);
+  *c = *t;
+  c->base = base;
+  c->vla_len = cp(t->vla_len);
+  return c;
+}
+
+static Var *new_copy(Var *v) {
+  Var *c = arena_alloc(sizeof *c);
+  *c = *v;
+  c->reads = c->mem_reads = c->own_reads = (Vec){0};
+  c->bar = c->bar_param = NULL;
+  c->copy = c->dot = NULL;
+  return c;
+}
+
+/* a name neither fn nor the tangent function uses */
+static const char *fresh(FGen *g, const char *want) {
   const char *name = ir_unique_name(g->fn, want);
-  for (int i = 0; i < g->dots.len; i++)
-    if (!strcmp(((Var *)g->dots.data[i])->dot, name)) name = format("%s_", name);
-  v->dot = name;
-  if (!is_tangent_param(v)) vec_push(&g->dots, v);
+  while (strcmp(ir_unique_name(g->tf, name), name)) name = format("%s_", name);
   return name;
 }
 
-static const char *tangent_lv(FGen *g, Expr *e);
+/* v's tangent, a variable of the tangent function */
+static Var *dot_var(FGen *g, Var *v) {
+  if (v->dot) return v->dot;
+  const char *want = format("%s_dot", v->name);
+  if (g->sp->hess && v->kind == VAR_PARAM && v->is_wrt) want = format("%s_v", v->name);
+  const char *name = fresh(g, want);
+  if (is_tangent_param(v)) {
+    v->dot = ir_new_var(g->tf, name, v->ty, VAR_PARAM, v->loc);
+  } else {
+    v->dot = ir_new_var(g->tf, name, ty_unconst(copy_of(v)->ty), VAR_LOCAL, v->loc);
+    v->dot->in_loop = v->in_loop;
+    vec_push(&g->dots, v);
+  }
+  return v->dot;
+}
+
+static Expr *dot_expr(FGen *g, Var *v, Loc loc) { return ir_var(dot_var(g, v), loc); }
+
+static Expr *tangent_lv(FGen *g, Expr *e);
 
 /* The tangent of a pointer expression: w -> w_dot, p + k -> p_dot + k. */
-static const char *tangent_ptr(FGen *g, Expr *e) {
+static Expr *tangent_ptr(FGen *g, Expr *e) {
   switch (e->kind) {
-  case EX_VAR: return dot_name(g, e->var);
+  case EX_VAR: return dot_expr(g, e->var, e->loc);
   case EX_NUM:   /* a null pointer (NULL, 0) has a null tangent */
-    if (!strcmp(e->text, "0")) return "NULL";
+    if (!strcmp(e->text, "0")) return num("NULL", e->ty);
     break;
   case EX_ADD: case EX_SUB:
-    if (ty_is_ptr(e->a->ty))
-      return format("%s %s %s", tangent_ptr(g, e->a), e->kind == EX_ADD ? "+" : "-", emit_expr(e->b));
-    return format("%s + %s", emit_expr(e->a), tangent_ptr(g, e->b));
-  case EX_ADDR: return format("&%s", tangent_lv(g, e->a));
+    if (ty_is_ptr(e->a->ty)) return bin(e->kind, tangent_ptr(g, e->a), cp(e->b), e->ty);
+    return bin(EX_ADD, cp(e->a), tangent_ptr(g, e->b), e->ty);
+  case EX_ADDR: return un(EX_ADDR, tangent_lv(g, e->a), e->ty);
   case EX_CAST: return tangent_ptr(g, e->a);
   case EX_MEMBER: case EX_INDEX: return tangent_lv(g, e);
   case EX_COND:
     if (act_expr_active(e->b) && act_expr_active(e->c))
-      return format("%s ? %s : %s", emit_expr(e->a), tangent_ptr(g, e->b), tangent_ptr(g, e->c));
+      return cond(cp(e->a), tangent_ptr(g, e->b), tangent_ptr(g, e->c), e->ty);
     break;
   default:
     break;
   }
   diag_error(e->loc, "cannot find the tangent of this pointer expression (gradc follows "
              "pointers made from variables, &v, p + k and ?: between such pointers)");
-  return "0";
+  return num("0", e->ty);
 }
-
 
 /* The tangent of an active lvalue, as an lvalue. */
-static const char *tangent_lv(FGen *g, Expr *e) {
+static Expr *tangent_lv(FGen *g, Expr *e) {
   switch (e->kind) {
-  case EX_VAR: return dot_name(g, e->var);
-  case EX_INDEX: return format("%s[%s]", emit_postfix(tangent_ptr(g, e->a)), emit_expr(e->b));
-  case EX_MEMBER:
-    return format("%s%s%s", e->arrow ? emit_postfix(tangent_ptr(g, e->a)) : tangent_lv(g, e->a), e->arrow ? "->" : ".", e->text);
-  case EX_DEREF: {
-    const char *p = tangent_ptr(g, e->a);
-    return format("*%s", strchr(p, ' ') ? format("(%s)", p) : p);
+  case EX_VAR: return dot_expr(g, e->var, e->loc);
+  case EX_INDEX: return bin(EX_INDEX, tangent_ptr(g, e->a), cp(e->b), e->ty);
+  case EX_MEMBER: {
+    Expr *m = un(EX_MEMBER, e->arrow ? tangent_ptr(g, e->a) : tangent_lv(g, e->a), e->ty);
+    m->arrow = e->arrow, m->text = e->text;
+    return m;
   }
+  case EX_DEREF: return un(EX_DEREF, tangent_ptr(g, e->a), e->ty);
   default:
     diag_error(e->loc, "cannot find the tangent of this expression");
-    return "0";
+    return num("0", e->ty);
   }
 }
 
-
-static const char *times(const char *a, const char *b) { return format("%s * %s", emit_paren(a), emit_paren(b)); }
-
-static const char *rule_tangent(FGen *g, Expr *e);
+static Expr *rule_tangent(FGen *g, Expr *e);
 
 /* The tangent of e, or NULL when it is zero. Reads only values from before
- * the statement, so it is emitted before the primal assignment. */
-static const char *tangent(FGen *g, Expr *e) {
+ * the statement, so it is assigned before the primal assignment. */
+static Expr *tangent(FGen *g, Expr *e) {
   if (!act_expr_active(e)) return NULL;
   switch (e->kind) {
   case EX_VAR: case EX_INDEX: case EX_MEMBER: case EX_DEREF:
     return tangent_lv(g, e);
   case EX_ADD: case EX_SUB: {
-    const char *a = tangent(g, e->a), *b = tangent(g, e->b);
-    const char *op = e->kind == EX_ADD ? "+" : "-";
+    Expr *a = tangent(g, e->a), *b = tangent(g, e->b);
     if (!b) return a;
-    if (!a) return e->kind == EX_ADD ? b : format("-%s", emit_paren(b));
-    return format("%s %s %s", a, op, emit_paren(b));
+    if (!a) return e->kind == EX_ADD ? b : un(EX_NEG, b, e->ty);
+    return bin(e->kind, a, b, e->ty);
   }
   case EX_NEG: {
-    const char *a = tangent(g, e->a);
-    return a ? format("-%s", emit_paren(a)) : NULL;
+    Expr *a = tangent(g, e->a);
+    return a ? un(EX_NEG, a, e->ty) : NULL;
   }
   case EX_PLUS: return tangent(g, e->a);
   case EX_CAST: {
-    const char *a = tangent(g, e->a);
-    return a && ty_is_float(e->ty) ? format("(%s)%s", emit_type(e->ty), emit_paren(a)) : NULL;
+    Expr *a = tangent(g, e->a);
+    return a && ty_is_float(e->ty) ? un(EX_CAST, a, e->ty) : NULL;
   }
   case EX_MUL: {
-    const char *a = tangent(g, e->a), *b = tangent(g, e->b);
-    if (ir_same_expr(e->a, e->b)) return format("2 * %s * %s", emit_paren(emit_expr(e->a)), emit_paren(a));
-    const char *l = a ? times(a, emit_expr(e->b)) : NULL;
-    const char *r = b ? times(emit_expr(e->a), b) : NULL;
-    if (l && r) return format("%s + %s", l, r);
+    Expr *a = tangent(g, e->a), *b = tangent(g, e->b);
+    if (ir_same_expr(e->a, e->b)) return bin(EX_MUL, bin(EX_MUL, num("2", e->ty), cp(e->a), e->ty), a, e->ty);
+    Expr *l = a ? mul(a, cp(e->b), e->ty) : NULL;
+    Expr *r = b ? mul(cp(e->a), b, e->ty) : NULL;
+    if (l && r) return bin(EX_ADD, l, r, e->ty);
     return l ? l : r;
   }
   case EX_DIV: {
-    const char *a = tangent(g, e->a), *b = tangent(g, e->b);
-    const char *den = emit_paren(emit_expr(e->b));
-    if (!b) return format("%s / %s", emit_paren(a), den);
-    const char *r = format("%s * %s / (%s * %s)", emit_paren(emit_expr(e->a)), emit_paren(b), den, den);
-    return a ? format("%s / %s - %s", emit_paren(a), den, r) : format("-%s", r);
+    Expr *a = tangent(g, e->a), *b = tangent(g, e->b);
+    if (!b) return bin(EX_DIV, a, cp(e->b), e->ty);
+    /* a' / b - a b' / (b b) */
+    Expr *r = bin(EX_DIV, mul(cp(e->a), b, e->ty), bin(EX_MUL, cp(e->b), cp(e->b), e->ty), e->ty);
+    return a ? bin(EX_SUB, bin(EX_DIV, a, cp(e->b), e->ty), r, e->ty) : un(EX_NEG, r, e->ty);
   }
   case EX_COND: {
-    /* parenthesised whole: it may end up an operand of + */
-    const char *b = tangent(g, e->b), *c = tangent(g, e->c);
-    return format("(%s ? %s : %s)", emit_paren(emit_expr(e->a)), b ? emit_paren(b) : "0", c ? emit_paren(c) : "0");
+    Expr *b = tangent(g, e->b), *c = tangent(g, e->c);
+    return cond(cp(e->a), b ? b : num("0", e->ty), c ? c : num("0", e->ty), e->ty);
   }
   case EX_CALL:
     if (e->rule) return rule_tangent(g, e);
@@ -177,185 +272,134 @@ static const char *tangent(FGen *g, Expr *e) {
   }
 }
 
-/* ---- rules (rules.h, instantiated by rules.c's rule_text) ----------------- */
+/* ---- rules (rules.h, made IR by rules.c's rule_expr) ----------------------- */
 
-static const char *rule_tangent(FGen *g, Expr *e) {
+static Expr *rule_tangent(FGen *g, Expr *e) {
   const Rule *r = e->rule;
   if (e->nargs != r->nargs) {
     diag_error(e->loc, "'%s' called with %d arguments", e->text, e->nargs);
     return NULL;
   }
-  const char *args[RULE_MAX_ARGS];
-  for (int i = 0; i < r->nargs; i++) args[i] = emit_expr(e->args[i]);
-  const char *sum = NULL;
+  Expr *args[RULE_MAX_ARGS];
+  for (int i = 0; i < r->nargs; i++) args[i] = cp(e->args[i]);
+  Expr *sum = NULL;
   for (int i = 0; i < r->nargs; i++) {
-    const char *t = tangent(g, e->args[i]);
+    Expr *t = tangent(g, e->args[i]);
     if (!t) continue;
     if (!r->d[i]) {
       diag_error(e->args[i]->loc, "argument %d of '%s' carries no derivative", i + 1, e->text);
       continue;
     }
-    const char *term = times(rule_text(r, r->d[i], args), t);
-    sum = sum ? format("%s + %s", sum, term) : term;
+    Expr *term = mul(rule_expr(r, r->d[i], args, again, e->ty, e->loc), t, e->ty);
+    sum = sum ? bin(EX_ADD, sum, term, e->ty) : term;
   }
   return sum;
 }
 
 /* ---- statements ----------------------------------------------------------- */
 
-static void gen_block(FGen *g, Stmt *s, Buf *b, int ind);
-
+static void gen_block(FGen *g, Stmt *s, Stmt *out);
 static FSpec *spec_for(FGen *g, Expr *call);
+
+static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
+
+static Stmt *expr_stmt(Expr *e, Loc loc) {
+  Stmt *s = ir_new_stmt(ST_EXPR, loc);
+  s->e = e;
+  return s;
+}
+
+/* the primal statement s itself, in the tangent function */
+static void put_primal(Stmt *out, Stmt *s) {
+  Stmt *c = expr_stmt(cp(s->e), s->loc);
+  c->init_of_decl = s->init_of_decl;
+  put(out, c);
+}
+
+static Expr *zero(Type *t) { return num("0", t); }
 
 /* v = g(args) or g(args) for a function of this file with active arguments:
  * v = g_jvp(args with tangents, &v_dot). */
-static void gen_call(FGen *g, Expr *lhs, Expr *call, Buf *b, int ind) {
+static void gen_call(FGen *g, Stmt *s, Expr *lhs, Expr *c, Stmt *out) {
   bool act = lhs && act_expr_active(lhs);
-  for (int i = 0; i < call->nargs; i++) act |= act_expr_active(call->args[i]);
+  for (int i = 0; i < c->nargs; i++) act |= act_expr_active(c->args[i]);
   if (!act) {
-    emit_indent(b, ind);
-    buf_printf(b, "%s;\n", lhs ? format("%s = %s", emit_expr(lhs), emit_expr(call)) : emit_expr(call));
+    put_primal(out, s);
     return;
   }
-  if (ty_has_float(call->callee->ret) && !ty_is_float(call->callee->ret)) {
-    diag_error(call->loc, "cannot differentiate a call of '%s': it returns a struct or pointer "
-               "that carries derivatives", call->text);
+  if (ty_has_float(c->callee->ret) && !ty_is_float(c->callee->ret)) {
+    diag_error(c->loc, "cannot differentiate a call of '%s': it returns a struct or pointer "
+               "that carries derivatives", c->text);
     return;
   }
-  FSpec *sp;
-  FSpec custom = {0};
-  if (call->callee->custom_jvp) {
+  const char *name;
+  Func *callee;
+  unsigned long mask = 0;
+  if (c->callee->custom_jvp) {
     /* the user's g_jvp: a tangent after every floating parameter */
-    custom.fn = call->callee;
-    custom.name = rev_use_custom(g->p, call->callee, call->callee->custom_jvp, call->loc);
-    for (int i = 0; i < call->nargs && i < call->callee->params.len; i++)
-      if (i < 64 && ty_has_float(((Var *)call->callee->params.data[i])->ty)) custom.mask |= 1ul << i;
-    sp = &custom;
-  } else if (!call->callee->has_body && call->callee->across) {
-    diag_error(call->loc, "cannot differentiate '%s' in forward mode: '%s' is defined in another "
+    name = rev_use_custom(g->p, c->callee, c->callee->custom_jvp, c->loc);
+    callee = ir_find_func(g->p, name);
+    for (int i = 0; i < c->nargs && i < c->callee->params.len; i++)
+      if (i < 64 && ty_has_float(((Var *)c->callee->params.data[i])->ty)) mask |= 1ul << i;
+  } else if (!c->callee->has_body && c->callee->across) {
+    diag_error(c->loc, "cannot differentiate '%s' in forward mode: '%s' is defined in another "
                "file, and gradc calls across files in reverse mode (GRADC_GRAD) only; define it in "
-               "this file or in a header it includes", call->text, call->callee->name);
+               "this file or in a header it includes", c->text, c->callee->name);
     return;
-  } else if (!call->callee->has_body) {
-    diag_error(call->loc, "cannot differentiate '%s' in forward mode: it has a custom reverse "
-               "derivative only; add GRADC_CUSTOM_JVP", call->text);
+  } else if (!c->callee->has_body) {
+    diag_error(c->loc, "cannot differentiate '%s' in forward mode: it has a custom reverse "
+               "derivative only; add GRADC_CUSTOM_JVP", c->text);
     return;
   } else {
-    sp = spec_for(g, call);
+    FSpec *sp = spec_for(g, c);
+    if (!sp) return;
+    name = sp->name, callee = sp->tf, mask = sp->mask;
   }
-  if (!sp) return;
-  Buf a = {0};
-  for (int i = 0; i < call->nargs; i++) {
-    Expr *x = call->args[i];
-    buf_printf(&a, "%s%s", i ? ", " : "", bit(sp->discard, i) ? "NULL" : emit_expr(x));
-    if (bit(sp->mask, i)) {
-      const char *t = !act_expr_active(x) ? NULL : ty_is_ptr(x->ty) ? tangent_ptr(g, x) : tangent(g, x);
-      buf_printf(&a, ", %s", t ? t : ty_is_ptr(x->ty) ? "NULL" : "0");
+  Expr *args[130];
+  int n = 0;
+  for (int i = 0; i < c->nargs; i++) {
+    Expr *x = c->args[i];
+    args[n++] = cp(x);
+    if (bit(mask, i)) {
+      Expr *t = !act_expr_active(x) ? NULL : ty_is_ptr(x->ty) ? tangent_ptr(g, x) : tangent(g, x);
+      args[n++] = t ? t : ty_is_ptr(x->ty) ? num("NULL", x->ty) : zero(x->ty);
     }
   }
-  if (ty_is_float(call->callee->ret)) {
-    const char *rd;
-    if (lhs && act_expr_active(lhs)) rd = format("&%s", tangent_lv(g, lhs));
-    else {
-      rd = format("_z%d", g->ntmp++);
-      emit_indent(b, ind);
-      buf_printf(b, "%s = 0;\n", emit_decl(call->callee->ret, rd));
-      rd = format("&%s", rd);
-    }
-    buf_printf(&a, "%s%s", call->nargs ? ", " : "", rd);
+  if (ty_is_float(c->callee->ret)) {
+    Expr *rd;
+    if (lhs && act_expr_active(lhs)) rd = tangent_lv(g, lhs);
+    else rd = ir_var(ir_new_var(g->tf, fresh(g, format("_z%d", g->ntmp++)), c->callee->ret,
+                                VAR_LOCAL, c->loc), c->loc);
+    args[n++] = un(EX_ADDR, rd, ty_ptr_to(c->callee->ret));
   }
-  emit_indent(b, ind);
-  if (lhs) buf_printf(b, "%s = %s(%s);\n", emit_expr(lhs), sp->name, a.data ? a.data : "");
-  else buf_printf(b, "%s(%s);\n", sp->name, a.data ? a.data : "");
-  buf_free(&a);
+  Expr *k = call(name, c->ty, c->loc, n, args);
+  k->callee = callee;
+  put(out, lhs ? ir_assign(cp(lhs), k, s->loc) : expr_stmt(k, s->loc));
 }
 
-/* The runtime's tape operations, met when differentiating generated reverse
- * code (forward over reverse): a value and its tangent travel together. */
-static bool is_tape_op(Expr *e, const char *prefix) {
-  return e->kind == EX_CALL && e->callee_known && !strncmp(e->text, prefix, strlen(prefix));
+static Expr *calloc_of(Expr *count, Expr *size) {
+  Expr *a[2] = {count, size};
+  return call("calloc", void_ptr(), size->loc, 2, a);
 }
 
-/* The tangent of the memory that a block operation's pointer argument p
- * addresses (&s, &v[k], a buffer), or NULL where it carries no derivative. */
-static const char *tangent_block(FGen *g, Expr *p) {
-  Expr *u = ir_uncast(p);
-  if (u->kind == EX_ADDR) return act_expr_active(u->a) ? format("&%s", tangent_lv(g, u->a)) : NULL;
-  return ty_is_ptr(u->ty) && act_expr_active(u) ? tangent_ptr(g, u) : NULL;
+/* y = f(u) with y a variable of f's type that u does not read, for f whose
+ * derivative its value gives (exp, tanh, sqrt...) */
+static bool by_value(Expr *lhs, Expr *rhs) {
+  return lhs->kind == EX_VAR && !lhs->var->addr_taken && rhs->kind == EX_CALL && rhs->rule &&
+         rhs->nargs == 1 && rule_by_value(rhs->rule) && lhs->ty->kind == rhs->ty->kind &&
+         ty_is_float(lhs->ty) && !ir_expr_mentions(rhs, lhs->var);
 }
 
-static bool is_block_op(Expr *e) {
-  return e->nargs == 3 && (!strcmp(e->text, "gradc_push_n") || !strcmp(e->text, "gradc_push_block") ||
-                           !strcmp(e->text, "gradc_pop_n") || !strcmp(e->text, "gradc_pop_view"));
-}
-
-/* gradc_push_d(t, v) -> also gradc_push_d(t, v_dot), after it;
- * gradc_push_n(t, p, n), gradc_push_block(t, p, n) -> also the same of the
- * tangent memory, after it. */
-static bool gen_tape_push(FGen *g, Expr *e, Buf *b, int ind) {
-  if (!is_tape_op(e, "gradc_push_") || e->nargs < 2) return false;
-  emit_indent(b, ind);
-  buf_printf(b, "%s;\n", emit_expr(e));
-  Expr *v = e->args[1];
-  if (is_block_op(e)) {
-    const char *t = tangent_block(g, v);
-    if (t) {
-      emit_indent(b, ind);
-      buf_printf(b, "%s(%s, %s, %s);\n", e->text, emit_expr(e->args[0]), t, emit_expr(e->args[2]));
-    }
-  } else if (act_expr_active(v)) {
-    const char *t = ty_is_ptr(v->ty) ? tangent_ptr(g, v) : tangent(g, v);
-    emit_indent(b, ind);
-    buf_printf(b, "%s(%s, %s);\n", e->text, emit_expr(e->args[0]), t ? t : "0");
-  }
-  return true;
-}
-
-/* v = gradc_pop_d(t) -> v_dot = gradc_pop_d(t) first (pushed last);
- * w = gradc_pop_view(t, p, n) -> w_dot = gradc_pop_view(t, p's tangent, n) first. */
-static bool gen_tape_pop(FGen *g, Expr *lhs, Expr *rhs, Buf *b, int ind) {
-  Expr *c = rhs->kind == EX_CAST ? rhs->a : rhs;
-  if (!is_tape_op(c, "gradc_pop_") || !lhs) return false;
-  if (act_expr_active(lhs)) {
-    const char *t = ty_is_ptr(lhs->ty) ? tangent_ptr(g, lhs) : tangent_lv(g, lhs);
-    const char *from = emit_expr(rhs);
-    if (is_block_op(c)) {
-      const char *tp = tangent_block(g, c->args[1]);
-      from = tp ? format("%s(%s, %s, %s)", c->text, emit_expr(c->args[0]), tp, emit_expr(c->args[2])) : "NULL";
-    }
-    emit_indent(b, ind);
-    buf_printf(b, "%s = %s;\n", t, from);
-  }
-  emit_indent(b, ind);
-  buf_printf(b, "%s = %s;\n", emit_expr(lhs), emit_expr(rhs));
-  return true;
-}
-
-/* gradc_pop_n(t, p, n) -> the same of the tangent memory first. */
-static bool gen_tape_pop_n(FGen *g, Expr *e, Buf *b, int ind) {
-  if (!is_tape_op(e, "gradc_pop_n") || e->nargs != 3) return false;
-  const char *t = tangent_block(g, e->args[1]);
-  if (t) {
-    emit_indent(b, ind);
-    buf_printf(b, "gradc_pop_n(%s, %s, %s);\n", emit_expr(e->args[0]), t, emit_expr(e->args[2]));
-  }
-  emit_indent(b, ind);
-  buf_printf(b, "%s;\n", emit_expr(e));
-  return true;
-}
-
-static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
+static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
-  if (gen_tape_pop(g, lhs, rhs, b, ind)) return;
   if (ir_memalign_target(rhs)) {   /* r = posix_memalign(&p, ...) */
-    emit_indent(b, ind);
-    buf_printf(b, "%s;\n", emit_expr(s->e));
-    emit_indent(b, ind);
-    buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, ir_memalign_target(rhs)), emit_expr(rhs->args[2]));
+    put_primal(out, s);
+    Var *v = ir_memalign_target(rhs);
+    put(out, ir_assign(dot_expr(g, v, s->loc), calloc_of(num("1", ty_int()), cp(rhs->args[2])), s->loc));
     return;
   }
   if (rhs->kind == EX_CALL && rhs->callee) {
-    gen_call(g, lhs, rhs, b, ind);
+    gen_call(g, s, lhs, rhs, out);
     return;
   }
   Var *base = ir_base_var(lhs);
@@ -366,140 +410,135 @@ static void gen_assign(FGen *g, Stmt *s, Buf *b, int ind) {
     return;
   }
   if (act && ty_is_ptr(lhs->ty)) {
-    emit_indent(b, ind);
-    buf_printf(b, "%s;\n", emit_expr(s->e));
-    emit_indent(b, ind);
+    put_primal(out, s);
+    Expr *t = tangent_ptr(g, lhs), *r;
     if (ir_alloc_call(rhs)) {
       Expr *c = rhs->kind == EX_CAST ? rhs->a : rhs;
-      const char *t = tangent_ptr(g, lhs);
-      if (!strcmp(c->text, "malloc")) buf_printf(b, "%s = calloc(1, %s);\n", t, emit_expr(c->args[0]));
-      else if (!strcmp(c->text, "calloc")) buf_printf(b, "%s = calloc(%s, %s);\n", t, emit_expr(c->args[0]), emit_expr(c->args[1]));
-      else if (act_expr_active(c->args[0]))   /* realloc keeps the tangents of the kept elements */
-        buf_printf(b, "%s = realloc(%s, %s);\n", t, tangent_ptr(g, c->args[0]), emit_expr(c->args[1]));
-      else
-        buf_printf(b, "%s = calloc(1, %s);\n", t, emit_expr(c->args[1]));
+      if (!strcmp(c->text, "malloc")) r = calloc_of(num("1", ty_int()), cp(c->args[0]));
+      else if (!strcmp(c->text, "calloc")) r = calloc_of(cp(c->args[0]), cp(c->args[1]));
+      else if (act_expr_active(c->args[0])) {   /* realloc keeps the tangents of the kept elements */
+        Expr *a[2] = {tangent_ptr(g, c->args[0]), cp(c->args[1])};
+        r = call("realloc", void_ptr(), c->loc, 2, a);
+      } else {
+        r = calloc_of(num("1", ty_int()), cp(c->args[1]));
+      }
     } else {
-      buf_printf(b, "%s = %s;\n", tangent_ptr(g, lhs), tangent_ptr(g, rhs));
+      r = tangent_ptr(g, rhs);
     }
+    put(out, ir_assign(t, r, s->loc));
     return;
   }
   if (act && (lhs->ty->kind == TY_STRUCT || lhs->ty->kind == TY_ARRAY)) {
-    const char *t = tangent_lv(g, lhs);
-    emit_indent(b, ind);
-    if (act_expr_active(rhs) && ir_is_lvalue(rhs)) buf_printf(b, "%s = %s;\n", t, tangent_lv(g, rhs));
-    else if (act_expr_active(rhs)) diag_error(rhs->loc, "cannot differentiate this struct value");
-    else buf_printf(b, "memset(&%s, 0, sizeof %s);\n", t, t);
-  } else if (act) {
-    const char *t = tangent(g, rhs);
-    const char *lt = tangent_lv(g, lhs);
-    if (!t || strcmp(t, lt)) {   /* s_dot = s_dot is no statement */
-      emit_indent(b, ind);
-      buf_printf(b, "%s = %s;\n", lt, t ? t : "0");
+    Expr *t = tangent_lv(g, lhs);
+    if (act_expr_active(rhs) && ir_is_lvalue(rhs)) {
+      put(out, ir_assign(t, tangent_lv(g, rhs), s->loc));
+    } else if (act_expr_active(rhs)) {
+      diag_error(rhs->loc, "cannot differentiate this struct value");
+    } else {
+      Expr *size = ir_new_expr(EX_SIZEOF, ty_int(), s->loc);
+      size->text = format("sizeof %s", emit_expr(t));
+      Expr *a[3] = {un(EX_ADDR, t, ty_ptr_to(t->ty)), zero(ty_int()), size};
+      put(out, expr_stmt(call("memset", void_ptr(), s->loc, 3, a), s->loc));
     }
+  } else if (act && by_value(lhs, rhs)) {
+    /* y = exp(u), tanh, sqrt...: y first, then y' = f'(y) u' from y's value
+     * (rules.c's rule_by_value): one call of f instead of two. u' reads only
+     * what y = f(u) leaves as it was: y is a variable u does not mention */
+    Expr *t = tangent(g, rhs->args[0]);
+    put_primal(out, s);
+    Expr *y[1] = {cp(lhs)};
+    Expr *d = t ? mul(rule_expr(rhs->rule, rule_by_value(rhs->rule), y, again, rhs->ty, rhs->loc), t, lhs->ty) : NULL;
+    put(out, ir_assign(tangent_lv(g, lhs), d ? d : zero(lhs->ty), s->loc));
+    return;
+  } else if (act) {
+    Expr *t = tangent(g, rhs), *lt = tangent_lv(g, lhs);
+    if (!t || !ir_same_expr(t, lt))   /* s_dot = s_dot is no statement */
+      put(out, ir_assign(lt, t ? t : zero(lhs->ty), s->loc));
   }
-  if (is_discarded(g, base) && lhs->kind != EX_VAR) return;   /* only its tangent is kept */
-  emit_indent(b, ind);
-  buf_printf(b, "%s;\n", emit_expr(s->e));
+  put_primal(out, s);
 }
-
-static const char *tangent_of(Var *v) { return v->dot; }
 
 /* A parallel loop stays one: the tangents of its private variables are
  * private, those of its reduction variables are reduced with them. */
-static void gen_par_for(FGen *g, Stmt *s, Buf *b, int ind) {
-  OmpLoop l;
-  if (!omp_analyze(s, &l)) return;
-  Buf body = {0};
-  g->in_par = true;
-  gen_block(g, s->body, &body, ind + 1);
-  g->in_par = false;
-  emit_indent(b, ind);
-  buf_printf(b, "#pragma omp parallel for%s\n", omp_clause_text(&l, tangent_of));
-  emit_indent(b, ind);
-  buf_printf(b, "for (%s = %s; %s; %s) {\n", l.iv->name, emit_expr(s->init->e->b), emit_expr(s->e), emit_expr(s->inc));
-  if (body.data) buf_puts(b, body.data);
-  emit_indent(b, ind);
-  buf_puts(b, "}\n");
-  buf_free(&body);
+static Omp *tangent_omp(Omp *o) {
+  Omp *c = arena_alloc(sizeof *c);
+  c->loc = o->loc;
+  Vec *from[4] = {&o->priv, &o->first, &o->red, &o->outer};
+  Vec *to[4] = {&c->priv, &c->first, &c->red, &c->outer};
+  for (int k = 0; k < 4; k++)
+    for (int i = 0; i < from[k]->len; i++) {
+      Var *v = from[k]->data[i];
+      vec_push(to[k], copy_of(v));
+      if (v->dot) vec_push(to[k], v->dot);
+    }
+  return c;
 }
 
-static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
+static void gen_stmt(FGen *g, Stmt *s, Stmt *out) {
   switch (s->kind) {
   case ST_NOP: return;
-  case ST_BLOCK: gen_block(g, s, b, ind); return;
+  case ST_BLOCK: gen_block(g, s, out); return;
   case ST_EXPR: {
     Expr *e = s->e;
-    if (e->kind == EX_ASSIGN) { gen_assign(g, s, b, ind); return; }
-    if (gen_tape_push(g, e, b, ind) || gen_tape_pop_n(g, e, b, ind)) return;
-    if (e->kind == EX_CALL && e->callee) { gen_call(g, NULL, e, b, ind); return; }
+    if (e->kind == EX_ASSIGN) { gen_assign(g, s, out); return; }
+    if (e->kind == EX_CALL && e->callee) { gen_call(g, s, NULL, e, out); return; }
     if (ir_memalign_target(e)) {
-      emit_indent(b, ind);
-      buf_printf(b, "%s;\n", emit_expr(e));
-      emit_indent(b, ind);
-      buf_printf(b, "%s = calloc(1, %s);\n", dot_name(g, ir_memalign_target(e)), emit_expr(e->args[2]));
+      put_primal(out, s);
+      put(out, ir_assign(dot_expr(g, ir_memalign_target(e), s->loc),
+                         calloc_of(num("1", ty_int()), cp(e->args[2])), s->loc));
       return;
     }
     if (ir_mem_call(e) && act_expr_active(e->args[0])) {
       /* memcpy/memmove move the tangents with the values; memset clears them */
       bool set = !strcmp(ir_mem_call(e), "memset");
-      Expr *d = e->args[0];
-      emit_indent(b, ind);
-      if (!set && act_expr_active(e->args[1]))
-        buf_printf(b, "%s(%s, %s, %s);\n", e->text, tangent_ptr(g, d), tangent_ptr(g, e->args[1]),
-                   emit_expr(e->args[2]));
-      else
-        buf_printf(b, "memset(%s, 0, %s);\n", tangent_ptr(g, d), emit_expr(e->args[2]));
+      Expr *d = tangent_ptr(g, e->args[0]);
+      if (!set && act_expr_active(e->args[1])) {
+        Expr *a[3] = {d, tangent_ptr(g, e->args[1]), cp(e->args[2])};
+        put(out, expr_stmt(call(e->text, e->ty, e->loc, 3, a), s->loc));
+      } else {
+        Expr *a[3] = {d, zero(ty_int()), cp(e->args[2])};
+        put(out, expr_stmt(call("memset", void_ptr(), e->loc, 3, a), s->loc));
+      }
     } else if (ir_free_call(e) && act_expr_active(e->args[0])) {
-      emit_indent(b, ind);
-      buf_printf(b, "free(%s);\n", tangent_ptr(g, e->args[0]));
+      Expr *a[1] = {tangent_ptr(g, e->args[0])};
+      put(out, expr_stmt(call("free", e->ty, e->loc, 1, a), s->loc));
     } else if (e->kind == EX_CALL) {
       for (int i = 0; i < e->nargs; i++)
         if (act_expr_active(e->args[i]) && ty_is_ptr(e->args[i]->ty) && !e->args[i]->ty->base->is_const)
           diag_error(e->loc, "cannot differentiate '%s': it may write to memory that carries "
                      "derivatives, and gradc has no definition or rule for it", e->text);
     }
-    emit_indent(b, ind);
-    buf_printf(b, "%s;\n", emit_expr(e));
+    put_primal(out, s);
     return;
   }
-  case ST_IF:
-    emit_indent(b, ind);
-    buf_printf(b, "if (%s) {\n", emit_expr(s->e));
-    gen_block(g, s->body, b, ind + 1);
+  case ST_IF: case ST_WHILE: case ST_DO: {
+    Stmt *c = ir_new_stmt(s->kind, s->loc);
+    c->e = cp(s->e);
+    c->body = ir_block(s->loc);
+    gen_block(g, s->body, c->body);
     if (s->els) {
-      emit_indent(b, ind);
-      buf_puts(b, "} else {\n");
-      gen_block(g, s->els, b, ind + 1);
+      c->els = ir_block(s->loc);
+      gen_block(g, s->els, c->els);
     }
-    emit_indent(b, ind);
-    buf_puts(b, "}\n");
+    put(out, c);
     return;
-  case ST_WHILE:
-    emit_indent(b, ind);
-    buf_printf(b, "while (%s) {\n", emit_expr(s->e));
-    gen_block(g, s->body, b, ind + 1);
-    emit_indent(b, ind);
-    buf_puts(b, "}\n");
-    return;
-  case ST_DO:
-    emit_indent(b, ind);
-    buf_puts(b, "do {\n");
-    gen_block(g, s->body, b, ind + 1);
-    emit_indent(b, ind);
-    buf_printf(b, "} while (%s);\n", emit_expr(s->e));
-    return;
+  }
   case ST_FOR: {
-    if (s->omp && g->sp->top && !g->sp->hvp && !g->in_par) {
-      gen_par_for(g, s, b, ind);
-      return;
-    }
-    if (s->init) gen_stmt(g, s->init, b, ind);
-    emit_unroll_hint(b, s, ind);
-    emit_indent(b, ind);
-    buf_printf(b, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", s->inc ? emit_expr(s->inc) : "");
-    gen_block(g, s->body, b, ind + 1);
-    emit_indent(b, ind);
-    buf_puts(b, "}\n");
+    /* a parallel loop of f_jvp stays parallel; one inside it, or in a
+     * Hessian's tangent function, runs serially */
+    bool par = s->omp && g->sp->top && !g->sp->hess && !g->in_par;
+    OmpLoop l;
+    if (par && !omp_analyze(s, &l)) return;
+    Stmt *c = ir_new_stmt(ST_FOR, s->loc), *pre = ir_block(s->loc);
+    if (s->init) gen_stmt(g, s->init, pre);
+    if (pre->kids.len == 1) c->init = pre->kids.data[0];   /* for (i = 0; ...) as written */
+    else for (int i = 0; i < pre->kids.len; i++) put(out, pre->kids.data[i]);
+    c->e = cp(s->e), c->inc = cp(s->inc);
+    c->body = ir_block(s->loc);
+    g->in_par |= par;
+    gen_block(g, s->body, c->body);
+    if (par) g->in_par = false, c->omp = tangent_omp(s->omp);
+    put(out, c);
     return;
   }
   case ST_DECL:
@@ -512,9 +551,9 @@ static void gen_stmt(FGen *g, Stmt *s, Buf *b, int ind) {
   }
 }
 
-static void gen_block(FGen *g, Stmt *s, Buf *b, int ind) {
-  if (s->kind != ST_BLOCK) { gen_stmt(g, s, b, ind); return; }
-  for (int i = 0; i < s->kids.len; i++) gen_stmt(g, s->kids.data[i], b, ind);
+static void gen_block(FGen *g, Stmt *s, Stmt *out) {
+  if (s->kind != ST_BLOCK) { gen_stmt(g, s, out); return; }
+  for (int i = 0; i < s->kids.len; i++) gen_stmt(g, s->kids.data[i], out);
 }
 
 /* ---- functions ------------------------------------------------------------ */
@@ -522,6 +561,10 @@ static void gen_block(FGen *g, Stmt *s, Buf *b, int ind) {
 static FSpec *new_fspec(Func *fn, unsigned long mask, bool top, const char *name) {
   FSpec *s = arena_alloc(sizeof *s);
   s->fn = fn, s->mask = mask, s->top = top, s->name = name;
+  s->tf = arena_alloc(sizeof *s->tf);
+  s->tf->name = name;
+  s->tf->ret = fn->ret;
+  s->tf->loc = fn->loc;
   for (int i = 0; i < fn->params.len && i < 64; i++) {
     Var *v = fn->params.data[i];
     if (bit(mask, i)) {
@@ -539,115 +582,91 @@ static FSpec *spec_for(FGen *g, Expr *call) {
     diag_error(call->loc, "cannot differentiate this call of '%s'", fn->name);
     return NULL;
   }
-  unsigned long mask = 0, discard = 0;
-  for (int i = 0; i < call->nargs; i++) {
+  unsigned long mask = 0;
+  for (int i = 0; i < call->nargs; i++)
     if (act_expr_active(call->args[i]) && ty_has_float(((Var *)fn->params.data[i])->ty)) mask |= 1ul << i;
-    if (ty_is_ptr(call->args[i]->ty) && is_discarded(g, ir_base_var(call->args[i]))) discard |= 1ul << i;
-  }
   int k = 0;
   for (int i = 0; i < fspecs.len; i++) {
     FSpec *s = fspecs.data[i];
     if (s->fn == fn && !s->top) {
-      if (s->mask == mask && s->discard == discard) return s;
+      if (s->mask == mask) return s;
       k++;
     }
   }
-  const char *base = format("%s_%s", fn->name, fwd_suffix);
+  const char *base = format("%s_jvp", fn->name);
   /* the plain name belongs to a public f_jvp of the same function, if any */
   for (int i = 0; i < g->p->requests.len; i++)
     if (!strcmp(((Request *)g->p->requests.data[i])->name, base)) base = format("%s_inner", base);
-  FSpec *s = new_fspec(fn, mask, false, k ? format("%s_%d", base, k + 1) : base);
-  s->discard = discard;
-  return s;
+  return new_fspec(fn, mask, false, k ? format("%s_%d", base, k + 1) : base);
 }
 
-/* Tangent parameters keep the constness of their primal: `const double *w`
- * gets `const double *w_dot`, an in-place `double *x` gets `double *x_dot`. */
-static const char *fparams(FSpec *sp) {
-  Func *fn = sp->fn;
-  Buf b = {0};
-  bool first = true;
-  for (int i = 0; i < fn->params.len; i++) {
-    Var *v = fn->params.data[i];
-    bool drop = sp->hvp && bit(sp->discard, i);
-    if (!drop) buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(v->ty, v->name)), first = false;
-    if (is_tangent_param(v)) buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(v->ty, v->dot)), first = false;
-  }
-  if (ty_is_float(fn->ret) && !sp->hvp)
-    buf_printf(&b, "%s%s", first ? "" : ", ", emit_decl(ty_ptr_to(fn->ret), ir_unique_name(fn, "ret_dot")));
-  const char *r = arena_strdup(b.data ? b.data : "void");
-  buf_free(&b);
-  return r;
-}
-
-static bool gen_function(Program *p, FSpec *sp, Buf *protos, Buf *out) {
-  Func *fn = sp->fn;
+/* Builds sp's tangent function: fn's parameters, each with a tangent after
+ * it (const double *w, const double *w_dot), then T *ret_dot for a floating
+ * return; fn's locals and their tangents; the body, each active assignment
+ * preceded by its tangent's. */
+static bool build(Program *p, FSpec *sp) {
+  Func *fn = sp->fn, *tf = sp->tf;
   if (!pipeline_front(p, fn)) return false;
   for (int i = 0; i < fn->params.len; i++) ((Var *)fn->params.data[i])->dot = NULL;
   for (int i = 0; i < fn->locals.len; i++) ((Var *)fn->locals.data[i])->dot = NULL;
   Vec wrt = sp->wrt, outv = sp->out;
   if (!pipeline_forward(p, fn, &wrt, &outv, sp->top)) return false;
-  FGen g = {.p = p, .sp = sp, .fn = fn};
+  tf->is_static = !sp->top || sp->hess;
+  tf->has_body = tf->parsed = tf->lowered = true;
+  FGen g = {.p = p, .sp = sp, .fn = fn, .tf = tf};
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];
-    if (is_tangent_param(v)) dot_name(&g, v);
-    else if (v->active && ty_is_ptr(v->ty) && !sp->hvp)
+    vec_push(&tf->params, v->copy = new_copy(v));
+    if (is_tangent_param(v)) vec_push(&tf->params, dot_var(&g, v));
+    else if (v->active && ty_is_ptr(v->ty))
       /* its tangent would be a buffer the caller did not pass: as in reverse mode, refused */
       diag_error(v->loc, "parameter '%s' holds values that depend on the differentiated "
-                 "inputs and influence the result, but has no tangent: name it in wrt(...) "
-                 "or out(...)", v->name);
+                 "inputs and influence the result, but has no %s: name it in wrt(...)%s", v->name,
+                 sp->hess ? "adjoint" : "tangent", sp->hess ? "" : " or out(...)");
   }
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    vec_push(&tf->locals, v->copy = new_copy(v));
+  }
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    v->copy->ty = copy_type(v->ty);
+  }
+  Var *ret_dot = NULL, *value = NULL;
+  if (sp->hess && (!fn->retvar || !ty_is_float(fn->ret))) {
+    diag_error(fn->loc, "GRADC_HESSIAN needs a function that returns a floating value");
+    return false;
+  }
+  if (sp->hess) value = ir_new_var(tf, fresh(&g, "value"), ty_ptr_to(fn->ret), VAR_PARAM, fn->loc);
+  else if (ty_is_float(fn->ret)) ret_dot = ir_new_var(tf, fresh(&g, "ret_dot"), ty_ptr_to(fn->ret), VAR_PARAM, fn->loc);
+  if (ret_dot || value) vec_push(&tf->params, ret_dot ? ret_dot : value);
+  for (int i = 0; i < tf->params.len; i++) ((Var *)tf->params.data[i])->index = i;
   if (diag_errors()) return false;
   int before = diag_errors();
-  Buf body = {0};
-  gen_block(&g, fn->body, &body, 1);
-  if (diag_errors() != before) { buf_free(&body); return false; }
-  const char *sig = format("%s%s(%s)", sp->top ? "" : "static ", emit_decl(fn->ret, sp->name), fparams(sp));
+  tf->body = ir_block(fn->loc);
+  gen_block(&g, fn->body, tf->body);
+  if (diag_errors() != before) return false;
+  Loc at = fn->loc;
+  Var *rv = fn->retvar;
+  if (value) {
+    /* the value goes to *value; the tangent of the value is the result */
+    put(tf->body, ir_assign(un(EX_DEREF, ir_var(value, at), fn->ret), ir_var(copy_of(rv), at), at));
+    tf->retvar = rv->dot ? rv->dot : ir_new_var(tf, fresh(&g, "ret_dot"), fn->ret, VAR_LOCAL, at);
+  } else {
+    tf->retvar = rv ? copy_of(rv) : NULL;
+    if (ret_dot)
+      put(tf->body, ir_assign(un(EX_DEREF, ir_var(ret_dot, at), fn->ret),
+                              rv && rv->dot ? ir_var(rv->dot, at) : zero(fn->ret), at));
+  }
+  return true;
+}
+
+static bool emit_tangent(Program *p, FSpec *sp, Buf *protos, Buf *out) {
+  sp->emitted = true;
+  const char *sig = format("%s%s", sp->top ? "" : "static ", emit_signature(sp->tf));
   if (sp->top) vec_push(&p->publics, (void *)format("%s;", sig));
   else buf_printf(protos, "%s;\n", sig);
-  Buf decl = {0};
-  emit_locals(&decl, fn, NULL);
-  for (int i = 0; i < g.dots.len; i++) {
-    Var *v = g.dots.data[i];
-    Type *t = ty_unconst(v->ty);
-    emit_indent(&decl, 1);
-    if (t->vla_len) buf_printf(&decl, "%s;\n  memset(%s, 0, sizeof %s);\n", emit_decl(t, v->dot), v->dot, v->dot);
-    else if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) buf_printf(&decl, "%s = {0};\n", emit_decl(t, v->dot));
-    else buf_printf(&decl, "%s = 0;\n", emit_decl(t, v->dot));   /* a tangent pointer keeps the primal's const */
-  }
-  buf_printf(out, "%s\n{\n", sig);
-  Buf all = {0};
-  buf_printf(&all, "%s%s", decl.data ? decl.data : "", body.data ? body.data : "");
-  for (int i = 0; i < fn->params.len; i++) {
-    Var *v = fn->params.data[i];
-    if (!rev_mentions(all.data ? all.data : "", v->name) && !(sp->hvp && bit(sp->discard, i)))
-      buf_printf(out, "  (void)%s;\n", v->name);
-    if (is_tangent_param(v) && !rev_mentions(all.data ? all.data : "", v->dot)) buf_printf(out, "  (void)%s;\n", v->dot);
-  }
-  if (sp->hvp) {
-    /* the gradient itself is not returned: its adjoint parameters are NULL */
-    for (int i = 0; i < fn->params.len; i++) {
-      Var *v = fn->params.data[i];
-      if (bit(sp->discard, i) && rev_mentions(body.data ? body.data : "", v->name))
-        buf_printf(out, "  %s = NULL;\n", emit_decl(v->ty, v->name));
-    }
-  }
-  if (decl.data) buf_puts(out, decl.data);
-  for (int i = 0; i < g.dots.len; i++) {
-    Var *v = g.dots.data[i];
-    if (v->ty->kind == TY_PTR && rev_only_assigned(all.data ? all.data : "", v->dot))
-      buf_printf(out, "  (void)%s;\n", v->dot);
-  }
-  if (body.data) buf_puts(out, body.data);
-  if (fn->retvar) {
-    if (ty_is_float(fn->ret) && !sp->hvp)
-      buf_printf(out, "  *%s = %s;\n", ir_unique_name(fn, "ret_dot"), fn->retvar->dot ? fn->retvar->dot : "0");
-    buf_printf(out, "  return %s;\n", fn->retvar->name);
-  } else if (ty_is_float(fn->ret) && !sp->hvp) {
-    buf_printf(out, "  *%s = 0;\n", ir_unique_name(fn, "ret_dot"));
-  }
-  buf_puts(out, "}\n\n");
-  buf_free(&body), buf_free(&decl), buf_free(&all);
+  emit_function(out, sp->tf, sig);
   return true;
 }
 
@@ -660,38 +679,32 @@ bool fwd_generate(Program *p, Request *req, Buf *protos, Buf *out) {
   if (!rev_resolve(p, req, &wrt, &outv, &mask)) return false;
   FSpec *sp = new_fspec(req->fn, mask, true, req->name);
   sp->wrt = wrt, sp->out = outv;
-  return gen_function(p, sp, protos, out);
+  return build(p, sp) && emit_tangent(p, sp, protos, out);
 }
 
 bool fwd_companions(Program *p, Buf *protos, Buf *out) {
   for (int i = 0; i < fspecs.len; i++) {
     FSpec *sp = fspecs.data[i];
-    if (!sp->top && !gen_function(p, sp, protos, out)) return false;
+    if (!sp->top && !sp->emitted && !(build(p, sp) && emit_tangent(p, sp, protos, out))) return false;
   }
   return true;
 }
 
-/* Forward over reverse: f_hvp from the generated f_grad of a GRADC_HESSIAN
- * request (parsed again as `grad`). The tangents of the wrt parameters are
- * the directions p_v; the tangents of their adjoints, p_hv, receive H v.
- * The adjoints themselves are write-only in generated reverse code, so their
- * primal updates are dropped and they are NULL. */
-bool fwd_generate_hvp(Program *p, Func *grad, Vec *wrt, Vec *bars, const char *name, Buf *protos, Buf *out) {
-  unsigned long mask = 0, discard = 0;
-  for (int i = 0; i < wrt->len; i++) {
-    int k = ((Var *)wrt->data[i])->index, b = ((Var *)bars->data[i])->index;
-    if (k >= 64 || b >= 64) {
-      diag_error(grad->loc, "gradc computes Hessians with respect to the first 30 parameters only");
-      return false;
-    }
-    mask |= 1ul << k;
-    discard |= 1ul << b;
+/* Reverse over forward: the tangent function of a GRADC_HESSIAN request,
+ * whose gradient with respect to the wrt parameters, the directions held
+ * fixed, is H v. Its companions are built too (IR only: the reverse sweep
+ * differentiates them in turn). */
+Func *fwd_hessian_tangent(Program *p, Request *req) {
+  Vec wrt = {0}, outv = {0};
+  unsigned long mask = 0;
+  if (!rev_resolve(p, req, &wrt, &outv, &mask)) return NULL;
+  FSpec *sp = new_fspec(req->fn, mask, true, format("%s_tangent", req->fn->name));
+  sp->hess = true;
+  sp->wrt = wrt;
+  if (!build(p, sp)) return NULL;
+  for (int i = 0; i < fspecs.len; i++) {
+    FSpec *c = fspecs.data[i];
+    if (!c->top && !c->emitted && !c->tf->body && !build(p, c)) return NULL;
   }
-  FSpec *sp = new_fspec(grad, mask, true, name);
-  sp->hvp = true;
-  sp->discard = discard;
-  for (int i = 0; i < bars->len; i++) vec_push(&sp->out, bars->data[i]);
-  fwd_suffix = "hvp";
-  grad->value_unused = true;   /* f_hvp returns f's value, not its tangent */
-  return gen_function(p, sp, protos, out);
+  return sp->tf;
 }

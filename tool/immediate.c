@@ -427,7 +427,7 @@ static void lin(Coefs *cs, Expr *e, double f) {
 }
 
 static double seed_after(Func *fn, Vec *after, int from, Var *s) {
-  if (!fn->retvar || !ty_is_float(fn->retvar->ty) || fn->value_unused) return 0;
+  if (!fn->retvar || !ty_is_float(fn->retvar->ty)) return 0;
   Coefs cs = {0};
   *slot(&cs, fn->retvar) = 1;
   for (int k = after->len - 1; k >= from; k--) {

@@ -464,6 +464,18 @@ int ir_count_mentions(Stmt *s, Var *v) {
   return c.n;
 }
 
+static bool count_set(Expr *e, void *ud) {
+  Count *c = ud;
+  if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_VAR && e->a->var == c->v) c->n++;
+  return false;
+}
+
+bool ir_only_assigned(Stmt *s, Var *v) {
+  Count c = {v, 0};
+  ir_stmt_any(s, count_set, &c);
+  return c.n == ir_count_mentions(s, v);
+}
+
 int ir_expr_count_mentions(Expr *e, Var *v) {
   Count c = {v, 0};
   ir_expr_any(e, count_var, &c);

@@ -444,33 +444,6 @@ static bool generate(Options *o, Program *p, Vec *reqs, Buf *protos, Buf *tops, 
   return !diag_errors();
 }
 
-/* Hessians, pass A: f_hgrad for each GRADC_HESSIAN request, as a whole C
- * file in memory (heap text, NULL on error). Leaves no trace in what the
- * other requests generate afterwards. */
-static char *hessian_pass_a(Options *o, Program *p, Vec *hess) {
-  Vec reqs = {0};
-  for (int i = 0; i < hess->len; i++) {
-    Request *r = arena_alloc(sizeof *r);
-    *r = *(Request *)hess->data[i];
-    r->mode = MODE_GRAD;
-    r->name = format("%s_hgrad", r->fn->name);
-    vec_push(&reqs, r);
-  }
-  Buf protos = {0}, tops = {0}, helpers = {0}, text = {0};
-  rev_reset("h");
-  if (generate(o, p, &reqs, &protos, &tops, &helpers)) assemble(&text, p, &protos, &tops, &helpers);
-  buf_free(&protos), buf_free(&tops), buf_free(&helpers);
-  for (int i = 0; i < p->funcs.len; i++) {
-    Func *f = p->funcs.data[i];
-    f->need_primal = f->primal_done = f->need_proto = f->proto_done = false;
-  }
-  p->publics.len = 0;
-  rev_reset("");
-  fwd_reset();
-  emit_reset(true);
-  return diag_errors() ? (buf_free(&text), NULL) : text.data;
-}
-
 /* f_hessian for a request whose wrt parameters are all scalars: the n x n
  * Hessian, row-major, from n Hessian-vector products with unit directions. */
 static void hessian_helper(Program *p, Request *r, Buf *tops) {
@@ -509,39 +482,59 @@ static void hessian_helper(Program *p, Request *r, Buf *tops) {
   buf_free(&sig);
 }
 
-/* Hessians, pass B: parse pass A's text and differentiate each f_hgrad in
- * forward mode: the tangents of the wrt parameters are the directions, the
- * tangents of their adjoints receive H v. Appends f_hvp and its companions. */
-static bool hessian_pass_b(Options *o, Program *p, Vec *hess, const char *text, Buf *protos, Buf *tops,
-                           Buf *helpers) {
-  Program *b = parse_source(o, format("%s.hessian.c", o->input), text);
-  if (!b) return false;
-  rev_reset("");
+/* A name for a generated function that nothing in the file uses. */
+static const char *free_name(Program *p, const char *base) {
+  for (const char *name = base;; name = format("%s_", name)) {
+    bool taken = ir_find_func(p, name) != NULL;
+    for (int i = 0; i < p->declared.len && !taken; i++) taken = !strcmp(p->declared.data[i], name);
+    if (!taken) return name;
+  }
+}
+
+/* f_hvp for a GRADC_HESSIAN request, by reverse over forward: forward mode
+ * builds f's tangent function as IR (a direction x_v after each wrt
+ * parameter x; it returns the directional derivative), reverse mode
+ * differentiates it in memory with respect to the wrt parameters, the
+ * directions held fixed: the gradient of <grad f, v> is H v. f_hvp passes
+ * its arguments to that gradient, static f_hvp_grad. */
+static bool hessian(Program *p, Request *r, Buf *protos, Buf *tops) {
+  Func *fn = r->fn, *tf = fwd_hessian_tangent(p, r);
+  if (!tf) return false;
+  Request *g = arena_alloc(sizeof *g);
+  *g = *r;
+  g->fn = tf, g->mode = MODE_GRAD, g->out = (Vec){0}, g->split = g->exported = false, g->internal = true;
+  g->name = free_name(p, format("%s_grad", r->name));
+  if (!rev_generate(p, g, protos, tops)) return false;
+  Buf sig = {0}, args = {0};
+  const char *value = ir_unique_name(fn, "value");
+  buf_printf(&sig, "%s(", emit_decl(fn->ret, r->name));
+  for (int i = 0; i + 1 < tf->params.len; i++) {   /* the last one is the value's pointer */
+    Var *v = tf->params.data[i];
+    const char *sep = i ? ", " : "";
+    buf_printf(&sig, "%s%s", sep, emit_decl(v->ty, v->name));
+    buf_printf(&args, "%s%s", sep, v->name);
+    if (!v->is_wrt) continue;
+    Var *d = tf->params.data[++i];   /* its direction */
+    Type *t = ty_is_ptr(v->ty) ? v->ty->base : v->ty;
+    const char *hv = ir_unique_name(fn, format("%s_hv", v->name));
+    buf_printf(&sig, ", %s, %s", emit_decl(d->ty, d->name), emit_decl(ty_ptr_to(ty_unconst(t)), hv));
+    buf_printf(&args, ", %s, %s", hv, d->name);
+  }
+  buf_puts(&sig, ")");
+  vec_push(&p->publics, (void *)format("%s;", sig.data));
+  buf_printf(tops, "/* H v added into the *_hv results, along the directions *_v; returns %s's value */\n", fn->name);
+  buf_printf(tops, "%s\n{\n  %s;\n  %s(%s%s&%s);\n  return %s;\n}\n\n", sig.data, emit_decl(fn->ret, value), g->name,
+             args.data ? args.data : "", args.data ? ", " : "", value, value);
+  buf_free(&sig), buf_free(&args);
+  hessian_helper(p, r, tops);
+  return true;
+}
+
+static bool hessians(Program *p, Vec *hess, Buf *protos, Buf *tops, Buf *helpers) {
   fwd_reset();
-  for (int i = 0; i < hess->len; i++) {
-    Request *r = hess->data[i];
-    Func *g = ir_find_func(b, format("%s_hgrad", r->fn->name));
-    if (!g) bug("pass A's gradient is missing");
-    /* in g's parameters, each wrt parameter is followed by its adjoint */
-    Vec wrt = {0}, bars = {0};
-    for (int k = 0; k < g->params.len; k++) {
-      Var *v = g->params.data[k];
-      for (int w = 0; w < r->wrt.len; w++)
-        if (!strcmp(r->wrt.data[w], v->name) && k + 1 < g->params.len) {
-          vec_push(&wrt, v);
-          vec_push(&bars, g->params.data[k + 1]);
-        }
-    }
-    if (!fwd_generate_hvp(b, g, &wrt, &bars, r->name, protos, tops)) return false;
-    hessian_helper(p, r, tops);
-  }
-  if (!fwd_companions(b, protos, helpers) || !emit_primals(b, protos, helpers)) return false;
-  for (int i = 0; i < b->publics.len; i++) vec_push(&p->publics, b->publics.data[i]);
-  for (int i = 0; i < b->decls.len; i++) {
-    bool dup = false;
-    for (int k = 0; k < p->decls.len && !dup; k++) dup = !strcmp(p->decls.data[k], b->decls.data[i]);
-    if (!dup) vec_push(&p->decls, b->decls.data[i]);
-  }
+  for (int i = 0; i < hess->len && !diag_errors(); i++) hessian(p, hess->data[i], protos, tops);
+  if (!diag_errors()) rev_companions(p, protos, helpers);
+  if (!diag_errors()) emit_primals(p, protos, helpers);
   return !diag_errors();
 }
 
@@ -587,10 +580,8 @@ static int run(Options *o) {
     vec_push(r->mode == MODE_HESS ? &hess : &rest, r);
   }
   Buf protos = {0}, tops = {0}, helpers = {0}, out = {0};
-  char *hess_text = hess.len ? hessian_pass_a(o, p, &hess) : NULL;
-  if (!diag_errors()) generate(o, p, &rest, &protos, &tops, &helpers);
-  if (!diag_errors() && hess_text) hessian_pass_b(o, p, &hess, hess_text, &protos, &tops, &helpers);
-  free(hess_text);
+  generate(o, p, &rest, &protos, &tops, &helpers);
+  if (!diag_errors() && hess.len) hessians(p, &hess, &protos, &tops, &helpers);
   int status = 1;
   if (!diag_errors()) {
     assemble(&out, p, &protos, &tops, &helpers);

@@ -883,39 +883,6 @@ Program *parse_file(Options *opt) {
   return diag_errors() ? NULL : prog;
 }
 
-/* Parses C text held in memory as if it were the file `path` (next to the
- * input, so that its #include lines resolve as the input's do). Used to
- * differentiate gradc's own output again (forward over reverse). The
- * previous translation unit is disposed; its IR stays valid. */
-Program *parse_source(Options *opt, const char *path, const char *text) {
-  parse_dispose();
-  prog = arena_alloc(sizeof *prog);
-  prog->path = path;
-  main_path = path;
-  char *abs = opt->compdb ? realpath(opt->input, NULL) : NULL;
-  if (abs) {
-    char *slash = strrchr(abs, '/');
-    const char *b = strrchr(path, '/');
-    parse_path = format("%.*s/%s", (int)(slash - abs), abs, b ? b + 1 : path);
-    free(abs);
-  } else {
-    parse_path = path;
-  }
-  struct CXUnsavedFile file = {parse_path, text, (unsigned long)strlen(text)};
-  enum CXErrorCode err = parse_tu(opt, &file);
-  openmp = false;   /* gradc's own output: its parallel regions are not the user's loops */
-  if (err != CXError_Success || !tu) {
-    diag_plain("cannot parse the generated gradient again");
-    return NULL;
-  }
-  main_file = clang_getFile(tu, parse_path);
-  if (!report_clang_diagnostics()) return NULL;
-  CXCursor anon = clang_getNullCursor();
-  clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &anon);
-  flush_anon(&anon);
-  return diag_errors() ? NULL : prog;
-}
-
 void parse_dispose(void) {
   if (tu) clang_disposeTranslationUnit(tu);
   if (index_) clang_disposeIndex(index_);

@@ -27,8 +27,6 @@ struct Spec {
   bool done;             /* generated */
 };
 
-extern const char *rev_name_tag;   /* rev_func.c: "h" in forward over reverse's pass A */
-
 typedef struct Gen {
   Program *p;
   Spec *sp;

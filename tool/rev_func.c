@@ -12,14 +12,12 @@
 #include <string.h>
 
 static Vec specs;        /* every specialisation, generated in order */
-const char *rev_name_tag = "";   /* "h": companions g_h_fwd/g_h_rev */
 
 static Vec externs;      /* Spec *: another file's companions declared so far */
 
-void rev_reset(const char *tag) {
+void rev_reset(void) {
   specs = (Vec){0};
   externs = (Vec){0};
-  rev_name_tag = tag;
 }
 
 /* ---- specialisations and functions ------------------------------------- */
@@ -43,7 +41,6 @@ static Spec *new_spec(Program *p, Func *fn, unsigned long mask, bool top) {
     if (o->fn == fn && !o->top) k++;
   }
   const char *base = k ? format("%s_%d", fn->name, k + 1) : fn->name;
-  if (*rev_name_tag) base = format("%s_%s", base, rev_name_tag);
   /* the public split pair takes the plain names */
   for (int i = 0; i < p->requests.len; i++) {
     Request *r = p->requests.data[i];
@@ -379,8 +376,8 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   check_params(sp);
   if (!ok || diag_errors()) { buf_free(&fwd), buf_free(&rev); return false; }
   Buf head = {0};
-  buf_printf(&head, "%s(%s)", emit_decl(fn->ret, sp->name), param_list(sp, true));
-  vec_push(&p->publics, (void *)format("%s;", head.data));
+  buf_printf(&head, "%s%s(%s)", sp->req->internal ? "static " : "", emit_decl(fn->ret, sp->name), param_list(sp, true));
+  if (!sp->req->internal) vec_push(&p->publics, (void *)format("%s;", head.data));
   buf_printf(out, "%s\n{\n", head.data);
   Buf decl = {0};
   declare_locals(&g, &decl);
@@ -581,7 +578,6 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   return true;
 }
 
-bool rev_only_assigned(const char *text, const char *name) { return only_assigned(text, name); }
 
 /* Checks an annotation's wrt(...) and out(...) against fn's parameters and
  * returns them as variables (and wrt as a bit mask over the parameters). */
@@ -594,7 +590,7 @@ bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask
   }
   if (!r->wrt.len)
     diag_error(r->loc, "%s on '%s' needs wrt(...): the parameters to differentiate with respect to",
-               r->mode == MODE_JVP ? "GRADC_JVP" : "GRADC_GRAD", fn->name);
+               r->mode == MODE_JVP ? "GRADC_JVP" : r->mode == MODE_HESS ? "GRADC_HESSIAN" : "GRADC_GRAD", fn->name);
   for (int k = 0; k < r->wrt.len + r->out.len; k++) {
     bool is_out = k >= r->wrt.len;
     const char *name = is_out ? r->out.data[k - r->wrt.len] : r->wrt.data[k];
@@ -656,7 +652,7 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out) {
   sp->name = req->name;
   sp->wrt = wrt, sp->out = outv;
   if (!prepare(p, sp, &wrt, &outv)) return false;
-  for (int i = 0; i < wrt.len; i++) {
+  for (int i = 0; i < wrt.len && !req->internal; i++) {
     Var *v = wrt.data[i];
     if (!v->useful)
       diag_warning(v->loc, "the result of '%s' does not depend on '%s': its gradient is zero",
@@ -712,6 +708,7 @@ bool rev_companions(Program *p, Buf *protos, Buf *out) {
     Vec wrt = {0}, outv = {0};
     for (int k = 0; k < sp->wrt.len; k++) vec_push(&wrt, sp->wrt.data[k]);
     for (int k = 0; k < sp->out.len; k++) vec_push(&outv, sp->out.data[k]);
+    sp->done = true;
     if (!prepare(p, sp, &wrt, &outv)) return false;
     if (!gen_split(p, sp, protos, out)) return false;
   }

@@ -415,11 +415,11 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int 
 void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   /* a parallel loop stays parallel in f_grad; nested in another one or in a
    * separate sweep it runs serially */
-  if (s->omp && g->joint && g->sp->top && !*rev_name_tag && !g->par) {
+  if (s->omp && g->joint && g->sp->top && !g->par) {
     rev_par_loop(g, s, fwd, fi, rev, ri);
     return;
   }
-  if (s->ckpt && g->joint && g->sp->top && g->loop_depth == 0 && !*rev_name_tag) {
+  if (s->ckpt && g->joint && g->sp->top && g->loop_depth == 0) {
     /* the body's code for one recorded iteration, inside the schedule's
      * branch (three levels in) */
     Buf bf = {0}, br = {0};
@@ -438,7 +438,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
     return;
   }
-  if (s->ckpt && g->joint && g->sp->top && g->loop_depth > 0 && !*rev_name_tag)
+  if (s->ckpt && g->joint && g->sp->top && g->loop_depth > 0)
     diag_error(s->loc, "gradc cannot yet checkpoint a loop inside another loop: put GRADC_CHECKPOINT "
                "before the outer one");
   if (s->immediate && g->joint && g->sp->top && g->loop_depth == 0 && !g->par) {
@@ -469,7 +469,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Vec xs = {0};          /* Expand *: the snapshot's buffers in place on the tape */
   Buf xbefore = {0};     /* their room, before the loop */
   Expr *xlo = NULL, *xhi = NULL;
-  Var *xc = s->expand.len && g->again_loop && !*rev_name_tag ? ir_up_loop(s, &xlo, &xhi) : NULL;
+  Var *xc = s->expand.len && g->again_loop ? ir_up_loop(s, &xlo, &xhi) : NULL;
   if (xc) {
     expand_before(g, &xbefore, fi, s, xlo, xhi, &xs);
     Buf at = {0};

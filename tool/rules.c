@@ -83,3 +83,125 @@ const char *rule_by_value(const Rule *r) {
     if (strlen(by_value[i].name) == n && !strncmp(r->name, by_value[i].name, n)) return by_value[i].d;
   return NULL;
 }
+
+/* ---- a formula as IR ------------------------------------------------------ */
+
+/* rule_expr parses a formula of rules.h (by recursive descent, C's
+ * precedence) into an expression over copies of the arguments, so that
+ * forward mode builds tangents as IR, which a Hessian differentiates again. */
+typedef struct RP {
+  const Rule *r;
+  const char *s;
+  Expr **args;
+  Expr *(*copy)(Expr *e);
+  Type *ty;              /* the formula's floating type: the call's */
+  Loc loc;
+} RP;
+
+static Expr *rp_cond(RP *p);
+
+static void rp_space(RP *p) { while (*p->s == ' ') p->s++; }
+
+static bool rp_eat(RP *p, const char *tok) {
+  rp_space(p);
+  size_t n = strlen(tok);
+  if (strncmp(p->s, tok, n)) return false;
+  /* "<" is not "<=", "|" never stands alone */
+  if (n == 1 && (*tok == '<' || *tok == '>' || *tok == '=' || *tok == '!') && p->s[1] == '=') return false;
+  p->s += n;
+  return true;
+}
+
+static void rp_expect(RP *p, const char *tok) {
+  if (!rp_eat(p, tok)) bug("malformed derivative rule");
+}
+
+static Expr *rp_primary(RP *p) {
+  rp_space(p);
+  const char *s = p->s;
+  if (rp_eat(p, "(")) {
+    Expr *e = rp_cond(p);
+    rp_expect(p, ")");
+    return e;
+  }
+  if (*s == '$') {
+    p->s += 2;
+    return p->copy(p->args[s[1] - '1']);
+  }
+  if (*s == '#') {
+    const char *q = s + 1;
+    while (isdigit((unsigned char)*q) || *q == '.') q++;
+    p->s = q;
+    const char *suf = *p->r->suffix == 'f' ? "f" : *p->r->suffix == 'l' ? "L" : "";
+    return ir_num(format("%.*s%s", (int)(q - s - 1), s + 1, suf), p->ty, p->loc);
+  }
+  if (*s == '@') {
+    const char *q = s + 1;
+    while (isalnum((unsigned char)*q) || *q == '_') q++;
+    p->s = q;
+    Expr *c = ir_new_expr(EX_CALL, p->ty, p->loc);
+    c->text = format("%.*s%s", (int)(q - s - 1), s + 1, p->r->suffix);
+    c->rule = rule_find(c->text);
+    c->callee_known = true;
+    Expr *a[RULE_MAX_ARGS];
+    rp_expect(p, "(");
+    do {
+      if (c->nargs == RULE_MAX_ARGS) bug("malformed derivative rule");
+      a[c->nargs++] = rp_cond(p);
+    } while (rp_eat(p, ","));
+    rp_expect(p, ")");
+    c->args = arena_alloc(sizeof(Expr *) * (size_t)c->nargs);
+    for (int i = 0; i < c->nargs; i++) c->args[i] = a[i];
+    return c;
+  }
+  bug("malformed derivative rule");
+}
+
+static Expr *rp_unary(RP *p) {
+  if (rp_eat(p, "-")) {
+    Expr *e = ir_new_expr(EX_NEG, p->ty, p->loc);
+    e->a = rp_unary(p);
+    return e;
+  }
+  return rp_primary(p);
+}
+
+/* binary levels, tightest first */
+static const struct { const char *tok; ExprKind kind; int level; } rp_ops[] = {
+  {"*", EX_MUL, 0}, {"/", EX_DIV, 0}, {"+", EX_ADD, 1}, {"-", EX_SUB, 1},
+  {"<=", EX_LE, 2}, {">=", EX_GE, 2}, {"<", EX_LT, 2}, {">", EX_GT, 2},
+  {"==", EX_EQ, 3}, {"!=", EX_NE, 3}, {"&&", EX_LAND, 4}, {"||", EX_LOR, 5},
+};
+
+static Expr *rp_binary(RP *p, int level) {
+  Expr *e = level < 0 ? rp_unary(p) : rp_binary(p, level - 1);
+  for (bool more = level >= 0; more;) {
+    more = false;
+    for (size_t i = 0; i < sizeof rp_ops / sizeof *rp_ops && !more; i++) {
+      if (rp_ops[i].level != level || !rp_eat(p, rp_ops[i].tok)) continue;
+      Expr *b = rp_binary(p, level - 1);
+      e = ir_binary(rp_ops[i].kind, e, b, level >= 2 ? ty_int() : p->ty, p->loc);
+      more = true;
+    }
+  }
+  return e;
+}
+
+static Expr *rp_cond(RP *p) {
+  Expr *c = rp_binary(p, 5);
+  if (!rp_eat(p, "?")) return c;
+  Expr *e = ir_new_expr(EX_COND, p->ty, p->loc);
+  e->a = c;
+  e->b = rp_cond(p);
+  rp_expect(p, ":");
+  e->c = rp_cond(p);
+  return e;
+}
+
+Expr *rule_expr(const Rule *r, const char *formula, Expr **args, Expr *(*copy)(Expr *e), Type *ty, Loc loc) {
+  RP p = {r, formula, args, copy, ty, loc};
+  Expr *e = rp_cond(&p);
+  rp_space(&p);
+  if (*p.s) bug("malformed derivative rule");
+  return e;
+}

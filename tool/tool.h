@@ -146,7 +146,8 @@ struct Var {
   bool only_indexed;     /* its memory is reached only as v[i] */
   const char *bar;       /* name of its adjoint, when active */
   const char *bar_param; /* name of its adjoint parameter (x_bar), if it has one */
-  const char *dot;       /* name of its tangent, in forward mode */
+  Var *dot;              /* fwd.c: its tangent, a variable of the tangent function */
+  Var *copy;             /* fwd.c: itself in the tangent function being built */
 };
 
 typedef enum {
@@ -242,6 +243,7 @@ typedef struct Request {
   bool split;
   const char *name;      /* generated function name (f_grad) */
   bool exported;         /* also annotated on a header's prototype: companions for other files */
+  bool internal;         /* made by gradc for its own use (a Hessian's gradient): static */
   Loc decl_loc;          /* where that prototype's annotation stands */
   const char *spec;      /* the annotation's text, "wrt(w), out(y)" */
 } Request;
@@ -270,7 +272,6 @@ struct Func {
   bool need_proto, proto_done; /* called by name from generated code */
   Vec wrt;               /* Var *: parameters with adjoints */
   int ntemps;
-  bool value_unused;     /* the return value needs no derivative (f_hvp) */
   Vec writes;            /* Write *: GRADC_WRITES(param, count) */
   bool in_place_ok;      /* GRADC_IN_PLACE: an output may be an input */
   bool reads_output;     /* GRADC_READS_OUTPUT: its adjoint reads its outputs */
@@ -328,6 +329,7 @@ bool ir_mentions(Stmt *s, Var *v);       /* v appears in s */
 void ir_open_blocks(Stmt *s, Vec *out);
 bool ir_expr_mentions(Expr *e, Var *v);
 bool ir_assigns(Stmt *s, Var *v);        /* s assigns v itself (v = ..., &v taken) */
+bool ir_only_assigned(Stmt *s, Var *v);  /* every mention of v in s is v = ... */
 bool ir_takes_address(Stmt *s, Var *v);  /* &v or &v.f appears in s */
 /* v's own storage has a second name (after activity.c): Var.addr_taken,
  * except that for a pointer p, &p[i] is an address computed from p's value */
@@ -396,6 +398,8 @@ const Rule *rule_find(const char *name);   /* also __builtin_ spellings */
 /* formula instantiated on the argument texts args[0 .. nargs-1] */
 const char *rule_text(const Rule *r, const char *formula, const char *const *args);
 const char *rule_by_value(const Rule *r);   /* f' in terms of f's value ($1), or NULL */
+/* formula as IR over copy(args[0 .. nargs-1]), of the floating type ty */
+Expr *rule_expr(const Rule *r, const char *formula, Expr **args, Expr *(*copy)(Expr *e), Type *ty, Loc loc);
 void rule_out_args(Expr *e, Vec *out);     /* frexp(x, &e): &e, written by the call */
 
 /* ---- parse.c: libclang -> IR ----------------------------------------------- */
@@ -415,7 +419,6 @@ typedef struct Options {
 } Options;
 
 Program *parse_file(Options *opt);       /* NULL after reporting errors */
-Program *parse_source(Options *opt, const char *path, const char *text);  /* C text in memory */
 void parse_dependencies(Vec *files);     /* every file the input includes */
 bool parse_body(Program *p, Func *fn);   /* IR of fn's body, on demand */
 void parse_dispose(void);
@@ -486,7 +489,9 @@ void emit_indent(Buf *b, int indent);
 void emit_unroll_hint(Buf *b, Stmt *s, int indent);   /* #pragma GCC unroll N before a small fixed loop */
 void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));
 bool emit_primals(Program *p, Buf *protos, Buf *out);
-void emit_reset(bool forget_names);     /* before generating for another request set */
+void emit_reset(void);                  /* forget the copies written (between runs) */
+const char *emit_signature(Func *fn);   /* "double f(double x, int n)" */
+void emit_function(Buf *out, Func *fn, const char *sig);   /* sig, then fn's locals and body */
 bool emit_is_name(const char *s);        /* an identifier */
 bool emit_is_simple(const char *s);      /* one operand as it stands */
 const char *emit_paren(const char *s);   /* s as an operand: parenthesised unless it is one */
@@ -498,15 +503,17 @@ bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool rev_companions(Program *p, Buf *protos, Buf *out);
 bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask);
 bool rev_mentions(const char *text, const char *name);
-bool rev_only_assigned(const char *text, const char *name);
-void rev_reset(const char *tag);        /* forget specialisations; name companions g_TAG_fwd */
+void rev_reset(void);                   /* forget specialisations */
 const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc);
 
 /* ---- fwd.c: forward (tangent) mode ----------------------------------------- */
 
 bool fwd_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool fwd_companions(Program *p, Buf *protos, Buf *out);
-bool fwd_generate_hvp(Program *p, Func *grad, Vec *wrt, Vec *bars, const char *name, Buf *protos, Buf *out);
+/* The tangent function whose gradient is a GRADC_HESSIAN request's f_hvp
+ * (reverse over forward): f's parameters, a direction x_v after each wrt
+ * parameter x, T *value last; returns the directional derivative. */
+Func *fwd_hessian_tangent(Program *p, Request *req);
 void fwd_reset(void);
 
 /* ---- verify.c: gradc verify, numerical checks of generated gradients ------ */

@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)status;
   /* everything a run leaves behind */
   diag_reset();
-  rev_reset("");
+  rev_reset();
   fwd_reset();
-  emit_reset(true);
+  emit_reset();
   return 0;
 }
