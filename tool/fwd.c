@@ -78,15 +78,6 @@ static Expr *cond(Expr *c, Expr *a, Expr *b, Type *ty) {
   e->a = c, e->b = a, e->c = b;
   return e;
 }
-static Expr *call(const char *name, Type *ty, Loc loc, int n, Expr **args) {
-  Expr *e = ir_new_expr(EX_CALL, ty, loc);
-  e->text = name;
-  e->callee_known = true;
-  e->nargs = n;
-  e->args = arena_alloc(sizeof(Expr *) * (size_t)(n + 1));
-  for (int i = 0; i < n; i++) e->args[i] = args[i];
-  return e;
-}
 static Type *void_ptr(void) { return ty_ptr_to(ty_new(TY_VOID, "void")); }
 
 /* The copy of a variable of fn in the tangent function (globals are themselves). */
@@ -96,33 +87,26 @@ static Var *copy_of(Var *v) {
   return v->copy;
 }
 
-/* e in the tangent function: the same expression over the copies. */
-static Expr *cp(Expr *e) {
+/* a copy of e, over the copies of its variables when map is set */
+static Expr *dup(Expr *e, bool map) {
   if (!e) return NULL;
   Expr *c = arena_alloc(sizeof *c);
   *c = *e;
   c->act_gen = 0, c->act_val = false;
-  if (e->kind == EX_VAR) c->var = copy_of(e->var);
-  c->a = cp(e->a), c->b = cp(e->b), c->c = cp(e->c);
+  if (e->kind == EX_VAR && map) c->var = copy_of(e->var);
+  c->a = dup(e->a, map), c->b = dup(e->b, map), c->c = dup(e->c, map);
   if (e->nargs) {
     c->args = arena_alloc(sizeof(Expr *) * (size_t)(e->nargs + 1));
-    for (int i = 0; i < e->nargs; i++) c->args[i] = cp(e->args[i]);
+    for (int i = 0; i < e->nargs; i++) c->args[i] = dup(e->args[i], map);
   }
   return c;
 }
 
+/* e in the tangent function: the same expression over the copies */
+static Expr *cp(Expr *e) { return dup(e, true); }
+
 /* an argument of a rule's formula, already a copy: copied again per use */
-static Expr *again(Expr *e) {
-  if (!e) return NULL;
-  Expr *c = arena_alloc(sizeof *c);
-  *c = *e;
-  c->a = again(e->a), c->b = again(e->b), c->c = again(e->c);
-  if (e->nargs) {
-    c->args = arena_alloc(sizeof(Expr *) * (size_t)(e->nargs + 1));
-    for (int i = 0; i < e->nargs; i++) c->args[i] = again(e->args[i]);
-  }
-  return c;
-}
+static Expr *again(Expr *e) { return dup(e, false); }
 
 /* a variable-length array's type over the copies: its lengths are expressions */
 static Type *copy_type(Type *t) {
@@ -139,7 +123,12 @@ static Type *copy_type(Type *t) {
 static Var *new_copy(Var *v) {
   Var *c = arena_alloc(sizeof *c);
   *c = *v;
+  /* what the analyses found of the primal is not known of the copy */
+  c->varied = c->useful = c->active = c->written = c->addr_taken = c->rev_read = false;
   c->reads = c->mem_reads = c->own_reads = (Vec){0};
+  c->recomp = NULL;
+  c->rev_alive = c->input_mem = c->foreign = c->only_indexed = false;
+  c->indexed_gen = 0;
   c->bar = c->bar_param = NULL;
   c->copy = c->dot = NULL;
   return c;
@@ -372,14 +361,14 @@ static void gen_call(FGen *g, Stmt *s, Expr *lhs, Expr *c, Stmt *out) {
                                 VAR_LOCAL, c->loc), c->loc);
     args[n++] = un(EX_ADDR, rd, ty_ptr_to(c->callee->ret));
   }
-  Expr *k = call(name, c->ty, c->loc, n, args);
+  Expr *k = ir_call(name, c->ty, c->loc, args, n);
   k->callee = callee;
   put(out, lhs ? ir_assign(cp(lhs), k, s->loc) : expr_stmt(k, s->loc));
 }
 
 static Expr *calloc_of(Expr *count, Expr *size) {
   Expr *a[2] = {count, size};
-  return call("calloc", void_ptr(), size->loc, 2, a);
+  return ir_call("calloc", void_ptr(), size->loc, a, 2);
 }
 
 /* y = f(u) with y a variable of f's type that u does not read, for f whose
@@ -418,7 +407,7 @@ static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
       else if (!strcmp(c->text, "calloc")) r = calloc_of(cp(c->args[0]), cp(c->args[1]));
       else if (act_expr_active(c->args[0])) {   /* realloc keeps the tangents of the kept elements */
         Expr *a[2] = {tangent_ptr(g, c->args[0]), cp(c->args[1])};
-        r = call("realloc", void_ptr(), c->loc, 2, a);
+        r = ir_call("realloc", void_ptr(), c->loc, a, 2);
       } else {
         r = calloc_of(num("1", ty_int()), cp(c->args[1]));
       }
@@ -438,7 +427,7 @@ static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
       Expr *size = ir_new_expr(EX_SIZEOF, ty_int(), s->loc);
       size->text = format("sizeof %s", emit_expr(t));
       Expr *a[3] = {un(EX_ADDR, t, ty_ptr_to(t->ty)), zero(ty_int()), size};
-      put(out, expr_stmt(call("memset", void_ptr(), s->loc, 3, a), s->loc));
+      put(out, expr_stmt(ir_call("memset", void_ptr(), s->loc, a, 3), s->loc));
     }
   } else if (act && by_value(lhs, rhs)) {
     /* y = exp(u), tanh, sqrt...: y first, then y' = f'(y) u' from y's value
@@ -494,14 +483,14 @@ static void gen_stmt(FGen *g, Stmt *s, Stmt *out) {
       Expr *d = tangent_ptr(g, e->args[0]);
       if (!set && act_expr_active(e->args[1])) {
         Expr *a[3] = {d, tangent_ptr(g, e->args[1]), cp(e->args[2])};
-        put(out, expr_stmt(call(e->text, e->ty, e->loc, 3, a), s->loc));
+        put(out, expr_stmt(ir_call(e->text, e->ty, e->loc, a, 3), s->loc));
       } else {
         Expr *a[3] = {d, zero(ty_int()), cp(e->args[2])};
-        put(out, expr_stmt(call("memset", void_ptr(), e->loc, 3, a), s->loc));
+        put(out, expr_stmt(ir_call("memset", void_ptr(), e->loc, a, 3), s->loc));
       }
     } else if (ir_free_call(e) && act_expr_active(e->args[0])) {
       Expr *a[1] = {tangent_ptr(g, e->args[0])};
-      put(out, expr_stmt(call("free", e->ty, e->loc, 1, a), s->loc));
+      put(out, expr_stmt(ir_call("free", e->ty, e->loc, a, 1), s->loc));
     } else if (e->kind == EX_CALL) {
       for (int i = 0; i < e->nargs; i++)
         if (act_expr_active(e->args[i]) && ty_is_ptr(e->args[i]->ty) && !e->args[i]->ty->base->is_const)
@@ -658,6 +647,7 @@ static bool build(Program *p, FSpec *sp) {
       put(tf->body, ir_assign(un(EX_DEREF, ir_var(ret_dot, at), fn->ret),
                               rv && rv->dot ? ir_var(rv->dot, at) : zero(fn->ret), at));
   }
+  ir_verify(tf);
   return true;
 }
 
@@ -673,13 +663,13 @@ static bool emit_tangent(Program *p, FSpec *sp, Buf *protos, Buf *out) {
 /* f_jvp for a GRADC_JVP request: a tangent after each wrt parameter
  * (double x_dot, const double *w_dot), y_dot after each out array, and
  * T *ret_dot last for a floating return. Returns f's value. */
-bool fwd_generate(Program *p, Request *req, Buf *protos, Buf *out) {
+Func *fwd_generate(Program *p, Request *req, Buf *protos, Buf *out) {
   Vec wrt = {0}, outv = {0};
   unsigned long mask = 0;
-  if (!rev_resolve(p, req, &wrt, &outv, &mask)) return false;
+  if (!rev_resolve(p, req, &wrt, &outv, &mask)) return NULL;
   FSpec *sp = new_fspec(req->fn, mask, true, req->name);
   sp->wrt = wrt, sp->out = outv;
-  return build(p, sp) && emit_tangent(p, sp, protos, out);
+  return build(p, sp) && emit_tangent(p, sp, protos, out) ? sp->tf : NULL;
 }
 
 bool fwd_companions(Program *p, Buf *protos, Buf *out) {

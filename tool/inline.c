@@ -241,16 +241,6 @@ static Stmt *assign(Expr *lhs, Expr *rhs, Loc loc, bool once) {
   return s;
 }
 
-static Expr *call_expr(const char *name, Type *ty, Loc loc, Expr **args, int n) {
-  Expr *c = ir_new_expr(EX_CALL, ty, loc);
-  c->text = name;
-  c->callee_known = true;
-  c->nargs = n;
-  c->args = arena_alloc(sizeof(Expr *) * (size_t)(n + 1));
-  for (int i = 0; i < n; i++) c->args[i] = args[i];
-  return c;
-}
-
 static Vec addr_taken;   /* Var *: fn's variables whose address is taken */
 
 static void note_addr(Expr *e) {
@@ -393,7 +383,7 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
       Expr *args[2] = {len, ir_new_expr(EX_SIZEOF, ty_int(), v->loc)};
       args[1]->text = format("sizeof(%s)", emit_type(ty_unconst(v->ty->base)));
       Expr *alloc = ir_new_expr(EX_CAST, c->ty, v->loc);
-      alloc->a = call_expr("calloc", ty_ptr_to(ty_new(TY_VOID, "void")), v->loc, args, 2);
+      alloc->a = ir_call("calloc", ty_ptr_to(ty_new(TY_VOID, "void")), v->loc, args, 2);
       vec_push(&allocs, assign(ir_var(c, v->loc), alloc, v->loc, false));
       vec_push(&frees, c);
     } else {
@@ -409,7 +399,7 @@ static Stmt *expand(Func *fn, Stmt *site, Expr *lhs, Expr *call, bool in_loop) {
   for (int i = 0; i < frees.len; i++) {
     Expr *a = ir_var(frees.data[i], loc);
     Stmt *f = ir_new_stmt(ST_EXPR, loc);
-    f->e = call_expr("free", ty_new(TY_VOID, "void"), loc, &a, 1);
+    f->e = ir_call("free", ty_new(TY_VOID, "void"), loc, &a, 1);
     vec_push(&blk->kids, f);
   }
   if (lhs && g->retvar && !into)

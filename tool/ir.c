@@ -136,6 +136,16 @@ Expr *ir_binary(ExprKind kind, Expr *a, Expr *b, Type *ty, Loc loc) {
   return e;
 }
 
+Expr *ir_call(const char *name, Type *ty, Loc loc, Expr **args, int n) {
+  Expr *c = ir_new_expr(EX_CALL, ty, loc);
+  c->text = name;
+  c->callee_known = true;
+  c->nargs = n;
+  c->args = arena_alloc(sizeof(Expr *) * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) c->args[i] = args[i];
+  return c;
+}
+
 Stmt *ir_new_stmt(StmtKind kind, Loc loc) {
   Stmt *s = arena_alloc(sizeof *s);
   s->kind = kind;
@@ -508,6 +518,34 @@ static const char *var_flags(Var *v) {
   return format("%s%s%s%s%s", v->active ? " active" : "", v->varied ? " varied" : "",
                 v->useful ? " useful" : "", v->written ? " written" : "",
                 v->rev_read ? " rev-read" : "");
+}
+
+/* ---- a verifier for IR that gradc builds ------------------------------------ */
+
+static bool foreign_var(Expr *e, void *ud) {
+  Func *fn = ud;
+  return e->kind == EX_VAR && e->var->kind != VAR_GLOBAL && !vec_has(&fn->params, e->var) &&
+         !vec_has(&fn->locals, e->var);
+}
+
+static bool foreign_type(Func *fn, Type *t) {
+  for (; t; t = t->kind == TY_ARRAY || t->kind == TY_PTR ? t->base : NULL)
+    if (t->vla_len && ir_expr_any(t->vla_len, foreign_var, fn)) return true;
+  return false;
+}
+
+/* Every variable that fn's body and its variables' types name is fn's own
+ * (a parameter or local) or a global: IR built from another function's
+ * (forward mode's tangent function, from the primal) must not keep a
+ * variable of the function it came from, which later passes would take for
+ * another one. A failure is a bug in gradc. */
+void ir_verify(Func *fn) {
+  if (fn->body && ir_stmt_any(fn->body, foreign_var, fn)) bug("IR names a variable of another function");
+  for (int i = 0; i < fn->params.len + fn->locals.len; i++) {
+    Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
+    if (foreign_type(fn, v->ty)) bug("IR names a variable of another function in a type");
+  }
+  if (fn->retvar && !vec_has(&fn->locals, fn->retvar)) bug("IR's return variable is not a local");
 }
 
 /* The IR is printed as the C it stands for, with variables and their flags

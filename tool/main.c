@@ -49,8 +49,9 @@ static const char usage_text[] =
     "  --check            do not write: compare with the existing -o FILE; exit 0\n"
     "                     when it is up to date, 1 with a unified diff when not\n"
     "  -p DIR             take FILE's compiler flags from DIR/compile_commands.json\n"
-    "  --dump=ir|activity print the IR after lowering or the activity analysis\n"
-    "                     to standard error\n"
+    "  --dump=ir|activity|tangent  print the IR after lowering, the activity\n"
+    "                     analysis, or forward mode's tangent function (which a\n"
+    "                     Hessian's reverse sweep differentiates) to standard error\n"
     "  --print-include-dir  print the folder of gradc.h, which gradc adds to the\n"
     "                     parser's search path itself, and exit\n"
     "  --version          print the version and exit\n"
@@ -107,7 +108,8 @@ static void parse_args(int argc, char **argv, Options *o) {
       o->check = true;
     } else if (!strncmp(a, "--dump=", 7)) {
       o->dump = a + 7;
-      if (strcmp(o->dump, "ir") && strcmp(o->dump, "activity")) usage_error("unknown dump '%s'", o->dump);
+      if (strcmp(o->dump, "ir") && strcmp(o->dump, "activity") && strcmp(o->dump, "tangent"))
+        usage_error("unknown dump '%s'", o->dump);
     } else if (!strcmp(a, "-I") || !strcmp(a, "-D") || !strcmp(a, "-U") || !strcmp(a, "-include")) {
       if (!next) usage_error("'%s' needs an argument", a);
       vec_push(&o->clang_args, (void *)a);
@@ -433,8 +435,12 @@ static int write_header(Options *o, Program *p) {
 static bool generate(Options *o, Program *p, Vec *reqs, Buf *protos, Buf *tops, Buf *helpers) {
   for (int i = 0; i < reqs->len && !diag_errors(); i++) {
     Request *r = reqs->data[i];
-    if (r->mode == MODE_JVP) fwd_generate(p, r, protos, tops);
-    else rev_generate(p, r, protos, tops);
+    if (r->mode == MODE_JVP) {
+      Func *tf = fwd_generate(p, r, protos, tops);
+      if (tf && o->dump && !strcmp(o->dump, "tangent")) ir_dump(stderr, tf);
+    } else {
+      rev_generate(p, r, protos, tops);
+    }
     if (o->dump && !strcmp(o->dump, "ir") && r->fn->lowered) ir_dump(stderr, r->fn);
     if (o->dump && !strcmp(o->dump, "activity") && r->fn->lowered) act_dump(stderr, r->fn);
   }
@@ -497,9 +503,10 @@ static const char *free_name(Program *p, const char *base) {
  * differentiates it in memory with respect to the wrt parameters, the
  * directions held fixed: the gradient of <grad f, v> is H v. f_hvp passes
  * its arguments to that gradient, static f_hvp_grad. */
-static bool hessian(Program *p, Request *r, Buf *protos, Buf *tops) {
+static bool hessian(Options *o, Program *p, Request *r, Buf *protos, Buf *tops) {
   Func *fn = r->fn, *tf = fwd_hessian_tangent(p, r);
   if (!tf) return false;
+  if (o->dump && !strcmp(o->dump, "tangent")) ir_dump(stderr, tf);
   Request *g = arena_alloc(sizeof *g);
   *g = *r;
   g->fn = tf, g->mode = MODE_GRAD, g->out = (Vec){0}, g->split = g->exported = false, g->internal = true;
@@ -530,9 +537,9 @@ static bool hessian(Program *p, Request *r, Buf *protos, Buf *tops) {
   return true;
 }
 
-static bool hessians(Program *p, Vec *hess, Buf *protos, Buf *tops, Buf *helpers) {
+static bool hessians(Options *o, Program *p, Vec *hess, Buf *protos, Buf *tops, Buf *helpers) {
   fwd_reset();
-  for (int i = 0; i < hess->len && !diag_errors(); i++) hessian(p, hess->data[i], protos, tops);
+  for (int i = 0; i < hess->len && !diag_errors(); i++) hessian(o, p, hess->data[i], protos, tops);
   if (!diag_errors()) rev_companions(p, protos, helpers);
   if (!diag_errors()) emit_primals(p, protos, helpers);
   return !diag_errors();
@@ -581,7 +588,7 @@ static int run(Options *o) {
   }
   Buf protos = {0}, tops = {0}, helpers = {0}, out = {0};
   generate(o, p, &rest, &protos, &tops, &helpers);
-  if (!diag_errors() && hess.len) hessians(p, &hess, &protos, &tops, &helpers);
+  if (!diag_errors() && hess.len) hessians(o, p, &hess, &protos, &tops, &helpers);
   int status = 1;
   if (!diag_errors()) {
     assemble(&out, p, &protos, &tops, &helpers);

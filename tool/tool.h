@@ -306,6 +306,7 @@ Expr *ir_new_expr(ExprKind kind, Type *ty, Loc loc);
 Expr *ir_var(Var *v, Loc loc);
 Expr *ir_num(const char *text, Type *ty, Loc loc);
 Expr *ir_binary(ExprKind kind, Expr *a, Expr *b, Type *ty, Loc loc);
+Expr *ir_call(const char *name, Type *ty, Loc loc, Expr **args, int n);   /* a declared function's call */
 Stmt *ir_new_stmt(StmtKind kind, Loc loc);
 Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc);
 Stmt *ir_block(Loc loc);
@@ -355,6 +356,7 @@ const char *ir_alloc_call(const Expr *e);  /* "malloc", "calloc", "realloc" or N
 Var *ir_memalign_target(const Expr *e);    /* p of posix_memalign(&p, ...) when p is active */
 const char *ir_mem_call(const Expr *e);   /* "memcpy", "memmove", "memset" or NULL */
 void ir_dump(FILE *out, Func *fn);
+void ir_verify(Func *fn);                  /* its variables are its own; else a bug */
 const char *ir_unique_name(Func *fn, const char *base);
 
 /* ---- omp.c: the variables of a parallel loop ------------------------------ */
@@ -508,7 +510,7 @@ const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc);
 
 /* ---- fwd.c: forward (tangent) mode ----------------------------------------- */
 
-bool fwd_generate(Program *p, Request *req, Buf *protos, Buf *out);
+Func *fwd_generate(Program *p, Request *req, Buf *protos, Buf *out);   /* f_jvp's IR, or NULL */
 bool fwd_companions(Program *p, Buf *protos, Buf *out);
 /* The tangent function whose gradient is a GRADC_HESSIAN request's f_hvp
  * (reverse over forward): f's parameters, a direction x_v after each wrt
