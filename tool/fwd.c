@@ -151,7 +151,6 @@ static Var *dot_var(FGen *g, Var *v) {
     v->dot = ir_new_var(g->tf, name, v->ty, VAR_PARAM, v->loc);
   } else {
     v->dot = ir_new_var(g->tf, name, ty_unconst(copy_of(v)->ty), VAR_LOCAL, v->loc);
-    v->dot->in_loop = v->in_loop;
     vec_push(&g->dots, v);
   }
   return v->dot;
@@ -371,6 +370,47 @@ static Expr *calloc_of(Expr *count, Expr *size) {
   return ir_call("calloc", void_ptr(), size->loc, a, 2);
 }
 
+/* ---- calls computed once ------------------------------------------------- */
+
+/* The slots of the libm calls that e evaluates whenever it runs (not those
+ * in an arm of ?:, or right of && and ||), outermost first. */
+static void call_slots(Expr **slot, Vec *out) {
+  Expr *e = *slot;
+  if (!e) return;
+  if (e->kind == EX_CALL && e->rule) vec_push(out, slot);
+  if (e->kind == EX_COND || e->kind == EX_LAND || e->kind == EX_LOR) {
+    call_slots(&e->a, out);
+    return;
+  }
+  call_slots(&e->a, out), call_slots(&e->b, out), call_slots(&e->c, out);
+  for (int i = 0; i < e->nargs; i++) call_slots(&e->args[i], out);
+}
+
+/* A tangent and its primal's right-hand side call the same libm function on
+ * the same arguments (y = 1 / (1 + exp(-u)): exp(-u) three times; gcc keeps
+ * each call, since it may set errno): each such call is computed once into
+ * a temporary before both. Both read only the values from before the
+ * statement, and the tangent's assignment changes none of them. */
+static void share_calls(FGen *g, Stmt *out, Expr **tan, Expr **primal) {
+  for (;;) {
+    Vec slots = {0};
+    call_slots(tan, &slots);
+    call_slots(primal, &slots);
+    int k = -1;
+    for (int i = 0; i < slots.len && k < 0; i++)
+      for (int j = i + 1; j < slots.len && k < 0; j++)
+        if (ir_same_expr(*(Expr **)slots.data[i], *(Expr **)slots.data[j])) k = i;
+    if (k < 0) return;
+    Expr *c = *(Expr **)slots.data[k];
+    Var *t = ir_new_var(g->tf, fresh(g, format("_c%d", g->ntmp++)), c->ty, VAR_LOCAL, c->loc);
+    put(out, ir_assign(ir_var(t, c->loc), c, c->loc));
+    for (int i = k; i < slots.len; i++) {
+      Expr **s = slots.data[i];
+      if (i == k || ir_same_expr(*s, c)) *s = ir_var(t, c->loc);
+    }
+  }
+}
+
 /* y = f(u) with y a variable of f's type that u does not read, for f whose
  * derivative its value gives (exp, tanh, sqrt...) */
 static bool by_value(Expr *lhs, Expr *rhs) {
@@ -441,8 +481,17 @@ static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
     return;
   } else if (act) {
     Expr *t = tangent(g, rhs), *lt = tangent_lv(g, lhs);
-    if (!t || !ir_same_expr(t, lt))   /* s_dot = s_dot is no statement */
-      put(out, ir_assign(lt, t ? t : zero(lhs->ty), s->loc));
+    if (t && ir_same_expr(t, lt)) t = NULL, lt = NULL;   /* s_dot = s_dot is no statement */
+    else if (!t) t = zero(lhs->ty);
+    Stmt *ps = expr_stmt(cp(s->e), s->loc);
+    ps->init_of_decl = s->init_of_decl;
+    if (t) {
+      Stmt *ts = ir_assign(lt, t, s->loc);
+      share_calls(g, out, &ts->e->b, &ps->e->b);
+      put(out, ts);
+    }
+    put(out, ps);
+    return;
   }
   put_primal(out, s);
 }

@@ -128,7 +128,6 @@ struct Var {
   bool active;           /* varied and useful: has an adjoint */
   bool written;          /* assigned somewhere after its declaration */
   bool addr_taken;       /* &v (or &v[i], &v.f) appears in the function */
-  bool in_loop;          /* declared inside a loop */
   bool rev_read;         /* read by the reverse sweep */
   Vec reads;             /* Stmt *: where the reverse sweep reads it */
   Vec mem_reads;         /* Stmt *: those of reads that may read the memory it

@@ -22,17 +22,20 @@ static double energy_hvp_grad(double x, double *x_bar, double x_v, const double 
   double s = 0;
   int i = 0;
   double s_dot = 0;
+  double _c0 = 0;
   double _ret_dot = 0;
   double _ret_dot_bar = 0;
   double s_dot_bar = 0;
+  double _c0_bar = 0;
   int _e0 = 0;
 
   /* forward sweep */
   s_dot = 0;
   s = 0;
   for (i = 0; i < n; i++) {
-    s_dot = s_dot + (w_v[i] * sin(x * w[i]) + w[i] * (cos(x * w[i]) * (x_v * w[i] + x * w_v[i])));
-    s = s + w[i] * sin(x * w[i]);
+    _c0 = sin(x * w[i]);
+    s_dot = s_dot + (w_v[i] * _c0 + w[i] * (cos(x * w[i]) * (x_v * w[i] + x * w_v[i])));
+    s = s + w[i] * _c0;
   }
   _e0 = i;
   _ret_dot = s_dot + 2 * x * x_v;
@@ -45,9 +48,7 @@ static double energy_hvp_grad(double x, double *x_bar, double x_v, const double 
   (*x_bar) += _ret_dot_bar * x_v * 2;
   _ret_dot_bar = 0;
   for (i = _e0; i-- > 0;) {
-    double _r0 = s_dot_bar * w_v[i] * cos(x * w[i]);
-    (*x_bar) += _r0 * w[i];
-    w_bar[i] += _r0 * x;
+    _c0_bar += s_dot_bar * w_v[i];
     w_bar[i] += s_dot_bar * (cos(x * w[i]) * (x_v * w[i] + x * w_v[i]));
     double _r1 = s_dot_bar * w[i];
     double _r2 = _r1 * (x_v * w[i] + x * w_v[i]) * (-sin(x * w[i]));
@@ -56,6 +57,10 @@ static double energy_hvp_grad(double x, double *x_bar, double x_v, const double 
     double _r3 = _r1 * cos(x * w[i]);
     w_bar[i] += _r3 * x_v;
     (*x_bar) += _r3 * w_v[i];
+    double _r0 = _c0_bar * cos(x * w[i]);
+    (*x_bar) += _r0 * w[i];
+    w_bar[i] += _r0 * x;
+    _c0_bar = 0;
   }
   s_dot_bar = 0;
   return _value;

@@ -32,14 +32,16 @@ double fit_jvp(const double *w, const double *w_dot, const double *x, const doub
   double loss_dot = 0;
   double _t0_dot = 0;
   double p_dot = 0;
+  double _c0 = 0;
   double _ret_dot = 0;
   loss_dot = 0;
   loss = 0;
   for (i = 0; i < n; i = i + 1) {
     _t0_dot = w_dot[0] * x[i] + w_dot[1];
     _t0 = w[0] * x[i] + w[1];
-    p_dot = -(exp(-_t0) * -_t0_dot / ((1 + exp(-_t0)) * (1 + exp(-_t0))));
-    p = 1 / (1 + exp(-_t0));
+    _c0 = exp(-_t0);
+    p_dot = -(_c0 * -_t0_dot / ((1 + _c0) * (1 + _c0)));
+    p = 1 / (1 + _c0);
     loss_dot = loss_dot + 2 * (p - y[i]) * p_dot;
     loss = loss + (p - y[i]) * (p - y[i]);
   }
