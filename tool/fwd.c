@@ -325,8 +325,11 @@ static void gen_call(FGen *g, Stmt *s, Expr *lhs, Expr *c, Stmt *out) {
   unsigned long mask = 0;
   if (c->callee->custom_jvp) {
     /* the user's g_jvp: a tangent after every floating parameter */
-    name = rev_use_custom(g->p, c->callee, c->callee->custom_jvp, c->loc);
+    name = c->callee->custom_jvp;
     callee = ir_find_func(g->p, name);
+    /* a static one gets its copy where a call of it is printed (emit.c); a
+     * Hessian's reverse sweep may inline it instead */
+    if (!callee || !callee->is_static) rev_use_custom(g->p, c->callee, name, c->loc);
     for (int i = 0; i < c->nargs && i < c->callee->params.len; i++)
       if (i < 64 && ty_has_float(((Var *)c->callee->params.data[i])->ty)) mask |= 1ul << i;
   } else if (!c->callee->has_body && c->callee->across) {

@@ -10,9 +10,13 @@
  *   (forward sweep with tape pushes, reverse sweep)  ->  emit (C text).
  * pipeline.c runs the passes up to the sweeps, in this order (forward mode
  * stops after activity: immediate and recompute serve the reverse sweep).
+ * Forward mode (fwd.c) is IR in, IR out: it builds the tangent function as
+ * IR, which emit.c prints (f_jvp) or reverse mode differentiates in memory
+ * (a Hessian: reverse over forward). The reverse sweeps still write C text.
  * The IR is a small structured tree (statements and expressions), close to C,
  * so that the generated code keeps the user's names and shape. Only parse.c
- * sees libclang; everything after it works on the IR alone.
+ * sees libclang, and only the user's files: everything after it works on the
+ * IR alone.
  */
 #ifndef GRADC_TOOL_H
 #define GRADC_TOOL_H

@@ -55,8 +55,57 @@ double steps(const double *x, int n) {
   return v[0] * v[1] + v[2] * v[2];
 }
 
+/* what reverse over forward hands to reverse mode: the tangent of a
+ * recursive helper (its own split pair), a helper with a custom JVP (the
+ * user's g_jvp, differentiated in reverse), a checkpointed loop (which the
+ * Hessian runs as usual) */
+static double pw(double b, int k) { return k == 0 ? 1 : b * pw(b, k - 1); }
+
+GRADC_GRAD(wrt(x), split)
+GRADC_HESSIAN(wrt(x))
+double rec(double x, double y) { return pw(x, 3) * sin(y * x) + pw(y, 2) * x; }
+
+__attribute__((unused)) static double soft_jvp(double u, double u_dot, double *ret_dot) {
+  *ret_dot = u_dot / (1 + exp(-u));
+  return log(1 + exp(u));
+}
+__attribute__((unused)) static void soft_rev(double u, double *u_bar, double ret_bar) { *u_bar += ret_bar / (1 + exp(-u)); }
+GRADC_CUSTOM_GRAD(soft_rev) GRADC_CUSTOM_JVP(soft_jvp)
+static double soft2(double u) { return log(1 + exp(u)); }
+
+GRADC_HESSIAN(wrt(a, b))
+double cust(double a, double b) { return soft2(a * b) + a * soft2(b); }
+
+GRADC_GRAD(wrt(w))
+GRADC_HESSIAN(wrt(w))
+double ck(const double *w, int n) {
+  double u[3] = {0.1, 0.2, 0.3};
+  GRADC_CHECKPOINT(4);
+  for (int t = 0; t < n; t++)
+    for (int i = 0; i < 3; i++) u[i] = 0.9 * u[i] + 0.1 * tanh(w[i] * u[(i + 1) % 3] + w[3]);
+  return u[0] * u[1] + u[2];
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
+double rec_hvp(double x, double x_v, double *x_hv, double y);
+double rec_fwd(double x, double y, gradc_tape *tape);
+void rec_rev(double x, double *x_bar, double y, double ret_bar, gradc_tape *tape);
+double cust_hessian(double a, double b, double *H);
+double ck_hvp(const double *w, const double *w_v, double *w_hv, int n);
+double ck_grad(const double *w, double *w_bar, int n);
+
+static double rec_dx(double x, double y) {
+  double gx = 0;
+  gradc_tape t;
+  gradc_tape_init(&t);
+  rec_fwd(x, y, &t);
+  rec_rev(x, &gx, y, 1.0, &t);
+  gradc_tape_release(&t);
+  return gx;
+}
+
+static double eval_cust(const double *p) { return cust(p[0], p[1]); }
 double steps_hvp(const double *x, const double *x_v, double *x_hv, int n);
 double steps_grad(const double *x, double *x_bar, int n);
 double trig3_hvp(const double *x, const double *x_v, double *x_hv);
@@ -147,6 +196,38 @@ int main(void) {
       a[j] += 2 * e; double fmp = eval_three(a);
       CHECK_CLOSE(H3[i * 3 + j], (fpp - fpm - fmp + fmm) / (4 * e * e), 1e-5);
     }
+  /* rec: d2/dx2 against central differences of the split pair's gradient */
+  double hr = 0;
+  CHECK_CLOSE(rec_hvp(0.7, 1.0, &hr, 1.3), rec(0.7, 1.3), 1e-15);
+  CHECK_CLOSE(hr, (4 * (rec_dx(0.7 + 5e-5, 1.3) - rec_dx(0.7 - 5e-5, 1.3)) / 1e-4 -
+                   (rec_dx(0.7 + 1e-4, 1.3) - rec_dx(0.7 - 1e-4, 1.3)) / 2e-4) / 3, 1e-7);
+
+  /* cust: the whole Hessian against second differences of f */
+  double pc[2] = {0.4, -0.8}, Hc[4];
+  CHECK_CLOSE(cust_hessian(pc[0], pc[1], Hc), cust(pc[0], pc[1]), 1e-15);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++) {
+      double e = 1e-4, a[2] = {pc[0], pc[1]};
+      a[i] += e, a[j] += e; double fpp = eval_cust(a);
+      a[j] -= 2 * e; double fpm = eval_cust(a);
+      a[i] -= 2 * e; double fmm = eval_cust(a);
+      a[j] += 2 * e; double fmp = eval_cust(a);
+      CHECK_CLOSE(Hc[i * 2 + j], (fpp - fpm - fmp + fmm) / (4 * e * e), 1e-5);
+    }
+
+  /* ck: H v against central differences of the (checkpointed) gradient */
+  double wk[4] = {0.5, -0.3, 0.8, 0.1}, vk[4] = {1, 0.2, -0.5, 0.3}, hk[4] = {0};
+  CHECK_CLOSE(ck_hvp(wk, vk, hk, 10), ck(wk, 10), 1e-15);
+  for (int i = 0; i < 4; i++) {
+    double d[2];
+    for (int k = 0, m = 1; k < 2; k++, m *= 2) {
+      double h = 1e-4 / m, wp[4], wm[4], gp[4] = {0}, gm[4] = {0};
+      for (int j = 0; j < 4; j++) wp[j] = wk[j] + h * vk[j], wm[j] = wk[j] - h * vk[j];
+      ck_grad(wp, gp, 10), ck_grad(wm, gm, 10);
+      d[k] = (gp[i] - gm[i]) / (2 * h);
+    }
+    CHECK_CLOSE(hk[i], (4 * d[1] - d[0]) / 3, 1e-8);
+  }
   return check_done("hessian");
 }
 #endif
