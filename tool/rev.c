@@ -853,8 +853,14 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
  * runs at most once (joint mode, outside loops), else the tape. */
 static const char *record_var(Gen *g, const char *base, const char *type) {
   const char *name = format("_%s%d", base, g->fn->ntemps++);
-  vec_push(&g->flags, (void *)format("%s %s = 0;", type, name));
+  rev_declare(g, name, format("%s %s = 0;", type, name));
   return name;
+}
+
+void rev_declare(Gen *g, const char *name, const char *decl) {
+  Record *r = arena_alloc(sizeof *r);
+  r->name = name, r->decl = decl;
+  vec_push(&g->flags, r);
 }
 
 static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {

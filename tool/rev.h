@@ -55,9 +55,14 @@ typedef struct Gen {
   int nrev;              /* numbering of reverse temporaries */
   Vec bars;              /* Var * with local adjoints to declare */
   Vec param_adj;         /* Var *: overwritten scalar parameters, adjoint x_adj */
-  Vec flags;             /* const char *: declarations of branch/loop records */
+  Vec flags;             /* Record *: the locals of branch and loop records */
   Buf *protos;
 } Gen;
+
+/* A local that the sweeps make for their own records (a branch taken, a loop
+ * count, a checkpoint's state): its name, and its declaration. */
+typedef struct Record { const char *name, *decl; } Record;
+void rev_declare(Gen *g, const char *name, const char *decl);
 
 /* rev.c */
 const char *rev_bar_name(Gen *g, Var *v);        /* v's adjoint, declared as needed */

@@ -238,10 +238,10 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, 
     Var *v = st.blocks.data[i];
     buf_printf(&it, "%s{&%s, 0}", n ? ", " : "", v->name);
   }
-  vec_push(&g->flags, (void *)format("gradc_ckpt_item %s[] = {%s};", items, it.data ? it.data : "{0, 0}"));
-  vec_push(&g->flags, (void *)format("gradc_ckpt %s;", ck));
-  vec_push(&g->flags, (void *)format("long %s = 0;", cnt));
-  vec_push(&g->flags, (void *)format("int %s = 0;", snaps));
+  rev_declare(g, items, format("gradc_ckpt_item %s[] = {%s};", items, it.data ? it.data : "{0, 0}"));
+  rev_declare(g, ck, format("gradc_ckpt %s;", ck));
+  rev_declare(g, cnt, format("long %s = 0;", cnt));
+  rev_declare(g, snaps, format("int %s = 0;", snaps));
   buf_free(&it);
   g->used_tape = true;
 

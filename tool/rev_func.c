@@ -308,7 +308,7 @@ static void declare_bars(Gen *g, Buf *b) {
   }
   for (int i = 0; i < g->flags.len; i++) {
     emit_indent(b, 1);
-    buf_printf(b, "%s\n", (char *)g->flags.data[i]);
+    buf_printf(b, "%s\n", ((Record *)g->flags.data[i])->decl);
   }
 }
 
@@ -518,7 +518,7 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   buf_printf(out, "%s\n{\n", fsig);
   Buf decl = {0};
   declare_locals(&g, &decl);
-  for (int i = 0; i < g.flags.len; i++) { emit_indent(&decl, 1); buf_printf(&decl, "%s\n", (char *)g.flags.data[i]); }
+  for (int i = 0; i < g.flags.len; i++) { emit_indent(&decl, 1); buf_printf(&decl, "%s\n", ((Record *)g.flags.data[i])->decl); }
   Buf all = {0};
   buf_printf(&all, "%s%s", decl.data ? decl.data : "", fwd.data ? fwd.data : "");
   void_unused(out, all.data, sp, false);

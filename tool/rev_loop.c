@@ -201,8 +201,8 @@ static void expand_before(Gen *g, Buf *b, int ind, Stmt *L, Expr *lo, Expr *hi, 
     x->all = format("_%s_all%d", v->name, g->fn->ntemps++);
     x->own = format("_%s_own%d", v->name, g->fn->ntemps++);
     Type *t = ty_unconst(v->ty);
-    vec_push(&g->flags, (void *)format("%s = 0;", emit_decl(t, x->all)));
-    vec_push(&g->flags, (void *)format("%s = 0;", emit_decl(t, x->own)));
+    rev_declare(g, x->all, format("%s = 0;", emit_decl(t, x->all)));
+    rev_declare(g, x->own, format("%s = 0;", emit_decl(t, x->own)));
     vec_push(out, x);
     const char *n = operand(x->n);
     const char *test = runs;

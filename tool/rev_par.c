@@ -359,14 +359,6 @@ static const char *names(Vec *vars, bool bars) {
   return t;
 }
 
-/* The name a record declaration "type _n3 = 0;" declares. */
-static const char *declared_name(const char *decl) {
-  const char *eq = strstr(decl, " = ");
-  const char *p = eq;
-  while (p > decl && p[-1] != ' ' && p[-1] != '*') p--;
-  return arena_strndup(p, (size_t)(eq - p));
-}
-
 static const char *in_type(const char *text, Type *from, const char *t) {
   if (!strcmp(emit_type(ty_unconst(from)), t)) return emit_paren(text);
   return format("(%s)%s", t, emit_paren(text));
@@ -420,7 +412,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   for (int i = nflags; i < g->flags.len; i++) {
     /* records of the body's branches and loops: the thread's own */
     Var *v = arena_alloc(sizeof *v);
-    v->name = declared_name(g->flags.data[i]);
+    v->name = ((Record *)g->flags.data[i])->name;
     vec_push(priv, v);
   }
   /* the last values of the chunk's private variables, for its reverse */
