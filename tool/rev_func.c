@@ -192,9 +192,9 @@ static Spec *across_spec(Gen *g, Expr *call, Loc loc) {
     }
   }
   if (ty_is_float(fn->ret)) buf_printf(&rp, "%s, ", emit_decl(fn->ret, ir_unique_name(fn, "ret_bar")));
-  bool first = true;
-  for (int i = 0; i < g->p->decls.len; i++)
-    if (strstr(g->p->decls.data[i], format("'%s' is defined in another file", fn->name))) first = false;
+  bool first = true;   /* the first set of fn's declared: a comment says where fn is */
+  for (int i = 0; i + 1 < externs.len; i++)
+    if (((Spec *)externs.data[i])->fn == fn) first = false;
   const char *path = r->decl_loc.file;
   const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
   /* the header's .c beside it, the likely definition */
