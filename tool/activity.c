@@ -309,6 +309,24 @@ static bool is_one(Expr *e) {
  * derivative is y (1 - y). The reverse sweep reads y just after the
  * statement (the value is saved when a later write would destroy it) and
  * neither f's argument nor f again. */
+static bool may_share(Var *a, Var *b);
+
+/* y = p[i]'s value stands in for the old value of an element that r reads
+ * through another name (p = v; p[0] = exp(w * v[0]): the reverse sweep
+ * would read v[0] after the write) unless every memory read of r is through
+ * a variable that cannot address y's memory */
+static bool reads_apart(Expr *r, Var *y) {
+  if (!r) return true;
+  if (r->kind == EX_INDEX || r->kind == EX_DEREF || (r->kind == EX_MEMBER && r->arrow)) {
+    Var *b = ir_base_var(r);
+    if (!b || may_share(b, y)) return false;
+  }
+  if (r->kind == EX_CALL && !r->rule) return false;
+  for (int i = 0; i < r->nargs; i++)
+    if (!reads_apart(r->args[i], y)) return false;
+  return reads_apart(r->a, y) && reads_apart(r->b, y) && reads_apart(r->c, y);
+}
+
 bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule) {
   if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) return false;
   Expr *l = s->e->a, *r = s->e->b;
@@ -319,7 +337,9 @@ bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule) {
   if (yl->kind != EX_VAR || !ty_is_float(l->ty) || l->ty->kind != r->ty->kind) return false;
   Var *y = yl->var;
   if ((y->kind != VAR_LOCAL && y->kind != VAR_TEMP) || y->addr_taken || y->is_static) return false;
-  if (yl != l && ((y->ty->kind != TY_PTR && y->ty->kind != TY_ARRAY) || ir_expr_mentions(l->b, y))) return false;
+  if (yl != l && ((y->ty->kind != TY_PTR && y->ty->kind != TY_ARRAY) || ir_expr_mentions(l->b, y) ||
+                  !reads_apart(r, y) || !reads_apart(l->b, y)))
+    return false;
   for (Stmt *p = s->loop; p; p = p->loop)
     if (p->omp) return false;
   if (ir_expr_mentions(r, y) || !act_expr_active(l) || !act_expr_active(r)) return false;
@@ -580,6 +600,28 @@ static void share_reads(Var *l, Var *r) {
 static void alias_step(Stmt *s, void *ud) {
   (void)ud;
   each_pointer_copy(s, share_reads);
+}
+
+/* The pointer copies l = r (+ k) of the function being analysed. */
+static Vec copies_l, copies_r;
+
+static void note_copy(Var *l, Var *r) { vec_push(&copies_l, l), vec_push(&copies_r, r); }
+static void copy_step(Stmt *s, void *ud) { (void)ud; each_pointer_copy(s, note_copy); }
+
+/* a and b may address the same memory: one variable, or joined by pointer
+ * copies; or both may address the caller's (two parameters may be one array) */
+static bool may_share(Var *a, Var *b) {
+  if (a->foreign && b->foreign) return true;
+  Vec seen = {0};
+  vec_push(&seen, a);
+  for (int i = 0; i < seen.len; i++) {
+    if (seen.data[i] == b) return true;
+    for (int k = 0; k < copies_l.len; k++) {
+      if (copies_l.data[k] == seen.data[i]) vec_add_once(&seen, copies_r.data[k]);
+      if (copies_r.data[k] == seen.data[i]) vec_add_once(&seen, copies_l.data[k]);
+    }
+  }
+  return false;
 }
 
 /* Pointers that may address a wrt-only array share input_mem. */
@@ -1005,6 +1047,12 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   generation++;
   for (int i = 0; i < fn->params.len; i++) reset(fn->params.data[i]);
   for (int i = 0; i < fn->locals.len; i++) reset(fn->locals.data[i]);
+  copies_l = copies_r = (Vec){0};
+  each_stmt(fn->body, copy_step, NULL);
+  do {   /* which pointers may address the caller's memory (syntactic: first) */
+    changed = false;
+    each_stmt(fn->body, foreign_step, NULL);
+  } while (changed);
   for (int i = 0; i < wrt->len; i++) {
     Var *v = wrt->data[i];
     v->is_wrt = v->varied = true;
@@ -1045,10 +1093,6 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   do {
     changed = false;
     each_stmt(fn->body, alias_step, NULL);
-  } while (changed);
-  do {
-    changed = false;
-    each_stmt(fn->body, foreign_step, NULL);
   } while (changed);
   for (int i = 0; i < fn->params.len; i++) {
     Var *v = fn->params.data[i];

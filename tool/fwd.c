@@ -414,12 +414,24 @@ static void share_calls(FGen *g, Stmt *out, Expr **tan, Expr **primal) {
   }
 }
 
-/* y = f(u) with y a variable of f's type that u does not read, for f whose
- * derivative its value gives (exp, tanh, sqrt...) */
+static bool addr_taken_var(Expr *e, void *ud) { (void)ud; return e->kind == EX_VAR && e->var->addr_taken; }
+
+/* e reads only variables that no pointer reaches: a write to memory leaves
+ * its value as it was */
+static bool only_named(Expr *e) { return !ir_reads_memory(e) && !ir_expr_any(e, addr_taken_var, NULL); }
+
+/* y = f(u) for f whose derivative its value gives (exp, tanh, sqrt...), y of
+ * f's type: f' is read from y after the assignment, so writing y must leave
+ * u's tangent, and y's place, as they were. y a variable that no pointer
+ * reaches and u does not read; or y = v[i] with u and i reading only such
+ * variables (v[i] = tanh(a), an activation stored) */
 static bool by_value(Expr *lhs, Expr *rhs) {
-  return lhs->kind == EX_VAR && !lhs->var->addr_taken && rhs->kind == EX_CALL && rhs->rule &&
-         rhs->nargs == 1 && rule_by_value(rhs->rule) && lhs->ty->kind == rhs->ty->kind &&
-         ty_is_float(lhs->ty) && !ir_expr_mentions(rhs, lhs->var);
+  if (rhs->kind != EX_CALL || !rhs->rule || rhs->nargs != 1 || !rule_by_value(rhs->rule) ||
+      lhs->ty->kind != rhs->ty->kind || !ty_is_float(lhs->ty))
+    return false;
+  if (lhs->kind == EX_VAR) return !lhs->var->addr_taken && !ir_expr_mentions(rhs, lhs->var);
+  return lhs->kind == EX_INDEX && lhs->a->kind == EX_VAR && !lhs->a->var->addr_taken && only_named(lhs->b) &&
+         !ir_has_side_effects(lhs->b) && only_named(rhs->args[0]) && !ir_expr_mentions(rhs, lhs->a->var);
 }
 
 static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
@@ -474,8 +486,7 @@ static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
     }
   } else if (act && by_value(lhs, rhs)) {
     /* y = exp(u), tanh, sqrt...: y first, then y' = f'(y) u' from y's value
-     * (rules.c's rule_by_value): one call of f instead of two. u' reads only
-     * what y = f(u) leaves as it was: y is a variable u does not mention */
+     * (rules.c's rule_by_value): one call of f instead of two */
     Expr *t = tangent(g, rhs->args[0]);
     put_primal(out, s);
     Expr *y[1] = {cp(lhs)};

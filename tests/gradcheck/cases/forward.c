@@ -43,6 +43,26 @@ void layer(const double *w, const double *x, double *y, int n) {
   }
 }
 
+/* f(u) stored in memory: the tangent is read from the stored value
+ * (h[k] = tanh(a): h_dot[k] = (1 - h[k])(1 + h[k]) a_dot); and the near
+ * misses that must not: an argument reading memory that the store changes
+ * through another name (p aliases v), an index read from memory */
+GRADC_JVP(wrt(w))
+GRADC_GRAD(wrt(w))
+double stored(const double *w, const int *idx, int n) {
+  double h[4], v[2];
+  double *p = v;
+  for (int k = 0; k < n; k++) {
+    double a = w[k] * w[(k + 1) % n];
+    h[k] = tanh(a);
+  }
+  v[0] = w[0];
+  p[0] = exp(w[1] * v[0]);
+  v[1] = sqrt(1 + h[1] * h[1]);
+  h[idx[0]] = exp(w[2]);
+  return h[0] + h[1] * h[2] + h[3] + v[0] * v[1];
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
 double mixed_jvp(double x, double x_dot, const double *w, const double *w_dot, int n, double *ret_dot);
@@ -51,6 +71,17 @@ double vec_energy_jvp(vec2 a, vec2 a_dot, const vec2 *b, double *ret_dot);
 double vec_energy_grad(vec2 a, vec2 *a_bar, const vec2 *b);
 void layer_jvp(const double *w, const double *w_dot, const double *x, double *y, double *y_dot, int n);
 void layer_grad(const double *w, double *w_bar, const double *x, double *y, double *y_bar, int n);
+double stored_jvp(const double *w, const double *w_dot, const int *idx, int n, double *ret_dot);
+double stored_grad(const double *w, double *w_bar, const int *idx, int n);
+
+static const int IDX[1] = {3};
+static double jvp_stored(const double *p, const double *u) {
+  double t;
+  stored_jvp(p, u, IDX, 4, &t);
+  return t;
+}
+static void grad_stored(const double *p, double *g) { stored_grad(p, g, IDX, 4); }
+static double eval_stored(const double *p) { return stored(p, IDX, 4); }
 
 static double jvp_mixed(const double *p, const double *u) {
   double t;
@@ -101,6 +132,10 @@ int main(void) {
   double q[2] = {0.9, 0.4};
   check_gradient("vec_energy", eval_vec, grad_vec, q, 2, 1e-9);
   check_dot("vec_energy", jvp_vec, grad_vec, q, 2, 1e-12);
+
+  double ps[4] = {0.6, -0.4, 0.9, 0.3};
+  check_gradient("stored", eval_stored, grad_stored, ps, 4, 1e-9);
+  check_dot("stored", jvp_stored, grad_stored, ps, 4, 1e-12);
 
   double w[6] = {0.1, -0.2, 0.3, 0.4, 0.5, -0.6};
   check_gradient("layer", eval_layer, grad_layer, w, 6, 1e-9);
