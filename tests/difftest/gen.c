@@ -18,7 +18,9 @@
  *   FLOAT    float helpers called with double arguments, and back
  *   CONDSIDE side effects in loop conditions
  *   SHORT    calls inside ?:, && and || operands (some with side effects)
- *   ALIAS    pointers aliasing scalars (double *p = &a0; *p *= *p;)
+ *   ALIAS    pointers aliasing scalars (double *p = &a0; *p *= *p;), and a
+ *            local array (p = t; p[k] = exp(0.3 * t[k] * a1): an element
+ *            written through one name and read through the other)
  *   WALK     pointer walks (const double *q = x + k; q++)
  *   GOTO     forward goto out of a loop or to a cleanup label
  *   CKPT     GRADC_CHECKPOINT(k) on loops of f that no loop encloses: for,
@@ -607,6 +609,18 @@ static void f_alias(int ind) {
     L(ind, "}\n");
     break;
   case 1:
+    if (u % 2) {
+      /* an element written through one name, read by its own f(u) through
+       * another: the derivative of exp by value needs the old element too */
+      unsigned k = rnd(4);
+      L(ind, "{\n");
+      L(ind + 1, "double *p%d = t;\n", u);
+      L(ind + 1, "t[%u] = 0.5 * tanh(", k); expr(2); P(");\n");
+      L(ind + 1, "p%d[%u] = exp(0.3 * t[%u] * a%u);\n", u, k, k, w);
+      L(ind + 1, "acc += 0.1 * a%u * t[%u];\n", v, k);
+      L(ind, "}\n");
+      break;
+    }
     L(ind, "{\n");
     L(ind + 1, "double *p%d = a%u > a%u ? &a%u : &t[%u];\n", u, v, w, v, rnd(4));
     L(ind + 1, "*p%d = sin(*p%d + ", u, u); expr(2); P(");\n");
