@@ -17,7 +17,6 @@
  */
 #include "tool.h"
 
-#include <ctype.h>
 #include <string.h>
 
 typedef struct FSpec {
@@ -39,7 +38,6 @@ typedef struct FGen {
   Func *fn;              /* the primal, lowered */
   Func *tf;              /* the tangent function being built: copies of fn's
                             variables (Var.copy), tangents (Var.dot) */
-  Vec dots;              /* Var *: fn's variables whose tangents are locals */
   int ntmp;
   bool in_par;           /* inside a parallel loop (one inside it runs serially) */
 } FGen;
@@ -151,7 +149,6 @@ static Var *dot_var(FGen *g, Var *v) {
     v->dot = ir_new_var(g->tf, name, v->ty, VAR_PARAM, v->loc);
   } else {
     v->dot = ir_new_var(g->tf, name, ty_unconst(copy_of(v)->ty), VAR_LOCAL, v->loc);
-    vec_push(&g->dots, v);
   }
   return v->dot;
 }
