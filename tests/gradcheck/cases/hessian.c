@@ -114,22 +114,24 @@ double energy_hvp(double x, double x_v, double *x_hv, const double *w, const dou
 double energy_grad(double x, double *x_bar, const double *w, double *w_bar, int n);
 double three_hessian(double a, double b, double c, double *H);
 
-/* central differences of the gradient along v, Richardson-extrapolated */
-static void fd_hvp(const double *p, const double *v, double *out) {
+/* H v from central differences of the gradient along v (n <= 4),
+ * Richardson-extrapolated */
+static void fd_hvp(void (*grad)(const double *p, double *g), const double *p, const double *v, int n, double *out) {
   double d[2][4];
   double h = 1e-4;
   for (int k = 0; k < 2; k++, h /= 2) {
     double pp[4], pm[4], gp[4] = {0}, gm[4] = {0};
-    for (int i = 0; i < 4; i++) pp[i] = p[i] + h * v[i], pm[i] = p[i] - h * v[i];
-    energy_grad(pp[0], &gp[0], pp + 1, gp + 1, 3);
-    energy_grad(pm[0], &gm[0], pm + 1, gm + 1, 3);
-    for (int i = 0; i < 4; i++) d[k][i] = (gp[i] - gm[i]) / (2 * h);
+    for (int i = 0; i < n; i++) pp[i] = p[i] + h * v[i], pm[i] = p[i] - h * v[i];
+    grad(pp, gp), grad(pm, gm);
+    for (int i = 0; i < n; i++) d[k][i] = (gp[i] - gm[i]) / (2 * h);
   }
-  for (int i = 0; i < 4; i++) out[i] = (4 * d[1][i] - d[0][i]) / 3;
+  for (int i = 0; i < n; i++) out[i] = (4 * d[1][i] - d[0][i]) / 3;
 }
 
 double energy_jvp(double x, double x_dot, const double *w, const double *w_dot, int n, double *ret_dot);
 static void grad_energy(const double *p, double *g) { energy_grad(p[0], &g[0], p + 1, g + 1, 3); }
+static void grad_steps(const double *x, double *g) { steps_grad(x, g, 4); }
+static void grad_ck(const double *w, double *g) { ck_grad(w, g, 10); }
 static double jvp_energy(const double *p, const double *u) {
   double t;
   energy_jvp(p[0], u[0], p + 1, u + 1, 3, &t);
@@ -152,7 +154,7 @@ int main(void) {
   for (int k = 0; k < 3; k++) {
     double hv[4] = {0}, fd[4];
     CHECK_CLOSE(energy_hvp(p[0], vs[k][0], &hv[0], p + 1, vs[k] + 1, hv + 1, 3), energy(p[0], p + 1, 3), 0);
-    fd_hvp(p, vs[k], fd);
+    fd_hvp(grad_energy, p, vs[k], 4, fd);
     for (int i = 0; i < 4; i++) CHECK_CLOSE(hv[i], fd[i], 1e-7);
   }
 
@@ -170,18 +172,10 @@ int main(void) {
   }
 
   /* steps: H v against central differences of the gradient along v */
-  double xs[3] = {0.9, 1.2, 0.7}, vst[3] = {0.4, -0.8, 0.3}, hvs[3] = {0};
+  double xs[3] = {0.9, 1.2, 0.7}, vst[3] = {0.4, -0.8, 0.3}, hvs[3] = {0}, fds[3];
   CHECK_CLOSE(steps_hvp(xs, vst, hvs, 4), steps(xs, 4), 0);
-  for (int i = 0; i < 3; i++) {
-    double d[2];
-    for (int k = 0, m = 1; k < 2; k++, m *= 2) {
-      double h = 1e-4 / m, xp[3], xm[3], gp[3] = {0}, gm[3] = {0};
-      for (int j = 0; j < 3; j++) xp[j] = xs[j] + h * vst[j], xm[j] = xs[j] - h * vst[j];
-      steps_grad(xp, gp, 4), steps_grad(xm, gm, 4);
-      d[k] = (gp[i] - gm[i]) / (2 * h);
-    }
-    CHECK_CLOSE(hvs[i], (4 * d[1] - d[0]) / 3, 1e-7);
-  }
+  fd_hvp(grad_steps, xs, vst, 3, fds);
+  for (int i = 0; i < 3; i++) CHECK_CLOSE(hvs[i], fds[i], 1e-7);
 
   double q[3] = {0.3, -0.6, 0.8}, H3[9];
   three_hessian(q[0], q[1], q[2], H3);
@@ -216,18 +210,10 @@ int main(void) {
     }
 
   /* ck: H v against central differences of the (checkpointed) gradient */
-  double wk[4] = {0.5, -0.3, 0.8, 0.1}, vk[4] = {1, 0.2, -0.5, 0.3}, hk[4] = {0};
+  double wk[4] = {0.5, -0.3, 0.8, 0.1}, vk[4] = {1, 0.2, -0.5, 0.3}, hk[4] = {0}, fdk[4];
   CHECK_CLOSE(ck_hvp(wk, vk, hk, 10), ck(wk, 10), 1e-15);
-  for (int i = 0; i < 4; i++) {
-    double d[2];
-    for (int k = 0, m = 1; k < 2; k++, m *= 2) {
-      double h = 1e-4 / m, wp[4], wm[4], gp[4] = {0}, gm[4] = {0};
-      for (int j = 0; j < 4; j++) wp[j] = wk[j] + h * vk[j], wm[j] = wk[j] - h * vk[j];
-      ck_grad(wp, gp, 10), ck_grad(wm, gm, 10);
-      d[k] = (gp[i] - gm[i]) / (2 * h);
-    }
-    CHECK_CLOSE(hk[i], (4 * d[1] - d[0]) / 3, 1e-8);
-  }
+  fd_hvp(grad_ck, wk, vk, 4, fdk);
+  for (int i = 0; i < 4; i++) CHECK_CLOSE(hk[i], fdk[i], 1e-8);
   return check_done("hessian");
 }
 #endif
