@@ -602,26 +602,48 @@ static void alias_step(Stmt *s, void *ud) {
   each_pointer_copy(s, share_reads);
 }
 
-/* The pointer copies l = r (+ k) of the function being analysed. */
-static Vec copies_l, copies_r;
+/* The pointer copies l = r (+ k) of the function being analysed, and the
+ * pointers it sets from a call other than malloc (which may return any
+ * address it was given). */
+static Vec copies_l, copies_r, called;
 
 static void note_copy(Var *l, Var *r) { vec_push(&copies_l, l), vec_push(&copies_r, r); }
-static void copy_step(Stmt *s, void *ud) { (void)ud; each_pointer_copy(s, note_copy); }
+static bool is_alloc_call(const Expr *e);
 
-/* a and b may address the same memory: one variable, or joined by pointer
- * copies; or both may address the caller's (two parameters may be one array) */
-static bool may_share(Var *a, Var *b) {
-  if (a->foreign && b->foreign) return true;
+static void copy_step(Stmt *s, void *ud) {
+  (void)ud;
+  each_pointer_copy(s, note_copy);
+  Flow fl = flow_of(s);
+  if (fl.lhs && fl.call && ty_is_ptr(fl.lhs->ty) && !is_alloc_call(fl.rhs) && ir_base_var(fl.lhs))
+    vec_add_once(&called, ir_base_var(fl.lhs));
+}
+
+/* Whether b is joined to a by pointer copies (b may be NULL); *unknown when
+ * a call set one of a's copies. */
+static bool joined(Var *a, Var *b, bool *unknown) {
   Vec seen = {0};
   vec_push(&seen, a);
+  bool found = false;
   for (int i = 0; i < seen.len; i++) {
-    if (seen.data[i] == b) return true;
+    found |= seen.data[i] == b;
+    *unknown |= vec_has(&called, seen.data[i]);
     for (int k = 0; k < copies_l.len; k++) {
       if (copies_l.data[k] == seen.data[i]) vec_add_once(&seen, copies_r.data[k]);
       if (copies_r.data[k] == seen.data[i]) vec_add_once(&seen, copies_l.data[k]);
     }
   }
-  return false;
+  return found;
+}
+
+/* a and b may address the same memory: one variable, or joined by pointer
+ * copies; both may address the caller's (two parameters may be one array);
+ * or a call set one of them */
+static bool may_share(Var *a, Var *b) {
+  if (a->foreign && b->foreign) return true;
+  bool unknown = false;
+  if (joined(a, b, &unknown)) return true;
+  joined(b, NULL, &unknown);
+  return unknown;
 }
 
 /* Pointers that may address a wrt-only array share input_mem. */
@@ -1047,7 +1069,7 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   generation++;
   for (int i = 0; i < fn->params.len; i++) reset(fn->params.data[i]);
   for (int i = 0; i < fn->locals.len; i++) reset(fn->locals.data[i]);
-  copies_l = copies_r = (Vec){0};
+  copies_l = copies_r = called = (Vec){0};
   each_stmt(fn->body, copy_step, NULL);
   do {   /* which pointers may address the caller's memory (syntactic: first) */
     changed = false;
