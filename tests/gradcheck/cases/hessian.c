@@ -1,4 +1,4 @@
-/* Hessians by forward over reverse (GRADC_HESSIAN): the closed form of a
+/* Hessians, reverse over forward (GRADC_HESSIAN): the closed form of a
  * polynomial, and on functions with loops, branches, arrays, overwritten
  * values and helper calls, H v against central differences of the gradient
  * along v. The Hessian must also be symmetric. */
@@ -32,7 +32,7 @@ double three(double a, double b, double c) {
 
 /* loops over 3 elements: the one the user asks to unroll (a pragma around
  * the loop, read through), and those gradc marks for unrolling in the
- * gradient that forward mode then differentiates again */
+ * tangent code that reverse mode then differentiates */
 GRADC_HESSIAN(wrt(x))
 double trig3(const double *x) {
   double y[3];
@@ -43,9 +43,9 @@ double trig3(const double *x) {
   return f;
 }
 
-/* a loop that overwrites what it reads, n steps of it: the gradient tapes
- * the old values of each step as one block (rev_loop.c), which forward
- * mode then differentiates again */
+/* a loop that overwrites what it reads, n steps of it: the reverse sweep of
+ * its tangent code tapes the old values (and tangents) of each step as
+ * blocks (rev_loop.c); with forward over reverse, its Hessian was NaN */
 GRADC_HESSIAN(wrt(x))
 GRADC_GRAD(wrt(x))
 double steps(const double *x, int n) {
