@@ -343,7 +343,7 @@ static void gen_call(FGen *g, Stmt *s, Expr *lhs, Expr *c, Stmt *out) {
     if (!sp) return;
     name = sp->name, callee = sp->tf, mask = sp->mask;
   }
-  Expr *args[130];
+  Expr **args = arena_alloc(sizeof(Expr *) * (size_t)(2 * c->nargs + 1));   /* each, its tangent, &ret_dot */
   int n = 0;
   for (int i = 0; i < c->nargs; i++) {
     Expr *x = c->args[i];
