@@ -298,17 +298,6 @@ static bool read_again(Expr *e, void *ud) {
 
 /* ---- derivatives from the value the forward sweep computed ---------------- */
 
-static bool is_one(Expr *e) {
-  e = ir_uncast(e);
-  return e->kind == EX_NUM && strtod(e->text, NULL) == 1.0;
-}
-
-/* y = f(u) for a local y that nothing else reaches, or an element y = p[i]
- * of a local array or buffer: exp(u), tanh(u), sqrt(u) ... (rules.c's
- * rule_by_value), and the logistic function 1 / (1 + exp(-u)), whose
- * derivative is y (1 - y). The reverse sweep reads y just after the
- * statement (the value is saved when a later write would destroy it) and
- * neither f's argument nor f again. */
 static bool may_share(Var *a, Var *b);
 
 /* y = p[i]'s value stands in for the old value of an element that r reads
@@ -327,6 +316,12 @@ static bool reads_apart(Expr *r, Var *y) {
   return reads_apart(r->a, y) && reads_apart(r->b, y) && reads_apart(r->c, y);
 }
 
+/* y = f(u) for a local y that nothing else reaches, or an element y = p[i]
+ * of a local array or buffer: exp(u), tanh(u), sqrt(u) ... (rules.c's
+ * rule_by_value), and the logistic function 1 / (1 + exp(-u)), whose
+ * derivative is y (1 - y). The reverse sweep reads y just after the
+ * statement (the value is saved when a later write would destroy it) and
+ * neither f's argument nor f again. */
 bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule) {
   if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op) return false;
   Expr *l = s->e->a, *r = s->e->b;
@@ -347,10 +342,10 @@ bool act_by_value(Stmt *s, Expr **u, const char **formula, const Rule **rule) {
     *u = r->args[0], *formula = rule_by_value(r->rule), *rule = r->rule;
     return true;
   }
-  if (r->kind == EX_DIV && is_one(r->a) && r->b->kind == EX_ADD) {
+  if (r->kind == EX_DIV && ir_is_one(r->a) && r->b->kind == EX_ADD) {
     Expr *e = r->b->b, *one = r->b->a;
     if (e->kind != EX_CALL) e = r->b->a, one = r->b->b;
-    if (e->kind != EX_CALL || !e->rule || e->nargs != 1 || !is_one(one) || strncmp(e->rule->name, "exp", 3) ||
+    if (e->kind != EX_CALL || !e->rule || e->nargs != 1 || !ir_is_one(one) || strncmp(e->rule->name, "exp", 3) ||
         strlen(e->rule->name) - strlen(e->rule->suffix) != 3 || e->ty->kind != r->ty->kind)
       return false;
     Expr *x = e->args[0];

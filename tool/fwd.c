@@ -55,17 +55,8 @@ static Loc nowhere;
 static Expr *num(const char *text, Type *ty) { return ir_num(text, ty, nowhere); }
 static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *ty) { return ir_binary(k, a, b, ty, a->loc); }
 
-/* a literal 1 (1, 1.0, 1.0f, 1.0L): a factor that changes nothing, not even
- * a NaN, an infinity or the sign of a zero */
-static bool is_one(const Expr *e) {
-  if (e->kind != EX_NUM || e->text[0] != '1') return false;
-  const char *p = e->text + 1;
-  if (*p == '.') while (*++p == '0') {}
-  return !*p || (strchr("fFlL", *p) && !p[1]);
-}
-
 /* a * b, without a factor 1 */
-static Expr *mul(Expr *a, Expr *b, Type *ty) { return is_one(a) ? b : is_one(b) ? a : bin(EX_MUL, a, b, ty); }
+static Expr *mul(Expr *a, Expr *b, Type *ty) { return ir_is_one(a) ? b : ir_is_one(b) ? a : bin(EX_MUL, a, b, ty); }
 static Expr *un(ExprKind k, Expr *a, Type *ty) {
   Expr *e = ir_new_expr(k, ty, a->loc);
   e->a = a;

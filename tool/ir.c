@@ -250,6 +250,13 @@ Expr *ir_written(const Expr *e) {
   }
 }
 
+/* a literal 1 (1, 1.0, 1.0f, (double)1): a factor that changes nothing,
+ * not even a NaN, an infinity or the sign of a zero */
+bool ir_is_one(const Expr *e) {
+  e = ir_uncast(e);
+  return e->kind == EX_NUM && strtod(e->text, NULL) == 1.0;
+}
+
 Expr *ir_uncast(const Expr *e) {
   while (e->kind == EX_CAST) e = e->a;
   return (Expr *)e;
@@ -522,15 +529,15 @@ static const char *var_flags(Var *v) {
 
 /* ---- a verifier for IR that gradc builds ------------------------------------ */
 
-static bool foreign_var(Expr *e, void *ud) {
+static bool other_fn_var(Expr *e, void *ud) {
   Func *fn = ud;
   return e->kind == EX_VAR && e->var->kind != VAR_GLOBAL && !vec_has(&fn->params, e->var) &&
          !vec_has(&fn->locals, e->var);
 }
 
-static bool foreign_type(Func *fn, Type *t) {
+static bool other_fn_type(Func *fn, Type *t) {
   for (; t; t = t->kind == TY_ARRAY || t->kind == TY_PTR ? t->base : NULL)
-    if (t->vla_len && ir_expr_any(t->vla_len, foreign_var, fn)) return true;
+    if (t->vla_len && ir_expr_any(t->vla_len, other_fn_var, fn)) return true;
   return false;
 }
 
@@ -540,10 +547,10 @@ static bool foreign_type(Func *fn, Type *t) {
  * variable of the function it came from, which later passes would take for
  * another one. A failure is a bug in gradc. */
 void ir_verify(Func *fn) {
-  if (fn->body && ir_stmt_any(fn->body, foreign_var, fn)) bug("IR names a variable of another function");
+  if (fn->body && ir_stmt_any(fn->body, other_fn_var, fn)) bug("IR names a variable of another function");
   for (int i = 0; i < fn->params.len + fn->locals.len; i++) {
     Var *v = i < fn->params.len ? fn->params.data[i] : fn->locals.data[i - fn->params.len];
-    if (foreign_type(fn, v->ty)) bug("IR names a variable of another function in a type");
+    if (other_fn_type(fn, v->ty)) bug("IR names a variable of another function in a type");
   }
   if (fn->retvar && !vec_has(&fn->locals, fn->retvar)) bug("IR's return variable is not a local");
 }

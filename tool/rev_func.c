@@ -578,7 +578,6 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   return true;
 }
 
-
 /* Checks an annotation's wrt(...) and out(...) against fn's parameters and
  * returns them as variables (and wrt as a bit mask over the parameters). */
 bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask) {

@@ -343,6 +343,7 @@ int ir_expr_count_mentions(Expr *e, Var *v);
 void ir_drop_local(Func *fn, Var *v);    /* v is no longer one of fn's locals */
 Expr *ir_written(const Expr *e);           /* what an assignment, ++ or -- writes, or NULL */
 Expr *ir_uncast(const Expr *e);            /* e without the casts around it */
+bool ir_is_one(const Expr *e);             /* a literal 1, casts aside */
 Var *ir_counted_loop(Stmt *s, const char **step, bool *up);  /* its counter, or NULL */
 Var *ir_up_loop(Stmt *l, Expr **first, Expr **bound);  /* for (c = first; c < bound; c++): c */
 long ir_lit_int(const Expr *e);            /* k for a literal k >= 0 (casts aside), else -1 */
