@@ -82,6 +82,15 @@
  *            expression statement (f_discard).
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
+ *   CUSTOM   calls of functions with the user's derivatives
+ *            (GRADC_CUSTOM_GRAD, GRADC_CUSTOM_JVP): static and not, a
+ *            reverse one only (forward mode then differentiates the body),
+ *            array parameters whose adjoints and tangents may be NULL, a
+ *            function whose body gradc never sees (defined under
+ *            GRADCHECK_MAIN); overwriting their argument, in loops and
+ *            conditions, nested, with inactive arguments, on elements and
+ *            members, through a helper. In 15% of the programs, from a
+ *            stream of its own (the others are as before CUSTOM existed).
  * Some counted loops are written by a macro (FOR_N), and every program
  * declares an untagged enum that f uses.
  * In about a quarter of the programs without UNNAMED, ACROSS: the helpers that split mode
@@ -134,18 +143,20 @@ static void P(const char *fmt, ...) {
 }
 
 enum feature { ARR, INPLACE, ROW, STRUCT, MALLOC, UNSIGNED, FLOAT, CONDSIDE, SHORT, ALIAS, WALK, GOTO, CKPT, PAR, SCRATCH,
-               NFEAT };
+               CUSTOM, NFEAT };
 static int on[NFEAT];
 
 enum helper {
   H_HELPER0, H_HELPER1, H_SCALE2, H_POWER, H_MEANV, H_SUB, H_SCALEV, H_NORM2, H_CNORM,
   H_DAMP, H_NORMALIZE, H_ROW, H_ROWM, H_MKPAIR, H_ROT, H_WSUM, H_CUMAVG, H_RDOT,
-  H_MIXF, H_HALFD, H_SUMSQF, H_STEP, H_GSUM, H_PSUM, H_PMAP, H_PSTEP, NHELP
+  H_MIXF, H_HALFD, H_SUMSQF, H_STEP, H_GSUM, H_PSUM, H_PMAP, H_PSTEP,
+  H_CSOFT, H_CMUL, H_CDOT, H_CBOX, H_CWRAP, NHELP
 };
 static int used[NHELP];
 static void use(enum helper h) {
   used[h] = 1;
   if (h == H_CNORM) used[H_MEANV] = used[H_SUB] = used[H_SCALEV] = used[H_NORM2] = 1;
+  if (h == H_CWRAP) used[H_CSOFT] = 1;
 }
 
 static const char *const helper_text[NHELP] = {
@@ -229,6 +240,49 @@ static const char *const helper_text[NHELP] = {
               "#pragma omp parallel for firstprivate(k)\n"
               "  for (int i = 1; i < n - 1; i++) v[i] = u[i] + k * (u[i - 1] - 2 * u[i] + u[i + 1]) + 0.1 * sin(u[i]);\n"
               "  v[0] = u[0];\n  v[n - 1] = 0.9 * u[n - 1];\n}\n",
+  /* CUSTOM: the user's derivatives instead of gradc's (each exact for the
+   * body, which f's finite differences run). csoft: both, static; cmul: a
+   * reverse one only (forward mode differentiates the body), not static;
+   * cdot: arrays, whose adjoints and tangents may be NULL; cbox: no body
+   * that gradc sees (defined under GRADCHECK_MAIN: a library function);
+   * cwrap: a helper gradc differentiates that calls csoft */
+  [H_CSOFT] = "static double csoft_rev(double z, double *z_bar, double ret_bar) {\n"
+              "  *z_bar += ret_bar / (1 + exp(-z));\n  return log1p(exp(z));\n}\n"
+              "static double csoft_jvp(double z, double z_dot, double *ret_dot) {\n"
+              "  *ret_dot = z_dot / (1 + exp(-z));\n  return log1p(exp(z));\n}\n"
+              "GRADC_CUSTOM_GRAD(csoft_rev)\nGRADC_CUSTOM_JVP(csoft_jvp)\n"
+              "static double csoft(double z) { return log(1 + exp(z)); }\n",
+  [H_CMUL] = "double cmul_rev(double a, double *a_bar, double b, double *b_bar, double ret_bar);\n"
+             "GRADC_CUSTOM_GRAD(cmul_rev)\n"
+             "static double cmul(double a, double b) { return a * b + 0.5 * sin(a); }\n"
+             "double cmul_rev(double a, double *a_bar, double b, double *b_bar, double ret_bar) {\n"
+             "  *a_bar += ret_bar * (b + 0.5 * cos(a));\n  *b_bar += ret_bar * a;\n"
+             "  return a * b + 0.5 * sin(a);\n}\n",
+  [H_CDOT] = "static double cdot_rev(const double *a, double *a_bar, const double *b, double *b_bar, int m,\n"
+             "                       double ret_bar) {\n"
+             "  double s = 0;\n"
+             "  for (int i = 0; i < m; i++) {\n"
+             "    s += a[i] * b[i] * b[i];\n"
+             "    if (a_bar) a_bar[i] += ret_bar * b[i] * b[i];\n"
+             "    if (b_bar) b_bar[i] += ret_bar * 2 * a[i] * b[i];\n"
+             "  }\n  return s;\n}\n"
+             "static double cdot_jvp(const double *a, const double *a_dot, const double *b, const double *b_dot,\n"
+             "                       int m, double *ret_dot) {\n"
+             "  double s = 0, d = 0;\n"
+             "  for (int i = 0; i < m; i++) {\n"
+             "    s += a[i] * b[i] * b[i];\n"
+             "    if (a_dot) d += a_dot[i] * b[i] * b[i];\n"
+             "    if (b_dot) d += 2 * a[i] * b[i] * b_dot[i];\n"
+             "  }\n  *ret_dot = d;\n  return s;\n}\n"
+             "GRADC_CUSTOM_GRAD(cdot_rev)\nGRADC_CUSTOM_JVP(cdot_jvp)\n"
+             "static double cdot(const double *a, const double *b, int m) {\n"
+             "  double s = 0;\n  for (int i = 0; i < m; i++) s += a[i] * b[i] * b[i];\n  return s;\n}\n",
+  [H_CBOX] = "double cbox_rev(double z, double *z_bar, double ret_bar);\n"
+             "double cbox_jvp(double z, double z_dot, double *ret_dot);\n"
+             "GRADC_CUSTOM_GRAD(cbox_rev)\nGRADC_CUSTOM_JVP(cbox_jvp)\n"
+             "double cbox(double z);   /* defined under GRADCHECK_MAIN */\n",
+  [H_CWRAP] = "static double cwrap(double p, double q) {\n"
+              "  double r = csoft(p * q);\n  return 0.5 * r * r + q;\n}\n",
 };
 
 /* ACROSS: the annotated prototype of each helper that may live in another
@@ -1994,13 +2048,71 @@ static void f_scratch(int ind) {
   L(ind, "}\n");
 }
 
+/* CUSTOM: calls of functions with the user's derivatives: as a statement's
+ * value and inside expressions, overwriting their argument, in loops, in
+ * conditions, nested, with inactive arguments (a dummy adjoint, NULL for an
+ * array), on array elements and struct members, through a helper */
+static int nobox;   /* HESSIAN: cbox's g_jvp has no body to differentiate */
+static void f_custom(int ind) {
+  int u = uid++;
+  unsigned v = var(), w = var(), k = rnd(NX);
+  use(H_CSOFT);
+  switch (rnd(9)) {
+  case 0: /* the argument overwritten by the value */
+    L(ind, "a%u = 0.5 * csoft(a%u - 0.3 * x[%u]);\n", v, v, k);
+    break;
+  case 1: /* inside an expression, and an inactive first argument */
+    use(H_CMUL);
+    indent(ind); P("acc += 0.3 * cmul(a%u, x[%u]) + 0.2 * cmul(%s, ", v, k, rnd(2) ? "0.5" : "n * 0.1"); texpr(1); P(");\n");
+    break;
+  case 2: /* arrays: active, inactive (a NULL adjoint), slices */
+    use(H_CDOT);
+    L(ind, "{\n");
+    L(ind + 1, "double cw%d[4] = {0.1, 0.2, 0.3, 0.4};\n", u);
+    switch (rnd(4)) {
+    case 0: L(ind + 1, "acc += 0.2 * cdot(x, t, NT);\n"); break;
+    case 1: L(ind + 1, "acc += 0.2 * cdot(cw%d, x + %u, 3);\n", u, rnd(3)); break;
+    case 2: L(ind + 1, "a%u = 0.3 * cdot(t, cw%d, 4) + 0.5 * a%u;\n", v, u, w); break;
+    default: L(ind + 1, "acc += 0.1 * cdot(&t[1], &x[%u], 2);\n", rnd(4)); break;
+    }
+    L(ind, "}\n");
+    break;
+  case 3: /* in a loop over x */
+    L(ind, "for (int j%d = 0; j%d < n; j%d++) acc += 0.1 * csoft(x[j%d] * a%u);\n", u, u, u, u, v);
+    break;
+  case 4: /* in a condition */
+    use(H_CMUL);
+    L(ind, "if (csoft(a%u) > 0.9) a%u = 0.5 * a%u;\n", v, w, w);
+    L(ind, "else a%u += 0.1 * cmul(a%u, a%u);\n", w, w, v);
+    break;
+  case 5: /* nested */
+    use(H_CMUL);
+    L(ind, "a%u = 0.5 * csoft(0.3 * cmul(a%u, x[%u]));\n", v, w, k);
+    break;
+  case 6: /* array elements and struct members */
+    use(H_CMUL);
+    if (rnd(2)) L(ind, "t[%u] = csoft(0.5 * t[%u]);\n", rnd(4), rnd(4));
+    else L(ind, "s.%s = 0.5 * cmul(s.u, s.v);\n", rnd(2) ? "u" : "v");
+    break;
+  case 7: /* through a helper that gradc differentiates */
+    use(H_CWRAP);
+    L(ind, "a%u = 0.4 * cwrap(a%u, x[%u]);\n", v, w, k);
+    break;
+  default: /* a function with no body: only its derivatives */
+    if (nobox) { L(ind, "acc += 0.2 * csoft(x[%u] - a%u);\n", k, v); break; }
+    use(H_CBOX);
+    L(ind, "acc += cbox(a%u + x[%u]);\n", v, k);
+    break;
+  }
+}
+
 static void (*const feature_stmt[NFEAT])(int) = {
   f_arr, f_inplace, f_row, f_struct, f_malloc, f_unsigned, f_float, f_condside, f_short, f_alias, f_walk, f_goto,
-  f_ckpt, f_par, f_scratch,
+  f_ckpt, f_par, f_scratch, f_custom,
 };
 static const char *const feature_name[NFEAT] = {
   "ARR", "INPLACE", "ROW", "STRUCT", "MALLOC", "UNSIGNED", "FLOAT", "CONDSIDE", "SHORT", "ALIAS", "WALK", "GOTO",
-  "CKPT", "PAR", "SCRATCH",
+  "CKPT", "PAR", "SCRATCH", "CUSTOM",
 };
 
 /* The statement kinds of the original generator, then the features. */
@@ -2114,6 +2226,14 @@ int main(int argc, char **argv) {
     z = (z ^ z >> 27) * 0x94D049BB133111EBULL;
     hess = (z ^ z >> 31) % 100 < 7;
   }
+  /* and CUSTOM from a fourth (programs without it are as before it) */
+  {
+    unsigned long long z = (argc > 1 ? strtoull(argv[1], NULL, 10) : 1) + 0x8CB92BA72F3D8DD7ULL;
+    z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ z >> 27) * 0x94D049BB133111EBULL;
+    on[CUSTOM] = (z ^ z >> 31) % 100 < 15;
+  }
+  nobox = hess;
 
   /* the body: random statements, with one of each feature turned on at a
    * random place among them */
@@ -2185,6 +2305,12 @@ int main(int argc, char **argv) {
 
   /* the main runs only with f's file: it comes before the other two */
   P("#ifdef GRADCHECK_MAIN\n#include <stdio.h>\n");
+  if (used[H_CBOX])
+    P("double cbox(double z) { return z / sqrt(1 + z * z); }\n"
+      "double cbox_rev(double z, double *z_bar, double ret_bar) {\n"
+      "  *z_bar += ret_bar / ((1 + z * z) * sqrt(1 + z * z));\n  return cbox(z);\n}\n"
+      "double cbox_jvp(double z, double z_dot, double *ret_dot) {\n"
+      "  *ret_dot = z_dot / ((1 + z * z) * sqrt(1 + z * z));\n  return cbox(z);\n}\n");
   if (on[PAR] && !fl)
     P("#ifdef _OPENMP\n#include <omp.h>\n#define VALTOL (omp_get_max_threads() > 1 ? 1e-12 : 1e-14)\n"
       "#else\n#define VALTOL 1e-14\n#endif\n");
