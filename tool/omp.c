@@ -157,7 +157,7 @@ const char *omp_clause_text(OmpLoop *l, const char *(*also)(Var *v)) {
 }
 
 /* the shadow of a pointer, which the primal runs of a checkpointed loop set */
-static const char *pointer_shadow(Var *v) { return v->bar && ty_is_ptr(v->ty) ? v->bar : NULL; }
+static const char *pointer_shadow(Var *v) { return v->bar && ty_is_ptr(v->ty) ? v->bar->name : NULL; }
 
 const char *omp_primal_clauses(Stmt *s) {
   OmpLoop l;

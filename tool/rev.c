@@ -50,20 +50,40 @@ static const char *fresh_bar(Gen *g, const char *base) {
   const char *name = ir_unique_name(g->fn, base);
   /* bars are not variables of fn: check them against each other too */
   for (int i = 0; i < g->bars.len; i++)
-    if (!strcmp(((Var *)g->bars.data[i])->bar, name)) name = format("%s_", name);
+    if (!strcmp(((Var *)g->bars.data[i])->bar->name, name)) name = format("%s_", name);
   return name;
+}
+
+/* The adjoint variable of v: a local of v's type (const dropped, a
+ * pointer's pointee too), or a parameter pointing at such values. */
+static Var *new_bar(Gen *g, Var *v, const char *base, bool param) {
+  Var *b = arena_alloc(sizeof *b);
+  Type *t = ty_unconst(v->ty);
+  if (param) {
+    t = ty_ptr_to(ty_unconst(ty_is_ptr(v->ty) ? v->ty->base : v->ty));
+  } else if (t->kind == TY_PTR) {
+    Type *nc = arena_alloc(sizeof *nc);
+    *nc = *t->base;
+    nc->is_const = false;
+    t = ty_ptr_to(nc);
+  }
+  b->name = fresh_bar(g, base);
+  b->ty = t;
+  b->kind = param ? VAR_PARAM : VAR_LOCAL;
+  b->loc = v->loc;
+  return b;
 }
 
 /* The name of v's adjoint: a parameter (x_bar) or a local of the generated
  * function. A scalar parameter that f overwrites has a local adjoint x_adj,
  * added to *x_bar at the end: the caller's *x_bar must not take part in
  * the reverse sweep (adjoints accumulate). */
-static const char *bar_name(Gen *g, Var *v) {
+static Var *bar_var(Gen *g, Var *v) {
   if (v->bar) return v->bar;
   if (has_bar_param(g, v)) {
-    v->bar_param = fresh_bar(g, format("%s_bar", v->name));
+    v->bar_param = new_bar(g, v, format("%s_bar", v->name), true);
     if (is_scalar_param(v) && v->written) {
-      v->bar = fresh_bar(g, format("%s_adj", v->name));
+      v->bar = new_bar(g, v, format("%s_adj", v->name), false);
       vec_push(&g->bars, v);
       vec_push(&g->param_adj, v);
     } else {
@@ -71,10 +91,12 @@ static const char *bar_name(Gen *g, Var *v) {
     }
     return v->bar;
   }
-  v->bar = fresh_bar(g, format("%s_bar", v->name));
+  v->bar = new_bar(g, v, format("%s_bar", v->name), false);
   vec_push(&g->bars, v);
   return v->bar;
 }
+
+static const char *bar_name(Gen *g, Var *v) { return bar_var(g, v)->name; }
 
 static bool bar_is_param(Gen *g, Var *v) {
   return has_bar_param(g, v) && !(is_scalar_param(v) && v->written);

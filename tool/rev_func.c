@@ -254,8 +254,7 @@ static const char *param_list(Spec *sp, bool bars) {
     Var *v = fn->params.data[i];
     buf_printf(&b, "%s%s", i ? ", " : "", emit_decl(v->ty, v->name));
     if (bars && (v->is_wrt || v->is_out)) {
-      Type *bt = ty_is_ptr(v->ty) ? v->ty->base : v->ty;
-      buf_printf(&b, ", %s", emit_decl(ty_ptr_to(ty_unconst(bt)), v->bar_param));
+      buf_printf(&b, ", %s", emit_decl(v->bar_param->ty, v->bar_param->name));
     }
   }
   const char *r = arena_strdup(b.data ? b.data : "");
@@ -282,28 +281,19 @@ static bool only_assigned(const char *text, const char *name) {
 
 static void declare_bars(Gen *g, Buf *b) {
   for (int i = 0; i < g->bars.len; i++) {
-    Var *v = g->bars.data[i];
-    Type *t = ty_unconst(v->ty);
+    Var *a = ((Var *)g->bars.data[i])->bar;
+    Type *t = a->ty;
+    emit_indent(b, 1);
     if (t->kind == TY_ARRAY && t->vla_len) {
+      buf_printf(b, "%s;\n", emit_decl(t, a->name));
       emit_indent(b, 1);
-      buf_printf(b, "%s;\n", emit_decl(t, v->bar));
-      emit_indent(b, 1);
-      buf_printf(b, "memset(%s, 0, sizeof %s);\n", v->bar, v->bar);
+      buf_printf(b, "memset(%s, 0, sizeof %s);\n", a->name, a->name);
     } else if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) {
+      buf_printf(b, "%s;\n", emit_decl(t, a->name));
       emit_indent(b, 1);
-      buf_printf(b, "%s;\n", emit_decl(t, v->bar));
-      emit_indent(b, 1);
-      buf_printf(b, "memset(&%s, 0, sizeof %s);\n", v->bar, v->bar);
+      buf_printf(b, "memset(&%s, 0, sizeof %s);\n", a->name, a->name);
     } else {
-      Type *bt = t;
-      if (t->kind == TY_PTR) {
-        Type *nc = arena_alloc(sizeof *nc);
-        *nc = *t->base;
-        nc->is_const = false;
-        bt = ty_ptr_to(nc);
-      }
-      emit_indent(b, 1);
-      buf_printf(b, "%s = 0;\n", emit_decl(bt, v->bar));
+      buf_printf(b, "%s = 0;\n", emit_decl(t, a->name));
     }
   }
   for (int i = 0; i < g->flags.len; i++) {
@@ -316,7 +306,7 @@ static void declare_bars(Gen *g, Buf *b) {
 static void void_unused(Buf *b, const char *body, Spec *sp, bool bars) {
   for (int i = 0; i < sp->fn->params.len; i++) {
     Var *v = sp->fn->params.data[i];
-    const char *names[2] = {v->name, bars && (v->is_wrt || v->is_out) ? v->bar_param : NULL};
+    const char *names[2] = {v->name, bars && (v->is_wrt || v->is_out) ? v->bar_param->name : NULL};
     for (int k = 0; k < 2; k++) {
       const char *nm = names[k];
       if (!nm) continue;
@@ -361,7 +351,7 @@ static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
   /* overwritten scalar parameters: their local adjoints go to the caller */
   for (int i = 0; i < g->param_adj.len; i++) {
     Var *v = g->param_adj.data[i];
-    rev_accumulate_members(g, v->ty, format("(*%s)", v->bar_param), v->bar, rev, 1, v->loc);
+    rev_accumulate_members(g, v->ty, format("(*%s)", v->bar_param->name), v->bar->name, rev, 1, v->loc);
   }
   return diag_errors() == before;
 }
@@ -388,8 +378,8 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   if (decl.data) buf_puts(out, decl.data);
   for (int i = 0; i < g.bars.len; i++) {
     Var *v = g.bars.data[i];
-    if (ty_is_ptr(v->ty) && v->ty->kind == TY_PTR && only_assigned(all.data, v->bar))
-      buf_printf(out, "  (void)%s;\n", v->bar);
+    if (ty_is_ptr(v->ty) && v->ty->kind == TY_PTR && only_assigned(all.data, v->bar->name))
+      buf_printf(out, "  (void)%s;\n", v->bar->name);
   }
   if (g.used_tape) buf_puts(out, "  gradc_tape _tape;\n  gradc_tape_init(&_tape);\n");
   if (g.used_redo) buf_puts(out, "  gradc_tape _redo_log;\n  gradc_tape *_redo = &_redo_log;\n  gradc_tape_init(_redo);\n");
@@ -404,7 +394,7 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   bool ret = fn->retvar && fn->ret->kind != TY_VOID;
   if (ret) {
     buf_printf(out, "  %s = %s;\n", emit_decl(fn->ret, "_value"), fn->retvar->name);
-    if (ty_is_float(fn->ret)) buf_printf(out, "  %s = 1;\n", fn->retvar->bar);
+    if (ty_is_float(fn->ret)) buf_printf(out, "  %s = 1;\n", fn->retvar->bar->name);
   }
   buf_puts(out, "\n  /* reverse sweep */\n");
   if (rev.data) buf_puts(out, rev.data);
@@ -447,7 +437,7 @@ static void gen_public_split(Program *p, Spec *sp, Buf *out) {
     Var *v = fn->params.data[i];
     buf_printf(&args, "%s, ", v->name);
     buf_printf(&bargs, "%s, ", v->name);
-    if (v->is_wrt || v->is_out) buf_printf(&bargs, "%s, ", v->bar_param);
+    if (v->is_wrt || v->is_out) buf_printf(&bargs, "%s, ", v->bar_param->name);
   }
   const char *fp = param_list(sp, false), *rp = param_list(sp, true);
   /* names that no parameter of f takes */
@@ -500,7 +490,7 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
     vec_push(&saved, v);
   }
   if (diag_errors()) return false;
-  const char *ret_bar = fn->retvar && ty_is_float(fn->ret) ? fn->retvar->bar : NULL;
+  const char *ret_bar = fn->retvar && ty_is_float(fn->ret) ? fn->retvar->bar->name : NULL;
   const char *fp = param_list(sp, false), *rp = param_list(sp, true);
   const char *st = sp->exported ? "" : "static ";
   const char *fsig = format("%s%s(%s%sgradc_tape *_tape)", st, emit_decl(fn->ret, sp->fwd), fp, *fp ? ", " : "");

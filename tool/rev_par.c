@@ -351,7 +351,7 @@ static const char *names(Vec *vars, bool bars) {
   Buf b = {0};
   for (int i = 0; i < vars->len; i++) {
     Var *v = vars->data[i];
-    const char *n = bars ? v->bar : v->name;
+    const char *n = bars ? (v->bar ? v->bar->name : NULL) : v->name;
     if (n) buf_printf(&b, "%s%s", b.len ? ", " : "", n);
   }
   const char *t = b.data ? arena_strdup(b.data) : "";
@@ -516,7 +516,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   for (int i = 0; i < finals.len; i++) {
     Var *v = finals.data[i];
     rev_push_text(g, fwd, fi + 1, v->name, v->ty, s->loc);
-    if (v->bar && ty_is_ptr(v->ty)) rev_push_text(g, fwd, fi + 1, v->bar, v->ty, s->loc);
+    if (v->bar && ty_is_ptr(v->ty)) rev_push_text(g, fwd, fi + 1, v->bar->name, v->ty, s->loc);
   }
   emit_indent(fwd, fi);
   buf_puts(fwd, "}\n");
@@ -584,7 +584,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->tape = "_pt";
   for (int i = finals.len - 1; i >= 0; i--) {
     Var *v = finals.data[i];
-    if (v->bar && ty_is_ptr(v->ty)) rev_pop_into(g, rev, ri + 2, v->bar, v->ty, s->loc);
+    if (v->bar && ty_is_ptr(v->ty)) rev_pop_into(g, rev, ri + 2, v->bar->name, v->ty, s->loc);
     rev_pop_into(g, rev, ri + 2, v->name, v->ty, s->loc);
   }
   g->tape = saved_tape;
@@ -593,9 +593,10 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     Type *t = ty_unconst(v->ty);
     if (ty_is_ptr(t) && t->kind == TY_PTR) continue;   /* set by the forward values */
     emit_indent(rev, ri + 2);
-    if (t->kind == TY_ARRAY) buf_printf(rev, "memset(%s, 0, sizeof %s);\n", v->bar, v->bar);
-    else if (t->kind == TY_STRUCT) buf_printf(rev, "memset(&%s, 0, sizeof %s);\n", v->bar, v->bar);
-    else buf_printf(rev, "%s = 0;\n", v->bar);
+    const char *vb = v->bar->name;
+    if (t->kind == TY_ARRAY) buf_printf(rev, "memset(%s, 0, sizeof %s);\n", vb, vb);
+    else if (t->kind == TY_STRUCT) buf_printf(rev, "memset(&%s, 0, sizeof %s);\n", vb, vb);
+    else buf_printf(rev, "%s = 0;\n", vb);
   }
   for (int i = 0; i < par.acc.len; i++) {
     emit_indent(rev, ri + 2);

@@ -147,8 +147,9 @@ struct Var {
   bool foreign;          /* may address memory the caller sees (not the function's own) */
   int indexed_gen;       /* activity.c's cache: analysis number of only_indexed */
   bool only_indexed;     /* its memory is reached only as v[i] */
-  const char *bar;       /* name of its adjoint, when active */
-  const char *bar_param; /* name of its adjoint parameter (x_bar), if it has one */
+  Var *bar;              /* rev.c: its adjoint, when active (a local of the
+                            generated function, or bar_param) */
+  Var *bar_param;        /* rev.c: its adjoint parameter (x_bar), if it has one */
   Var *dot;              /* fwd.c: its tangent, a variable of the tangent function */
   Var *copy;             /* fwd.c: itself in the tangent function being built */
 };
