@@ -95,6 +95,27 @@ static bool writable_arg(Expr *call, int i) {
 
 static bool is_ptr_flow(Flow *fl) { return fl->lhs && ty_is_ptr(fl->lhs->ty) && ty_has_float(fl->lhs->ty); }
 
+/* Whether a varied value flows into e's value through something that can
+ * carry a derivative: an integer (an offset, a comparison, a ?: condition)
+ * carries none, so q = p - (a > 0 ? 1 : 2) addresses p's memory whatever a
+ * is. */
+static bool varied_in(Expr *e) {
+  if (!e || (!ty_has_float(e->ty) && !ty_is_ptr(e->ty))) return false;
+  switch (e->kind) {
+  case EX_VAR: return e->var->varied;
+  case EX_COND: return varied_in(e->b) || varied_in(e->c);
+  case EX_CALL: {
+    bool v = false;
+    each_var(e, any_varied, &v);
+    return v;
+  }
+  default:
+    for (int i = 0; i < e->nargs; i++)
+      if (varied_in(e->args[i])) return true;
+    return varied_in(e->a) || varied_in(e->b) || varied_in(e->c);
+  }
+}
+
 static void varied_step(Stmt *s, void *ud) {
   (void)ud;
   Flow fl = flow_of(s);
@@ -108,7 +129,8 @@ static void varied_step(Stmt *s, void *ud) {
     return;
   }
   if (!fl.lhs) return;
-  each_var(fl.rhs, any_varied, &v);
+  if (is_ptr_flow(&fl)) v = varied_in(fl.rhs);   /* a pointer: what it addresses */
+  else each_var(fl.rhs, any_varied, &v);
   if (v) mark(ir_base_var(fl.lhs), offsetof(Var, varied));
   if (is_ptr_flow(&fl)) {
     Var *l = ir_base_var(fl.lhs);

@@ -116,7 +116,15 @@ static void unary(Buf *b, const char *op, Expr *a) {
  * expressions print in linear time. */
 static void emit_into(Buf *b, Expr *e) {
   switch (e->kind) {
-  case EX_NUM: case EX_STR: case EX_FUNCREF: case EX_SIZEOF:
+  case EX_SIZEOF:
+    if (e->a) {   /* built by gradc: sizeof lv */
+      buf_puts(b, "sizeof ");
+      operand(b, e->a, 14, false);
+      return;
+    }
+    buf_puts(b, e->text);
+    return;
+  case EX_NUM: case EX_STR: case EX_FUNCREF:
     buf_puts(b, e->text);
     return;
   case EX_VAR: buf_puts(b, e->var->name); return;
@@ -183,7 +191,9 @@ static void emit_into(Buf *b, Expr *e) {
       /* 17: binds tighter than anything, so the operand is parenthesised */
       operand(b, e->a, clarify(e->kind, e->a->kind) ? 17 : p, false);
       buf_printf(b, " %s ", binop_text(e->kind));
-      operand(b, e->b, clarify(e->kind, e->b->kind) ? 17 : p, true);
+      /* a negated right operand of arithmetic reads as one: s * (-sin(u)) */
+      bool neg = e->b->kind == EX_NEG && p >= 12;
+      operand(b, e->b, clarify(e->kind, e->b->kind) || neg ? 17 : p, true);
       return;
     }
     unreachable();
@@ -245,6 +255,10 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     buf_puts(b, "}\n");
     return;
   case ST_EXPR:
+    if (s->atomic) {
+      emit_indent(b, indent);
+      buf_puts(b, "#pragma omp atomic\n");
+    }
     emit_indent(b, indent);
     buf_printf(b, "%s;\n", emit_expr(s->e));
     if (after_expr) after_expr(b, s, indent, after_ud);
@@ -257,6 +271,11 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     return;
   case ST_IF:
     emit_indent(b, indent);
+    if (!s->els && s->body->kind == ST_EXPR && !s->body->atomic) {   /* if (c) s; on one line */
+      buf_printf(b, "if (%s) %s;\n", emit_expr(s->e), emit_expr(s->body->e));
+      if (after_expr) after_expr(b, s->body, indent, after_ud);
+      return;
+    }
     buf_printf(b, "if (%s)", emit_expr(s->e));
     emit_body(b, s->body, indent);
     if (s->els) {

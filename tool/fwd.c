@@ -55,18 +55,6 @@ static Loc nowhere;
 static Expr *num(const char *text, Type *ty) { return ir_num(text, ty, nowhere); }
 static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *ty) { return ir_binary(k, a, b, ty, a->loc); }
 
-/* a * b, without a factor 1 */
-static Expr *mul(Expr *a, Expr *b, Type *ty) { return ir_is_one(a) ? b : ir_is_one(b) ? a : bin(EX_MUL, a, b, ty); }
-static Expr *un(ExprKind k, Expr *a, Type *ty) {
-  Expr *e = ir_new_expr(k, ty, a->loc);
-  e->a = a;
-  return e;
-}
-static Expr *cond(Expr *c, Expr *a, Expr *b, Type *ty) {
-  Expr *e = ir_new_expr(EX_COND, ty, c->loc);
-  e->a = c, e->b = a, e->c = b;
-  return e;
-}
 static Type *void_ptr(void) { return ty_ptr_to(ty_new(TY_VOID, "void")); }
 
 /* The copy of a variable of fn in the tangent function (globals are themselves). */
@@ -158,12 +146,12 @@ static Expr *tangent_ptr(FGen *g, Expr *e) {
   case EX_ADD: case EX_SUB:
     if (ty_is_ptr(e->a->ty)) return bin(e->kind, tangent_ptr(g, e->a), cp(e->b), e->ty);
     return bin(EX_ADD, cp(e->a), tangent_ptr(g, e->b), e->ty);
-  case EX_ADDR: return un(EX_ADDR, tangent_lv(g, e->a), e->ty);
+  case EX_ADDR: return ir_unary(EX_ADDR, tangent_lv(g, e->a), e->ty);
   case EX_CAST: return tangent_ptr(g, e->a);
   case EX_MEMBER: case EX_INDEX: return tangent_lv(g, e);
   case EX_COND:
     if (act_expr_active(e->b) && act_expr_active(e->c))
-      return cond(cp(e->a), tangent_ptr(g, e->b), tangent_ptr(g, e->c), e->ty);
+      return ir_cond(cp(e->a), tangent_ptr(g, e->b), tangent_ptr(g, e->c), e->ty);
     break;
   default:
     break;
@@ -179,11 +167,11 @@ static Expr *tangent_lv(FGen *g, Expr *e) {
   case EX_VAR: return dot_expr(g, e->var, e->loc);
   case EX_INDEX: return bin(EX_INDEX, tangent_ptr(g, e->a), cp(e->b), e->ty);
   case EX_MEMBER: {
-    Expr *m = un(EX_MEMBER, e->arrow ? tangent_ptr(g, e->a) : tangent_lv(g, e->a), e->ty);
+    Expr *m = ir_unary(EX_MEMBER, e->arrow ? tangent_ptr(g, e->a) : tangent_lv(g, e->a), e->ty);
     m->arrow = e->arrow, m->text = e->text;
     return m;
   }
-  case EX_DEREF: return un(EX_DEREF, tangent_ptr(g, e->a), e->ty);
+  case EX_DEREF: return ir_unary(EX_DEREF, tangent_ptr(g, e->a), e->ty);
   default:
     diag_error(e->loc, "cannot find the tangent of this expression");
     return num("0", e->ty);
@@ -202,23 +190,23 @@ static Expr *tangent(FGen *g, Expr *e) {
   case EX_ADD: case EX_SUB: {
     Expr *a = tangent(g, e->a), *b = tangent(g, e->b);
     if (!b) return a;
-    if (!a) return e->kind == EX_ADD ? b : un(EX_NEG, b, e->ty);
+    if (!a) return e->kind == EX_ADD ? b : ir_unary(EX_NEG, b, e->ty);
     return bin(e->kind, a, b, e->ty);
   }
   case EX_NEG: {
     Expr *a = tangent(g, e->a);
-    return a ? un(EX_NEG, a, e->ty) : NULL;
+    return a ? ir_unary(EX_NEG, a, e->ty) : NULL;
   }
   case EX_PLUS: return tangent(g, e->a);
   case EX_CAST: {
     Expr *a = tangent(g, e->a);
-    return a && ty_is_float(e->ty) ? un(EX_CAST, a, e->ty) : NULL;
+    return a && ty_is_float(e->ty) ? ir_unary(EX_CAST, a, e->ty) : NULL;
   }
   case EX_MUL: {
     Expr *a = tangent(g, e->a), *b = tangent(g, e->b);
     if (ir_same_expr(e->a, e->b)) return bin(EX_MUL, bin(EX_MUL, num("2", e->ty), cp(e->a), e->ty), a, e->ty);
-    Expr *l = a ? mul(a, cp(e->b), e->ty) : NULL;
-    Expr *r = b ? mul(cp(e->a), b, e->ty) : NULL;
+    Expr *l = a ? ir_mul(a, cp(e->b), e->ty) : NULL;
+    Expr *r = b ? ir_mul(cp(e->a), b, e->ty) : NULL;
     if (l && r) return bin(EX_ADD, l, r, e->ty);
     return l ? l : r;
   }
@@ -226,12 +214,12 @@ static Expr *tangent(FGen *g, Expr *e) {
     Expr *a = tangent(g, e->a), *b = tangent(g, e->b);
     if (!b) return bin(EX_DIV, a, cp(e->b), e->ty);
     /* a' / b - a b' / (b b) */
-    Expr *r = bin(EX_DIV, mul(cp(e->a), b, e->ty), bin(EX_MUL, cp(e->b), cp(e->b), e->ty), e->ty);
-    return a ? bin(EX_SUB, bin(EX_DIV, a, cp(e->b), e->ty), r, e->ty) : un(EX_NEG, r, e->ty);
+    Expr *r = bin(EX_DIV, ir_mul(cp(e->a), b, e->ty), bin(EX_MUL, cp(e->b), cp(e->b), e->ty), e->ty);
+    return a ? bin(EX_SUB, bin(EX_DIV, a, cp(e->b), e->ty), r, e->ty) : ir_unary(EX_NEG, r, e->ty);
   }
   case EX_COND: {
     Expr *b = tangent(g, e->b), *c = tangent(g, e->c);
-    return cond(cp(e->a), b ? b : num("0", e->ty), c ? c : num("0", e->ty), e->ty);
+    return ir_cond(cp(e->a), b ? b : num("0", e->ty), c ? c : num("0", e->ty), e->ty);
   }
   case EX_CALL:
     if (e->rule) return rule_tangent(g, e);
@@ -266,7 +254,7 @@ static Expr *rule_tangent(FGen *g, Expr *e) {
       diag_error(e->args[i]->loc, "argument %d of '%s' carries no derivative", i + 1, e->text);
       continue;
     }
-    Expr *term = mul(rule_expr(r, r->d[i], args, again, e->ty, e->loc), t, e->ty);
+    Expr *term = ir_mul(rule_expr(r, r->d[i], args, again, e->ty, e->loc), t, e->ty);
     sum = sum ? bin(EX_ADD, sum, term, e->ty) : term;
   }
   return sum;
@@ -279,15 +267,10 @@ static FSpec *spec_for(FGen *g, Expr *call);
 
 static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
 
-static Stmt *expr_stmt(Expr *e, Loc loc) {
-  Stmt *s = ir_new_stmt(ST_EXPR, loc);
-  s->e = e;
-  return s;
-}
 
 /* the primal statement s itself, in the tangent function */
 static void put_primal(Stmt *out, Stmt *s) {
-  Stmt *c = expr_stmt(cp(s->e), s->loc);
+  Stmt *c = ir_expr_stmt(cp(s->e), s->loc);
   c->init_of_decl = s->init_of_decl;
   put(out, c);
 }
@@ -349,11 +332,11 @@ static void gen_call(FGen *g, Stmt *s, Expr *lhs, Expr *c, Stmt *out) {
     if (lhs && act_expr_active(lhs)) rd = tangent_lv(g, lhs);
     else rd = ir_var(ir_new_var(g->tf, fresh(g, format("_z%d", g->ntmp++)), c->callee->ret,
                                 VAR_LOCAL, c->loc), c->loc);
-    args[n++] = un(EX_ADDR, rd, ty_ptr_to(c->callee->ret));
+    args[n++] = ir_unary(EX_ADDR, rd, ty_ptr_to(c->callee->ret));
   }
   Expr *k = ir_call(name, c->ty, c->loc, args, n);
   k->callee = callee;
-  put(out, lhs ? ir_assign(cp(lhs), k, s->loc) : expr_stmt(k, s->loc));
+  put(out, lhs ? ir_assign(cp(lhs), k, s->loc) : ir_expr_stmt(k, s->loc));
 }
 
 static Expr *calloc_of(Expr *count, Expr *size) {
@@ -469,8 +452,8 @@ static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
     } else {
       Expr *size = ir_new_expr(EX_SIZEOF, ty_int(), s->loc);
       size->text = format("sizeof %s", emit_expr(t));
-      Expr *a[3] = {un(EX_ADDR, t, ty_ptr_to(t->ty)), zero(ty_int()), size};
-      put(out, expr_stmt(ir_call("memset", void_ptr(), s->loc, a, 3), s->loc));
+      Expr *a[3] = {ir_unary(EX_ADDR, t, ty_ptr_to(t->ty)), zero(ty_int()), size};
+      put(out, ir_expr_stmt(ir_call("memset", void_ptr(), s->loc, a, 3), s->loc));
     }
   } else if (act && by_value(lhs, rhs)) {
     /* y = exp(u), tanh, sqrt...: y first, then y' = f'(y) u' from y's value
@@ -478,14 +461,14 @@ static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
     Expr *t = tangent(g, rhs->args[0]);
     put_primal(out, s);
     Expr *y[1] = {cp(lhs)};
-    Expr *d = t ? mul(rule_expr(rhs->rule, rule_by_value(rhs->rule), y, again, rhs->ty, rhs->loc), t, lhs->ty) : NULL;
+    Expr *d = t ? ir_mul(rule_expr(rhs->rule, rule_by_value(rhs->rule), y, again, rhs->ty, rhs->loc), t, lhs->ty) : NULL;
     put(out, ir_assign(tangent_lv(g, lhs), d ? d : zero(lhs->ty), s->loc));
     return;
   } else if (act) {
     Expr *t = tangent(g, rhs), *lt = tangent_lv(g, lhs);
     if (t && ir_same_expr(t, lt)) t = NULL, lt = NULL;   /* s_dot = s_dot is no statement */
     else if (!t) t = zero(lhs->ty);
-    Stmt *ps = expr_stmt(cp(s->e), s->loc);
+    Stmt *ps = ir_expr_stmt(cp(s->e), s->loc);
     ps->init_of_decl = s->init_of_decl;
     if (t) {
       Stmt *ts = ir_assign(lt, t, s->loc);
@@ -534,14 +517,14 @@ static void gen_stmt(FGen *g, Stmt *s, Stmt *out) {
       Expr *d = tangent_ptr(g, e->args[0]);
       if (!set && act_expr_active(e->args[1])) {
         Expr *a[3] = {d, tangent_ptr(g, e->args[1]), cp(e->args[2])};
-        put(out, expr_stmt(ir_call(e->text, e->ty, e->loc, a, 3), s->loc));
+        put(out, ir_expr_stmt(ir_call(e->text, e->ty, e->loc, a, 3), s->loc));
       } else {
         Expr *a[3] = {d, zero(ty_int()), cp(e->args[2])};
-        put(out, expr_stmt(ir_call("memset", void_ptr(), e->loc, a, 3), s->loc));
+        put(out, ir_expr_stmt(ir_call("memset", void_ptr(), e->loc, a, 3), s->loc));
       }
     } else if (ir_free_call(e) && act_expr_active(e->args[0])) {
       Expr *a[1] = {tangent_ptr(g, e->args[0])};
-      put(out, expr_stmt(ir_call("free", e->ty, e->loc, a, 1), s->loc));
+      put(out, ir_expr_stmt(ir_call("free", e->ty, e->loc, a, 1), s->loc));
     } else if (e->kind == EX_CALL) {
       for (int i = 0; i < e->nargs; i++)
         if (act_expr_active(e->args[i]) && ty_is_ptr(e->args[i]->ty) && !e->args[i]->ty->base->is_const)
@@ -690,12 +673,12 @@ static bool build(Program *p, FSpec *sp) {
   Var *rv = fn->retvar;
   if (value) {
     /* the value goes to *value; the tangent of the value is the result */
-    put(tf->body, ir_assign(un(EX_DEREF, ir_var(value, at), fn->ret), ir_var(copy_of(rv), at), at));
+    put(tf->body, ir_assign(ir_unary(EX_DEREF, ir_var(value, at), fn->ret), ir_var(copy_of(rv), at), at));
     tf->retvar = rv->dot ? rv->dot : ir_new_var(tf, fresh(&g, "ret_dot"), fn->ret, VAR_LOCAL, at);
   } else {
     tf->retvar = rv ? copy_of(rv) : NULL;
     if (ret_dot)
-      put(tf->body, ir_assign(un(EX_DEREF, ir_var(ret_dot, at), fn->ret),
+      put(tf->body, ir_assign(ir_unary(EX_DEREF, ir_var(ret_dot, at), fn->ret),
                               rv && rv->dot ? ir_var(rv->dot, at) : zero(fn->ret), at));
   }
   ir_verify(tf);

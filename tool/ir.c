@@ -146,6 +146,29 @@ Expr *ir_call(const char *name, Type *ty, Loc loc, Expr **args, int n) {
   return c;
 }
 
+Expr *ir_unary(ExprKind kind, Expr *a, Type *ty) {
+  Expr *e = ir_new_expr(kind, ty, a->loc);
+  e->a = a;
+  return e;
+}
+
+Expr *ir_cond(Expr *c, Expr *a, Expr *b, Type *ty) {
+  Expr *e = ir_new_expr(EX_COND, ty, c->loc);
+  e->a = c, e->b = a, e->c = b;
+  return e;
+}
+
+/* a * b, without a factor 1 */
+Expr *ir_mul(Expr *a, Expr *b, Type *ty) {
+  return ir_is_one(a) ? b : ir_is_one(b) ? a : ir_binary(EX_MUL, a, b, ty, a->loc);
+}
+
+Stmt *ir_expr_stmt(Expr *e, Loc loc) {
+  Stmt *s = ir_new_stmt(ST_EXPR, loc);
+  s->e = e;
+  return s;
+}
+
 Stmt *ir_new_stmt(StmtKind kind, Loc loc) {
   Stmt *s = arena_alloc(sizeof *s);
   s->kind = kind;

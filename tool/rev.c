@@ -103,77 +103,118 @@ static bool bar_is_param(Gen *g, Var *v) {
 }
 
 
-/* The adjoint of an active lvalue, as an lvalue text. */
-static const char *shadow(Gen *g, Expr *e);
+/* ---- adjoints as IR ---------------------------------------------------------
+ *
+ * The reverse sweep's expressions are built as IR over the primal's
+ * variables and their adjoints (Var.bar), and printed by emit.c: the
+ * adjoint of an lvalue is an lvalue, of a pointer a pointer. */
+
+static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
+
+/* lv += v, lv -= v, lv = v as statements */
+static Stmt *assign_op(ExprKind op, Expr *lv, Expr *v) {
+  Stmt *s = ir_assign(lv, v, lv->loc);
+  s->e->op = op;
+  return s;
+}
+
+/* Prints the statements of block b at indentation ind. */
+static void print_block(Buf *out, Stmt *b, int ind) {
+  for (int i = 0; i < b->kids.len; i++) emit_stmt(out, b->kids.data[i], ind);
+}
+
+static Expr *adj(Gen *g, Expr *e);
+
+static Expr *addr_of(Expr *lv) {
+  if (lv->kind == EX_DEREF) return lv->a;   /* &*p is p */
+  return ir_unary(EX_ADDR, lv, ty_ptr_to(lv->ty));
+}
 
 /* The adjoint of a pointer-valued expression: p -> p_bar, p + k -> p_bar + k,
  * &v -> &v_bar, an array -> its adjoint array. */
-static const char *shadow_ptr(Gen *g, Expr *e) {
+static Expr *adj_ptr(Gen *g, Expr *e) {
   switch (e->kind) {
   case EX_VAR: {
-    const char *pb = rev_par_bar(g, e->var);
-    return pb ? pb : bar_name(g, e->var);
+    Var *pb = rev_par_bar(g, e->var);
+    return ir_var(pb ? pb : bar_var(g, e->var), e->loc);
   }
   case EX_NUM:   /* a null pointer (NULL, 0) has a null adjoint */
-    if (!strcmp(e->text, "0")) return "NULL";
+    if (!strcmp(e->text, "0")) return ir_num("NULL", e->ty, e->loc);
     break;
   case EX_ADD: case EX_SUB:
-    if (ty_is_ptr(e->a->ty))
-      return format("%s %s %s", shadow_ptr(g, e->a), e->kind == EX_ADD ? "+" : "-", emit_expr(e->b));
-    return format("%s + %s", emit_expr(e->a), shadow_ptr(g, e->b));
+    if (ty_is_ptr(e->a->ty)) {
+      Expr *p = adj_ptr(g, e->a);
+      return ir_binary(e->kind, p, e->b, p->ty, e->loc);
+    } else {
+      Expr *p = adj_ptr(g, e->b);
+      return ir_binary(EX_ADD, e->a, p, p->ty, e->loc);
+    }
   case EX_ADDR:
-    return format("&%s", shadow(g, e->a));
+    return addr_of(adj(g, e->a));
   case EX_CAST:
-    return shadow_ptr(g, e->a);
+    return adj_ptr(g, e->a);
   case EX_MEMBER: case EX_INDEX:   /* an array member or row decays */
-    return shadow(g, e);
+    return adj(g, e);
   case EX_COND:
     if (!act_expr_active(e->b) || !act_expr_active(e->c)) break;
-    return format("%s ? %s : %s", emit_expr(e->a), shadow_ptr(g, e->b), shadow_ptr(g, e->c));
+    Expr *b = adj_ptr(g, e->b);
+    return ir_cond(e->a, b, adj_ptr(g, e->c), b->ty);
   default:
     break;
   }
   diag_error(e->loc, "cannot find the adjoint of this pointer expression (gradc follows "
              "pointers made from variables, &v, p + k and ?: between such pointers)");
-  return "0";
+  return ir_num("0", e->ty, e->loc);
 }
 
-static const char *shadow(Gen *g, Expr *e) {
+/* The adjoint of an active lvalue, as an lvalue. */
+static Expr *adj(Gen *g, Expr *e) {
   switch (e->kind) {
   case EX_VAR: {
-    const char *pb = rev_par_bar(g, e->var);
-    if (pb) return pb;
+    Var *pb = rev_par_bar(g, e->var);
+    if (pb) return ir_var(pb, e->loc);
     for (int i = g->promo.len - 1; i >= 0; i--) {
       Promo *pr = g->promo.data[i];
-      if (!pr->idx && pr->v == e->var) return pr->name;
+      if (!pr->idx && pr->v == e->var) return ir_var(pr->sum, e->loc);
     }
-    const char *b = bar_name(g, e->var);
-    if (bar_is_param(g, e->var) && is_scalar_param(e->var)) return format("(*%s)", b);
-    return b;
+    Var *b = bar_var(g, e->var);
+    if (bar_is_param(g, e->var) && is_scalar_param(e->var))
+      return ir_unary(EX_DEREF, ir_var(b, e->loc), b->ty->base);
+    return ir_var(b, e->loc);
   }
   case EX_INDEX:
     for (int i = g->promo.len - 1; i >= 0; i--) {
       Promo *pr = g->promo.data[i];
       if (e->a->kind == EX_VAR && e->a->var == pr->v && ir_same_expr(e->b, pr->idx)) {
         pr->used = true;
-        return pr->name;
+        return ir_var(pr->sum, e->loc);
       }
     }
-    return format("%s[%s]", emit_postfix(shadow_ptr(g, e->a)), emit_expr(e->b));
-  case EX_MEMBER:
-    if (e->arrow) return format("%s->%s", emit_postfix(shadow_ptr(g, e->a)), e->text);
-    if (e->a->kind == EX_VAR && bar_is_param(g, e->a->var) && is_scalar_param(e->a->var))
-      return format("%s->%s", bar_name(g, e->a->var), e->text);
-    return format("%s.%s", shadow(g, e->a), e->text);
-  case EX_DEREF: {
-    const char *p = shadow_ptr(g, e->a);
-    return format("*%s", strchr(p, ' ') ? format("(%s)", p) : p);
+    return ir_binary(EX_INDEX, adj_ptr(g, e->a), e->b, ty_unconst(e->ty), e->loc);
+  case EX_MEMBER: {
+    Expr *m = ir_new_expr(EX_MEMBER, ty_unconst(e->ty), e->loc);
+    m->text = e->text;
+    m->arrow = e->arrow;
+    if (e->arrow) {
+      m->a = adj_ptr(g, e->a);
+    } else if (e->a->kind == EX_VAR && bar_is_param(g, e->a->var) && is_scalar_param(e->a->var)) {
+      m->a = ir_var(bar_var(g, e->a->var), e->loc);   /* x_bar->f */
+      m->arrow = true;
+    } else {
+      m->a = adj(g, e->a);
+    }
+    return m;
   }
+  case EX_DEREF:
+    return ir_unary(EX_DEREF, adj_ptr(g, e->a), ty_unconst(e->ty));
   default:
     diag_error(e->loc, "cannot find the adjoint of this expression");
-    return "0";
+    return ir_num("0", e->ty, e->loc);
   }
 }
+
+static const char *shadow(Gen *g, Expr *e) { return emit_expr(adj(g, e)); }
+static const char *shadow_ptr(Gen *g, Expr *e) { return emit_expr(adj_ptr(g, e)); }
 
 /* ---- tape ----------------------------------------------------------------- */
 
@@ -198,40 +239,91 @@ static const char *tape_suffix(Type *t, Loc loc) {
   }
 }
 
-static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
+/* The runtime's types, and how code refers to a tape: &name for a local
+ * gradc_tape, name for a pointer to one. */
+static Type *runtime_type(const char *name) { return ty_new(TY_OTHER, name); }
+static Type *void_ptr(void) { return ty_ptr_to(ty_new(TY_VOID, "void")); }
+
+Expr *rev_tape_ref(const char *name, bool local) {
+  Type *t = runtime_type("gradc_tape");
+  Var *v = ir_new_var(NULL, name, local ? t : ty_ptr_to(t), VAR_TEMP, (Loc){0});
+  Expr *e = ir_var(v, v->loc);
+  return local ? ir_unary(EX_ADDR, e, ty_ptr_to(t)) : e;
+}
+
+const char *rev_tape(Gen *g) { return emit_expr(g->tape); }
+
+/* _redo: the log of restores of the caller's memory (one variable per
+ * generated function: nothing outlives the arena it is made in) */
+static Expr *redo_log(Gen *g, Loc loc) {
+  if (!g->redo) g->redo = ir_new_var(NULL, "_redo", ty_ptr_to(runtime_type("gradc_tape")), VAR_TEMP, loc);
+  return ir_var(g->redo, loc);
+}
+
+/* name(args...), a function of the runtime */
+static Expr *rt_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
+  Expr *args[3] = {a0, a1, a2};
+  return ir_call(name, ty, loc, args, n);
+}
+
+static Expr *cast_to(Type *t, Expr *e) { return ir_unary(EX_CAST, e, t); }
+
+static Expr *size_of(Expr *e) {
+  Expr *s = ir_new_expr(EX_SIZEOF, ty_new(TY_INT, "size_t"), e->loc);
+  s->a = e;
+  return s;
+}
+
+/* gradc_push_T(tape, lv): lv's value to the tape */
+static Stmt *push_stmt(Gen *g, Expr *lv) {
+  Type *t = lv->ty;
+  Loc loc = lv->loc;
   if (!g->joint && !g->sp->split && !g->sp->exported && t->kind == TY_PTR) {
     /* a recursive callee's pointer may address its caller's frame, which
      * has returned when the reverse sweep runs */
     diag_error(loc, "gradc cannot yet record the pointer '%s' in the recursive function '%s': "
                "its reverse sweep would read a frame that has returned; pass indices instead",
-               lv, g->fn->name);
-    return;
+               emit_expr(lv), g->fn->name);
+    return NULL;
   }
   g->used_tape = true;
   g->records++;
-  emit_indent(b, ind);
+  const char *suf = tape_suffix(t, loc);
+  Type *v = ty_new(TY_VOID, "void");
+  Expr *c;
+  if (*suf == 'n')
+    c = rt_call("gradc_push_n", v, loc, 3, g->tape, addr_of(lv), size_of(lv));
+  else if (*suf == 'p')
+    c = rt_call("gradc_push_p", v, loc, 2, g->tape, cast_to(void_ptr(), lv), NULL);   /* const pointers too */
+  else
+    c = rt_call(format("gradc_push_%s", suf), v, loc, 2, g->tape, lv, NULL);
+  return ir_expr_stmt(c, loc);
+}
+
+/* lv = gradc_pop_T(tape): lv's value back from the tape */
+static Stmt *pop_stmt(Gen *g, Expr *lv) {
+  Type *t = lv->ty;
+  Loc loc = lv->loc;
   const char *suf = tape_suffix(t, loc);
   if (*suf == 'n')
-    buf_printf(b, "gradc_push_n(%s, &%s, sizeof %s);\n", g->tape, lv, lv);
-  else if (*suf == 'p')
-    buf_printf(b, "gradc_push_p(%s, (void *)%s);\n", g->tape, lv);   /* const pointers too */
-  else
-    buf_printf(b, "gradc_push_%s(%s, %s);\n", suf, g->tape, lv);
+    return ir_expr_stmt(rt_call("gradc_pop_n", ty_new(TY_VOID, "void"), loc, 3, g->tape, addr_of(lv), size_of(lv)), loc);
+  Expr *c = rt_call(format("gradc_pop_%s", suf), t, loc, 1, g->tape, NULL, NULL);
+  if (*suf != 'p' && *suf != 'd' && *suf != 'f') c = cast_to(t, c);
+  return ir_assign(lv, c, loc);
 }
 
 static void push(Gen *g, Buf *b, int ind, Expr *lv) {
-  push_text(g, b, ind, emit_expr(lv), lv->ty, lv->loc);
+  Stmt *s = push_stmt(g, lv);
+  if (s) emit_stmt(b, s, ind);
 }
 
+/* a generated local (a record, a saved value) named in text by the other parts */
+static Expr *named(const char *name, Type *t, Loc loc) { return ir_var(ir_new_var(NULL, name, t, VAR_TEMP, loc), loc); }
+
+static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { push(g, b, ind, named(lv, t, loc)); }
+
 static void pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
-  emit_indent(b, ind);
-  const char *suf = tape_suffix(t, loc);
-  if (*suf == 'n')
-    buf_printf(b, "gradc_pop_n(%s, &%s, sizeof %s);\n", g->tape, lv, lv);
-  else if (*suf == 'p' || *suf == 'd' || *suf == 'f')
-    buf_printf(b, "%s = gradc_pop_%s(%s);\n", lv, suf, g->tape);
-  else
-    buf_printf(b, "%s = (%s)gradc_pop_%s(%s);\n", lv, emit_type(t), suf, g->tape);
+  emit_stmt(b, pop_stmt(g, named(lv, t, loc)), ind);
 }
 
 /* Whether a restore writes memory that the caller sees: then the value it
@@ -260,7 +352,7 @@ static bool caller_block(Expr *p) {
 
 /* Before a restore of lv: logs the value it replaces if the caller sees lv's
  * memory; false (after an error) if that cannot be done. */
-static bool log_caller(Gen *g, Buf *b, int ind, Expr *lv) {
+static bool log_caller(Gen *g, Stmt *out, Expr *lv) {
   if (caller_memory(lv)) {
     g->used_redo = true;
     const char *suf = tape_suffix(lv->ty, lv->loc);
@@ -269,31 +361,37 @@ static bool log_caller(Gen *g, Buf *b, int ind, Expr *lv) {
                  "caller sees; assign its members");
       return false;
     }
-    emit_indent(b, ind);
-    buf_printf(b, "gradc_redo_%s(_redo, &%s);\n", suf, emit_expr(lv));
+    put(out, ir_expr_stmt(rt_call(format("gradc_redo_%s", suf), ty_new(TY_VOID, "void"), lv->loc, 2,
+                                  redo_log(g, lv->loc), addr_of(lv), NULL), lv->loc));
   }
   return true;
 }
 
-static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
-  if (log_caller(g, b, ind, lv)) pop_into(g, b, ind, emit_expr(lv), lv->ty, lv->loc);
+static void restore_into(Gen *g, Stmt *out, Expr *lv) {
+  if (log_caller(g, out, lv)) put(out, pop_stmt(g, lv));
 }
 
 /* The restore of s, which may be the write v[c] = e whose old values the
  * loop taped as one block (rev_loop.c): then the value comes from that
  * block, at c's place, and not off the tape. */
-static void restore_stmt(Gen *g, Stmt *s, Buf *b, int ind, Expr *lv) {
+static void restore_stmt_into(Gen *g, Stmt *s, Stmt *out, Expr *lv) {
   if (s != g->block_save || !g->block_view) {
-    restore(g, b, ind, lv);
+    restore_into(g, out, lv);
     return;
   }
-  if (!log_caller(g, b, ind, lv)) return;
-  const char *c = ir_uncast(lv->b)->var->name;
+  if (!log_caller(g, out, lv)) return;
+  Expr *c = ir_var(ir_uncast(lv->b)->var, lv->loc);
   long lo = ir_lit_int(g->block_lo);
-  emit_indent(b, ind);
-  buf_printf(b, "%s = %s[%s];\n", emit_expr(lv), g->block_view,
-             lo == 0 ? c : format("%s - %s", c, emit_paren(emit_expr(g->block_lo))));
+  Expr *at = lo == 0 ? c : ir_binary(EX_SUB, c, g->block_lo, c->ty, lv->loc);
+  put(out, ir_assign(lv, ir_binary(EX_INDEX, ir_var(g->block_view, lv->loc), at, lv->ty, lv->loc), lv->loc));
 }
+
+static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
+  Stmt *out = ir_block(lv->loc);
+  restore_into(g, out, lv);
+  print_block(b, out, ind);
+}
+
 
 /* Why a function has a separate forward and reverse sweep (split mode)
  * instead of being inlined into its caller's. */
@@ -306,17 +404,37 @@ static const char *split_why(Gen *g) {
 
 /* ---- propagation ---------------------------------------------------------- */
 
-static const char *mul(const char *seed, const char *factor) {
-  return format("%s * %s", seed, emit_paren(factor));
+
+/* One operand as it stands (a name, an element, a number): used as it is
+ * where a seed is read more than once. */
+static bool simple(const Expr *e) {
+  switch (e->kind) {
+  case EX_VAR: return true;
+  case EX_NUM: return !strpbrk(e->text, " +-/?:,");
+  case EX_DEREF: return e->a->kind == EX_VAR;
+  case EX_INDEX: return simple(e->a) && simple(e->b);
+  case EX_MEMBER: return simple(e->a);
+  default: return false;
+  }
+}
+
+static Expr *neg(Expr *e) { return ir_unary(EX_NEG, e, e->ty); }
+static Expr *mul(Expr *seed, Expr *f) { return ir_binary(EX_MUL, seed, f, seed->ty, seed->loc); }
+
+/* A local of the reverse sweep, declared where it is set: T name = init. */
+static Var *local(Gen *g, Stmt *out, const char *base, Type *t, Expr *init) {
+  Var *v = ir_new_var(NULL, format("_%s%d", base, g->nrev++), t, VAR_TEMP, init->loc);
+  Stmt *d = ir_new_stmt(ST_DECL, init->loc);
+  d->var = v;
+  d->e = init;
+  put(out, d);
+  return v;
 }
 
 /* A seed used more than once is computed once, into a temporary. */
-static const char *share(Gen *g, Buf *b, int ind, const char *seed, Type *ty) {
-  if (emit_is_simple(seed)) return seed;
-  const char *t = format("_r%d", g->nrev++);
-  emit_indent(b, ind);
-  buf_printf(b, "%s = %s;\n", emit_decl(ty_is_float(ty) ? ty : ty_double(), t), seed);
-  return t;
+static Expr *share(Gen *g, Stmt *out, Expr *seed, Type *ty) {
+  if (simple(seed)) return seed;
+  return ir_var(local(g, out, "r", ty_is_float(ty) ? ty : ty_double(), seed), seed->loc);
 }
 
 static int active_kids(Expr *e) {
@@ -328,10 +446,7 @@ static int active_kids(Expr *e) {
   return act_expr_active(e->a) + act_expr_active(e->b);
 }
 
-static const char *operand_text(Expr *e) {
-  const char *s = emit_expr(e);
-  return emit_paren(s);
-}
+static Expr *same(Expr *e) { return e; }
 
 /* Adds seed * d(e)/d(leaves) into the adjoints of e's active leaves.
  *   a + b:  a_bar += s;      b_bar += s
@@ -340,10 +455,10 @@ static const char *operand_text(Expr *e) {
  *   a / b:  a_bar += s / b;  b_bar -= s * a / (b * b)   (both active:
  *           r = 1 / b, q = s r; a_bar += q; b_bar -= q a r: one division)
  *   f(u):   u_bar += s * f'(u)   (rules.h) */
-static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
+static void propagate(Gen *g, Expr *e, Expr *seed, Stmt *out) {
   if (!act_expr_active(e)) return;
   bool square = e->kind == EX_MUL && ir_same_expr(e->a, e->b);
-  if (active_kids(e) > 1 && !square) seed = share(g, b, ind, seed, e->ty);
+  if (active_kids(e) > 1 && !square) seed = share(g, out, seed, e->ty);
   switch (e->kind) {
   case EX_VAR: case EX_INDEX: case EX_MEMBER: case EX_DEREF:
     if (ty_is_ptr(e->ty) || e->ty->kind == TY_STRUCT) {
@@ -351,55 +466,53 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
                  e->ty->kind == TY_STRUCT ? "struct" : "array");
       return;
     }
-    if (rev_par_add(g, b, ind, e, seed)) return;
-    emit_indent(b, ind);
-    buf_printf(b, "%s += %s;\n", shadow(g, e), seed);
+    if (rev_par_add(g, out, e, seed)) return;
+    put(out, assign_op(EX_ADD, adj(g, e), seed));
     return;
   case EX_ADD:
-    propagate(g, e->a, seed, b, ind);
-    propagate(g, e->b, seed, b, ind);
+    propagate(g, e->a, seed, out);
+    propagate(g, e->b, seed, out);
     return;
   case EX_SUB:
-    propagate(g, e->a, seed, b, ind);
-    propagate(g, e->b, format("-%s", emit_paren(seed)), b, ind);
+    propagate(g, e->a, seed, out);
+    propagate(g, e->b, neg(seed), out);
     return;
   case EX_NEG:
-    propagate(g, e->a, format("-%s", emit_paren(seed)), b, ind);
+    propagate(g, e->a, neg(seed), out);
     return;
   case EX_PLUS: case EX_CAST:
-    propagate(g, e->a, seed, b, ind);
+    propagate(g, e->a, seed, out);
     return;
   case EX_MUL:
     if (ir_same_expr(e->a, e->b) && !ir_has_side_effects(e->a)) {
       /* u * u: d/du = 2u */
-      propagate(g, e->a, format("%s * (2 * %s)", seed, operand_text(e->a)), b, ind);
+      propagate(g, e->a, mul(seed, ir_binary(EX_MUL, ir_num("2", e->ty, e->loc), e->a, e->ty, e->loc)), out);
       return;
     }
-    propagate(g, e->a, mul(seed, emit_expr(e->b)), b, ind);
-    propagate(g, e->b, mul(seed, emit_expr(e->a)), b, ind);
+    propagate(g, e->a, mul(seed, e->b), out);
+    propagate(g, e->b, mul(seed, e->a), out);
     return;
   case EX_DIV:
     if (act_expr_active(e->a) && act_expr_active(e->b) && ty_is_float(e->ty)) {
       /* one division: r = 1 / b, q = s r; a_bar += q, b_bar -= q a r */
-      const char *r = share(g, b, ind, format("1.0 / %s", operand_text(e->b)), e->ty);
-      const char *q = share(g, b, ind, mul(seed, r), e->ty);
-      propagate(g, e->a, q, b, ind);
-      propagate(g, e->b, format("-%s * %s * %s", q, operand_text(e->a), r), b, ind);
+      Expr *r = share(g, out, ir_binary(EX_DIV, ir_num("1.0", e->ty, e->loc), e->b, e->ty, e->loc), e->ty);
+      Expr *q = share(g, out, mul(seed, r), e->ty);
+      propagate(g, e->a, q, out);
+      propagate(g, e->b, mul(mul(neg(q), e->a), r), out);
       return;
     }
-    propagate(g, e->a, format("%s / %s", seed, operand_text(e->b)), b, ind);
-    propagate(g, e->b, format("-%s * %s / (%s * %s)", emit_paren(seed), operand_text(e->a),
-                              operand_text(e->b), operand_text(e->b)), b, ind);
+    propagate(g, e->a, ir_binary(EX_DIV, seed, e->b, seed->ty, e->loc), out);
+    propagate(g, e->b, ir_binary(EX_DIV, mul(neg(seed), e->a), ir_binary(EX_MUL, e->b, e->b, e->ty, e->loc),
+                                 seed->ty, e->loc), out);
     return;
   case EX_COND: {
-    emit_indent(b, ind);
-    buf_printf(b, "if (%s) {\n", emit_expr(e->a));
-    propagate(g, e->b, seed, b, ind + 1);
-    emit_indent(b, ind);
-    buf_puts(b, "} else {\n");
-    propagate(g, e->c, seed, b, ind + 1);
-    emit_indent(b, ind);
-    buf_puts(b, "}\n");
+    Stmt *s = ir_new_stmt(ST_IF, e->loc);
+    s->e = e->a;
+    s->body = ir_block(e->loc);
+    s->els = ir_block(e->loc);
+    propagate(g, e->b, seed, s->body);
+    propagate(g, e->c, seed, s->els);
+    put(out, s);
     return;
   }
   case EX_CALL:
@@ -409,15 +522,11 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
         diag_error(e->loc, "'%s' called with %d arguments", e->text, e->nargs);
         return;
       }
-      const char *args[RULE_MAX_ARGS];
-      for (int i = 0; i < r->nargs; i++) args[i] = emit_expr(e->args[i]);
       if (r->nargs == 1 && !strncmp(r->name, "tanh", 4) && !ir_has_side_effects(e->args[0])) {
         /* tanh inside an expression: its value once, the derivative
          * (1 - t)(1 + t) from it, rather than two calls of cosh */
-        const char *t = format("_r%d", g->nrev++);
-        emit_indent(b, ind);
-        buf_printf(b, "%s = %s;\n", emit_decl(e->ty, t), emit_expr(e));
-        propagate(g, e->args[0], mul(seed, rule_text(r, rule_by_value(r), &t)), b, ind);
+        Expr *t = ir_var(local(g, out, "r", e->ty, e), e->loc);
+        propagate(g, e->args[0], mul(seed, rule_expr(r, rule_by_value(r), &t, same, e->ty, e->loc)), out);
         return;
       }
       for (int i = 0; i < r->nargs; i++) {
@@ -426,7 +535,7 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
             diag_error(e->args[i]->loc, "argument %d of '%s' carries no derivative", i + 1, e->text);
           continue;
         }
-        propagate(g, e->args[i], mul(seed, rule_text(r, r->d[i], args)), b, ind);
+        propagate(g, e->args[i], mul(seed, rule_expr(r, r->d[i], e->args, same, e->ty, e->loc)), out);
       }
       return;
     }
@@ -442,6 +551,7 @@ static void propagate(Gen *g, Expr *e, const char *seed, Buf *b, int ind) {
     return;
   }
 }
+
 
 /* ---- statements ----------------------------------------------------------- */
 
@@ -481,32 +591,37 @@ static bool needs_save(Gen *g, Stmt *s, Expr *lhs) {
   return true;
 }
 
-/* base.field, written base->field when base is (*p). */
-static const char *member_of(const char *base, const char *field) {
-  size_t n = strlen(base);
-  if (n > 3 && !strncmp(base, "(*", 2) && base[n - 1] == ')' && emit_is_name(arena_strndup(base + 2, n - 3)))
-    return format("%.*s->%s", (int)(n - 3), base + 2, field);
-  return format("%s.%s", base, field);
+/* base.field, written base->field when base is *p. */
+static Expr *member_of(Expr *base, Field *f) {
+  Expr *m = ir_new_expr(EX_MEMBER, f->ty, base->loc);
+  m->text = f->name;
+  m->arrow = base->kind == EX_DEREF;
+  m->a = m->arrow ? base->a : base;
+  return m;
 }
 
 /* dst_bar.path += src_bar.path for each floating member of t, recursively
  * through nested structs and fixed-size arrays. */
-static void accumulate_members(Gen *g, Type *t, const char *dst, const char *src, Buf *b, int ind, Loc loc) {
+static void accumulate(Gen *g, Type *t, Expr *dst, Expr *src, Stmt *out, Loc loc) {
   if (ty_is_float(t)) {
-    emit_indent(b, ind);
-    buf_printf(b, "%s += %s;\n", dst, src);
+    put(out, assign_op(EX_ADD, dst, src));
   } else if (t->kind == TY_STRUCT) {
     for (int i = 0; i < t->nfields; i++)
       if (ty_has_float(t->fields[i].ty))
-        accumulate_members(g, t->fields[i].ty, member_of(dst, t->fields[i].name),
-                           member_of(src, t->fields[i].name), b, ind, loc);
+        accumulate(g, t->fields[i].ty, member_of(dst, &t->fields[i]), member_of(src, &t->fields[i]), out, loc);
   } else if (t->kind == TY_ARRAY && t->len >= 0) {
-    const char *k = format("_k%d", g->nrev++);
-    emit_indent(b, ind);
-    buf_printf(b, "for (int %s = 0; %s < %ld; %s++) {\n", k, k, t->len, k);
-    accumulate_members(g, t->base, format("%s[%s]", dst, k), format("%s[%s]", src, k), b, ind + 1, loc);
-    emit_indent(b, ind);
-    buf_puts(b, "}\n");
+    /* for (int _k = 0; _k < len; _k++) */
+    Var *k = ir_new_var(NULL, format("_k%d", g->nrev++), ty_int(), VAR_TEMP, loc);
+    Stmt *l = ir_new_stmt(ST_FOR, loc);
+    l->init = ir_new_stmt(ST_DECL, loc);
+    l->init->var = k;
+    l->init->e = ir_num("0", k->ty, loc);
+    l->e = ir_binary(EX_LT, ir_var(k, loc), ir_num(format("%ld", t->len), k->ty, loc), ty_int(), loc);
+    l->inc = ir_unary(EX_POSTINC, ir_var(k, loc), k->ty);
+    l->body = ir_block(loc);
+    accumulate(g, t->base, ir_binary(EX_INDEX, dst, ir_var(k, loc), t->base, loc),
+               ir_binary(EX_INDEX, src, ir_var(k, loc), t->base, loc), l->body, loc);
+    put(out, l);
   } else {
     diag_error(loc, "cannot differentiate a copy of this aggregate (a union or an array of "
                "unknown length); assign its elements");
@@ -515,9 +630,15 @@ static void accumulate_members(Gen *g, Type *t, const char *dst, const char *src
 
 /* lhs = rhs for structs (and arrays inside structs): the adjoint moves
  * member by member. */
-static void gen_aggregate_copy(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *rev, int ri) {
+static void accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int ind, Loc loc) {
+  Stmt *out = ir_block(loc);
+  accumulate(g, t, dst, src, out, loc);
+  print_block(b, out, ind);
+}
+
+static void aggregate_copy(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Stmt *R) {
   if (rev_par_refuses(g, s->loc, "a copy of a whole struct")) return;
-  const char *sh = shadow(g, lhs);
+  Expr *sh = adj(g, lhs);
   if (act_expr_active(rhs)) {
     if (!ir_is_lvalue(rhs)) {
       diag_error(rhs->loc, "cannot differentiate this struct value; assign its members");
@@ -527,12 +648,11 @@ static void gen_aggregate_copy(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Buf *rev, 
       diag_error(s->loc, "cannot differentiate a struct copy within one variable; copy through a temporary");
       return;
     }
-    accumulate_members(g, lhs->ty, shadow(g, rhs), sh, rev, ri, s->loc);
+    accumulate(g, lhs->ty, adj(g, rhs), sh, R, s->loc);
   }
-  if (!s->init_of_decl || g->loop_depth) {
-    emit_indent(rev, ri);
-    buf_printf(rev, "memset(&%s, 0, sizeof %s);\n", sh, sh);
-  }
+  if (!s->init_of_decl || g->loop_depth)
+    put(R, ir_expr_stmt(rt_call("memset", void_ptr(), s->loc, 3, addr_of(sh), ir_num("0", ty_int(), s->loc), size_of(sh)),
+                        s->loc));
 }
 
 /* Whether text mentions the identifier name. */
@@ -595,31 +715,36 @@ static Var *derived_base(Gen *g, Expr *lhs) {
   return d.base;
 }
 
-static void derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) {
-  const char *p = emit_expr(lhs);
-  emit_indent(rev, ri);
-  buf_printf(rev, "%s = %s ? %s + (%s - %s) : NULL;\n", shadow_ptr(g, lhs), p, bar_name(g, base), p, base->name);
+
+
+/* The adjoint of a pointer variable p made from the parameter base, from
+ * p's value: p_bar = p ? base_bar + (p - base) : NULL */
+static Stmt *derive_stmt(Gen *g, Expr *lhs, Var *base) {
+  Expr *b = ir_var(base, lhs->loc), *bb = ir_var(bar_var(g, base), lhs->loc);
+  Expr *off = ir_binary(EX_SUB, lhs, b, ty_int(), lhs->loc);
+  Expr *p = adj_ptr(g, lhs);
+  return ir_assign(p, ir_cond(lhs, ir_binary(EX_ADD, bb, off, bb->ty, lhs->loc), ir_num("NULL", p->ty, lhs->loc),
+                              p->ty), lhs->loc);
 }
 
+static void derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) {
+  emit_stmt(rev, derive_stmt(g, lhs, base), ri);
+}
 
-static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+/* v - k for the step v = v + k taken back (v + k for v = v - k) */
+static Expr *step_back(Expr *rhs, Expr *v) {
+  return ir_binary(rhs->kind == EX_ADD ? EX_SUB : EX_ADD, v, rhs->b, v->ty, v->loc);
+}
+
+/* lhs = rhs, rhs no call of the file's functions and no allocation: the
+ * forward sweep's statements into F, the reverse sweep's into R. */
+static void assign_ir(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
   Var *base = ir_base_var(lhs);
-  if (rhs->kind == EX_CALL && rhs->callee) {
-    rev_gen_call(g, s, lhs, rhs, fwd, fi, rev, ri);
-    return;
-  }
+  Loc loc = s->loc;
   bool act = act_expr_active(lhs);
-  if (act && ir_alloc_call(rhs)) {
-    rev_gen_alloc(g, s, lhs, rhs, fwd, fi, rev, ri);
-    return;
-  }
-  if (ir_memalign_target(rhs)) {   /* r = posix_memalign(&p, ...): r is an int */
-    rev_gen_alloc(g, s, ir_var(ir_memalign_target(rhs), s->loc), rhs, fwd, fi, rev, ri);
-    return;
-  }
   if (act && base && base->kind == VAR_GLOBAL && act_expr_active(rhs)) {
-    diag_error(s->loc, "cannot differentiate a write of an active value to the global '%s': "
+    diag_error(loc, "cannot differentiate a write of an active value to the global '%s': "
                "global state stops gradients (pass it as a parameter)", base->name);
     return;
   }
@@ -629,14 +754,15 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     /* an element of a wrt array is overwritten: its adjoint restarts at 0,
      * and the caller's accumulated value comes back at the end */
     if (!g->joint || !g->sp->top) {
-      diag_error(s->loc, "gradc cannot yet overwrite an element of the wrt array '%s' here "
+      diag_error(loc, "gradc cannot yet overwrite an element of the wrt array '%s' here "
                  "(in '%s', which keeps a separate forward and reverse sweep: %s): copy it to a "
                  "local array first", base->name, g->fn->name, split_why(g));
       return;
     }
-    if (rev_par_refuses(g, s->loc, "an overwrite of an element of a wrt array")) return;
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_stash_%s(&_stash, &%s);\n", lhs->ty->kind == TY_FLOAT ? "f" : "d", shadow(g, lhs));
+    if (rev_par_refuses(g, loc, "an overwrite of an element of a wrt array")) return;
+    Expr *stash = addr_of(named("_stash", runtime_type("gradc_tape"), loc));
+    put(F, ir_expr_stmt(rt_call(lhs->ty->kind == TY_FLOAT ? "gradc_stash_f" : "gradc_stash_d", ty_new(TY_VOID, "void"),
+                                loc, 2, stash, addr_of(adj(g, lhs)), NULL), loc));
     g->records++;
     g->used_stash = true;
   }
@@ -646,61 +772,54 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
              (lhs->ty->kind == TY_PTR || (ty_is_int(lhs->ty) && !strstr(lhs->ty->spell ? lhs->ty->spell : "", "ool"))) &&
              (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) && ty_is_int(rhs->b->ty) &&
              !ir_has_side_effects(rhs->b) && act_reads_only_fixed(rhs->b);
-  const char *back = inv ? format("%s %s", rhs->kind == EX_ADD ? "-" : "+", emit_paren(emit_expr(rhs->b))) : NULL;
   if (save && !inv && g->joint && base && base->recomp && act_inside(s, base->recomp))
     bug("a value computed again in reverse is taped");
   if (save && !inv && s == g->block_save) {   /* taped before the loop */
-    if (!g->block_view) g->block_view = format("_old%d", g->fn->ntemps++);
+    if (!g->block_view) {
+      Type *c = arena_alloc(sizeof *c);
+      *c = *ty_unconst(lhs->ty);
+      c->is_const = true;
+      g->block_view = ir_new_var(NULL, format("_old%d", g->fn->ntemps++), ty_ptr_to(c), VAR_TEMP, loc);
+    }
+  } else if (save && !inv) {
+    Stmt *p = push_stmt(g, lhs);
+    if (p) put(F, p);
   }
-  else if (save && !inv) push(g, fwd, fi, lhs);
   Var *from = ptr && !g->joint ? derived_base(g, lhs) : NULL;
   if (save && ptr && !inv && !from) {
     if (!g->joint) {
-      diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
+      diag_error(loc, "gradc does not yet follow pointer variables that carry derivatives "
                  "and change in '%s', which keeps a separate forward and reverse sweep (%s), "
                  "unless every value they take is made from one pointer parameter",
                  g->fn->name, split_why(g));
       return;
     }
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, shadow_ptr(g, lhs));
-    g->records++;
+    put(F, push_stmt(g, adj_ptr(g, lhs)));
   }
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s;\n", emit_expr(s->e));
+  put(F, ir_expr_stmt(s->e, loc));   /* the statement itself */
   if (ptr && from) {
     /* split mode: the reverse sweep derives the shadow from the value */
-    if (save && inv) {
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
-    } else if (save) {
-      restore(g, rev, ri, lhs);
-    }
-    if (save) derive_shadow(g, rev, ri, lhs, from);
+    if (save && inv) put(R, ir_assign(lhs, step_back(rhs, lhs), loc));
+    else if (save) restore_into(g, R, lhs);
+    if (save) put(R, derive_stmt(g, lhs, from));
     return;
   }
   if (ptr) {
     if (!g->joint) {
       if (lhs->kind == EX_VAR && lhs->var->kind != VAR_PARAM) {
-        diag_error(s->loc, "gradc does not yet follow pointer variables that carry derivatives "
+        diag_error(loc, "gradc does not yet follow pointer variables that carry derivatives "
                    "in '%s', which keeps a separate forward and reverse sweep (%s); pass the "
                    "buffer as a parameter", g->fn->name, split_why(g));
       }
       return;
     }
-    if (!ir_alloc_call(rhs)) {
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "%s = %s;\n", shadow_ptr(g, lhs), shadow_ptr(g, rhs));
-    }
+    if (!ir_alloc_call(rhs)) put(F, ir_assign(adj_ptr(g, lhs), adj_ptr(g, rhs), loc));
     if (save && inv) {
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = %s %s;\n", shadow_ptr(g, lhs), shadow_ptr(g, lhs), back);
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
+      put(R, ir_assign(adj_ptr(g, lhs), step_back(rhs, adj_ptr(g, lhs)), loc));
+      put(R, ir_assign(lhs, step_back(rhs, lhs), loc));
     } else if (save) {
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = gradc_pop_p(%s);\n", shadow_ptr(g, lhs), g->tape);
-      restore(g, rev, ri, lhs);
+      put(R, pop_stmt(g, adj_ptr(g, lhs)));
+      restore_into(g, R, lhs);
     }
     return;
   }
@@ -709,48 +828,41 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   const Rule *rule;
   Stmt *first = act ? act_sincos_first(s) : NULL;
   bool by_value = act && (first || act_sincos_second(s) || act_by_value(s, &u, &formula, &rule));
-  if (save && inv) {
-    emit_indent(rev, ri);
-    buf_printf(rev, "%s = %s %s;\n", emit_expr(lhs), emit_expr(lhs), back);
-  } else if (save && !by_value) {
-    restore_stmt(g, s, rev, ri, lhs);
-  }
+  if (save && inv) put(R, ir_assign(lhs, step_back(rhs, lhs), loc));
+  else if (save && !by_value) restore_stmt_into(g, s, R, lhs);
   if (!act) return;
+  Expr *sh = adj(g, lhs);
+  Expr *zero = ir_num("0", sh->ty, loc);
   if (by_value) {
     /* y = f(u): u_bar += y_bar * f'(u) written with y, which holds the value
      * s gave it until the restore below. In a pair c = cos(u); s = sin(u),
      * the second adds both derivatives (c_bar is complete there: nothing
      * between reads c) and the first none. */
-    const char *sh = shadow(g, lhs), *y = emit_expr(lhs);
+    Expr *y = lhs;
+    Type *ty = ty_unconst(lhs->ty);
     if (first) {
       Expr *fl = first->e->a, *arg = rhs->args[0];
       bool sin2 = rhs->rule->name[0] == 's';
-      const char *v1 = emit_expr(fl), *s1 = shadow(g, fl);
-      propagate(g, arg, sin2 ? mul(sh, v1) : format("-%s", mul(sh, v1)), rev, ri);
-      propagate(g, arg, sin2 ? format("-%s", mul(s1, y)) : mul(s1, y), rev, ri);
+      Expr *s1 = adj(g, fl);
+      propagate(g, arg, mul(sin2 ? sh : neg(sh), fl), R);
+      propagate(g, arg, mul(sin2 ? neg(s1) : s1, y), R);
     } else if (!act_sincos_second(s) && lhs->kind != EX_VAR) {
       /* y an element of memory that u may also reach (p[i] = exp(q[i]), q
        * and p one block): its adjoint taken before u's grows */
-      const char *t = format("_r%d", g->nrev++);
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = %s;\n", emit_decl(ty_unconst(lhs->ty), t), sh);
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = 0;\n", sh);
-      propagate(g, u, mul(t, rule_text(rule, formula, &y)), rev, ri);
-      if (save) restore_stmt(g, s, rev, ri, lhs);
+      Var *t = local(g, R, "r", ty, sh);
+      put(R, ir_assign(sh, zero, loc));
+      propagate(g, u, mul(ir_var(t, loc), rule_expr(rule, formula, &y, same, ty, loc)), R);
+      if (save) restore_stmt_into(g, s, R, lhs);
       return;
     } else if (!act_sincos_second(s)) {
-      propagate(g, u, mul(sh, rule_text(rule, formula, &y)), rev, ri);
+      propagate(g, u, mul(sh, rule_expr(rule, formula, &y, same, ty, loc)), R);
     }
-    if (!s->init_of_decl || g->loop_depth) {
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = 0;\n", sh);
-    }
-    if (save) restore_stmt(g, s, rev, ri, lhs);
+    if (!s->init_of_decl || g->loop_depth) put(R, ir_assign(sh, zero, loc));
+    if (save) restore_stmt_into(g, s, R, lhs);
     return;
   }
   if (lhs->ty->kind == TY_STRUCT || lhs->ty->kind == TY_ARRAY) {
-    gen_aggregate_copy(g, s, lhs, rhs, rev, ri);
+    aggregate_copy(g, s, lhs, rhs, R);
     return;
   }
   Var *lb = base;
@@ -760,38 +872,43 @@ static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
    * output, inlined): memory read by rhs may be lhs under another name, so
    * lhs's adjoint is taken and cleared before it flows to rhs */
   if (!self && ir_reads_memory(rhs) && (lhs->kind != EX_VAR || lhs->var->addr_taken || lhs->var->kind == VAR_GLOBAL)) self = true;
-  const char *sh = shadow(g, lhs);
   if (!act_expr_active(rhs)) {
-    if (!s->init_of_decl || g->loop_depth) {
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = 0;\n", sh);
-    }
-    return;
-  }
-  if (self && (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) &&
-      !ir_expr_mentions(rhs->b, lb)) {
+    if (!s->init_of_decl || g->loop_depth) put(R, ir_assign(sh, zero, loc));
+  } else if (self && (rhs->kind == EX_ADD || rhs->kind == EX_SUB) && ir_same_expr(rhs->a, lhs) &&
+             !ir_expr_mentions(rhs->b, lb)) {
     /* lhs = lhs + e: lhs's adjoint passes through unchanged; e gets it */
-    propagate(g, rhs->b, rhs->kind == EX_ADD ? sh : format("-%s", sh), rev, ri);
+    propagate(g, rhs->b, rhs->kind == EX_ADD ? sh : neg(sh), R);
+  } else if (self) {
+    /* { T _r = lhs_bar; lhs_bar = 0; rhs gets _r } */
+    Stmt *b = ir_block(loc);
+    Var *d = local(g, b, "r", lhs->ty, sh);
+    put(b, ir_assign(sh, zero, loc));
+    propagate(g, rhs, ir_var(d, loc), b);
+    put(R, b);
+  } else {
+    propagate(g, rhs, sh, R);
+    if (!s->init_of_decl || g->loop_depth) put(R, ir_assign(sh, zero, loc));
+  }
+}
+
+static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+  Expr *lhs = s->e->a, *rhs = s->e->b;
+  if (rhs->kind == EX_CALL && rhs->callee) {
+    rev_gen_call(g, s, lhs, rhs, fwd, fi, rev, ri);
     return;
   }
-  if (self) {
-    const char *d = format("_r%d", g->nrev++);
-    emit_indent(rev, ri);
-    buf_puts(rev, "{\n");
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "%s = %s;\n", emit_decl(lhs->ty, d), sh);
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "%s = 0;\n", sh);
-    propagate(g, rhs, d, rev, ri + 1);
-    emit_indent(rev, ri);
-    buf_puts(rev, "}\n");
+  if (act_expr_active(lhs) && ir_alloc_call(rhs)) {
+    rev_gen_alloc(g, s, lhs, rhs, fwd, fi, rev, ri);
     return;
   }
-  propagate(g, rhs, sh, rev, ri);
-  if (!s->init_of_decl || g->loop_depth) {
-    emit_indent(rev, ri);
-    buf_printf(rev, "%s = 0;\n", sh);
+  if (ir_memalign_target(rhs)) {   /* r = posix_memalign(&p, ...): r is an int */
+    rev_gen_alloc(g, s, ir_var(ir_memalign_target(rhs), s->loc), rhs, fwd, fi, rev, ri);
+    return;
   }
+  Stmt *F = ir_block(s->loc), *R = ir_block(s->loc);
+  assign_ir(g, s, F, R);
+  print_block(fwd, F, fi);
+  print_block(rev, R, ri);
 }
 
 /* What a libm call with an out-parameter writes, frexp(x, &e): e (or *p for
@@ -852,8 +969,8 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
     Var *v = ir_base_var(e->args[0]);
     if (v && (v->active || v->rev_read || v->rev_alive) && g->joint) {
       /* the reverse sweep still reads the buffer: free it at the end */
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, emit_expr(e->args[0]));
+      emit_stmt(fwd, ir_expr_stmt(rt_call("gradc_push_p", ty_new(TY_VOID, "void"), e->loc, 2, g->frees, e->args[0], NULL),
+                                  e->loc), fi);
       g->records++;
       g->used_frees = true;
       return;
@@ -899,7 +1016,7 @@ static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (need) {
     emit_indent(fwd, fi + 1);
     if (rec) buf_printf(fwd, "%s = 1;\n", rec);
-    else buf_printf(fwd, "gradc_push_i(%s, 1);\n", g->tape), g->used_tape = true;
+    else buf_printf(fwd, "gradc_push_i(%s, 1);\n", rev_tape(g)), g->used_tape = true;
   }
   if (s->els || need) {
     emit_indent(fwd, fi);
@@ -907,14 +1024,14 @@ static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     if (ef.data) buf_puts(fwd, ef.data);
     if (need && !rec) {
       emit_indent(fwd, fi + 1);
-      buf_printf(fwd, "gradc_push_i(%s, 0);\n", g->tape);
+      buf_printf(fwd, "gradc_push_i(%s, 0);\n", rev_tape(g));
     }
   }
   emit_indent(fwd, fi);
   buf_puts(fwd, "}\n");
   if (need) {
     emit_indent(rev, ri);
-    buf_printf(rev, "if (%s) {\n", rec ? rec : format("gradc_pop_i(%s)", g->tape));
+    buf_printf(rev, "if (%s) {\n", rec ? rec : format("gradc_pop_i(%s)", rev_tape(g)));
     if (tr.data) buf_puts(rev, tr.data);
     if (er.len) {
       emit_indent(rev, ri);
@@ -936,12 +1053,32 @@ void rev_push(Gen *g, Buf *b, int ind, Expr *lv) { push(g, b, ind, lv); }
 void rev_restore(Gen *g, Buf *b, int ind, Expr *lv) { restore(g, b, ind, lv); }
 const char *rev_split_why(Gen *g) { return split_why(g); }
 bool rev_mentions(const char *text, const char *name) { return mentions(text, name); }
-void rev_accumulate_members(Gen *g, Type *t, const char *dst, const char *src, Buf *b, int ind, Loc loc) {
+void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int ind, Loc loc) {
   accumulate_members(g, t, dst, src, b, ind, loc);
 }
 Var *rev_derived_base(Gen *g, Expr *lhs) { return derived_base(g, lhs); }
 void rev_derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) { derive_shadow(g, rev, ri, lhs, base); }
 const char *rev_shadow(Gen *g, Expr *e) { return shadow(g, e); }
+const char *rev_shadow_addr(Gen *g, Expr *e) { return emit_expr(addr_of(adj(g, e))); }
+Expr *rev_adj(Gen *g, Expr *e) { return adj(g, e); }
+void rev_put(Stmt *out, Stmt *s) { put(out, s); }
+void rev_print(Buf *b, Stmt *blk, int ind) { print_block(b, blk, ind); }
+Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
+  return rt_call(name, ty, loc, n, a0, a1, a2);
+}
+Stmt *rev_call_stmt(const char *name, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
+  return ir_expr_stmt(rt_call(name, ty_new(TY_VOID, "void"), loc, n, a0, a1, a2), loc);
+}
+Expr *rev_addr(Expr *lv) { return addr_of(lv); }
+Expr *rev_size_of(Expr *e) { return size_of(e); }
+Expr *rev_named(const char *name, Type *t, Loc loc) { return named(name, t, loc); }
+Var *rev_local(Gen *g, Stmt *out, const char *base, Type *t, Expr *init) { return local(g, out, base, t, init); }
+Stmt *rev_push_stmt(Gen *g, Expr *lv) { return push_stmt(g, lv); }
+Stmt *rev_pop_stmt(Gen *g, Expr *lv) { return pop_stmt(g, lv); }
+void rev_restore_into(Gen *g, Stmt *out, Expr *lv) { restore_into(g, out, lv); }
+Expr *rev_redo(Gen *g, Loc loc) { return redo_log(g, loc); }
+Type *rev_void_ptr(void) { return void_ptr(); }
+Expr *rev_adj_ptr(Gen *g, Expr *e) { return adj_ptr(g, e); }
 const char *rev_record_var(Gen *g, const char *base, const char *type) { return record_var(g, base, type); }
 void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { push_text(g, b, ind, lv, t, loc); }
 void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { pop_into(g, b, ind, lv, t, loc); }

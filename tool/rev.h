@@ -32,8 +32,9 @@ typedef struct Gen {
   Spec *sp;
   Func *fn;
   bool joint;
-  const char *tape;      /* how code refers to the tape: "&_tape" or "_tape" */
-  const char *frees;     /* the list of blocks freed at the end: "&_frees" */
+  Expr *tape;            /* how code refers to the tape: &_tape, _tape or a thread's _pt */
+  Var *redo;             /* _redo, once used */
+  Expr *frees;           /* the list of blocks freed at the end: &_frees, a thread's _pf */
   Par *par;              /* the parallel loop being generated (rev_par.c), or NULL */
   bool used_par;         /* parallel loops: per-thread tapes in _par */
   bool used_tape, used_redo, used_frees, used_stash;
@@ -48,7 +49,7 @@ typedef struct Gen {
   Stmt *block_save;      /* the write v[c] = e of the loop being generated whose old
                             values go to the tape as one block before the loop */
   Expr *block_lo;        /* that loop's first index */
-  const char *block_view;   /* once its per-iteration push is left out: the local
+  Var *block_view;       /* once its per-iteration push is left out: the local
                             that points at the block in the reverse sweep */
   int nest;              /* loops and branches around the current statement */
   Vec touched;           /* Var *: read or written so far, at the top level */
@@ -65,14 +66,33 @@ typedef struct Record { const char *name, *decl; } Record;
 void rev_declare(Gen *g, const char *name, const char *decl);
 
 /* rev.c */
+Expr *rev_tape_ref(const char *name, bool local);   /* &name (a local gradc_tape) or name */
+const char *rev_tape(Gen *g);                    /* g->tape as text */
 const char *rev_bar_name(Gen *g, Var *v);        /* v's adjoint, declared as needed */
 const char *rev_shadow_ptr(Gen *g, Expr *e);     /* the adjoint of a pointer expression */
 void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 
 const char *rev_shadow(Gen *g, Expr *e);        /* the adjoint of an lvalue */
+const char *rev_shadow_addr(Gen *g, Expr *e);   /* its address */
+Expr *rev_adj(Gen *g, Expr *e);                  /* the adjoint of an lvalue, as IR */
+/* building the sweeps' IR: statements into blocks, printed by rev_print */
+void rev_put(Stmt *out, Stmt *s);
+void rev_print(Buf *b, Stmt *blk, int ind);      /* blk's statements at indentation ind */
+Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);  /* name(a0, ...) */
+Stmt *rev_call_stmt(const char *name, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);
+Expr *rev_addr(Expr *lv);                        /* &lv (p for *p) */
+Expr *rev_size_of(Expr *e);                      /* sizeof e */
+Expr *rev_named(const char *name, Type *t, Loc loc);   /* a local the sweeps name */
+Var *rev_local(Gen *g, Stmt *out, const char *base, Type *t, Expr *init);  /* T _baseN = init; */
+Stmt *rev_push_stmt(Gen *g, Expr *lv);           /* lv to the tape (NULL after an error) */
+Stmt *rev_pop_stmt(Gen *g, Expr *lv);            /* lv back from it */
+void rev_restore_into(Gen *g, Stmt *out, Expr *lv);   /* back from it, logged if the caller's */
+Expr *rev_redo(Gen *g, Loc loc);                 /* _redo */
+Type *rev_void_ptr(void);
+Expr *rev_adj_ptr(Gen *g, Expr *e);              /* the adjoint of a pointer expression */
 /* dst += src for each floating member of t (a scalar: dst += src) */
-void rev_accumulate_members(Gen *g, Type *t, const char *dst, const char *src, Buf *b, int ind, Loc loc);
+void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int ind, Loc loc);
 /* split pairs: the pointer parameter a pointer variable is made from, and
  * its shadow derived from its value */
 Var *rev_derived_base(Gen *g, Expr *lhs);
@@ -103,15 +123,15 @@ void rev_reindent(Buf *b, const char *text, int from, int to);   /* text at inde
  * in the local name over the loop's reverse, and goes to v_bar[idx] once
  * after it (a store per element instead of one per iteration, which the
  * C compiler cannot do itself while other adjoint stores may alias it). */
-typedef struct Promo { Var *v; Expr *idx; const char *name; bool used; Expr *ix; } Promo;
+typedef struct Promo { Var *v; Expr *idx; Var *sum; bool used; Expr *ix; } Promo;
 
 /* rev_par.c: '#pragma omp parallel for' in f_grad (the loop's Omp) */
 void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 /* In a parallel loop, emits the addition of seed into the adjoint of lv
  * when it needs more than `+=` (an atomic, a stencil's halo); false when
  * `+=` is right */
-bool rev_par_add(Gen *g, Buf *b, int ind, Expr *lv, const char *seed);
-const char *rev_par_bar(Gen *g, Var *v);         /* the thread's sum of v's adjoint, or NULL */
+bool rev_par_add(Gen *g, Stmt *out, Expr *lv, Expr *seed);
+Var *rev_par_bar(Gen *g, Var *v);                /* the thread's sum of v's adjoint, or NULL */
 /* Refuses what a parallel loop cannot contain yet; true when refused */
 bool rev_par_refuses(Gen *g, Loc loc, const char *what);
 

@@ -13,43 +13,53 @@
 
 static bool own_frame(Expr *a);
 
-/* The arguments of a split-mode call: each argument, then the adjoint of
- * each active one. */
+static Type *void_ty(void) { return ty_new(TY_VOID, "void"); }
+static Expr *num(const char *text, Type *t, Loc loc) { return ir_num(text, t, loc); }
+static Stmt *add_to(Expr *lv, Expr *v) {
+  Stmt *s = ir_assign(lv, v, lv->loc);
+  s->e->op = EX_ADD;
+  return s;
+}
+static Stmt *block(Loc loc) { return ir_block(loc); }
+
 /* The adjoint argument for the active argument a of a parameter of type pt:
  * its shadow's address; for a float parameter given a double (or back), the
  * address of a temporary of the parameter's type, declared in pre and added
  * to the shadow in post. */
-static const char *adjoint_arg(Gen *g, Type *pt, Expr *a, Buf *pre, Buf *post, int ind) {
+static Expr *adjoint_arg(Gen *g, Type *pt, Expr *a, Stmt *pre, Stmt *post) {
   if (ty_is_float(pt) && ty_is_float(a->ty) && pt->kind != a->ty->kind) {
-    const char *c = format("_c%d", g->nrev++);
-    emit_indent(pre, ind);
-    buf_printf(pre, "%s = 0;\n", emit_decl(ty_unconst(pt), c));
-    emit_indent(post, ind);
-    buf_printf(post, "%s += %s;\n", rev_shadow(g, a), c);
-    return format("&%s", c);
+    Var *c = rev_local(g, pre, "c", ty_unconst(pt), num("0", pt, a->loc));
+    rev_put(post, add_to(rev_adj(g, a), ir_var(c, a->loc)));
+    return rev_addr(ir_var(c, a->loc));
   }
-  const char *s = ty_is_ptr(a->ty) ? rev_shadow_ptr(g, a) : format("&%s", rev_shadow(g, a));
-  if (!strncmp(s, "&(*", 3)) s = arena_strndup(s + 3, strlen(s) - 4);
-  return s;
+  return ty_is_ptr(a->ty) ? rev_adj_ptr(g, a) : rev_addr(rev_adj(g, a));
 }
 
-static const char *call_args(Gen *g, Spec *sp, Expr *call, bool with_bars, Buf *pre, Buf *post, int ind) {
-  Buf b = {0};
+/* The arguments of a split-mode call: each argument, then the adjoint of
+ * each active one (with_bars); n arguments into args */
+static Expr **call_args(Gen *g, Spec *sp, Expr *call, bool with_bars, Stmt *pre, Stmt *post, int *n) {
+  Expr **args = arena_alloc(sizeof(Expr *) * (size_t)(2 * call->nargs + 3));
+  int k = 0;
   for (int i = 0; i < call->nargs; i++) {
-    buf_printf(&b, "%s%s", i ? ", " : "", emit_expr(call->args[i]));
+    args[k++] = call->args[i];
     if (with_bars && bit(sp->mask, i)) {
       Expr *a = call->args[i];
+      Type *pt = ((Var *)sp->fn->params.data[i])->ty;
       if (!act_expr_active(a)) {
-        /* a companion's scalar adjoint that this call does not need */
-        buf_printf(&b, ", &(%s){0}", emit_type(ty_unconst(((Var *)sp->fn->params.data[i])->ty)));
+        /* a companion's scalar adjoint that this call does not need: &(T){0} */
+        Type *t = ty_unconst(pt);
+        Expr *zero = ir_new_expr(EX_INITLIST, t, a->loc);
+        zero->nargs = 1;
+        zero->args = arena_alloc(sizeof(Expr *));
+        zero->args[0] = num("0", t, a->loc);
+        args[k++] = ir_unary(EX_ADDR, ir_unary(EX_CAST, zero, t), ty_ptr_to(t));
         continue;
       }
-      buf_printf(&b, ", %s", adjoint_arg(g, ((Var *)sp->fn->params.data[i])->ty, a, pre, post, ind));
+      args[k++] = adjoint_arg(g, pt, a, pre, post);
     }
   }
-  const char *r = arena_strdup(b.data ? b.data : "");
-  buf_free(&b);
-  return r;
+  *n = k;
+  return args;
 }
 
 /* Makes the user's custom derivative `name` callable from the generated
@@ -121,10 +131,15 @@ static bool in_place(Expr *call) {
   return false;
 }
 
-static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+static void put_all(Stmt *out, Stmt *blk) {
+  for (int i = 0; i < blk->kids.len; i++) rev_put(out, blk->kids.data[i]);
+}
+
+static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R) {
   Func *fn = call->callee;
-  if (rev_par_refuses(g, call->loc, format("the call of '%s'", call->text))) return;
-  const char *name = rev_use_custom(g->p, fn, fn->custom_rev, call->loc);
+  Loc loc = call->loc;
+  if (rev_par_refuses(g, loc, format("the call of '%s'", call->text))) return;
+  const char *name = rev_use_custom(g->p, fn, fn->custom_rev, loc);
   for (int i = 0; i < call->nargs && i < 60; i++)
     if (bit(fn->inactive, i) && act_expr_active(call->args[i])) {
       diag_error(call->args[i]->loc, "'%s' has no derivative with respect to its parameter '%s': "
@@ -133,7 +148,7 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
       return;
     }
   if (!fn->has_body && in_place(call) && !fn->in_place_ok) {
-    diag_error(call->loc, "'%s' would overwrite one of its inputs (in place), which its "
+    diag_error(loc, "'%s' would overwrite one of its inputs (in place), which its "
                "derivative needs: give the output its own buffer", call->text);
     return;
   }
@@ -143,6 +158,7 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
    * pops undo the pushes in reverse order: the return value's, then the
    * blocks' from the last. */
   Vec pops = {0};
+  Type *size_t_ty = ty_new(TY_INT, "size_t");
   for (int i = 0; i < fn->writes.len; i++) {
     Write *w = fn->writes.data[i];
     Expr *a = call->args[w->param];
@@ -153,99 +169,84 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, in
       return;
     }
     if (!b || (!fn->reads_input && (!b->rev_read || !act_needs_save(b, s)))) continue;
-    const char *at = emit_expr(a);
-    const char *n = format("sizeof *(%s) * (size_t)(%s)", at, writes_count(fn, call, w->count));
+    /* sizeof *a * (size_t)(count): the count is the annotation's text over
+     * the call's arguments */
+    Expr *count = num(format("(%s)", writes_count(fn, call, w->count)), size_t_ty, loc);
+    Expr *n = ir_binary(EX_MUL, rev_size_of(ir_unary(EX_DEREF, a, ty_elem(a->ty))), ir_unary(EX_CAST, count, size_t_ty),
+                        size_t_ty, loc);
     g->used_tape = true;
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, at, n);
+    rev_put(F, rev_call_stmt("gradc_push_n", loc, 3, g->tape, a, n));
     g->records++;
-    Buf r = {0};
+    Stmt *r = block(loc);
     if (rev_caller_block(a)) {
       g->used_redo = true;
-      emit_indent(&r, ri);
-      buf_printf(&r, "gradc_redo_block(_redo, %s, %s);\n", at, n);
+      rev_put(r, rev_call_stmt("gradc_redo_block", loc, 3, rev_redo(g, loc), a, n));
     }
-    emit_indent(&r, ri);
-    buf_printf(&r, "gradc_pop_n(%s, %s, %s);\n", g->tape, at, n);
-    vec_push(&pops, (void *)arena_strdup(r.data));
-    buf_free(&r);
+    rev_put(r, rev_call_stmt("gradc_pop_n", loc, 3, g->tape, a, n));
+    vec_push(&pops, r);
   }
-  Buf restores = {0};
-  for (int i = pops.len - 1; i >= 0; i--) buf_puts(&restores, pops.data[i]);
+  Stmt *restores = block(loc);
+  for (int i = pops.len - 1; i >= 0; i--) put_all(restores, pops.data[i]);
   bool save = lhs && rev_needs_save(g, s, lhs);
-  if (save) rev_push(g, fwd, fi, lhs);
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s;\n", emit_expr(s->e));
-  if (save) rev_restore(g, rev, ri, lhs);
-  if (fn->reads_input && restores.data) {
-    buf_puts(rev, restores.data);
-    buf_free(&restores);
+  Stmt *push = save ? rev_push_stmt(g, lhs) : NULL;
+  if (push) rev_put(F, push);
+  rev_put(F, ir_expr_stmt(s->e, s->loc));
+  if (save) rev_restore_into(g, R, lhs);
+  if (fn->reads_input) {
+    put_all(R, restores);
+    restores = block(loc);
   }
-  Buf args = {0}, pre = {0}, post = {0};
+  Expr **args = arena_alloc(sizeof(Expr *) * (size_t)(2 * call->nargs + 2));
+  int na = 0;
+  Stmt *pre = block(loc), *post = block(loc);
   for (int i = 0; i < call->nargs; i++) {
     Expr *a = call->args[i];
     Type *pt = i < fn->params.len ? ((Var *)fn->params.data[i])->ty : a->ty;
-    buf_printf(&args, "%s%s", i ? ", " : "", emit_expr(a));
+    args[na++] = a;
     if (!ty_has_float(pt)) continue;
-    if (act_expr_active(a)) {
-      buf_printf(&args, ", %s", adjoint_arg(g, pt, a, &pre, &post, ri + 1));
-    } else if (ty_is_ptr(pt)) {
-      buf_puts(&args, ", NULL");
-    } else {
-      const char *z = format("_z%d", g->nrev++);
-      emit_indent(&pre, ri + 1);
-      buf_printf(&pre, "%s = 0;\n", emit_decl(ty_unconst(pt), z));   /* written through */
-      buf_printf(&args, ", &%s", z);
-    }
+    if (act_expr_active(a))
+      args[na++] = adjoint_arg(g, pt, a, pre, post);
+    else if (ty_is_ptr(pt))
+      args[na++] = num("NULL", pt, a->loc);
+    else   /* written through */
+      args[na++] = rev_addr(ir_var(rev_local(g, pre, "z", ty_unconst(pt), num("0", pt, a->loc)), a->loc));
   }
-  const char *seed = ty_is_float(fn->ret) ? "0" : NULL;   /* void kernels take no seed */
-  emit_indent(rev, ri);
-  buf_puts(rev, "{\n");
-  if (pre.data) buf_puts(rev, pre.data);
+  Expr *seed = ty_is_float(fn->ret) ? num("0", fn->ret, loc) : NULL;   /* void kernels take no seed */
+  Stmt *b = block(loc);
+  put_all(b, pre);
   if (lhs && act_expr_active(lhs)) {
-    seed = format("_r%d", g->nrev++);
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "%s = %s;\n", emit_decl(fn->ret, seed), rev_shadow(g, lhs));
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "%s = 0;\n", rev_shadow(g, lhs));
+    seed = ir_var(rev_local(g, b, "r", fn->ret, rev_adj(g, lhs)), loc);
+    rev_put(b, ir_assign(rev_adj(g, lhs), num("0", lhs->ty, loc), loc));
   }
-  emit_indent(rev, ri + 1);
-  if (seed)
-    buf_printf(rev, "(void)%s(%s%s%s);\n", name, args.data ? args.data : "", call->nargs ? ", " : "", seed);
-  else
-    buf_printf(rev, "%s(%s);\n", name, args.data ? args.data : "");
-  if (post.data) buf_puts(rev, post.data);
-  emit_indent(rev, ri);
-  buf_puts(rev, "}\n");
-  if (restores.data) buf_puts(rev, restores.data);
-  buf_free(&args), buf_free(&pre), buf_free(&post), buf_free(&restores);
+  if (seed) args[na++] = seed;
+  Expr *c = ir_call(name, seed ? fn->ret : void_ty(), loc, args, na);
+  rev_put(b, ir_expr_stmt(seed ? ir_unary(EX_CAST, c, void_ty()) : c, loc));
+  put_all(b, post);
+  rev_put(R, b);
+  put_all(R, restores);
 }
 
 /* A call of a function of this file: v = g(args) or g(args). */
-void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+static void call_ir(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R) {
+  Loc loc = call->loc;
   bool act = lhs && act_expr_active(lhs);
   for (int i = 0; i < call->nargs; i++) act |= act_expr_active(call->args[i]);
   if (act && call->callee->custom_rev) {
-    gen_custom_call(g, s, lhs, call, fwd, fi, rev, ri);
+    gen_custom_call(g, s, lhs, call, F, R);
     return;
   }
   if (act && !call->callee->has_body && !call->callee->across) {
-    diag_error(call->loc, "cannot differentiate '%s' in reverse mode: it has a custom forward "
+    diag_error(loc, "cannot differentiate '%s' in reverse mode: it has a custom forward "
                "derivative only; add GRADC_CUSTOM_GRAD", call->text);
     return;
   }
   bool save = lhs && rev_needs_save(g, s, lhs);
-  if (act && rev_par_refuses(g, call->loc, format("the call of '%s' (which gradc does not inline)", call->text))) return;
+  if (act && rev_par_refuses(g, loc, format("the call of '%s' (which gradc does not inline)", call->text))) return;
   if (!act) {
-    if (save) rev_push(g, fwd, fi, lhs);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s;\n", emit_expr(s->e));
-    if (save) {
-      Buf r = {0};
-      rev_restore(g, &r, ri, lhs);
-      buf_puts(rev, r.data);
-      buf_free(&r);
-    }
+    Stmt *push = save ? rev_push_stmt(g, lhs) : NULL;
+    if (push) rev_put(F, push);
+    rev_put(F, ir_expr_stmt(s->e, s->loc));
+    if (save) rev_restore_into(g, R, lhs);
     return;
   }
   if (ty_has_float(call->callee->ret) && !ty_is_float(call->callee->ret)) {
@@ -280,55 +281,52 @@ void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf 
     }
   }
   g->used_tape = true;
-  const char *args = call_args(g, sp, call, false, NULL, NULL, 0);
-  const char *invoke = format("%s(%s%s%s)", sp->fwd, args, *args ? ", " : "", g->tape);
+  int n;
+  Expr **args = call_args(g, sp, call, false, NULL, NULL, &n);
+  args[n++] = g->tape;
+  Expr *invoke = ir_call(sp->fwd, call->callee->ret, loc, args, n);
   if (save) {
     /* the callee records on the tape first; the old value of lhs is saved
      * after it, so that the reverse sweep restores lhs before replaying the
      * callee, in LIFO order */
-    const char *r = format("_r%d", g->nrev++);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "{\n");
-    emit_indent(fwd, fi + 1);
-    buf_printf(fwd, "%s = %s;\n", emit_decl(lhs->ty, r), invoke);
-    rev_push(g, fwd, fi + 1, lhs);
-    emit_indent(fwd, fi + 1);
-    buf_printf(fwd, "%s = %s;\n", emit_expr(lhs), r);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "}\n");
+    Stmt *b = block(loc);
+    Var *r = rev_local(g, b, "r", lhs->ty, invoke);
+    Stmt *push = rev_push_stmt(g, lhs);
+    if (push) rev_put(b, push);
+    rev_put(b, ir_assign(lhs, ir_var(r, loc), loc));
+    rev_put(F, b);
   } else {
-    emit_indent(fwd, fi);
-    if (lhs) buf_printf(fwd, "%s = %s;\n", emit_expr(lhs), invoke);
-    else buf_printf(fwd, "%s;\n", invoke);
+    rev_put(F, lhs ? ir_assign(lhs, invoke, loc) : ir_expr_stmt(invoke, loc));
   }
 
-  if (save) rev_restore(g, rev, ri, lhs);
-  emit_indent(rev, ri);
-  buf_puts(rev, "{\n");
-  const char *seed = NULL;
-  bool fret = ty_is_float(call->callee->ret);
-  if (fret) {
+  if (save) rev_restore_into(g, R, lhs);
+  Stmt *b = block(loc);
+  Expr *seed = NULL;
+  if (ty_is_float(call->callee->ret)) {
     if (lhs && act_expr_active(lhs)) {
-      seed = format("_r%d", g->nrev++);
-      emit_indent(rev, ri + 1);
-      buf_printf(rev, "%s = %s;\n", emit_decl(call->callee->ret, seed), rev_shadow(g, lhs));
-      emit_indent(rev, ri + 1);
-      buf_printf(rev, "%s = 0;\n", rev_shadow(g, lhs));
+      seed = ir_var(rev_local(g, b, "r", call->callee->ret, rev_adj(g, lhs)), loc);
+      rev_put(b, ir_assign(rev_adj(g, lhs), num("0", lhs->ty, loc), loc));
     } else {
-      seed = "0";
+      seed = num("0", call->callee->ret, loc);
     }
   }
-  Buf pre = {0}, post = {0};
-  const char *bargs = call_args(g, sp, call, true, &pre, &post, ri + 1);
-  if (pre.data) buf_puts(rev, pre.data);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "%s(%s%s%s%s%s, _redo);\n", sp->rev, bargs, *bargs ? ", " : "", seed ? seed : "",
-             seed ? ", " : "", g->tape);
-  if (post.data) buf_puts(rev, post.data);
-  buf_free(&pre), buf_free(&post);
+  Stmt *pre = block(loc), *post = block(loc);
+  Expr **bargs = call_args(g, sp, call, true, pre, post, &n);
+  put_all(b, pre);
+  if (seed) bargs[n++] = seed;
+  bargs[n++] = g->tape;
+  bargs[n++] = rev_redo(g, loc);
+  rev_put(b, ir_expr_stmt(ir_call(sp->rev, void_ty(), loc, bargs, n), loc));
+  put_all(b, post);
   g->used_redo = true;
-  emit_indent(rev, ri);
-  buf_puts(rev, "}\n");
+  rev_put(R, b);
+}
+
+void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+  Stmt *F = block(s->loc), *R = block(s->loc);
+  call_ir(g, s, lhs, call, F, R);
+  rev_print(fwd, F, fi);
+  rev_print(rev, R, ri);
 }
 
 /* Whether a call's argument addresses the calling function's own frame. */
@@ -339,63 +337,81 @@ static bool own_frame(Expr *a) {
   return b->ty->kind == TY_PTR && !b->foreign;
 }
 
+/* T name = init; into out, for a variable made beforehand (names numbered
+ * in the order the old text took them) */
+static void decl(Stmt *out, Var *v, Expr *init) {
+  Stmt *d = ir_new_stmt(ST_DECL, v->loc);
+  d->var = v;
+  d->e = init;
+  rev_put(out, d);
+}
+
+static Var *temp(Gen *g, const char *base, Type *t, Loc loc) {
+  return ir_new_var(NULL, format("_%s%d", base, g->nrev++), t, VAR_TEMP, loc);
+}
+
+/* if (c) s */
+static Stmt *when(Expr *c, Stmt *then) {
+  Stmt *s = ir_new_stmt(ST_IF, then->loc);
+  s->e = c;
+  s->body = then;
+  return s;
+}
+
+static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *t) { return ir_binary(k, a, b, t, a->loc); }
+
+/* gradc_error("message") */
+static Stmt *fail(const char *message, Loc loc) {
+  Expr *m = ir_new_expr(EX_STR, ty_ptr_to(ty_new(TY_INT, "char")), loc);
+  m->text = format("\"%s\"", message);
+  return rev_call_stmt("gradc_error", loc, 1, m, NULL, NULL);
+}
+
 /* p = realloc(q, n): the old block stays allocated until the reverse sweep
  * is over (its values may be read there, and its adjoint is where the
  * copied elements' adjoints go): the new block is allocated and the kept
  * part copied by hand, the old one freed at the end. */
-static void gen_realloc(Gen *g, Expr *lhs, Expr *call, const char *sb, Buf *fwd, int fi, Buf *rev, int ri) {
-  Expr *q = ir_uncast(call->args[0]);
-  const char *n = emit_expr(call->args[1]);
-  const char *qb = act_expr_active(q) ? rev_shadow_ptr(g, q) : "NULL";
-  const char *k = format("_m%d", g->nrev++), *ob = format("_ob%d", g->nrev++);
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "{\n");
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "void *_o = %s, *%s = %s;\n", emit_expr(q), ob, qb);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "size_t %s = gradc_alloc_size(_o);\n", k);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "if (%s && gradc_alloc_size(%s) < %s) %s = gradc_alloc_size(%s);\n", ob, ob, k, k, ob);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "if (%s > (size_t)(%s)) %s = %s;\n", k, n, k, n);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "%s = malloc(%s);\n", emit_expr(lhs), n);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "if (!%s && (%s) != 0) gradc_error(\"out of memory in realloc\");\n", emit_expr(lhs), n);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "if (%s) memcpy(%s, _o, %s);\n", k, emit_expr(lhs), k);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "gradc_push_p(%s, _o);\n", g->frees);
+static void gen_realloc(Gen *g, Expr *lhs, Expr *call, Expr *sb, Stmt *F, Stmt *R) {
+  Loc loc = call->loc;
+  Expr *q = ir_uncast(call->args[0]), *n = call->args[1];
+  Type *vp = rev_void_ptr(), *size = ty_new(TY_INT, "size_t"), *i = ty_int();
+  Expr *qb = act_expr_active(q) ? rev_adj_ptr(g, q) : num("NULL", vp, loc);
+  Var *k = temp(g, "m", size, loc), *ob = temp(g, "ob", vp, loc);
+  Var *o = ir_new_var(NULL, "_o", vp, VAR_TEMP, loc);
+  Expr *K = ir_var(k, loc), *O = ir_var(o, loc), *OB = ir_var(ob, loc), *zero = num("0", i, loc);
+  Stmt *b = block(loc);
+  decl(b, o, q);
+  decl(b, ob, qb);
+  decl(b, k, rev_call("gradc_alloc_size", size, loc, 1, O, NULL, NULL));
+  Expr *obsize = rev_call("gradc_alloc_size", size, loc, 1, OB, NULL, NULL);
+  rev_put(b, when(bin(EX_LAND, OB, bin(EX_LT, obsize, K, i), i), ir_assign(K, obsize, loc)));
+  rev_put(b, when(bin(EX_GT, K, ir_unary(EX_CAST, n, size), i), ir_assign(K, n, loc)));
+  rev_put(b, ir_assign(lhs, rev_call("malloc", vp, loc, 1, n, NULL, NULL), loc));
+  rev_put(b, when(bin(EX_LAND, ir_unary(EX_NOT, lhs, i), bin(EX_NE, n, zero, i), i), fail("out of memory in realloc", loc)));
+  rev_put(b, when(K, rev_call_stmt("memcpy", loc, 3, lhs, O, K)));
+  rev_put(b, rev_call_stmt("gradc_push_p", loc, 2, g->frees, O, NULL));
   g->records++;
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "%s = calloc(1, %s);\n", sb, n);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "if (!%s && (%s) != 0) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb, n);
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, sb);
+  rev_put(b, ir_assign(sb, rev_call("calloc", vp, loc, 2, num("1", i, loc), n, NULL), loc));
+  rev_put(b, when(bin(EX_LAND, ir_unary(EX_NOT, sb, i), bin(EX_NE, n, zero, i), i),
+                  fail("out of memory allocating an adjoint buffer", loc)));
+  rev_put(b, rev_call_stmt("gradc_push_p", loc, 2, g->frees, sb, NULL));
   g->records++;
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->tape, ob);
+  rev_put(b, rev_call_stmt("gradc_push_p", loc, 2, g->tape, OB, NULL));
   g->records++;
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "gradc_push_l(%s, (long)%s);\n", g->tape, k);
+  rev_put(b, rev_call_stmt("gradc_push_l", loc, 2, g->tape, ir_unary(EX_CAST, K, ty_new(TY_INT, "long")), NULL));
   g->records++;
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "}\n");
+  rev_put(F, b);
   g->used_tape = g->used_frees = true;
   /* reverse: the kept elements' adjoints go back to the old block's */
   Type *el = ty_elem(lhs->ty);
-  emit_indent(rev, ri);
-  buf_printf(rev, "{\n");
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "size_t %s = (size_t)gradc_pop_l(%s);\n", k, g->tape);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "%s = gradc_pop_p(%s);\n", emit_decl(ty_ptr_to(ty_unconst(el)), ob), g->tape);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "if (%s) gradc_move_adj_%s(%s, %s, %s / sizeof *%s);\n", ob, el->kind == TY_FLOAT ? "f" : "d",
-             sb, ob, k, sb);
-  emit_indent(rev, ri);
-  buf_printf(rev, "}\n");
+  Var *rk = ir_new_var(NULL, k->name, size, VAR_TEMP, loc), *rob = ir_new_var(NULL, ob->name, ty_ptr_to(ty_unconst(el)), VAR_TEMP, loc);
+  Stmt *r = block(loc);
+  decl(r, rk, ir_unary(EX_CAST, rev_call("gradc_pop_l", ty_new(TY_INT, "long"), loc, 1, g->tape, NULL, NULL), size));
+  decl(r, rob, rev_call("gradc_pop_p", vp, loc, 1, g->tape, NULL, NULL));
+  Expr *per = bin(EX_DIV, ir_var(rk, loc), rev_size_of(ir_unary(EX_DEREF, sb, el)), size);
+  rev_put(r, when(ir_var(rob, loc), rev_call_stmt(el->kind == TY_FLOAT ? "gradc_move_adj_f" : "gradc_move_adj_d", loc, 3,
+                                                    sb, ir_var(rob, loc), per)));
+  rev_put(R, r);
 }
 
 /* lhs = malloc(n), calloc(k, n), realloc(q, n), or posix_memalign(&lhs,
@@ -410,110 +426,116 @@ void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf
                g->fn->name, rev_split_why(g));
     return;
   }
+  Loc loc = s->loc;
+  Stmt *F = block(loc), *R = block(loc);
   bool save = rev_needs_save(g, s, lhs);
-  const char *sb = rev_shadow_ptr(g, lhs);
+  Expr *sb = rev_adj_ptr(g, lhs);
   if (save) {
     /* an earlier buffer and its adjoint come back together */
-    rev_push(g, fwd, fi, lhs);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_p(%s, (void *)%s);\n", g->tape, sb);
-    g->records++;
+    rev_put(F, rev_push_stmt(g, lhs));
+    rev_put(F, rev_push_stmt(g, sb));
   }
   if (!strcmp(call->text, "realloc")) {
     if (!ty_is_float(ty_elem(lhs->ty))) {
       diag_error(s->loc, "gradc follows realloc of float and double arrays only");
       return;
     }
-    gen_realloc(g, lhs, call, sb, fwd, fi, rev, ri);
+    gen_realloc(g, lhs, call, sb, F, R);
   } else {
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s;\n", emit_expr(s->e));
-    emit_indent(fwd, fi);
+    Type *vp = rev_void_ptr();
+    rev_put(F, ir_expr_stmt(s->e, loc));
     if (!strcmp(call->text, "calloc"))
-      buf_printf(fwd, "%s = calloc(%s, %s);\n", sb, emit_expr(call->args[0]), emit_expr(call->args[1]));
+      rev_put(F, ir_assign(sb, rev_call("calloc", vp, loc, 2, call->args[0], call->args[1], NULL), loc));
     else   /* malloc(n), posix_memalign(&p, a, n) */
-      buf_printf(fwd, "%s = calloc(1, %s);\n", sb, emit_expr(call->args[call->nargs - 1]));
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", sb);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_p(%s, %s);\n", g->frees, sb);
+      rev_put(F, ir_assign(sb, rev_call("calloc", vp, loc, 2, num("1", ty_int(), loc), call->args[call->nargs - 1], NULL),
+                           loc));
+    rev_put(F, when(ir_unary(EX_NOT, sb, ty_int()), fail("out of memory allocating an adjoint buffer", loc)));
+    rev_put(F, rev_call_stmt("gradc_push_p", loc, 2, g->frees, sb, NULL));
     g->records++;
   }
   g->used_frees = true;
   if (save) {
-    emit_indent(rev, ri);
-    buf_printf(rev, "%s = gradc_pop_p(%s);\n", sb, g->tape);
-    rev_restore(g, rev, ri, lhs);
+    rev_put(R, rev_pop_stmt(g, sb));
+    rev_restore_into(g, R, lhs);
   }
+  rev_print(fwd, F, fi);
+  rev_print(rev, R, ri);
 }
-
-
 
 /* memcpy(d, s, n) and memmove(d, s, n) of float or double arrays: the
  * adjoint moves d's adjoint onto s's (gradc_move_adj); memset(d, c, n)
  * leaves d without a derivative. The bytes of d that the reverse sweep reads
  * are saved before and restored after. Copies between different types
  * (type punning) and of structs are refused by activity.c. */
-void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int ri) {
+static void mem_call_ir(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R) {
   const char *name = ir_mem_call(e);
   bool set = !strcmp(name, "memset");
+  Loc loc = e->loc;
   Expr *d = ir_uncast(e->args[0]), *src = set ? NULL : ir_uncast(e->args[1]);
   Type *dt = ir_mem_elem(d);   /* copies between types are refused by activity.c */
   bool dact = act_expr_active(d), sact = src && act_expr_active(src);
   if (!dact && !sact) {
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s;\n", emit_expr(e));
+    rev_put(F, ir_expr_stmt(e, loc));
     return;
   }
-  if (rev_par_refuses(g, e->loc, format("'%s'", name))) return;
+  if (rev_par_refuses(g, loc, format("'%s'", name))) return;
   if (!ty_is_float(dt)) {
-    diag_error(e->loc, "cannot differentiate '%s' of '%s': gradc follows %s of float and double "
+    diag_error(loc, "cannot differentiate '%s' of '%s': gradc follows %s of float and double "
                "arrays only", name, dt ? ty_name(dt) : "void", name);
     return;
   }
-  const char *dtext = emit_expr(d), *n = emit_expr(e->args[2]);
-  const char *count = format("(%s) / sizeof *(%s)", n, dtext);
+  Type *size = ty_new(TY_INT, "size_t");
+  Expr *n = e->args[2];
+  Expr *count = bin(EX_DIV, n, rev_size_of(ir_unary(EX_DEREF, d, dt)), size);
   Var *b = ir_base_var(d);
-  Buf restores = {0};
+  Stmt *restores = block(loc);
   if (b && b->rev_read && act_needs_save(b, s)) {
     g->used_tape = true;
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "gradc_push_n(%s, %s, %s);\n", g->tape, dtext, n);
+    rev_put(F, rev_call_stmt("gradc_push_n", loc, 3, g->tape, d, n));
     g->records++;
     if (rev_caller_block(d)) {
       g->used_redo = true;
-      emit_indent(&restores, ri);
-      buf_printf(&restores, "gradc_redo_block(_redo, %s, %s);\n", dtext, n);
+      rev_put(restores, rev_call_stmt("gradc_redo_block", loc, 3, rev_redo(g, loc), d, n));
     }
-    emit_indent(&restores, ri);
-    buf_printf(&restores, "gradc_pop_n(%s, %s, %s);\n", g->tape, dtext, n);
+    rev_put(restores, rev_call_stmt("gradc_pop_n", loc, 3, g->tape, d, n));
   }
   if (dact && b && b->input_mem) {
-    /* the elements of a wrt array restart their adjoints at 0 (see gen_assign) */
+    /* the elements of a wrt array restart their adjoints at 0 (see gen_assign):
+     * for (size_t _k = 0; _k < count; _k++) gradc_stash_d(&_stash, &d_bar[_k]); */
     if (!g->joint || !g->sp->top) {
-      diag_error(e->loc, "gradc cannot yet overwrite the wrt array '%s' with '%s' here (in '%s', "
+      diag_error(loc, "gradc cannot yet overwrite the wrt array '%s' with '%s' here (in '%s', "
                  "which keeps a separate forward and reverse sweep: %s)", b->name, name, g->fn->name,
                  rev_split_why(g));
       return;
     }
-    const char *k = format("_k%d", g->nrev++);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "for (size_t %s = 0; %s < %s; %s++) gradc_stash_%s(&_stash, &%s[%s]);\n", k, k, count, k,
-               dt->kind == TY_FLOAT ? "f" : "d", rev_shadow_ptr(g, d), k);
+    Var *k = temp(g, "k", size, loc);
+    Stmt *l = ir_new_stmt(ST_FOR, loc);
+    l->init = ir_new_stmt(ST_DECL, loc);
+    l->init->var = k;
+    l->init->e = num("0", size, loc);
+    l->e = bin(EX_LT, ir_var(k, loc), count, ty_int());
+    l->inc = ir_unary(EX_POSTINC, ir_var(k, loc), size);
+    l->body = block(loc);
+    Expr *stash = rev_addr(rev_named("_stash", ty_new(TY_OTHER, "gradc_tape"), loc));
+    Expr *el = ir_binary(EX_INDEX, rev_adj_ptr(g, d), ir_var(k, loc), dt, loc);
+    rev_put(l->body, rev_call_stmt(dt->kind == TY_FLOAT ? "gradc_stash_f" : "gradc_stash_d", loc, 2, stash, rev_addr(el), NULL));
+    rev_put(F, l);
     g->used_stash = true;
   }
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s;\n", emit_expr(e));
+  rev_put(F, ir_expr_stmt(e, loc));
   if (dact) {
-    emit_indent(rev, ri);
     if (sact)
-      buf_printf(rev, "gradc_move_adj_%s(%s, %s, %s);\n", dt->kind == TY_FLOAT ? "f" : "d", rev_shadow_ptr(g, d),
-                 rev_shadow_ptr(g, src), count);
+      rev_put(R, rev_call_stmt(dt->kind == TY_FLOAT ? "gradc_move_adj_f" : "gradc_move_adj_d", loc, 3, rev_adj_ptr(g, d),
+                               rev_adj_ptr(g, src), count));
     else
-      buf_printf(rev, "memset(%s, 0, %s);\n", rev_shadow_ptr(g, d), n);
+      rev_put(R, rev_call_stmt("memset", loc, 3, rev_adj_ptr(g, d), num("0", ty_int(), loc), n));
   }
-  if (restores.data) buf_puts(rev, restores.data);
-  buf_free(&restores);
+  put_all(R, restores);
 }
 
-
+void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int ri) {
+  Stmt *F = block(e->loc), *R = block(e->loc);
+  mem_call_ir(g, s, e, F, R);
+  rev_print(fwd, F, fi);
+  rev_print(rev, R, ri);
+}

@@ -351,7 +351,8 @@ static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
   /* overwritten scalar parameters: their local adjoints go to the caller */
   for (int i = 0; i < g->param_adj.len; i++) {
     Var *v = g->param_adj.data[i];
-    rev_accumulate_members(g, v->ty, format("(*%s)", v->bar_param->name), v->bar->name, rev, 1, v->loc);
+    rev_accumulate_members(g, v->ty, ir_unary(EX_DEREF, ir_var(v->bar_param, v->loc), v->bar->ty),
+                           ir_var(v->bar, v->loc), rev, 1, v->loc);
   }
   return diag_errors() == before;
 }
@@ -360,7 +361,8 @@ static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
  *   T f_grad(params with adjoints) { locals; forward sweep; reverse sweep } */
 static bool gen_top(Program *p, Spec *sp, Buf *out) {
   Func *fn = sp->fn;
-  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = true, .tape = "&_tape", .frees = "&_frees"};
+  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = true, .tape = rev_tape_ref("_tape", true),
+         .frees = rev_tape_ref("_frees", true)};
   Buf fwd = {0}, rev = {0};
   bool ok = gen_body(&g, &fwd, &rev);
   check_params(sp);
@@ -470,7 +472,8 @@ static void gen_public_split(Program *p, Spec *sp, Buf *out) {
  *     gradc_tape *_redo): restores them and runs the reverse sweep. */
 static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   Func *fn = sp->fn;
-  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = false, .tape = "_tape", .frees = "&_frees"};
+  Gen g = {.p = p, .sp = sp, .fn = fn, .joint = false, .tape = rev_tape_ref("_tape", false),
+         .frees = rev_tape_ref("_frees", true)};
   Buf fwd = {0}, rev = {0};
   if (!gen_body(&g, &fwd, &rev)) { buf_free(&fwd), buf_free(&rev); return false; }
   check_params(sp);

@@ -122,7 +122,7 @@ static int promote(Gen *g, Stmt *s) {
     for (int j = g->promo.len - n; j < g->promo.len; j++) dup |= ((Promo *)g->promo.data[j])->v == v;
     if (u.other || dup) continue;
     Promo *pr = arena_alloc(sizeof *pr);
-    *pr = (Promo){v, e->b, format("_u%d", ++g->nrev), false, e};
+    *pr = (Promo){v, e->b, ir_new_var(NULL, format("_u%d", ++g->nrev), ty_unconst(e->ty), VAR_TEMP, e->loc), false, e};
     vec_push(&g->promo, pr);
     n++;
   }
@@ -140,9 +140,9 @@ static void promoted(Gen *g, int n, Buf *before, Buf *after, int ind) {
   for (int k = used.len - 1; k >= 0; k--) {
     Promo *pr = used.data[k];
     emit_indent(before, ind);
-    buf_printf(before, "%s %s = 0;\n", emit_type(ty_unconst(pr->ix->ty)), pr->name);
+    buf_printf(before, "%s = 0;\n", emit_decl(pr->sum->ty, pr->sum->name));
     emit_indent(after, ind);   /* a loop that ran: idx is an element it read */
-    buf_printf(after, "if (%s != 0) %s += %s;\n", pr->name, rev_shadow(g, pr->ix), pr->name);
+    buf_printf(after, "if (%s != 0) %s += %s;\n", pr->sum->name, rev_shadow(g, pr->ix), pr->sum->name);
   }
 }
 
@@ -177,55 +177,64 @@ static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
     const char *count = emit_paren(emit_expr(n));
     emit_indent(b, ind);
     if (ir_uncast(n)->kind == EX_NUM)
-      buf_printf(b, "gradc_%s_n(%s, %s, %s * sizeof *%s);\n", forward ? "push" : "pop", g->tape, name, count, name);
+      buf_printf(b, "gradc_%s_n(%s, %s, %s * sizeof *%s);\n", forward ? "push" : "pop", rev_tape(g), name, count, name);
     else   /* a fill over [0, n) with n <= 0 filled nothing */
-      buf_printf(b, "gradc_%s_n(%s, %s, %s > 0 ? %s * sizeof *%s : 0);\n", forward ? "push" : "pop", g->tape, name,
+      buf_printf(b, "gradc_%s_n(%s, %s, %s > 0 ? %s * sizeof *%s : 0);\n", forward ? "push" : "pop", rev_tape(g), name,
                  count, count, name);
   }
 }
 
 /* ---- a snapshot's buffers, in place on the tape (Stmt.expand) ------------- */
 
-typedef struct Expand { Var *v; Expr *n; const char *all, *own; } Expand;
+typedef struct Expand { Var *v; Expr *n; Var *all, *own; } Expand;
 
 /* The room for L's expanded buffers: before the loop, each buffer's own
- * memory is kept aside and room for all iterations taken on the tape. */
+ * memory is kept aside and room for all iterations taken on the tape:
+ * all = gradc_push_space(tape, (size_t)trip * n * sizeof *v). */
 static void expand_before(Gen *g, Buf *b, int ind, Stmt *L, Expr *lo, Expr *hi, Vec *out) {
-  const char *trip = ir_lit_int(lo) == 0 ? operand(hi) : format("(%s - %s)", emit_expr(hi), operand(lo));
-  const char *runs = ir_lit_int(lo) >= 0 && ir_lit_int(hi) >= 0 ? NULL : format("%s > %s", operand(hi), operand(lo));
+  Loc loc = L->loc;
+  Type *size = ty_new(TY_INT, "size_t"), *it = ty_int();
+  Expr *trip = ir_lit_int(lo) == 0 ? hi : ir_binary(EX_SUB, hi, lo, hi->ty, loc);
+  Expr *runs = ir_lit_int(lo) >= 0 && ir_lit_int(hi) >= 0 ? NULL : ir_binary(EX_GT, hi, lo, it, loc);
   for (int i = 0; i < L->snap.len; i++) {
     Var *v = L->snap.data[i];
     if (!vec_has(&L->expand, v)) continue;
     Expand *x = arena_alloc(sizeof *x);
-    x->v = v, x->n = L->snap_n.data[i];
-    x->all = format("_%s_all%d", v->name, g->fn->ntemps++);
-    x->own = format("_%s_own%d", v->name, g->fn->ntemps++);
     Type *t = ty_unconst(v->ty);
-    rev_declare(g, x->all, format("%s = 0;", emit_decl(t, x->all)));
-    rev_declare(g, x->own, format("%s = 0;", emit_decl(t, x->own)));
+    x->v = v, x->n = L->snap_n.data[i];
+    x->all = ir_new_var(NULL, format("_%s_all%d", v->name, g->fn->ntemps++), t, VAR_TEMP, loc);
+    x->own = ir_new_var(NULL, format("_%s_own%d", v->name, g->fn->ntemps++), t, VAR_TEMP, loc);
+    rev_declare(g, x->all->name, format("%s = 0;", emit_decl(t, x->all->name)));
+    rev_declare(g, x->own->name, format("%s = 0;", emit_decl(t, x->own->name)));
     vec_push(out, x);
-    const char *n = operand(x->n);
-    const char *test = runs;
-    if (ir_lit_int(x->n) < 0) test = test ? format("%s && %s > 0", test, n) : format("%s > 0", n);
-    const char *size = format("(size_t)%s * %s * sizeof *%s", trip, n, v->name);
+    Expr *test = runs;
+    if (ir_lit_int(x->n) < 0) {
+      Expr *some = ir_binary(EX_GT, x->n, ir_num("0", it, loc), it, loc);
+      test = test ? ir_binary(EX_LAND, test, some, it, loc) : some;
+    }
+    Expr *room = ir_binary(EX_MUL, ir_binary(EX_MUL, ir_unary(EX_CAST, trip, size), x->n, size, loc),
+                           rev_size_of(ir_unary(EX_DEREF, ir_var(v, loc), ty_elem(t))), size, loc);
+    if (test) room = ir_cond(test, room, ir_num("0", size, loc), size);
     emit_indent(b, ind);
     buf_printf(b, "/* %s's values in each iteration, side by side on the tape */\n", v->name);
-    emit_indent(b, ind);
-    buf_printf(b, "%s = %s;\n", x->own, v->name);
-    emit_indent(b, ind);
-    buf_printf(b, "%s = gradc_push_space(%s, %s);\n", x->all, g->tape, test ? format("%s ? %s : 0", test, size) : size);
+    emit_stmt(b, ir_assign(ir_var(x->own, loc), ir_var(v, loc), loc), ind);
+    emit_stmt(b, ir_assign(ir_var(x->all, loc), rev_call("gradc_push_space", t, loc, 2, g->tape, room, NULL), loc), ind);
   }
   g->used_tape = true;
 }
 
 /* At the start of an iteration, forward and reverse: the buffer is the
- * iteration's room (its own memory if there was none to take). */
+ * iteration's room (its own memory if there was none to take):
+ * v = all ? all + (size_t)(c - lo) * n : own. */
 static void expand_at(Buf *b, int ind, Var *c, Expr *lo, Vec *xs) {
-  const char *k = ir_lit_int(lo) == 0 ? c->name : format("(%s - %s)", c->name, operand(lo));
+  Loc loc = c->loc;
+  Expr *k = ir_lit_int(lo) == 0 ? ir_var(c, loc) : ir_binary(EX_SUB, ir_var(c, loc), lo, c->ty, loc);
+  Type *size = ty_new(TY_INT, "size_t");
   for (int i = 0; i < xs->len; i++) {
     Expand *x = xs->data[i];
-    emit_indent(b, ind);
-    buf_printf(b, "%s = %s ? %s + (size_t)%s * %s : %s;\n", x->v->name, x->all, x->all, k, operand(x->n), x->own);
+    Expr *all = ir_var(x->all, loc);
+    Expr *at = ir_binary(EX_ADD, all, ir_binary(EX_MUL, ir_unary(EX_CAST, k, size), x->n, size, loc), all->ty, loc);
+    emit_stmt(b, ir_assign(ir_var(x->v, loc), ir_cond(all, at, ir_var(x->own, loc), all->ty), loc), ind);
   }
 }
 
@@ -234,11 +243,8 @@ static void expand_at(Buf *b, int ind, Var *c, Expr *lo, Vec *xs) {
 static void expand_after(Gen *g, Buf *b, int ind, Vec *xs, bool reverse) {
   for (int i = xs->len - 1; i >= 0; i--) {
     Expand *x = xs->data[i];
-    emit_indent(b, ind);
-    buf_printf(b, "%s = %s;\n", x->v->name, x->own);
-    if (!reverse) continue;
-    emit_indent(b, ind);
-    buf_printf(b, "gradc_pop_space(%s, %s);\n", g->tape, x->all);
+    emit_stmt(b, ir_assign(ir_var(x->v, x->v->loc), ir_var(x->own, x->v->loc), x->v->loc), ind);
+    if (reverse) emit_stmt(b, rev_call_stmt("gradc_pop_space", x->v->loc, 2, g->tape, ir_var(x->all, x->v->loc), NULL), ind);
   }
 }
 
@@ -325,7 +331,7 @@ static void block_push(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi) {
   buf_printf(b, "/* the values the loop overwrites, for the reverse sweep */\n");
   emit_indent(b, ind);
   if (test) buf_printf(b, "if (%s) ", test);
-  buf_printf(b, "gradc_push_block(%s, %s);\n", g->tape, ext);
+  buf_printf(b, "gradc_push_block(%s, %s);\n", rev_tape(g), ext);
   g->used_tape = true;
   g->records++;
 }
@@ -334,19 +340,18 @@ static void block_push(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi) {
  * tape (taken off it, not copied), and each iteration's restore reads its
  * element there (rev.c restore_stmt). Nothing else in the loop uses the
  * tape, so the block stays where it is until the loop is done. */
-static void block_pop(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi, const char *view) {
-  const char *test, *ext = block_extent(w, lo, hi, &test);
-  Type *t = ty_unconst(w->e->a->ty);
-  const char *decl = format("const %s", emit_decl(ty_ptr_to(t), view));
+static void block_pop(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi, Var *v) {
+  const char *test, *ext = block_extent(w, lo, hi, &test), *view = v->name;
+  const char *decl = emit_decl(v->ty, view);
   emit_indent(b, ind);
   if (!test) {
-    buf_printf(b, "%s = gradc_pop_view(%s, %s);\n", decl, g->tape, ext);
+    buf_printf(b, "%s = gradc_pop_view(%s, %s);\n", decl, rev_tape(g), ext);
     return;
   }
   buf_printf(b, "%s = 0;\n", decl);
   if (!strcmp(test, "0")) return;
   emit_indent(b, ind);
-  buf_printf(b, "if (%s) %s = gradc_pop_view(%s, %s);\n", test, view, g->tape, ext);
+  buf_printf(b, "if (%s) %s = gradc_pop_view(%s, %s);\n", test, view, rev_tape(g), ext);
 }
 
 /* A sum loop whose iterations are reversed as they run (immediate.c): the
@@ -359,7 +364,8 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int 
   for (int i = 0; i < s->imm_defer.len; i++) {
     Var *v = s->imm_defer.data[i];
     Promo *pr = arena_alloc(sizeof *pr);
-    *pr = (Promo){v, NULL, rev_record_var(g, "d", emit_type(ty_unconst(v->ty))), true, NULL};
+    Type *t = ty_unconst(v->ty);
+    *pr = (Promo){v, NULL, ir_new_var(NULL, rev_record_var(g, "d", emit_type(t)), t, VAR_TEMP, v->loc), true, NULL};
     vec_push(&g->promo, pr);
   }
   Stmt *outer = g->again_loop;
@@ -406,7 +412,7 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int 
   for (int i = s->imm_defer.len - 1; i >= 0; i--) {
     Promo *pr = g->promo.data[g->promo.len + i];
     emit_indent(rev, ri);
-    buf_printf(rev, "%s += %s;   /* what the loop added while it ran */\n", rev_shadow(g, ir_var(pr->v, s->loc)), pr->name);
+    buf_printf(rev, "%s += %s;   /* what the loop added while it ran */\n", rev_shadow(g, ir_var(pr->v, s->loc)), pr->sum->name);
   }
   if (initr.data) buf_puts(rev, initr.data);
   buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
@@ -456,13 +462,13 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Expr *blo = NULL, *bhi = NULL;
   Stmt *outer_bw = g->block_save;
   Expr *outer_blo = g->block_lo;
-  const char *outer_bv = g->block_view;
+  Var *outer_bv = g->block_view;
   g->block_save = block_write(g, s, &blo, &bhi), g->block_lo = blo, g->block_view = NULL;
   g->loop_depth++;
   rev_gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
   g->loop_depth--;
   Stmt *bw = g->block_view ? g->block_save : NULL;
-  const char *bview = g->block_view;
+  Var *bview = g->block_view;
   g->block_save = outer_bw, g->block_lo = outer_blo, g->block_view = outer_bv;
   Buf pbefore = {0}, pafter = {0};
   promoted(g, npromo, &pbefore, &pafter, ri);
@@ -630,9 +636,9 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     if (!local) {
       g->used_tape = true;
       emit_indent(fwd, fi);
-      buf_printf(fwd, "gradc_push_l(%s, %s);\n", g->tape, cnt);
+      buf_printf(fwd, "gradc_push_l(%s, %s);\n", rev_tape(g), cnt);
       emit_indent(rev, ri);
-      buf_printf(rev, "%s = gradc_pop_l(%s);\n", cnt, g->tape);
+      buf_printf(rev, "%s = gradc_pop_l(%s);\n", cnt, rev_tape(g));
     }
     if (inc && s->inc->kind == EX_ASSIGN) {
       /* the increment of a for loop runs after each iteration: undo it first */

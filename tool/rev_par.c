@@ -35,9 +35,9 @@
 struct Par {
   OmpLoop l;             /* the loop's variables (omp.c) */
   Vec acc;               /* Var *: shared or firstprivate scalars with adjoints */
-  Vec acc_name;          /* const char *: the chunk's sum of each one's adjoint */
+  Vec acc_sum;           /* Var *: the chunk's sum of each one's adjoint */
   Vec arr;               /* Var *: shared arrays read as a[j] over a fixed extent */
-  Vec arr_name;          /* const char *: the chunk's buffer of their adjoints */
+  Vec arr_buf;           /* Var *: the chunk's buffer of their adjoints */
   Vec arr_len;           /* Expr *: that extent (j < bound) */
   Vec halo;              /* Halo *: shared double arrays read as a[i + c] */
   Vec rows;              /* Var *: row-major arrays whose row i only iteration i reaches */
@@ -220,7 +220,7 @@ static void owned_rows(Stmt *s, Par *par) {
  * over its neighbours): each chunk adds into their adjoints in place where
  * no other chunk reaches, and into a small halo at its two ends
  * (gradc_halo), instead of an atomic addition per element. */
-typedef struct Halo { Var *v; long cmin, cmax; bool bad; const char *name; } Halo;
+typedef struct Halo { Var *v; long cmin, cmax; bool bad; Var *side; } Halo;
 
 /* c when idx is iv, iv + c or iv - c (c an integer literal) */
 static bool offset(Expr *idx, Var *iv, long *c) {
@@ -288,7 +288,8 @@ static void halo_arrays(Gen *g, Stmt *s, Par *par) {
     if (h->bad || (h->cmin == 0 && h->cmax == 0) || h->cmax - h->cmin > GRADC_HALO_MAX_ || !v->active ||
         vec_has(&l->priv, v) || v->kind == VAR_GLOBAL || !et || et->kind != TY_DOUBLE || vec_has(&par->arr, v))
       continue;
-    h->name = ir_unique_name(g->fn, format("%s_halo", v->name));
+    h->side = ir_new_var(NULL, ir_unique_name(g->fn, format("%s_halo", v->name)), ty_new(TY_OTHER, "gradc_halo"),
+                         VAR_TEMP, v->loc);
     vec_push(&par->halo, h);
   }
 }
@@ -310,31 +311,33 @@ static bool atomic(Gen *g, Expr *lv) {
   return true;
 }
 
-bool rev_par_add(Gen *g, Buf *b, int ind, Expr *lv, const char *seed) {
+bool rev_par_add(Gen *g, Stmt *out, Expr *lv, Expr *seed) {
   if (!g->par) return false;
   Var *base = lv->kind == EX_INDEX && lv->a->kind == EX_VAR ? lv->a->var : NULL;
   for (int i = 0; base && i < g->par->halo.len; i++) {
     Halo *h = g->par->halo.data[i];
     if (h->v != base) continue;
-    emit_indent(b, ind);
-    buf_printf(b, "gradc_halo_add(%s, &%s, %s, %s);\n", rev_shadow_ptr(g, lv->a), h->name, emit_expr(lv->b), seed);
+    /* gradc_halo_add(a_bar, &a_halo, i + c, seed) */
+    Expr *args[4] = {rev_adj_ptr(g, lv->a), ir_unary(EX_ADDR, ir_var(h->side, lv->loc), ty_ptr_to(h->side->ty)),
+                     lv->b, seed};
+    vec_push(&out->kids, ir_expr_stmt(ir_call("gradc_halo_add", ty_new(TY_VOID, "void"), lv->loc, args, 4), lv->loc));
     return true;
   }
   if (!atomic(g, lv)) return false;
-  emit_indent(b, ind);
-  buf_puts(b, "#pragma omp atomic\n");
-  emit_indent(b, ind);
-  buf_printf(b, "%s += %s;\n", rev_shadow(g, lv), seed);
+  Stmt *s = ir_assign(rev_adj(g, lv), seed, lv->loc);
+  s->e->op = EX_ADD;
+  s->atomic = true;
+  vec_push(&out->kids, s);
   return true;
 }
 
-const char *rev_par_bar(Gen *g, Var *v) {
+Var *rev_par_bar(Gen *g, Var *v) {
   Par *pr = g->par;
   if (!pr) return NULL;
   for (int i = 0; i < pr->acc.len; i++)
-    if (pr->acc.data[i] == v) return pr->acc_name.data[i];
+    if (pr->acc.data[i] == v) return pr->acc_sum.data[i];
   for (int i = 0; i < pr->arr.len; i++)
-    if (pr->arr.data[i] == v) return pr->arr_name.data[i];
+    if (pr->arr.data[i] == v) return pr->arr_buf.data[i];
   return NULL;
 }
 
@@ -381,7 +384,8 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   for (int i = 0; i < par.acc.len; i++) {
     Var *v = par.acc.data[i];
     rev_bar_name(g, v);   /* the shared adjoint exists before the thread's sum */
-    vec_push(&par.acc_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
+    vec_push(&par.acc_sum, ir_new_var(NULL, ir_unique_name(g->fn, format("%s_bar_t", v->name)), ty_unconst(v->ty),
+                                      VAR_TEMP, v->loc));
   }
   buffered_arrays(s, &par);
   owned_rows(s, &par);
@@ -390,16 +394,18 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   for (int i = 0; i < par.arr.len; i++) {
     Var *v = par.arr.data[i];
     rev_bar_name(g, v);
-    vec_push(&par.arr_name, (void *)ir_unique_name(g->fn, format("%s_bar_t", v->name)));
+    vec_push(&par.arr_buf, ir_new_var(NULL, ir_unique_name(g->fn, format("%s_bar_t", v->name)),
+                                      ty_ptr_to(ty_unconst(ty_elem(v->ty))), VAR_TEMP, v->loc));
     const char *m = rev_record_var(g, "ext", "long");
     emit_indent(fwd, fi);
     buf_printf(fwd, "%s = %s;\n", m, emit_expr(par.arr_len.data[i]));
     vec_push(&arr_len, (void *)m);
   }
-  const char *tape = g->tape, *frees = g->frees;
+  Expr *tape = g->tape;
+  Expr *frees = g->frees;
   bool used_tape = g->used_tape, used_frees = g->used_frees, used_redo = g->used_redo;
   g->used_tape = g->used_frees = g->used_redo = false;
-  g->tape = "_pt", g->frees = "_pf", g->par = &par;
+  g->tape = rev_tape_ref("_pt", false), g->frees = rev_tape_ref("_pf", false), g->par = &par;
   int nflags = g->flags.len;
   Buf bf = {0}, br = {0};
   g->loop_depth++;
@@ -511,8 +517,8 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (bf.data) buf_puts(fwd, bf.data);
   emit_indent(fwd, fi + 1);
   buf_puts(fwd, "}\n");
-  const char *saved_tape = g->tape;
-  g->tape = "_pt";
+  Expr *saved_tape = g->tape;
+  g->tape = rev_tape_ref("_pt", false);
   for (int i = 0; i < finals.len; i++) {
     Var *v = finals.data[i];
     rev_push_text(g, fwd, fi + 1, v->name, v->ty, s->loc);
@@ -555,19 +561,20 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buf_puts(rev, "{\n");
   for (int i = 0; i < par.acc.len; i++) {
     emit_indent(rev, ri + 1);
-    buf_printf(rev, "%s;\n", emit_decl(ty_unconst(((Var *)par.acc.data[i])->ty), par.acc_name.data[i]));
+    Var *t = par.acc_sum.data[i];
+    buf_printf(rev, "%s;\n", emit_decl(t->ty, t->name));
   }
   for (int i = 0; i < par.arr.len; i++) {
-    const char *buf = par.arr_name.data[i], *m = arr_len.data[i];
-    Type *et = ty_unconst(ty_elem(((Var *)par.arr.data[i])->ty));
+    Var *bv = par.arr_buf.data[i];
+    const char *buf = bv->name, *m = arr_len.data[i];
     emit_indent(rev, ri + 1);
-    buf_printf(rev, "%s = calloc(%s > 0 ? (size_t)%s : 1, sizeof *%s);\n", emit_decl(ty_ptr_to(et), buf), m, m, buf);
+    buf_printf(rev, "%s = calloc(%s > 0 ? (size_t)%s : 1, sizeof *%s);\n", emit_decl(bv->ty, buf), m, m, buf);
     emit_indent(rev, ri + 1);
     buf_printf(rev, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", buf);
   }
   for (int i = 0; i < par.halo.len; i++) {
     emit_indent(rev, ri + 1);
-    buf_printf(rev, "gradc_halo %s;\n", ((Halo *)par.halo.data[i])->name);
+    buf_printf(rev, "gradc_halo %s;\n", ((Halo *)par.halo.data[i])->side->name);
   }
   emit_indent(rev, ri + 1);
   buf_printf(rev, "for (int _c = omp_get_thread_num(); _c < %s; _c += omp_get_num_threads()) {\n", nt);
@@ -581,7 +588,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   emit_indent(rev, ri + 2);
   buf_printf(rev, bounds_of, nt, nt);
-  g->tape = "_pt";
+  g->tape = rev_tape_ref("_pt", false);
   for (int i = finals.len - 1; i >= 0; i--) {
     Var *v = finals.data[i];
     if (v->bar && ty_is_ptr(v->ty)) rev_pop_into(g, rev, ri + 2, v->bar->name, v->ty, s->loc);
@@ -600,18 +607,18 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
   for (int i = 0; i < par.acc.len; i++) {
     emit_indent(rev, ri + 2);
-    buf_printf(rev, "%s = 0;\n", (char *)par.acc_name.data[i]);
+    buf_printf(rev, "%s = 0;\n", ((Var *)par.acc_sum.data[i])->name);
   }
   for (int i = 0; i < par.halo.len; i++) {
     Halo *h = par.halo.data[i];
     emit_indent(rev, ri + 2);
-    buf_printf(rev, "gradc_halo_start(&%s, %s, %s, %ld, %ld);\n", h->name, up ? "_lo" : "_hi + 1", up ? "_hi - 1" : "_lo",
+    buf_printf(rev, "gradc_halo_start(&%s, %s, %s, %ld, %ld);\n", h->side->name, up ? "_lo" : "_hi + 1", up ? "_hi - 1" : "_lo",
                h->cmin, h->cmax);
   }
   for (int i = 0; i < par.arr.len; i++) {
     emit_indent(rev, ri + 2);
     buf_printf(rev, "if (%s > 0) memset(%s, 0, (size_t)%s * sizeof *%s);\n", (char *)arr_len.data[i],
-               (char *)par.arr_name.data[i], (char *)arr_len.data[i], (char *)par.arr_name.data[i]);
+               ((Var *)par.arr_buf.data[i])->name, (char *)arr_len.data[i], ((Var *)par.arr_buf.data[i])->name);
   }
   emit_indent(rev, ri + 2);
   if (one)
@@ -630,19 +637,19 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri + 2);
     buf_puts(rev, "#pragma omp atomic\n");
     emit_indent(rev, ri + 2);
-    buf_printf(rev, "%s += %s;\n", rev_shadow(g, ir_var(v, s->loc)), (char *)par.acc_name.data[i]);
+    buf_printf(rev, "%s += %s;\n", rev_shadow(g, ir_var(v, s->loc)), ((Var *)par.acc_sum.data[i])->name);
   }
   for (int i = 0; i < par.halo.len; i++) {
     Halo *h = par.halo.data[i];
     emit_indent(rev, ri + 2);
     buf_printf(rev, "for (int _k = 0; _k < 2 * GRADC_HALO_MAX; _k++)\n");
     emit_indent(rev, ri + 3);
-    buf_printf(rev, "if (%s.side[_k] != 0) {\n", h->name);
+    buf_printf(rev, "if (%s.side[_k] != 0) {\n", h->side->name);
     emit_indent(rev, ri + 4);
     buf_puts(rev, "#pragma omp atomic\n");
     emit_indent(rev, ri + 4);
     buf_printf(rev, "%s[gradc_halo_at(&%s, _k)] += %s.side[_k];\n", emit_postfix(rev_shadow_ptr(g, ir_var(h->v, s->loc))),
-               h->name, h->name);
+               h->side->name, h->side->name);
     emit_indent(rev, ri + 3);
     buf_puts(rev, "}\n");
   }
@@ -653,7 +660,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     emit_indent(rev, ri + 3);
     buf_puts(rev, "#pragma omp atomic\n");
     emit_indent(rev, ri + 3);
-    buf_printf(rev, "%s[_k] += %s[_k];\n", emit_postfix(rev_shadow_ptr(g, ir_var(v, s->loc))), (char *)par.arr_name.data[i]);
+    buf_printf(rev, "%s[_k] += %s[_k];\n", emit_postfix(rev_shadow_ptr(g, ir_var(v, s->loc))), ((Var *)par.arr_buf.data[i])->name);
     emit_indent(rev, ri + 2);
     buf_puts(rev, "}\n");
   }
@@ -661,7 +668,7 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buf_puts(rev, "}\n");
   for (int i = 0; i < par.arr.len; i++) {
     emit_indent(rev, ri + 1);
-    buf_printf(rev, "free(%s);\n", (char *)par.arr_name.data[i]);
+    buf_printf(rev, "free(%s);\n", ((Var *)par.arr_buf.data[i])->name);
   }
   emit_indent(rev, ri);
   buf_puts(rev, "}\n");

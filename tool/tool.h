@@ -12,7 +12,11 @@
  * stops after activity: immediate and recompute serve the reverse sweep).
  * Forward mode (fwd.c) is IR in, IR out: it builds the tangent function as
  * IR, which emit.c prints (f_jvp) or reverse mode differentiates in memory
- * (a Hessian: reverse over forward). The reverse sweeps still write C text.
+ * (a Hessian: reverse over forward). The reverse sweeps build each statement's
+ * forward and reverse code as IR (adjoints as variables, the tape's operations
+ * as calls) and print it statement by statement; their control flow (branches,
+ * loops, checkpoints, parallel loops) and the functions around them are still
+ * written as C text.
  * The IR is a small structured tree (statements and expressions), close to C,
  * so that the generated code keeps the user's names and shape. Only parse.c
  * sees libclang, and only the user's files: everything after it works on the
@@ -178,7 +182,8 @@ struct Expr {
   Expr **args;           /* call arguments, init-list items */
   int nargs;
   Var *var;              /* EX_VAR */
-  const char *text;      /* literal text, member name, callee name, sizeof text */
+  const char *text;      /* literal text, member name, callee name, sizeof text (or
+                            NULL for gradc's own sizeof a: a) */
   bool arrow;            /* EX_MEMBER through a pointer */
   ExprKind op;           /* EX_ASSIGN: EX_ADD for +=, ...; 0 for = */
   Func *callee;          /* a function of this file with a body */
@@ -210,6 +215,7 @@ struct Stmt {
   /* filled by later passes */
   bool active;           /* has work in the reverse sweep */
   bool init_of_decl;     /* first value of a variable, run once: nothing to save */
+  bool atomic;           /* ST_EXPR of a reverse sweep: under #pragma omp atomic */
   int pos;               /* preorder position in the function (activity.c) */
   Stmt *loop;            /* innermost enclosing loop, or NULL */
   Stmt *parent;          /* the statement around it, or NULL (activity.c) */
@@ -311,6 +317,10 @@ Expr *ir_var(Var *v, Loc loc);
 Expr *ir_num(const char *text, Type *ty, Loc loc);
 Expr *ir_binary(ExprKind kind, Expr *a, Expr *b, Type *ty, Loc loc);
 Expr *ir_call(const char *name, Type *ty, Loc loc, Expr **args, int n);   /* a declared function's call */
+Expr *ir_unary(ExprKind kind, Expr *a, Type *ty);
+Expr *ir_cond(Expr *c, Expr *a, Expr *b, Type *ty);
+Expr *ir_mul(Expr *a, Expr *b, Type *ty);    /* a * b, without a factor 1 */
+Stmt *ir_expr_stmt(Expr *e, Loc loc);
 Stmt *ir_new_stmt(StmtKind kind, Loc loc);
 Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc);
 Stmt *ir_block(Loc loc);

@@ -45,7 +45,7 @@ double horner_grad(double x, double *x_bar, const double *c, double *c_bar, int 
       double _r0 = p_bar;
       p_bar = 0;
       p_bar += _r0 * x;
-      (*x_bar) += _r0 * p;
+      *x_bar += _r0 * p;
       c_bar[i] += _r0;
     }
   }

@@ -45,20 +45,20 @@ static double energy_hvp_grad(double x, double *x_bar, double x_v, const double 
 
   /* reverse sweep */
   s_dot_bar += _ret_dot_bar;
-  (*x_bar) += _ret_dot_bar * x_v * 2;
+  *x_bar += _ret_dot_bar * x_v * 2;
   _ret_dot_bar = 0;
   for (i = _e0; i-- > 0;) {
     _c0_bar += s_dot_bar * w_v[i];
     w_bar[i] += s_dot_bar * (cos(x * w[i]) * (x_v * w[i] + x * w_v[i]));
     double _r1 = s_dot_bar * w[i];
     double _r2 = _r1 * (x_v * w[i] + x * w_v[i]) * (-sin(x * w[i]));
-    (*x_bar) += _r2 * w[i];
+    *x_bar += _r2 * w[i];
     w_bar[i] += _r2 * x;
     double _r3 = _r1 * cos(x * w[i]);
     w_bar[i] += _r3 * x_v;
-    (*x_bar) += _r3 * w_v[i];
+    *x_bar += _r3 * w_v[i];
     double _r0 = _c0_bar * cos(x * w[i]);
-    (*x_bar) += _r0 * w[i];
+    *x_bar += _r0 * w[i];
     w_bar[i] += _r0 * x;
     _c0_bar = 0;
   }

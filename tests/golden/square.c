@@ -21,7 +21,7 @@ double square_grad(double x, double *x_bar)
   _ret_bar = 1;
 
   /* reverse sweep */
-  (*x_bar) += _ret_bar * (2 * x);
+  *x_bar += _ret_bar * (2 * x);
   return _value;
 }
 #endif

@@ -40,7 +40,7 @@ double fit_jvp(const double *w, const double *w_dot, const double *x, const doub
     _t0_dot = w_dot[0] * x[i] + w_dot[1];
     _t0 = w[0] * x[i] + w[1];
     _c0 = exp(-_t0);
-    p_dot = -(_c0 * -_t0_dot / ((1 + _c0) * (1 + _c0)));
+    p_dot = -(_c0 * (-_t0_dot) / ((1 + _c0) * (1 + _c0)));
     p = 1 / (1 + _c0);
     loss_dot = loss_dot + 2 * (p - y[i]) * p_dot;
     loss = loss + (p - y[i]) * (p - y[i]);

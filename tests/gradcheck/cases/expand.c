@@ -139,6 +139,35 @@ double second_name(int n, const double *w) {
   return s;
 }
 
+/* mixture with bounds that are sums: the room on the tape is (K - 1) (m + 1)
+ * elements and iteration k's starts at k (m + 1); the text once read
+ * (size_t)K - 1 * m + 1 (a wrong gradient, no memory error). */
+GRADC_GRAD(wrt(w))
+GRADC_JVP(wrt(w))
+double compound_bounds(int n, const double *w) {
+  int m = n - 1, K = n - 2;
+  double *xc = malloc(n * sizeof *xc);
+  double *y = malloc(n * sizeof *y);
+  double t[2];
+  double s = 0;
+  for (int p = 0; p < 3; p++) {
+    t[0] = t[1] = 0;
+    for (int k = 0; k < K - 1; k++) {
+      for (int i = 0; i < m + 1; i++) xc[i] = 0.3 * p - w[i] * (k + 1);
+      for (int i = 0; i < m + 1; i++) y[i] = w[n - 1 - i] * xc[i];
+      for (int i = 0; i < m + 1; i++)
+        for (int j = i + 1; j < m + 1; j++) y[j] = y[j] + w[j - i] * xc[i];
+      double q = 0;
+      for (int i = 0; i < m + 1; i++) q += y[i] * y[i];
+      t[k] = w[k] - 0.5 * q;
+    }
+    s += lse2(t);
+  }
+  free(xc);
+  free(y);
+  return s;
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
 
@@ -147,6 +176,7 @@ CHECK_CASE(components, 4)
 CHECK_CASE(read_after, 4)
 CHECK_CASE(bound_changes, 5)
 CHECK_CASE(second_name, 4)
+CHECK_CASE(compound_bounds, 5)
 
 int main(void) {
   double w[5] = {0.4, -0.3, 0.7, 0.2, -0.6};
@@ -162,6 +192,8 @@ int main(void) {
     check_gradient(names[c], evals[c], grads[c], w, sizes[c], 1e-8);
     check_dot(names[c], jvps[c], grads[c], w, sizes[c], 1e-12);
   }
+  check_gradient("compound_bounds", eval_compound_bounds, grad_compound_bounds, w, 5, 1e-8);
+  check_dot("compound_bounds", jvp_compound_bounds, grad_compound_bounds, w, 5, 1e-12);
   return check_done("expand");
 }
 #endif

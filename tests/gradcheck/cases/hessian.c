@@ -86,6 +86,18 @@ double ck(const double *w, int n) {
   return u[0] * u[1] + u[2];
 }
 
+/* A pointer moved by a branch on the data: its memory is x's whatever the
+ * branch (the direction x_v in the tangent function carries no derivative
+ * of x; it was once refused as a parameter without an adjoint). */
+GRADC_GRAD(wrt(x))
+GRADC_HESSIAN(wrt(x))
+double moved(const double *x, int n) {
+  double a = x[0];
+  const double *q = x + n;
+  q = q - (a > 0 ? 1 : 2);
+  return q[0] * q[0] * a + sin(x[1] * a);
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
 double rec_hvp(double x, double x_v, double *x_hv, double y);
@@ -94,6 +106,8 @@ void rec_rev(double x, double *x_bar, double y, double ret_bar, gradc_tape *tape
 double cust_hessian(double a, double b, double *H);
 double ck_hvp(const double *w, const double *w_v, double *w_hv, int n);
 double ck_grad(const double *w, double *w_bar, int n);
+double moved_hvp(const double *x, const double *x_v, double *x_hv, int n);
+double moved_grad(const double *x, double *x_bar, int n);
 
 static double rec_dx(double x, double y) {
   double gx = 0;
@@ -132,6 +146,7 @@ double energy_jvp(double x, double x_dot, const double *w, const double *w_dot, 
 static void grad_energy(const double *p, double *g) { energy_grad(p[0], &g[0], p + 1, g + 1, 3); }
 static void grad_steps(const double *x, double *g) { steps_grad(x, g, 4); }
 static void grad_ck(const double *w, double *g) { ck_grad(w, g, 10); }
+static void grad_moved(const double *x, double *g) { moved_grad(x, g, 4); }
 static double jvp_energy(const double *p, const double *u) {
   double t;
   energy_jvp(p[0], u[0], p + 1, u + 1, 3, &t);
@@ -214,6 +229,15 @@ int main(void) {
   CHECK_CLOSE(ck_hvp(wk, vk, hk, 10), ck(wk, 10), 1e-15);
   fd_hvp(grad_ck, wk, vk, 4, fdk);
   for (int i = 0; i < 4; i++) CHECK_CLOSE(hk[i], fdk[i], 1e-8);
+
+  /* moved: H v against differences of the gradient, on both sides of the branch */
+  double xm[2][4] = {{0.7, -0.4, 0.9, 0.3}, {-0.6, 0.5, -0.2, 0.8}}, vm[4] = {0.3, -1, 0.5, 0.2};
+  for (int c = 0; c < 2; c++) {
+    double hm[4] = {0}, fdm[4];
+    CHECK_CLOSE(moved_hvp(xm[c], vm, hm, 4), moved(xm[c], 4), 1e-15);
+    fd_hvp(grad_moved, xm[c], vm, 4, fdm);
+    for (int i = 0; i < 4; i++) CHECK_CLOSE(hm[i], fdm[i], 1e-8);
+  }
   return check_done("hessian");
 }
 #endif

@@ -183,6 +183,23 @@ double walk(const double *x, int n) {
   return r;
 }
 
+/* A pointer stepped back by compound offsets: its adjoint must take the same
+ * steps, p_bar - (k + 1), not p_bar - k + 1 (which the adjoint text once
+ * wrote, reaching outside x_bar). */
+GRADC_JVP(wrt(x))
+GRADC_GRAD(wrt(x))
+double walk_back(const double *x, int n) {
+  const double *p = x + n;
+  double s = 0;
+  int k = 1;
+  for (int i = 0; i < 3; i++) {
+    p = p - (k + 1);   /* x + n - 2, x + n - 4, x + n - 6 */
+    s += p[0] * p[1] * (i + 1);
+  }
+  const double *q = p - (n > 6 ? 2 : 1) + (k + 1);
+  return s + sin(q[0]) * q[1];
+}
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
 double sumsq_grad(const double *x, double *x_bar, int n);
@@ -213,6 +230,8 @@ double heat_jvp(const double *u0, const double *u0_dot, double k, double k_dot, 
 double heat_malloc_jvp(const double *u0, const double *u0_dot, double k, double k_dot, int n, int steps, double *ret_dot);
 double vla_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 double walk_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
+double walk_back_grad(const double *x, double *x_bar, int n);
+double walk_back_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 
 #define ARR(fn, n)                                                                 \
   static double eval_##fn(const double *p) { return fn(p, n); }                 \
@@ -231,6 +250,7 @@ ARR(steps, 8)
 ARR(inplace, 6)
 ARR(vla, 7)
 ARR(walk, 6)
+ARR(walk_back, 7)
 
 static double eval_dotp(const double *p) { return dotp(p, p + 4, 4); }
 static void grad_dotp(const double *p, double *g) { dotp_grad(p, g, p + 4, g + 4, 4); }
@@ -323,6 +343,8 @@ int main(void) {
   check_dot("vla", jvp_vla, grad_vla, v7, 7, 1e-12);
   check_gradient("walk", eval_walk, grad_walk, i6, 6, 1e-9);
   check_dot("walk", jvp_walk, grad_walk, i6, 6, 1e-12);
+  check_gradient("walk_back", eval_walk_back, grad_walk_back, v7, 7, 1e-9);
+  check_dot("walk_back", jvp_walk_back, grad_walk_back, v7, 7, 1e-12);
   return check_done("loops");
 }
 #endif

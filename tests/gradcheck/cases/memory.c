@@ -41,6 +41,19 @@ double overwrite(double *x, int n) {
   return s;
 }
 
+/* The same at an offset: each overwritten element's adjoint restarts at 0
+ * (x_bar + 1)[k]; the adjoint text once read &x_bar + 1[k]. */
+GRADC_JVP(wrt(x))
+GRADC_GRAD(wrt(x))
+double overwrite_tail(double *x, int n) {
+  double t[4];
+  for (int i = 0; i < n - 1; i++) t[i] = sin(x[i]) * x[i + 1];
+  memcpy(x + 1, t, (size_t)(n - 1) * sizeof *x);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += x[i] * x[i] * (i + 1);
+  return s;
+}
+
 GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 float fcopy(const float *x, int n) {
@@ -58,35 +71,43 @@ double copies_jvp(const double *x, const double *x_dot, int n, double *ret_dot);
 double overwrite_grad(double *x, double *x_bar, int n);
 double overwrite_jvp(double *x, double *x_dot, int n, double *ret_dot);
 float fcopy_grad(const float *x, float *x_bar, int n);
+double overwrite_tail_grad(double *x, double *x_bar, int n);
+double overwrite_tail_jvp(double *x, double *x_dot, int n, double *ret_dot);
 
 static double eval_copies(const double *q) { return copies(q, 5); }
 static void grad_copies(const double *q, double *g) { CHECK_CLOSE(copies_grad(q, g, 5), copies(q, 5), 1e-15); }
 static double jvp_copies(const double *q, const double *u) { double t; copies_jvp(q, u, 5, &t); return t; }
-static double eval_over(const double *q) {
-  double x[4];
-  memcpy(x, q, sizeof x);
-  return overwrite(x, 4);
-}
-static void grad_over(const double *q, double *g) {
-  double x[4];
-  memcpy(x, q, sizeof x);
-  overwrite_grad(x, g, 4);
-}
-static double jvp_over(const double *q, const double *u) {
-  double x[4], xd[4], t;
-  memcpy(x, q, sizeof x);
-  memcpy(xd, u, sizeof xd);
-  overwrite_jvp(x, xd, 4, &t);
-  return t;
-}
+/* f overwrites its wrt array x: each evaluation works on a copy of q */
+#define ON_COPY(f)                                                               \
+  static double eval_##f(const double *q) {                                      \
+    double x[4];                                                                 \
+    memcpy(x, q, sizeof x);                                                      \
+    return f(x, 4);                                                              \
+  }                                                                              \
+  static void grad_##f(const double *q, double *g) {                             \
+    double x[4];                                                                 \
+    memcpy(x, q, sizeof x);                                                      \
+    f##_grad(x, g, 4);                                                           \
+  }                                                                              \
+  static double jvp_##f(const double *q, const double *u) {                      \
+    double x[4], xd[4], t;                                                       \
+    memcpy(x, q, sizeof x);                                                      \
+    memcpy(xd, u, sizeof xd);                                                    \
+    f##_jvp(x, xd, 4, &t);                                                       \
+    return t;                                                                    \
+  }
+ON_COPY(overwrite)
+ON_COPY(overwrite_tail)
 
 int main(void) {
   double q[5] = {0.3, -0.9, 1.4, 0.6, -0.2};
   check_gradient("copies", eval_copies, grad_copies, q, 5, 1e-9);
   check_dot("copies", jvp_copies, grad_copies, q, 5, 1e-12);
   double w[4] = {0.5, -0.4, 0.8, 1.2};
-  check_gradient("overwrite", eval_over, grad_over, w, 4, 1e-9);
-  check_dot("overwrite", jvp_over, grad_over, w, 4, 1e-12);
+  check_gradient("overwrite", eval_overwrite, grad_overwrite, w, 4, 1e-9);
+  check_dot("overwrite", jvp_overwrite, grad_overwrite, w, 4, 1e-12);
+  check_gradient("overwrite_tail", eval_overwrite_tail, grad_overwrite_tail, w, 4, 1e-9);
+  check_dot("overwrite_tail", jvp_overwrite_tail, grad_overwrite_tail, w, 4, 1e-12);
   {
     /* accumulation into a nonzero x_bar survives the overwrite */
     double x[4], g[4] = {1, 1, 1, 1}, g0[4] = {0};
