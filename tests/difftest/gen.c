@@ -21,7 +21,8 @@
  *   ALIAS    pointers aliasing scalars (double *p = &a0; *p *= *p;), and a
  *            local array (p = t; p[k] = exp(0.3 * t[k] * a1): an element
  *            written through one name and read through the other)
- *   WALK     pointer walks (const double *q = x + k; q++)
+ *   WALK     pointer walks (const double *q = x + k; q++), and back by
+ *            compound steps (q = q - (s + 1); q - (c ? 1 : 2) + (s + 1))
  *   GOTO     forward goto out of a loop or to a cleanup label
  *   CKPT     GRADC_CHECKPOINT(k) on loops of f that no loop encloses: for,
  *            while with break, do; random statements (any form) inside
@@ -43,7 +44,9 @@
  *            through helpers); GEN_PAR_CONTINUE=0 and GEN_PAR_ARRAYS=0
  *            write an if and a pointer to the array instead.
  *   SCRATCH  loops (int, unsigned, size_t counters; in an outer loop at
- *            times) whose body starts by filling scratch values from x and
+ *            times; in a third of them n written n - 1 + 1 in the bounds,
+ *            which gradc's tape room and offsets must keep whole) whose
+ *            body starts by filling scratch values from x and
  *            values the loop does not change: buffers over [0, D) (malloc'd
  *            or calloc'd before the loop and freed after, local arrays,
  *            VLAs; filled at times through a walking pointer), a second
@@ -699,7 +702,7 @@ static void f_alias(int ind) {
 static void f_walk(int ind) {
   int u = uid++;
   unsigned v = var();
-  switch (rnd(4)) {
+  switch (rnd(5)) {
   case 0:
     L(ind, "{\n");
     L(ind + 1, "const double *q%d = x + %u;\n", u, rnd(NX));
@@ -725,6 +728,18 @@ static void f_walk(int ind) {
     L(ind + 1, "const double *q%d = x + %u;\n", u, rnd(NX - 2));
     L(ind + 1, "for (int j = 0; j < 2; j++, q%d++) a%u += 0.1 * q%d[0] * q%d[1];\n", u, v, u, u);
     L(ind + 1, "a%u = 2 * tanh(0.5 * a%u);\n", v, v);
+    L(ind, "}\n");
+    break;
+  case 4: /* steps back by compound offsets: the adjoint pointer takes the same */
+    L(ind, "{\n");
+    L(ind + 1, "const double *q%d = x + n;\n", u);
+    L(ind + 1, "int st%d = 1;\n", u);
+    L(ind + 1, "for (int j = 0; j < 2; j++) {\n");
+    L(ind + 2, "q%d = q%d - (st%d + 1);\n", u, u, u);
+    L(ind + 2, "a%u = 0.6 * a%u + 0.3 * q%d[0] * q%d[1] * ", v, v, u, u); texpr(2); P(";\n");
+    L(ind + 1, "}\n");
+    L(ind + 1, "q%d = q%d - (a%u > 0 ? 1 : 2) + (st%d + 1);   /* x + 2 or x + 1 */\n", u, u, var(), u);
+    L(ind + 1, "acc += 0.2 * q%d[0] * q%d[1];\n", u, u);
     L(ind, "}\n");
     break;
   default: /* a walk writing the local array */
@@ -1300,6 +1315,7 @@ static const char *const sc_ty[3] = {"int", "unsigned", "size_t"};
 
 static struct {
   int dval, dn;          /* the scratch dimension: n (5 at run time) when dn, else the literal dval */
+  int compound;          /* n written as a sum in the loops' bounds: n - 1 + 1 */
   int kval, kn;          /* the scratch loop's trip count, n when kn */
   char k[16], p[16];     /* its counter, the outer loop's (or "") */
   int nbuf;
@@ -1378,6 +1394,7 @@ static const char *sc_bound(int ty, int off, int k) {
   char *b = buf[at++ % 4];
   int isn = k ? sc.kn : sc.dn, val = k ? sc.kval : sc.dval;
   if (!isn) snprintf(b, 32, "%d", val - off);
+  else if (sc.compound && !off) snprintf(b, 32, ty ? "(%s)(n - 1) + 1" : "n - 1 + 1", sc_ty[ty]);
   else if (ty == 0) snprintf(b, 32, off ? "n - %d" : "n", off);
   else snprintf(b, 32, off ? "(%s)n - %d" : "(%s)n", sc_ty[ty], off);
   return b;
@@ -1700,6 +1717,7 @@ static void f_scratch(int ind) {
     return;
   }
   memset(&sc, 0, sizeof sc);
+  sc.compound = u % 3 == 1;   /* not from rnd: the programs' streams stay as they were */
   sc.dval = 2 + rnd(4);
   sc.dn = sc.dval == 5 && rnd(4) != 0;
   int nested = rnd(100) < 35, oty = rnd(3), kty = rnd(3);
