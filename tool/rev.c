@@ -1050,7 +1050,6 @@ const char *rev_bar_name(Gen *g, Var *v) { return bar_name(g, v); }
 bool rev_caller_block(Expr *p) { return caller_block(p); }
 bool rev_needs_save(Gen *g, Stmt *s, Expr *lhs) { return needs_save(g, s, lhs); }
 void rev_push(Gen *g, Buf *b, int ind, Expr *lv) { push(g, b, ind, lv); }
-void rev_restore(Gen *g, Buf *b, int ind, Expr *lv) { restore(g, b, ind, lv); }
 const char *rev_split_why(Gen *g) { return split_why(g); }
 bool rev_mentions(const char *text, const char *name) { return mentions(text, name); }
 void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int ind, Loc loc) {
@@ -1059,7 +1058,6 @@ void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int i
 Var *rev_derived_base(Gen *g, Expr *lhs) { return derived_base(g, lhs); }
 void rev_derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) { derive_shadow(g, rev, ri, lhs, base); }
 const char *rev_shadow(Gen *g, Expr *e) { return shadow(g, e); }
-const char *rev_shadow_addr(Gen *g, Expr *e) { return emit_expr(addr_of(adj(g, e))); }
 Expr *rev_adj(Gen *g, Expr *e) { return adj(g, e); }
 void rev_put(Stmt *out, Stmt *s) { put(out, s); }
 void rev_print(Buf *b, Stmt *blk, int ind) { print_block(b, blk, ind); }

@@ -74,7 +74,6 @@ void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
 
 const char *rev_shadow(Gen *g, Expr *e);        /* the adjoint of an lvalue */
-const char *rev_shadow_addr(Gen *g, Expr *e);   /* its address */
 Expr *rev_adj(Gen *g, Expr *e);                  /* the adjoint of an lvalue, as IR */
 /* building the sweeps' IR: statements into blocks, printed by rev_print */
 void rev_put(Stmt *out, Stmt *s);
@@ -101,7 +100,6 @@ void rev_derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base);
 bool rev_caller_block(Expr *p);                  /* a block the caller sees (out arrays) */
 bool rev_needs_save(Gen *g, Stmt *s, Expr *lhs);  /* s's overwrite of lhs must be taped */
 void rev_push(Gen *g, Buf *b, int ind, Expr *lv);    /* tape lv's value */
-void rev_restore(Gen *g, Buf *b, int ind, Expr *lv); /* and put it back (logged if the caller's) */
 const char *rev_split_why(Gen *g);               /* why g's function keeps a split pair */
 
 /* rev_call.c: lhs = call (lhs may be NULL), and the library's memory functions */
