@@ -118,6 +118,20 @@ static Stmt *assign_op(ExprKind op, Expr *lv, Expr *v) {
   return s;
 }
 
+/* for (T _kN = 0; _kN < n; _kN++) {}, its counter in *k: the body is the
+ * caller's to fill */
+static Stmt *count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc) {
+  *k = ir_new_var(NULL, format("_k%d", g->nrev++), t, VAR_TEMP, loc);
+  Stmt *l = ir_new_stmt(ST_FOR, loc);
+  l->init = ir_new_stmt(ST_DECL, loc);
+  l->init->var = *k;
+  l->init->e = ir_num("0", t, loc);
+  l->e = ir_binary(EX_LT, ir_var(*k, loc), n, ty_int(), loc);
+  l->inc = ir_unary(EX_POSTINC, ir_var(*k, loc), t);
+  l->body = ir_block(loc);
+  return l;
+}
+
 /* Prints the statements of block b at indentation ind. */
 static void print_block(Buf *out, Stmt *b, int ind) {
   for (int i = 0; i < b->kids.len; i++) emit_stmt(out, b->kids.data[i], ind);
@@ -610,15 +624,8 @@ static void accumulate(Gen *g, Type *t, Expr *dst, Expr *src, Stmt *out, Loc loc
       if (ty_has_float(t->fields[i].ty))
         accumulate(g, t->fields[i].ty, member_of(dst, &t->fields[i]), member_of(src, &t->fields[i]), out, loc);
   } else if (t->kind == TY_ARRAY && t->len >= 0) {
-    /* for (int _k = 0; _k < len; _k++) */
-    Var *k = ir_new_var(NULL, format("_k%d", g->nrev++), ty_int(), VAR_TEMP, loc);
-    Stmt *l = ir_new_stmt(ST_FOR, loc);
-    l->init = ir_new_stmt(ST_DECL, loc);
-    l->init->var = k;
-    l->init->e = ir_num("0", k->ty, loc);
-    l->e = ir_binary(EX_LT, ir_var(k, loc), ir_num(format("%ld", t->len), k->ty, loc), ty_int(), loc);
-    l->inc = ir_unary(EX_POSTINC, ir_var(k, loc), k->ty);
-    l->body = ir_block(loc);
+    Var *k;
+    Stmt *l = count_loop(g, ty_int(), ir_num(format("%ld", t->len), ty_int(), loc), &k, loc);
     accumulate(g, t->base, ir_binary(EX_INDEX, dst, ir_var(k, loc), t->base, loc),
                ir_binary(EX_INDEX, src, ir_var(k, loc), t->base, loc), l->body, loc);
     put(out, l);
@@ -1060,6 +1067,8 @@ void rev_derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) { derive_
 const char *rev_shadow(Gen *g, Expr *e) { return shadow(g, e); }
 Expr *rev_adj(Gen *g, Expr *e) { return adj(g, e); }
 void rev_put(Stmt *out, Stmt *s) { put(out, s); }
+Stmt *rev_add_to(Expr *lv, Expr *v) { return assign_op(EX_ADD, lv, v); }
+Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc) { return count_loop(g, t, n, k, loc); }
 void rev_print(Buf *b, Stmt *blk, int ind) { print_block(b, blk, ind); }
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
   return rt_call(name, ty, loc, n, a0, a1, a2);

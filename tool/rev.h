@@ -77,6 +77,8 @@ const char *rev_shadow(Gen *g, Expr *e);        /* the adjoint of an lvalue */
 Expr *rev_adj(Gen *g, Expr *e);                  /* the adjoint of an lvalue, as IR */
 /* building the sweeps' IR: statements into blocks, printed by rev_print */
 void rev_put(Stmt *out, Stmt *s);
+Stmt *rev_add_to(Expr *lv, Expr *v);             /* lv += v */
+Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc);   /* for (T _kN = 0; _kN < n; _kN++) {} */
 void rev_print(Buf *b, Stmt *blk, int ind);      /* blk's statements at indentation ind */
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);  /* name(a0, ...) */
 Stmt *rev_call_stmt(const char *name, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);

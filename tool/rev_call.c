@@ -15,11 +15,6 @@ static bool own_frame(Expr *a);
 
 static Type *void_ty(void) { return ty_new(TY_VOID, "void"); }
 static Expr *num(const char *text, Type *t, Loc loc) { return ir_num(text, t, loc); }
-static Stmt *add_to(Expr *lv, Expr *v) {
-  Stmt *s = ir_assign(lv, v, lv->loc);
-  s->e->op = EX_ADD;
-  return s;
-}
 static Stmt *block(Loc loc) { return ir_block(loc); }
 
 /* The adjoint argument for the active argument a of a parameter of type pt:
@@ -29,7 +24,7 @@ static Stmt *block(Loc loc) { return ir_block(loc); }
 static Expr *adjoint_arg(Gen *g, Type *pt, Expr *a, Stmt *pre, Stmt *post) {
   if (ty_is_float(pt) && ty_is_float(a->ty) && pt->kind != a->ty->kind) {
     Var *c = rev_local(g, pre, "c", ty_unconst(pt), num("0", pt, a->loc));
-    rev_put(post, add_to(rev_adj(g, a), ir_var(c, a->loc)));
+    rev_put(post, rev_add_to(rev_adj(g, a), ir_var(c, a->loc)));
     return rev_addr(ir_var(c, a->loc));
   }
   return ty_is_ptr(a->ty) ? rev_adj_ptr(g, a) : rev_addr(rev_adj(g, a));
@@ -508,14 +503,8 @@ static void mem_call_ir(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R) {
                  rev_split_why(g));
       return;
     }
-    Var *k = temp(g, "k", size, loc);
-    Stmt *l = ir_new_stmt(ST_FOR, loc);
-    l->init = ir_new_stmt(ST_DECL, loc);
-    l->init->var = k;
-    l->init->e = num("0", size, loc);
-    l->e = bin(EX_LT, ir_var(k, loc), count, ty_int());
-    l->inc = ir_unary(EX_POSTINC, ir_var(k, loc), size);
-    l->body = block(loc);
+    Var *k;
+    Stmt *l = rev_count_loop(g, size, count, &k, loc);
     Expr *stash = rev_addr(rev_named("_stash", ty_new(TY_OTHER, "gradc_tape"), loc));
     Expr *el = ir_binary(EX_INDEX, rev_adj_ptr(g, d), ir_var(k, loc), dt, loc);
     rev_put(l->body, rev_call_stmt(dt->kind == TY_FLOAT ? "gradc_stash_f" : "gradc_stash_d", loc, 2, stash, rev_addr(el), NULL));
