@@ -246,6 +246,19 @@ void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, in
 void emit_stmt(Buf *b, Stmt *s, int indent) {
   switch (s->kind) {
   case ST_NOP:
+    if (s->comment) {
+      emit_indent(b, indent);
+      buf_printf(b, "/* %s */\n", s->comment);
+    }
+    return;
+  case ST_TEXT:
+    for (const char *p = s->comment; *p;) {
+      const char *end = strchr(p, '\n');
+      size_t len = end ? (size_t)(end - p) + 1 : strlen(p);
+      if (len > 1) emit_indent(b, indent);
+      buf_printf(b, "%.*s", (int)len, p);
+      p += len;
+    }
     return;
   case ST_BLOCK:
     emit_indent(b, indent);
@@ -260,7 +273,8 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
       buf_puts(b, "#pragma omp atomic\n");
     }
     emit_indent(b, indent);
-    buf_printf(b, "%s;\n", emit_expr(s->e));
+    buf_printf(b, "%s;", emit_expr(s->e));
+    buf_printf(b, s->comment ? "   /* %s */\n" : "\n", s->comment);
     if (after_expr) after_expr(b, s, indent, after_ud);
     return;
   case ST_DECL:
@@ -285,12 +299,14 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     buf_puts(b, "\n");
     return;
   case ST_WHILE:
+    if (s->unroll) emit_unroll_hint(b, s->unroll, indent);
     emit_indent(b, indent);
     buf_printf(b, "while (%s)", emit_expr(s->e));
     emit_body(b, s->body, indent);
     buf_puts(b, "\n");
     return;
   case ST_DO:
+    if (s->unroll) emit_unroll_hint(b, s->unroll, indent);
     emit_indent(b, indent);
     buf_puts(b, "do");
     emit_body(b, s->body, indent);
@@ -305,13 +321,15 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     bool saved_par = parallel;
     parallel = parallel && !clauses;   /* one inside it runs serially */
     if (hints) emit_unroll_hint(b, s, indent);
+    if (s->unroll) emit_unroll_hint(b, s->unroll, indent);
     emit_indent(b, indent);
     const char *init = "";
     if (s->init && s->init->kind == ST_EXPR) init = emit_expr(s->init->e);
     else if (s->init && s->init->kind == ST_DECL)
-      init = format("%s = %s", emit_decl(s->init->var->ty, s->init->var->name),
-                    emit_expr(s->init->e));
-    buf_printf(b, "for (%s; %s; %s)", init, s->e ? emit_expr(s->e) : "",
+      init = s->init->e ? format("%s = %s", emit_decl(s->init->var->ty, s->init->var->name), emit_expr(s->init->e))
+                        : emit_decl(s->init->var->ty, s->init->var->name);
+    /* for (init; cond; inc), for (init; cond;), for (;;) */
+    buf_printf(b, "for (%s;%s%s;%s%s)", init, s->e ? " " : "", s->e ? emit_expr(s->e) : "", s->inc ? " " : "",
                s->inc ? emit_expr(s->inc) : "");
     emit_body(b, s->body, indent);
     buf_puts(b, "\n");

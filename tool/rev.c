@@ -326,15 +326,18 @@ static Stmt *pop_stmt(Gen *g, Expr *lv) {
   return ir_assign(lv, c, loc);
 }
 
-static void push(Gen *g, Buf *b, int ind, Expr *lv) {
+static void push(Gen *g, Stmt *out, Expr *lv) {
   Stmt *s = push_stmt(g, lv);
-  if (s) emit_stmt(b, s, ind);
+  if (s) put(out, s);
 }
 
 /* a generated local (a record, a saved value) named in text by the other parts */
 static Expr *named(const char *name, Type *t, Loc loc) { return ir_var(ir_new_var(NULL, name, t, VAR_TEMP, loc), loc); }
 
-static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { push(g, b, ind, named(lv, t, loc)); }
+static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
+  Stmt *s = push_stmt(g, named(lv, t, loc));
+  if (s) emit_stmt(b, s, ind);
+}
 
 static void pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
   emit_stmt(b, pop_stmt(g, named(lv, t, loc)), ind);
@@ -398,12 +401,6 @@ static void restore_stmt_into(Gen *g, Stmt *s, Stmt *out, Expr *lv) {
   long lo = ir_lit_int(g->block_lo);
   Expr *at = lo == 0 ? c : ir_binary(EX_SUB, c, g->block_lo, c->ty, lv->loc);
   put(out, ir_assign(lv, ir_binary(EX_INDEX, ir_var(g->block_view, lv->loc), at, lv->ty, lv->loc), lv->loc));
-}
-
-static void restore(Gen *g, Buf *b, int ind, Expr *lv) {
-  Stmt *out = ir_block(lv->loc);
-  restore_into(g, out, lv);
-  print_block(b, out, ind);
 }
 
 
@@ -569,8 +566,8 @@ static void propagate(Gen *g, Expr *e, Expr *seed, Stmt *out) {
 
 /* ---- statements ----------------------------------------------------------- */
 
-static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
-static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+static void gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R);
+static void gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 
 static bool mentions(const char *text, const char *name);
 
@@ -637,11 +634,6 @@ static void accumulate(Gen *g, Type *t, Expr *dst, Expr *src, Stmt *out, Loc loc
 
 /* lhs = rhs for structs (and arrays inside structs): the adjoint moves
  * member by member. */
-static void accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int ind, Loc loc) {
-  Stmt *out = ir_block(loc);
-  accumulate(g, t, dst, src, out, loc);
-  print_block(b, out, ind);
-}
 
 static void aggregate_copy(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Stmt *R) {
   if (rev_par_refuses(g, s->loc, "a copy of a whole struct")) return;
@@ -734,9 +726,6 @@ static Stmt *derive_stmt(Gen *g, Expr *lhs, Var *base) {
                               p->ty), lhs->loc);
 }
 
-static void derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) {
-  emit_stmt(rev, derive_stmt(g, lhs, base), ri);
-}
 
 /* v - k for the step v = v + k taken back (v + k for v = v - k) */
 static Expr *step_back(Expr *rhs, Expr *v) {
@@ -898,31 +887,28 @@ static void assign_ir(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   }
 }
 
-static void gen_assign(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+static void gen_assign(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   Expr *lhs = s->e->a, *rhs = s->e->b;
   if (rhs->kind == EX_CALL && rhs->callee) {
-    rev_gen_call(g, s, lhs, rhs, fwd, fi, rev, ri);
+    rev_gen_call(g, s, lhs, rhs, F, R);
     return;
   }
   if (act_expr_active(lhs) && ir_alloc_call(rhs)) {
-    rev_gen_alloc(g, s, lhs, rhs, fwd, fi, rev, ri);
+    rev_gen_alloc(g, s, lhs, rhs, F, R);
     return;
   }
   if (ir_memalign_target(rhs)) {   /* r = posix_memalign(&p, ...): r is an int */
-    rev_gen_alloc(g, s, ir_var(ir_memalign_target(rhs), s->loc), rhs, fwd, fi, rev, ri);
+    rev_gen_alloc(g, s, ir_var(ir_memalign_target(rhs), s->loc), rhs, F, R);
     return;
   }
-  Stmt *F = ir_block(s->loc), *R = ir_block(s->loc);
   assign_ir(g, s, F, R);
-  print_block(fwd, F, fi);
-  print_block(rev, R, ri);
 }
 
 /* What a libm call with an out-parameter writes, frexp(x, &e): e (or *p for
  * frexp(x, p)). Saved, like an assigned variable, when the reverse sweep reads
  * it; restored after the statement's adjoint code, which may evaluate the
  * call again (its partials read only x). Returns the values to restore. */
-static Vec save_rule_outs(Gen *g, Stmt *s, Buf *fwd, int fi) {
+static Vec save_rule_outs(Gen *g, Stmt *s, Stmt *F) {
   Vec args = {0}, saved = {0};
   rule_out_args(s->e->kind == EX_ASSIGN ? s->e->b : s->e, &args);
   for (int i = 0; i < args.len; i++) {
@@ -934,50 +920,46 @@ static Vec save_rule_outs(Gen *g, Stmt *s, Buf *fwd, int fi) {
     /* not needs_save(): s may be the first value of its lhs, not of e */
     Var *v = ir_base_var(lv);
     if (lv->ty->kind == TY_VOID || !v || !v->rev_read || !act_needs_save(v, s)) continue;
-    push(g, fwd, fi, lv);
+    push(g, F, lv);
     vec_push(&saved, lv);
   }
   return saved;
 }
 
-static void restore_rule_outs(Gen *g, Vec *saved, Buf *rev, int ri) {
-  for (int i = saved->len - 1; i >= 0; i--) restore(g, rev, ri, saved->data[i]);
-}
-
-static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+static void gen_expr_stmt_(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 
 /* An expression statement; the values its libm out-parameters overwrote are
- * restored after its reverse code (rev holds this statement's alone). */
-static void gen_expr_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
-  Vec outs = save_rule_outs(g, s, fwd, fi);
-  gen_expr_stmt_(g, s, fwd, fi, rev, ri);
-  restore_rule_outs(g, &outs, rev, ri);
+ * restored after its reverse code (R holds this statement's alone). */
+static void gen_expr_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
+  Vec outs = save_rule_outs(g, s, F);
+  gen_expr_stmt_(g, s, F, R);
+  for (int i = outs.len - 1; i >= 0; i--) restore_into(g, R, outs.data[i]);
 }
 
-static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+static void gen_expr_stmt_(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   Expr *e = s->e;
   if (e->kind == EX_ASSIGN) {
-    gen_assign(g, s, fwd, fi, rev, ri);
+    gen_assign(g, s, F, R);
     return;
   }
   if (e->kind == EX_CALL && e->callee) {
-    rev_gen_call(g, s, NULL, e, fwd, fi, rev, ri);
+    rev_gen_call(g, s, NULL, e, F, R);
     return;
   }
   if (ir_mem_call(e)) {
-    rev_gen_mem_call(g, s, e, fwd, fi, rev, ri);
+    rev_gen_mem_call(g, s, e, F, R);
     return;
   }
   if (ir_memalign_target(e)) {
-    rev_gen_alloc(g, s, ir_var(ir_memalign_target(e), s->loc), e, fwd, fi, rev, ri);
+    rev_gen_alloc(g, s, ir_var(ir_memalign_target(e), s->loc), e, F, R);
     return;
   }
   if (ir_free_call(e)) {
     Var *v = ir_base_var(e->args[0]);
     if (v && (v->active || v->rev_read || v->rev_alive) && g->joint) {
       /* the reverse sweep still reads the buffer: free it at the end */
-      emit_stmt(fwd, ir_expr_stmt(rt_call("gradc_push_p", ty_new(TY_VOID, "void"), e->loc, 2, g->frees, e->args[0], NULL),
-                                  e->loc), fi);
+      put(F, ir_expr_stmt(rt_call("gradc_push_p", ty_new(TY_VOID, "void"), e->loc, 2, g->frees, e->args[0], NULL),
+                          e->loc));
       g->records++;
       g->used_frees = true;
       return;
@@ -991,8 +973,7 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) 
         return;
       }
   }
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s;\n", emit_expr(e));
+  put(F, ir_expr_stmt(e, s->loc));
 }
 
 /* Where a branch or a loop count is recorded: a local when the statement
@@ -1003,52 +984,47 @@ static const char *record_var(Gen *g, const char *base, const char *type) {
   return name;
 }
 
+/* the same, as a variable of type t */
+static Var *record(Gen *g, const char *base, Type *t, Loc loc) {
+  Var *v = ir_new_var(NULL, format("_%s%d", base, g->fn->ntemps++), t, VAR_TEMP, loc);
+  rev_declare(g, v->name, format("%s = 0;", emit_decl(t, v->name)));
+  return v;
+}
+
 void rev_declare(Gen *g, const char *name, const char *decl) {
   Record *r = arena_alloc(sizeof *r);
   r->name = name, r->decl = decl;
   vec_push(&g->flags, r);
 }
 
-static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
-  Buf tf = {0}, tr = {0}, ef = {0}, er = {0};
-  gen_block(g, s->body, &tf, fi + 1, &tr, ri + 1);
-  if (s->els) gen_block(g, s->els, &ef, fi + 1, &er, ri + 1);
-  bool need = tr.len || er.len;
+/* The reverse of a branch runs the reverse of the side taken, which the
+ * forward sweep records (in a local, or on the tape) when either side has
+ * reverse code. */
+static void gen_if(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
+  Loc loc = s->loc;
+  Stmt *tf = ir_block(loc), *tr = ir_block(loc), *ef = ir_block(loc), *er = ir_block(loc);
+  gen_block(g, s->body, tf, tr);
+  if (s->els) gen_block(g, s->els, ef, er);
+  bool need = tr->kids.len || er->kids.len;
   bool local = g->joint && g->loop_depth == 0;
-  const char *rec = need && local ? record_var(g, "b", "int") : NULL;
+  Var *rec = need && local ? record(g, "b", ty_int(), loc) : NULL;
   if (need) g->records++;
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "if (%s) {\n", emit_expr(s->e));
-  if (tf.data) buf_puts(fwd, tf.data);
-  if (need) {
-    emit_indent(fwd, fi + 1);
-    if (rec) buf_printf(fwd, "%s = 1;\n", rec);
-    else buf_printf(fwd, "gradc_push_i(%s, 1);\n", rev_tape(g)), g->used_tape = true;
+  if (need && rec) {
+    put(tf, ir_assign(ir_var(rec, loc), ir_num("1", ty_int(), loc), loc));
+  } else if (need) {
+    Type *v = ty_new(TY_VOID, "void");
+    put(tf, ir_expr_stmt(rt_call("gradc_push_i", v, loc, 2, g->tape, ir_num("1", ty_int(), loc), NULL), loc));
+    put(ef, ir_expr_stmt(rt_call("gradc_push_i", v, loc, 2, g->tape, ir_num("0", ty_int(), loc), NULL), loc));
+    g->used_tape = true;
   }
-  if (s->els || need) {
-    emit_indent(fwd, fi);
-    buf_puts(fwd, "} else {\n");
-    if (ef.data) buf_puts(fwd, ef.data);
-    if (need && !rec) {
-      emit_indent(fwd, fi + 1);
-      buf_printf(fwd, "gradc_push_i(%s, 0);\n", rev_tape(g));
-    }
-  }
-  emit_indent(fwd, fi);
-  buf_puts(fwd, "}\n");
-  if (need) {
-    emit_indent(rev, ri);
-    buf_printf(rev, "if (%s) {\n", rec ? rec : format("gradc_pop_i(%s)", rev_tape(g)));
-    if (tr.data) buf_puts(rev, tr.data);
-    if (er.len) {
-      emit_indent(rev, ri);
-      buf_puts(rev, "} else {\n");
-      buf_puts(rev, er.data);
-    }
-    emit_indent(rev, ri);
-    buf_puts(rev, "}\n");
-  }
-  buf_free(&tf), buf_free(&tr), buf_free(&ef), buf_free(&er);
+  Stmt *fi = ir_new_stmt(ST_IF, loc);
+  fi->e = s->e, fi->body = tf, fi->els = s->els || need ? ef : NULL;
+  put(F, fi);
+  if (!need) return;
+  Stmt *ri = ir_new_stmt(ST_IF, loc);
+  ri->e = rec ? ir_var(rec, loc) : rt_call("gradc_pop_i", ty_int(), loc, 1, g->tape, NULL, NULL);
+  ri->body = tr, ri->els = er->kids.len ? er : NULL;
+  put(R, ri);
 }
 
 /* ---- for the other parts of reverse mode (rev.h) -------------------------- */
@@ -1056,20 +1032,27 @@ static void gen_if(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
 const char *rev_bar_name(Gen *g, Var *v) { return bar_name(g, v); }
 bool rev_caller_block(Expr *p) { return caller_block(p); }
 bool rev_needs_save(Gen *g, Stmt *s, Expr *lhs) { return needs_save(g, s, lhs); }
-void rev_push(Gen *g, Buf *b, int ind, Expr *lv) { push(g, b, ind, lv); }
+void rev_push(Gen *g, Stmt *out, Expr *lv) { push(g, out, lv); }
 const char *rev_split_why(Gen *g) { return split_why(g); }
 bool rev_mentions(const char *text, const char *name) { return mentions(text, name); }
-void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int ind, Loc loc) {
-  accumulate_members(g, t, dst, src, b, ind, loc);
+void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Stmt *out, Loc loc) {
+  accumulate(g, t, dst, src, out, loc);
 }
 Var *rev_derived_base(Gen *g, Expr *lhs) { return derived_base(g, lhs); }
-void rev_derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base) { derive_shadow(g, rev, ri, lhs, base); }
+void rev_derive_shadow(Gen *g, Stmt *R, Expr *lhs, Var *base) { put(R, derive_stmt(g, lhs, base)); }
 const char *rev_shadow(Gen *g, Expr *e) { return shadow(g, e); }
 Expr *rev_adj(Gen *g, Expr *e) { return adj(g, e); }
 void rev_put(Stmt *out, Stmt *s) { put(out, s); }
 Stmt *rev_add_to(Expr *lv, Expr *v) { return assign_op(EX_ADD, lv, v); }
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc) { return count_loop(g, t, n, k, loc); }
 void rev_print(Buf *b, Stmt *blk, int ind) { print_block(b, blk, ind); }
+void rev_text_stmt(Stmt *out, Buf *b, Loc loc) {
+  if (!b->len) return;
+  Stmt *t = ir_new_stmt(ST_TEXT, loc);
+  t->comment = arena_strdup(b->data);
+  put(out, t);
+  buf_free(b);
+}
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
   return rt_call(name, ty, loc, n, a0, a1, a2);
 }
@@ -1087,11 +1070,12 @@ Expr *rev_redo(Gen *g, Loc loc) { return redo_log(g, loc); }
 Type *rev_void_ptr(void) { return void_ptr(); }
 Expr *rev_adj_ptr(Gen *g, Expr *e) { return adj_ptr(g, e); }
 const char *rev_record_var(Gen *g, const char *base, const char *type) { return record_var(g, base, type); }
+Var *rev_record(Gen *g, const char *base, Type *t, Loc loc) { return record(g, base, t, loc); }
 void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { push_text(g, b, ind, lv, t, loc); }
 void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { pop_into(g, b, ind, lv, t, loc); }
 const char *rev_shadow_ptr(Gen *g, Expr *e) { return shadow_ptr(g, e); }
-void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_stmt(g, s, fwd, fi, rev, ri); }
-void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) { gen_block(g, s, fwd, fi, rev, ri); }
+void rev_gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R) { gen_stmt(g, s, F, R); }
+void rev_gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R) { gen_block(g, s, F, R); }
 
 static void touch_stmt(Gen *g, Stmt *s) {
   if (!s) return;
@@ -1100,23 +1084,23 @@ static void touch_stmt(Gen *g, Stmt *s) {
   touch_stmt(g, s->init), touch_stmt(g, s->body), touch_stmt(g, s->els);
 }
 
-static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+static void gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   switch (s->kind) {
   case ST_NOP: return;
-  case ST_BLOCK: gen_block(g, s, fwd, fi, rev, ri); return;
+  case ST_BLOCK: gen_block(g, s, F, R); return;
   case ST_EXPR:
-    gen_expr_stmt(g, s, fwd, fi, rev, ri);
+    gen_expr_stmt(g, s, F, R);
     if (g->nest == 0) touch_stmt(g, s);
     return;
   case ST_IF:
     g->nest++;
-    gen_if(g, s, fwd, fi, rev, ri);
+    gen_if(g, s, F, R);
     g->nest--;
     if (g->nest == 0) touch_stmt(g, s);
     return;
   case ST_WHILE: case ST_DO: case ST_FOR:
     g->nest++;
-    rev_gen_loop(g, s, fwd, fi, rev, ri);
+    rev_gen_loop(g, s, F, R);
     g->nest--;
     if (g->nest == 0) touch_stmt(g, s);
     return;
@@ -1130,49 +1114,33 @@ static void gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   }
 }
 
-/* Appends text, written at indentation `from`, at indentation `to`. */
-void rev_reindent(Buf *b, const char *text, int from, int to) {
-  while (*text) {
-    const char *end = strchr(text, '\n');
-    size_t len = end ? (size_t)(end - text) + 1 : strlen(text);
-    int sp = 0;
-    while (sp < 2 * from && text[sp] == ' ') sp++;
-    emit_indent(b, to);
-    buf_printf(b, "%.*s", (int)(len - (size_t)sp), text + sp);
-    text += len;
-  }
-}
-
 /* Forward code in order, reverse code in reverse order. In the body of a
  * loop whose reverse sweep computes values again (activity.c), the forward
  * code of the statements that compute them is kept in g->again as well. */
-static void gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+static void gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   if (s->kind != ST_BLOCK) {
-    gen_stmt(g, s, fwd, fi, rev, ri);
+    gen_stmt(g, s, F, R);
     return;
   }
   int n = s->kids.len;
-  Buf *revs = calloc((size_t)n + 1, sizeof(Buf));
+  Stmt **revs = calloc((size_t)n + 1, sizeof *revs);
   for (int i = 0; i < n; i++) {
-    size_t at = fwd->len;
-    int records = g->records;
+    int at = F->kids.len, records = g->records;
     Stmt *k = s->kids.data[i];
-    gen_stmt(g, k, fwd, fi, &revs[i], ri);
+    revs[i] = ir_block(k->loc);
+    gen_stmt(g, k, F, revs[i]);
     bool again = false;
     for (int j = 0; g->again_loop && j < g->again_loop->recomp.len; j++) again |= g->again_loop->recomp.data[j] == k;
     if (!again) continue;
     if (g->records != records) bug("a statement computed again in reverse records on the tape");
-    if (!g->again.len) {
-      emit_indent(&g->again, g->again_ri);
-      buf_puts(&g->again, "/* this iteration's values, computed again instead of taped */\n");
+    if (!g->again->kids.len) {
+      Stmt *c = ir_new_stmt(ST_NOP, k->loc);
+      c->comment = "this iteration's values, computed again instead of taped";
+      put(g->again, c);
     }
-    if (fwd->len > at) rev_reindent(&g->again, fwd->data + at, g->again_fi, g->again_ri);
+    for (int j = at; j < F->kids.len; j++) put(g->again, F->kids.data[j]);
   }
-  for (int i = n - 1; i >= 0; i--) {
-    if (revs[i].data) buf_puts(rev, revs[i].data);
-    buf_free(&revs[i]);
-  }
+  for (int i = n - 1; i >= 0; i--)
+    for (int j = 0; j < revs[i]->kids.len; j++) put(R, revs[i]->kids.data[j]);
   free(revs);
 }
-
-

@@ -42,8 +42,7 @@ typedef struct Gen {
   int records;           /* tape, stash and list operations written so far */
   Stmt *again_loop;      /* the loop whose body is being generated, if its reverse
                             computes values again (Stmt.recomp) */
-  Buf again;             /* their forward code, at the body's reverse indentation */
-  int again_fi, again_ri;
+  Stmt *again;           /* their forward code, for the body's reverse (a block) */
   int loop_depth;
   Vec promo;             /* Promo *: adjoints accumulated in locals over a reverse loop */
   Stmt *block_save;      /* the write v[c] = e of the loop being generated whose old
@@ -70,8 +69,9 @@ Expr *rev_tape_ref(const char *name, bool local);   /* &name (a local gradc_tape
 const char *rev_tape(Gen *g);                    /* g->tape as text */
 const char *rev_bar_name(Gen *g, Var *v);        /* v's adjoint, declared as needed */
 const char *rev_shadow_ptr(Gen *g, Expr *e);     /* the adjoint of a pointer expression */
-void rev_gen_stmt(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
-void rev_gen_block(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+/* s's forward code appended to the block F, its reverse code to R */
+void rev_gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R);
+void rev_gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 
 const char *rev_shadow(Gen *g, Expr *e);        /* the adjoint of an lvalue */
 Expr *rev_adj(Gen *g, Expr *e);                  /* the adjoint of an lvalue, as IR */
@@ -80,6 +80,9 @@ void rev_put(Stmt *out, Stmt *s);
 Stmt *rev_add_to(Expr *lv, Expr *v);             /* lv += v */
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc);   /* for (T _kN = 0; _kN < n; _kN++) {} */
 void rev_print(Buf *b, Stmt *blk, int ind);      /* blk's statements at indentation ind */
+/* b's lines, printed at indentation 0 by the parts that still write text
+ * (rev_ckpt.c, rev_par.c), as a statement of out (ST_TEXT) */
+void rev_text_stmt(Stmt *out, Buf *b, Loc loc);
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);  /* name(a0, ...) */
 Stmt *rev_call_stmt(const char *name, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);
 Expr *rev_addr(Expr *lv);                        /* &lv (p for *p) */
@@ -93,32 +96,32 @@ Expr *rev_redo(Gen *g, Loc loc);                 /* _redo */
 Type *rev_void_ptr(void);
 Expr *rev_adj_ptr(Gen *g, Expr *e);              /* the adjoint of a pointer expression */
 /* dst += src for each floating member of t (a scalar: dst += src) */
-void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Buf *b, int ind, Loc loc);
+void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Stmt *out, Loc loc);
 /* split pairs: the pointer parameter a pointer variable is made from, and
  * its shadow derived from its value */
 Var *rev_derived_base(Gen *g, Expr *lhs);
-void rev_derive_shadow(Gen *g, Buf *rev, int ri, Expr *lhs, Var *base);
+void rev_derive_shadow(Gen *g, Stmt *R, Expr *lhs, Var *base);
 
 bool rev_caller_block(Expr *p);                  /* a block the caller sees (out arrays) */
 bool rev_needs_save(Gen *g, Stmt *s, Expr *lhs);  /* s's overwrite of lhs must be taped */
-void rev_push(Gen *g, Buf *b, int ind, Expr *lv);    /* tape lv's value */
+void rev_push(Gen *g, Stmt *out, Expr *lv);      /* tape lv's value */
 const char *rev_split_why(Gen *g);               /* why g's function keeps a split pair */
 
 /* rev_call.c: lhs = call (lhs may be NULL), and the library's memory functions */
-void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri);
-void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri);
-void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int ri);
+void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R);
+void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R);
+void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R);
 
 /* rev_func.c: the specialisation a call needs (a callee's split pair, or
  * another file's companions) */
 Spec *rev_spec_for_call(Gen *g, Expr *call, Loc loc);
 const char *rev_record_var(Gen *g, const char *base, const char *type);
+Var *rev_record(Gen *g, const char *base, Type *t, Loc loc);   /* a record _baseN of type t */
 void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
 void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
 
 /* rev_loop.c: a loop's forward and reverse code */
-void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
-void rev_reindent(Buf *b, const char *text, int from, int to);   /* text at indentation from, at to */
+void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 /* v[idx] (or v, idx NULL), read in a loop that changes neither v nor idx: its adjoint adds up
  * in the local name over the loop's reverse, and goes to v_bar[idx] once
  * after it (a store per element instead of one per iteration, which the
@@ -126,7 +129,7 @@ void rev_reindent(Buf *b, const char *text, int from, int to);   /* text at inde
 typedef struct Promo { Var *v; Expr *idx; Var *sum; bool used; Expr *ix; } Promo;
 
 /* rev_par.c: '#pragma omp parallel for' in f_grad (the loop's Omp) */
-void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri);
+void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 /* In a parallel loop, emits the addition of seed into the adjoint of lv
  * when it needs more than `+=` (an atomic, a stencil's halo); false when
  * `+=` is right */
@@ -140,6 +143,6 @@ bool rev_par_refuses(Gen *g, Loc loc, const char *what);
  * at the end (frees), in its parallel loops' chunks (pfrees), or logs
  * restores of the caller's memory (redo) */
 typedef struct Uses { bool frees, pfrees, redo; } Uses;
-void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, Buf *rev, int ri);
+void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R);
 
 #endif

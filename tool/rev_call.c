@@ -317,11 +317,8 @@ static void call_ir(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R) {
   rev_put(R, b);
 }
 
-void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
-  Stmt *F = block(s->loc), *R = block(s->loc);
+void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R) {
   call_ir(g, s, lhs, call, F, R);
-  rev_print(fwd, F, fi);
-  rev_print(rev, R, ri);
 }
 
 /* Whether a call's argument addresses the calling function's own frame. */
@@ -413,7 +410,7 @@ static void gen_realloc(Gen *g, Expr *lhs, Expr *call, Expr *sb, Stmt *F, Stmt *
  * a, n) as `call`, for a buffer that carries derivatives: its adjoint buffer
  * is allocated beside it, zeroed, and both are freed after the reverse
  * sweep. */
-void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf *rev, int ri) {
+void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R) {
   call = ir_uncast(call);
   if (!g->joint) {
     diag_error(s->loc, "gradc cannot yet differentiate an allocated buffer in '%s', which keeps a "
@@ -422,7 +419,6 @@ void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf
     return;
   }
   Loc loc = s->loc;
-  Stmt *F = block(loc), *R = block(loc);
   bool save = rev_needs_save(g, s, lhs);
   Expr *sb = rev_adj_ptr(g, lhs);
   if (save) {
@@ -453,8 +449,6 @@ void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Buf *fwd, int fi, Buf
     rev_put(R, rev_pop_stmt(g, sb));
     rev_restore_into(g, R, lhs);
   }
-  rev_print(fwd, F, fi);
-  rev_print(rev, R, ri);
 }
 
 /* memcpy(d, s, n) and memmove(d, s, n) of float or double arrays: the
@@ -522,9 +516,6 @@ static void mem_call_ir(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R) {
   put_all(R, restores);
 }
 
-void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Buf *fwd, int fi, Buf *rev, int ri) {
-  Stmt *F = block(e->loc), *R = block(e->loc);
+void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R) {
   mem_call_ir(g, s, e, F, R);
-  rev_print(fwd, F, fi);
-  rev_print(rev, R, ri);
 }

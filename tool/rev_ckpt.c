@@ -198,7 +198,7 @@ static void plain_step(Buf *b, Stmt *s, int indent, void *ud) {
   buf_printf(b, "%s = %s;\n", rev_shadow_ptr(g, e->a), rev_shadow_ptr(g, e->b));
 }
 
-void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, Buf *rev, int ri) {
+static void ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, Buf *rev, int ri) {
   CkState st = {.loop = s};
   ckpt_fn = g->fn;
   find_block_ptrs(g->fn);
@@ -253,9 +253,12 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, 
     is->e = s->inc;
     is->pos = s->pos;
     is->loop = s;
+    Stmt *F = ir_block(s->loc), *R = ir_block(s->loc);
     g->loop_depth++, g->nest++;
-    rev_gen_stmt(g, is, &xf, ri + 3, &xr, ri + 3);
+    rev_gen_stmt(g, is, F, R);
     g->loop_depth--, g->nest--;
+    rev_print(&xf, F, ri + 3);
+    rev_print(&xr, R, ri + 3);
   }
   const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
 
@@ -377,3 +380,13 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, 
   buf_free(&xf), buf_free(&xr), buf_free(&pf), buf_free(&pa);
 }
 
+
+void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R) {
+  Buf fwd = {0}, rev = {0}, bft = {0}, brt = {0};
+  rev_print(&bft, bf, 3);   /* inside the schedule's branch, three levels in */
+  rev_print(&brt, br, 3);
+  ckpt_loop(g, s, &bft, &brt, u, &fwd, 0, &rev, 0);
+  rev_text_stmt(F, &fwd, s->loc);
+  rev_text_stmt(R, &rev, s->loc);
+  buf_free(&bft), buf_free(&brt);
+}

@@ -347,13 +347,16 @@ static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
     if (v->is_wrt || v->is_out) rev_bar_name(g, v);
   }
   if (fn->retvar && ty_is_float(fn->ret)) rev_bar_name(g, fn->retvar);
-  rev_gen_block(g, fn->body, fwd, 1, rev, 1);
+  Stmt *F = ir_block(fn->loc), *R = ir_block(fn->loc);
+  rev_gen_block(g, fn->body, F, R);
   /* overwritten scalar parameters: their local adjoints go to the caller */
   for (int i = 0; i < g->param_adj.len; i++) {
     Var *v = g->param_adj.data[i];
     rev_accumulate_members(g, v->ty, ir_unary(EX_DEREF, ir_var(v->bar_param, v->loc), v->bar->ty),
-                           ir_var(v->bar, v->loc), rev, 1, v->loc);
+                           ir_var(v->bar, v->loc), R, v->loc);
   }
+  rev_print(fwd, F, 1);
+  rev_print(rev, R, 1);
   return diag_errors() == before;
 }
 
@@ -562,7 +565,10 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
     Var *v = saved.data[i];
     Expr *e = ir_var(v, v->loc);
     Var *from = v->active && v->bar ? rev_derived_base(&g, e) : NULL;
-    if (from) rev_derive_shadow(&g, out, 1, e, from);
+    if (!from) continue;
+    Stmt *d = ir_block(v->loc);
+    rev_derive_shadow(&g, d, e, from);
+    rev_print(out, d, 1);
   }
   if (rev.data) buf_puts(out, rev.data);
   buf_puts(out, "}\n\n");

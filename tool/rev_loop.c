@@ -15,39 +15,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* i = i + 1 prints as i++ in loop headers. */
-static const char *inc_text(Expr *inc) {
-  if (inc->kind == EX_ASSIGN && (inc->b->kind == EX_ADD || inc->b->kind == EX_SUB) &&
-      ir_same_expr(inc->a, inc->b->a) && inc->b->b->kind == EX_NUM && !strcmp(inc->b->b->text, "1"))
-    return format("%s%s", emit_expr(inc->a), inc->b->kind == EX_ADD ? "++" : "--");
-  return emit_expr(inc);
+/* ---- building the loops' statements ------------------------------------- */
+
+static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
+static void put_all(Stmt *out, Stmt *blk) {
+  for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
 }
 
+static Stmt *comment(Loc loc, const char *text) {
+  Stmt *c = ir_new_stmt(ST_NOP, loc);
+  c->comment = text;
+  return c;
+}
+
+/* if (c) then */
+static Stmt *when(Expr *c, Stmt *then) {
+  Stmt *s = ir_new_stmt(ST_IF, then->loc);
+  s->e = c, s->body = then;
+  return s;
+}
+
+static Stmt *loop(StmtKind kind, Stmt *init, Expr *cond, Expr *inc, Stmt *body, Loc loc) {
+  Stmt *l = ir_new_stmt(kind, loc);
+  l->init = init, l->e = cond, l->inc = inc, l->body = body;
+  return l;
+}
+
+static Expr *zero(Type *t, Loc loc) { return ir_num("0", t, loc); }
+static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
+static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
+
+/* i = i + 1 is i++ in loop headers. */
+static Expr *inc_expr(Expr *inc) {
+  if (inc->kind == EX_ASSIGN && !inc->op && (inc->b->kind == EX_ADD || inc->b->kind == EX_SUB) &&
+      ir_same_expr(inc->a, inc->b->a) && inc->b->b->kind == EX_NUM && !strcmp(inc->b->b->text, "1"))
+    return ir_unary(inc->b->kind == EX_ADD ? EX_POSTINC : EX_POSTDEC, inc->a, inc->a->ty);
+  return inc;
+}
 
 /* The final index of a counted loop with step 1 and fixed bounds, from the
  * bounds (so nothing is taped): for (i = a; i < b; i++) ends at
  * a < b ? b : a, compared in i's type as the loop compares. */
-static const char *end_from_bounds(Stmt *s, Var *iv, const char *start, Type *start_ty, bool up,
-                                   const char *step) {
+static Expr *end_from_bounds(Stmt *s, Var *iv, Expr *start, bool up, const char *step) {
   Expr *c = s->e;
   if (strcmp(step, "1") || !c || c->a == NULL || c->a->kind != EX_VAR || c->a->var != iv) return NULL;
   if (!act_fixed_at(c->b, s)) return NULL;
-  const char *t = emit_type(ty_unconst(iv->ty)), *b = emit_paren(emit_expr(c->b));
+  Type *t = ty_unconst(iv->ty), *it = ty_int();
+  Loc loc = s->loc;
+  const char *ts = emit_type(t);
   /* casts only where the bound's type differs from the counter's */
-  bool same = !strcmp(t, emit_type(ty_unconst(c->b->ty))) &&
-              (!strcmp(start, "0") || !strcmp(t, emit_type(ty_unconst(start_ty))));
-  const char *a = same ? emit_paren(start) : format("(%s)%s", t, emit_paren(start));
-  const char *cb = same ? b : format("(%s)%s", t, b);
-  if (up && c->kind == EX_LT) return format("%s < %s ? %s : %s", a, b, cb, a);
-  if (up && c->kind == EX_LE) return format("%s <= %s ? %s + 1 : %s", a, b, cb, a);
+  bool same = !strcmp(ts, emit_type(ty_unconst(c->b->ty))) &&
+              ((start->kind == EX_NUM && !strcmp(start->text, "0")) || !strcmp(ts, emit_type(ty_unconst(start->ty))));
+  Expr *a = same ? start : ir_unary(EX_CAST, start, t), *b = c->b, *cb = same ? b : ir_unary(EX_CAST, b, t);
+  Expr *one = ir_num("1", it, loc);
+  if (up && c->kind == EX_LT) return ir_cond(ir_binary(EX_LT, a, b, it, loc), cb, a, t);
+  if (up && c->kind == EX_LE) return ir_cond(ir_binary(EX_LE, a, b, it, loc), ir_binary(EX_ADD, cb, one, t, loc), a, t);
   if (up && c->kind == EX_NE) return cb;
-  if (!up && c->kind == EX_GT) return format("%s > %s ? %s : %s", a, b, cb, a);
-  if (!up && c->kind == EX_GE) return format("%s >= %s ? %s - 1 : %s", a, b, cb, a);
+  if (!up && c->kind == EX_GT) return ir_cond(ir_binary(EX_GT, a, b, it, loc), cb, a, t);
+  if (!up && c->kind == EX_GE) return ir_cond(ir_binary(EX_GE, a, b, it, loc), ir_binary(EX_SUB, cb, one, t, loc), a, t);
   return NULL;
 }
 
-static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward);
-static const char *operand(Expr *e);
 
 /* A loop whose body only accumulates into one scalar, a = a + e (or - e),
  * e not reading a: a, whose adjoint scales every addition of the reverse */
@@ -131,7 +159,7 @@ static int promote(Gen *g, Stmt *s) {
 
 /* Declarations before the reverse loop, and the adds after it, of the n
  * promotions last pushed (popped here) */
-static void promoted(Gen *g, int n, Buf *before, Buf *after, int ind) {
+static void promoted(Gen *g, int n, Stmt *before, Stmt *after) {
   Vec used = {0};
   for (int k = 0; k < n; k++) {
     Promo *pr = g->promo.data[--g->promo.len];
@@ -139,48 +167,45 @@ static void promoted(Gen *g, int n, Buf *before, Buf *after, int ind) {
   }
   for (int k = used.len - 1; k >= 0; k--) {
     Promo *pr = used.data[k];
-    emit_indent(before, ind);
-    buf_printf(before, "%s = 0;\n", emit_decl(pr->sum->ty, pr->sum->name));
-    emit_indent(after, ind);   /* a loop that ran: idx is an element it read */
-    buf_printf(after, "if (%s != 0) %s += %s;\n", pr->sum->name, rev_shadow(g, pr->ix), pr->sum->name);
+    Loc loc = pr->ix->loc;
+    Stmt *d = ir_new_stmt(ST_DECL, loc);
+    d->var = pr->sum, d->e = zero(pr->sum->ty, loc);
+    put(before, d);
+    Expr *sum = ir_var(pr->sum, loc);   /* a loop that ran: idx is an element it read */
+    put(after, when(ir_binary(EX_NE, sum, zero(sum->ty, loc), ty_int(), loc), rev_add_to(rev_adj(g, pr->ix), sum)));
   }
 }
 
 /* The values a loop's body leaves in L->snap (recompute.c), to the tape in
  * the forward sweep, back from it at the start of the iteration's reverse. */
-static void snapshot_code(Gen *g, Stmt *L, Buf *b, int ind, bool forward) {
+static void snapshot_code(Gen *g, Stmt *L, Stmt *out, bool forward) {
+  Loc loc = L->loc;
   g->used_tape = true;
   if (forward) g->records++;
   if (L->expand.len == L->snap.len) return;
-  if (!forward) {
-    emit_indent(b, ind);
-    buf_puts(b, "/* this iteration's values, back from the tape */\n");
-  }
+  if (!forward) put(out, comment(loc, "this iteration's values, back from the tape"));
   for (int k = 0; k < L->snap.len; k++) {
     int i = forward ? k : L->snap.len - 1 - k;
     Var *v = L->snap.data[i];
     Expr *n = L->snap_n.data[i];
     if (vec_has(&L->expand, v)) continue;
-    const char *name = emit_expr(ir_var(v, L->loc));
+    Expr *x = ir_var(v, loc);
     if (!n) {
       /* a pointer into memory with adjoints moves with its shadow */
-      const char *sh = v->ty->kind == TY_PTR && v->active ? rev_shadow_ptr(g, ir_var(v, L->loc)) : NULL;
+      Expr *sh = v->ty->kind == TY_PTR && v->active ? rev_adj_ptr(g, x) : NULL;
       if (forward) {
-        rev_push_text(g, b, ind, name, v->ty, L->loc);
-        if (sh) rev_push_text(g, b, ind, sh, v->ty, L->loc);
+        put(out, rev_push_stmt(g, x));
+        if (sh) put(out, rev_push_stmt(g, sh));
       } else {
-        if (sh) rev_pop_into(g, b, ind, sh, v->ty, L->loc);
-        rev_pop_into(g, b, ind, name, v->ty, L->loc);
+        if (sh) put(out, rev_pop_stmt(g, sh));
+        put(out, rev_pop_stmt(g, x));
       }
       continue;
     }
-    const char *count = emit_paren(emit_expr(n));
-    emit_indent(b, ind);
-    if (ir_uncast(n)->kind == EX_NUM)
-      buf_printf(b, "gradc_%s_n(%s, %s, %s * sizeof *%s);\n", forward ? "push" : "pop", rev_tape(g), name, count, name);
-    else   /* a fill over [0, n) with n <= 0 filled nothing */
-      buf_printf(b, "gradc_%s_n(%s, %s, %s > 0 ? %s * sizeof *%s : 0);\n", forward ? "push" : "pop", rev_tape(g), name,
-                 count, count, name);
+    Expr *bytes = ir_binary(EX_MUL, n, rev_size_of(ir_unary(EX_DEREF, x, ty_elem(v->ty))), size_ty(), loc);
+    if (ir_uncast(n)->kind != EX_NUM)   /* a fill over [0, n) with n <= 0 filled nothing */
+      bytes = ir_cond(ir_binary(EX_GT, n, zero(ty_int(), loc), ty_int(), loc), bytes, zero(size_ty(), loc), size_ty());
+    put(out, rev_call_stmt(forward ? "gradc_push_n" : "gradc_pop_n", loc, 3, g->tape, x, bytes));
   }
 }
 
@@ -191,9 +216,9 @@ typedef struct Expand { Var *v; Expr *n; Var *all, *own; } Expand;
 /* The room for L's expanded buffers: before the loop, each buffer's own
  * memory is kept aside and room for all iterations taken on the tape:
  * all = gradc_push_space(tape, (size_t)trip * n * sizeof *v). */
-static void expand_before(Gen *g, Buf *b, int ind, Stmt *L, Expr *lo, Expr *hi, Vec *out) {
+static void expand_before(Gen *g, Stmt *out, Stmt *L, Expr *lo, Expr *hi, Vec *xs) {
   Loc loc = L->loc;
-  Type *size = ty_new(TY_INT, "size_t"), *it = ty_int();
+  Type *size = size_ty(), *it = ty_int();
   Expr *trip = ir_lit_int(lo) == 0 ? hi : ir_binary(EX_SUB, hi, lo, hi->ty, loc);
   Expr *runs = ir_lit_int(lo) >= 0 && ir_lit_int(hi) >= 0 ? NULL : ir_binary(EX_GT, hi, lo, it, loc);
   for (int i = 0; i < L->snap.len; i++) {
@@ -206,19 +231,18 @@ static void expand_before(Gen *g, Buf *b, int ind, Stmt *L, Expr *lo, Expr *hi, 
     x->own = ir_new_var(NULL, format("_%s_own%d", v->name, g->fn->ntemps++), t, VAR_TEMP, loc);
     rev_declare(g, x->all->name, format("%s = 0;", emit_decl(t, x->all->name)));
     rev_declare(g, x->own->name, format("%s = 0;", emit_decl(t, x->own->name)));
-    vec_push(out, x);
+    vec_push(xs, x);
     Expr *test = runs;
     if (ir_lit_int(x->n) < 0) {
-      Expr *some = ir_binary(EX_GT, x->n, ir_num("0", it, loc), it, loc);
+      Expr *some = ir_binary(EX_GT, x->n, zero(it, loc), it, loc);
       test = test ? ir_binary(EX_LAND, test, some, it, loc) : some;
     }
     Expr *room = ir_binary(EX_MUL, ir_binary(EX_MUL, ir_unary(EX_CAST, trip, size), x->n, size, loc),
                            rev_size_of(ir_unary(EX_DEREF, ir_var(v, loc), ty_elem(t))), size, loc);
-    if (test) room = ir_cond(test, room, ir_num("0", size, loc), size);
-    emit_indent(b, ind);
-    buf_printf(b, "/* %s's values in each iteration, side by side on the tape */\n", v->name);
-    emit_stmt(b, ir_assign(ir_var(x->own, loc), ir_var(v, loc), loc), ind);
-    emit_stmt(b, ir_assign(ir_var(x->all, loc), rev_call("gradc_push_space", t, loc, 2, g->tape, room, NULL), loc), ind);
+    if (test) room = ir_cond(test, room, zero(size, loc), size);
+    put(out, comment(loc, format("%s's values in each iteration, side by side on the tape", v->name)));
+    put(out, ir_assign(ir_var(x->own, loc), ir_var(v, loc), loc));
+    put(out, ir_assign(ir_var(x->all, loc), rev_call("gradc_push_space", t, loc, 2, g->tape, room, NULL), loc));
   }
   g->used_tape = true;
 }
@@ -226,25 +250,25 @@ static void expand_before(Gen *g, Buf *b, int ind, Stmt *L, Expr *lo, Expr *hi, 
 /* At the start of an iteration, forward and reverse: the buffer is the
  * iteration's room (its own memory if there was none to take):
  * v = all ? all + (size_t)(c - lo) * n : own. */
-static void expand_at(Buf *b, int ind, Var *c, Expr *lo, Vec *xs) {
+static void expand_at(Stmt *out, Var *c, Expr *lo, Vec *xs) {
   Loc loc = c->loc;
   Expr *k = ir_lit_int(lo) == 0 ? ir_var(c, loc) : ir_binary(EX_SUB, ir_var(c, loc), lo, c->ty, loc);
-  Type *size = ty_new(TY_INT, "size_t");
   for (int i = 0; i < xs->len; i++) {
     Expand *x = xs->data[i];
     Expr *all = ir_var(x->all, loc);
-    Expr *at = ir_binary(EX_ADD, all, ir_binary(EX_MUL, ir_unary(EX_CAST, k, size), x->n, size, loc), all->ty, loc);
-    emit_stmt(b, ir_assign(ir_var(x->v, loc), ir_cond(all, at, ir_var(x->own, loc), all->ty), loc), ind);
+    Expr *at = ir_binary(EX_ADD, all, ir_binary(EX_MUL, ir_unary(EX_CAST, k, size_ty()), x->n, size_ty(), loc), all->ty, loc);
+    put(out, ir_assign(ir_var(x->v, loc), ir_cond(all, at, ir_var(x->own, loc), all->ty), loc));
   }
 }
 
 /* After the loop: the buffer is its own memory again; after the reverse
  * loop, the room comes off the tape too. */
-static void expand_after(Gen *g, Buf *b, int ind, Vec *xs, bool reverse) {
+static void expand_after(Gen *g, Stmt *out, Vec *xs, bool reverse) {
   for (int i = xs->len - 1; i >= 0; i--) {
     Expand *x = xs->data[i];
-    emit_stmt(b, ir_assign(ir_var(x->v, x->v->loc), ir_var(x->own, x->v->loc), x->v->loc), ind);
-    if (reverse) emit_stmt(b, rev_call_stmt("gradc_pop_space", x->v->loc, 2, g->tape, ir_var(x->all, x->v->loc), NULL), ind);
+    Loc loc = x->v->loc;
+    put(out, ir_assign(ir_var(x->v, loc), ir_var(x->own, loc), loc));
+    if (reverse) put(out, rev_call_stmt("gradc_pop_space", loc, 2, g->tape, ir_var(x->all, loc), NULL));
   }
 }
 
@@ -301,37 +325,37 @@ static Stmt *block_write(Gen *g, Stmt *L, Expr **lo, Expr **hi) {
   return w;
 }
 
-/* e binds tighter than a comparison: written bare next to > and - */
-static const char *operand(Expr *e) {
-  Expr *u = ir_uncast(e);
-  bool bare = u->kind == EX_NUM || u->kind == EX_VAR || u->kind == EX_ADD || u->kind == EX_SUB ||
-              u->kind == EX_MUL || u->kind == EX_DIV || u->kind == EX_MOD;
-  return bare && u == e ? emit_expr(e) : emit_paren(emit_expr(e));
-}
+/* The block of v[lo..hi) that the loop w is in overwrites: its first
+ * element, its size in bytes, and the test that the loop runs at all (NULL
+ * when it does; none when it never does, the bounds being literals). */
+typedef struct Extent { Expr *at, *bytes, *test; bool none; } Extent;
 
-/* The extent of the block of v[lo..hi): "&v[lo], n * sizeof v[0]", with the
- * test that the loop runs at all (NULL when the bounds are literal). */
-static const char *block_extent(Stmt *w, Expr *lo, Expr *hi, const char **test) {
-  const char *v = emit_expr(w->e->a->a), *l = operand(lo), *h = operand(hi);
+static Extent block_extent(Stmt *w, Expr *lo, Expr *hi) {
+  Expr *v = w->e->a->a;
+  Loc loc = w->loc;
+  Type *et = w->e->a->ty;
+  Expr *elem = rev_size_of(ir_binary(EX_INDEX, v, zero(ty_int(), loc), et, loc));
   long nl = ir_lit_int(lo), nh = ir_lit_int(hi);
+  Extent x = {0};
   if (nl >= 0 && nh >= 0) {
-    *test = nh > nl ? NULL : "0";
-    return format("&%s[%ld], %ld * sizeof %s[0]", v, nl, nh - nl, v);
+    x.none = nh <= nl;
+    x.at = rev_addr(ir_binary(EX_INDEX, v, ir_num(format("%ld", nl), ty_int(), loc), et, loc));
+    x.bytes = ir_binary(EX_MUL, ir_num(format("%ld", nh - nl), ty_int(), loc), elem, size_ty(), loc);
+    return x;
   }
-  const char *ir = ir_uncast(lo)->kind == EX_NUM || ir_uncast(lo)->kind == EX_VAR ? l : emit_paren(l);
-  const char *n = nl == 0 ? h : format("%s - %s", h, ir);
-  *test = format("%s > %s", h, l);
-  return format("&%s[%s], (size_t)(%s) * sizeof %s[0]", v, emit_expr(lo), n, v);
+  Expr *n = nl == 0 ? hi : ir_binary(EX_SUB, hi, lo, hi->ty, loc);
+  x.test = ir_binary(EX_GT, hi, lo, ty_int(), loc);
+  x.at = rev_addr(ir_binary(EX_INDEX, v, lo, et, loc));
+  x.bytes = ir_binary(EX_MUL, ir_unary(EX_CAST, n, size_ty()), elem, size_ty(), loc);
+  return x;
 }
 
-static void block_push(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi) {
-  const char *test, *ext = block_extent(w, lo, hi, &test);
-  if (test && !strcmp(test, "0")) return;
-  emit_indent(b, ind);
-  buf_printf(b, "/* the values the loop overwrites, for the reverse sweep */\n");
-  emit_indent(b, ind);
-  if (test) buf_printf(b, "if (%s) ", test);
-  buf_printf(b, "gradc_push_block(%s, %s);\n", rev_tape(g), ext);
+static void block_push(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi) {
+  Extent x = block_extent(w, lo, hi);
+  if (x.none) return;
+  put(out, comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
+  Stmt *push = rev_call_stmt("gradc_push_block", w->loc, 3, g->tape, x.at, x.bytes);
+  put(out, x.test ? when(x.test, push) : push);
   g->used_tape = true;
   g->records++;
 }
@@ -340,124 +364,110 @@ static void block_push(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi) {
  * tape (taken off it, not copied), and each iteration's restore reads its
  * element there (rev.c restore_stmt). Nothing else in the loop uses the
  * tape, so the block stays where it is until the loop is done. */
-static void block_pop(Gen *g, Buf *b, int ind, Stmt *w, Expr *lo, Expr *hi, Var *v) {
-  const char *test, *ext = block_extent(w, lo, hi, &test), *view = v->name;
-  const char *decl = emit_decl(v->ty, view);
-  emit_indent(b, ind);
-  if (!test) {
-    buf_printf(b, "%s = gradc_pop_view(%s, %s);\n", decl, rev_tape(g), ext);
-    return;
-  }
-  buf_printf(b, "%s = 0;\n", decl);
-  if (!strcmp(test, "0")) return;
-  emit_indent(b, ind);
-  buf_printf(b, "if (%s) %s = gradc_pop_view(%s, %s);\n", test, view, rev_tape(g), ext);
+static void block_pop(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi, Var *view) {
+  Extent x = block_extent(w, lo, hi);
+  Loc loc = w->loc;
+  Expr *pop = rev_call("gradc_pop_view", view->ty, loc, 3, g->tape, x.at, x.bytes);
+  Stmt *d = ir_new_stmt(ST_DECL, loc);
+  d->var = view, d->e = x.test || x.none ? zero(ty_int(), loc) : pop;
+  put(out, d);
+  if (x.test && !x.none) put(out, when(x.test, ir_assign(ir_var(view, loc), pop, loc)));
 }
 
 /* A sum loop whose iterations are reversed as they run (immediate.c): the
  * body's reverse follows its forward in each iteration, seeded with the
  * accumulator's adjoint, a constant; the reverse sweep has nothing left of
  * it but the reverse of its first statement. */
-static void gen_immediate_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
-  Buf bf = {0}, br = {0};
+static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
+  Loc loc = s->loc;
   /* the scalars whose adjoints wait in locals (immediate.c) */
   for (int i = 0; i < s->imm_defer.len; i++) {
     Var *v = s->imm_defer.data[i];
     Promo *pr = arena_alloc(sizeof *pr);
-    Type *t = ty_unconst(v->ty);
-    *pr = (Promo){v, NULL, ir_new_var(NULL, rev_record_var(g, "d", emit_type(t)), t, VAR_TEMP, v->loc), true, NULL};
+    *pr = (Promo){v, NULL, rev_record(g, "d", ty_unconst(v->ty), v->loc), true, NULL};
     vec_push(&g->promo, pr);
   }
-  Stmt *outer = g->again_loop;
-  Buf outer_again = g->again;
-  g->again_loop = NULL, g->again = (Buf){0};
+  Stmt *bf = ir_block(loc), *br = ir_block(loc);
+  Stmt *outer = g->again_loop, *outer_again = g->again;
+  g->again_loop = NULL, g->again = ir_block(loc);
   g->loop_depth++;
-  rev_gen_block(g, s->body, &bf, fi + 1, &br, fi + 1);
+  rev_gen_block(g, s->body, bf, br);
   g->loop_depth--;
   g->again_loop = outer, g->again = outer_again;
-  Buf initf = {0}, initr = {0};
+  Stmt *initf = ir_block(loc), *initr = ir_block(loc);
   int records = g->records;
-  if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, &initf, fi, &initr, ri);
-  const char *acc = rev_shadow(g, ir_var(s->imm_acc, s->loc));
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "/* each iteration reversed as it runs: %s's adjoint is %.17g after the loop */\n",
-             s->imm_acc->name, s->immediate);
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s = %.17g;\n", acc, s->immediate);
-  const char *header_init = "";
-  if (initf.data && g->records == records) {   /* a single assignment: kept in the header */
-    const char *p = initf.data;
-    while (*p == ' ') p++;
-    header_init = arena_strndup(p, strlen(p) - 2);
-  } else if (initf.data) {
-    buf_puts(fwd, initf.data);
+  if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, initf, initr);
+  Expr *acc = rev_adj(g, ir_var(s->imm_acc, loc));
+  put(F, comment(loc, format("each iteration reversed as it runs: %s's adjoint is %.17g after the loop",
+                             s->imm_acc->name, s->immediate)));
+  put(F, ir_assign(acc, ir_num(format("%.17g", s->immediate), acc->ty, loc), loc));
+  Stmt *head = NULL;
+  if (g->records == records && initf->kids.len == 1 && ((Stmt *)initf->kids.data[0])->kind == ST_EXPR)
+    head = initf->kids.data[0];   /* a single assignment: kept in the header */
+  else
+    put_all(F, initf);
+  if (br->kids.len) {
+    put(bf, comment(loc, "this iteration's reverse"));
+    put_all(bf, br);
   }
-  emit_indent(fwd, fi);
-  if (s->kind == ST_DO) buf_puts(fwd, "do {\n");
-  else if (s->kind == ST_FOR)
-    buf_printf(fwd, "for (%s; %s; %s) {\n", header_init, s->e ? emit_expr(s->e) : "", s->inc ? inc_text(s->inc) : "");
-  else buf_printf(fwd, "while (%s) {\n", emit_expr(s->e));
-  if (bf.data) buf_puts(fwd, bf.data);
-  if (br.data) {
-    emit_indent(fwd, fi + 1);
-    buf_puts(fwd, "/* this iteration's reverse */\n");
-    buf_puts(fwd, br.data);
-  }
-  emit_indent(fwd, fi);
-  if (s->kind == ST_DO) buf_printf(fwd, "} while (%s);\n", emit_expr(s->e));
-  else buf_puts(fwd, "}\n");
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s = 0;\n", acc);
+  put(F, loop(s->kind, head, s->e, s->kind == ST_FOR && s->inc ? inc_expr(s->inc) : NULL, bf, loc));
+  put(F, ir_assign(acc, zero(acc->ty, loc), loc));
   g->promo.len -= s->imm_defer.len;
   for (int i = s->imm_defer.len - 1; i >= 0; i--) {
     Promo *pr = g->promo.data[g->promo.len + i];
-    emit_indent(rev, ri);
-    buf_printf(rev, "%s += %s;   /* what the loop added while it ran */\n", rev_shadow(g, ir_var(pr->v, s->loc)), pr->sum->name);
+    Stmt *add = rev_add_to(rev_adj(g, ir_var(pr->v, loc)), ir_var(pr->sum, loc));
+    add->comment = "what the loop added while it ran";
+    put(R, add);
   }
-  if (initr.data) buf_puts(rev, initr.data);
-  buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
+  put_all(R, initr);
 }
 
-void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+/* The initialisation of a counted loop's header: the loop's first
+ * statement, when it is a single assignment that tapes nothing (else NULL,
+ * and its code goes before the loop) */
+static Stmt *header_init(Stmt *initf, bool alone, Stmt *F) {
+  if (alone && initf->kids.len == 1 && ((Stmt *)initf->kids.data[0])->kind == ST_EXPR) return initf->kids.data[0];
+  put_all(F, initf);
+  return NULL;
+}
+
+void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
+  Loc loc = s->loc;
   /* a parallel loop stays parallel in f_grad; nested in another one or in a
    * separate sweep it runs serially */
   if (s->omp && g->joint && g->sp->top && !g->par) {
-    rev_par_loop(g, s, fwd, fi, rev, ri);
+    rev_par_loop(g, s, F, R);
     return;
   }
   if (s->ckpt && g->joint && g->sp->top && g->loop_depth == 0) {
-    /* the body's code for one recorded iteration, inside the schedule's
-     * branch (three levels in) */
-    Buf bf = {0}, br = {0};
+    /* the body's code for one recorded iteration */
+    Stmt *bf = ir_block(loc), *br = ir_block(loc);
     bool frees = g->used_frees, redo = g->used_redo, pfrees = g->used_par_frees;
     g->used_frees = g->used_redo = g->used_par_frees = false;
     g->loop_depth++;
-    rev_gen_block(g, s->body, &bf, ri + 3, &br, ri + 3);
+    rev_gen_block(g, s->body, bf, br);
     g->loop_depth--;
     Uses u = {g->used_frees, g->used_par_frees, g->used_redo};
     g->used_frees |= frees, g->used_redo |= redo, g->used_par_frees |= pfrees;
-    Buf initf = {0}, initr = {0};
-    if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, &initf, fi, &initr, ri);
-    if (initf.data) buf_puts(fwd, initf.data);
-    rev_ckpt_loop(g, s, &bf, &br, u, fwd, fi, rev, ri);
-    if (initr.data) buf_puts(rev, initr.data);
-    buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
+    Stmt *initf = ir_block(loc), *initr = ir_block(loc);
+    if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, initf, initr);
+    put_all(F, initf);
+    rev_ckpt_loop(g, s, bf, br, u, F, R);
+    put_all(R, initr);
     return;
   }
   if (s->ckpt && g->joint && g->sp->top && g->loop_depth > 0)
     diag_error(s->loc, "gradc cannot yet checkpoint a loop inside another loop: put GRADC_CHECKPOINT "
                "before the outer one");
   if (s->immediate && g->joint && g->sp->top && g->loop_depth == 0 && !g->par) {
-    gen_immediate_loop(g, s, fwd, fi, rev, ri);
+    gen_immediate_loop(g, s, F, R);
     return;
   }
-  Buf bf = {0}, br = {0};
+  Stmt *bf = ir_block(loc), *br = ir_block(loc);
   int body_records = g->records;
-  Stmt *outer = g->again_loop;
-  Buf outer_again = g->again;
-  int outer_fi = g->again_fi, outer_ri = g->again_ri;
+  Stmt *outer = g->again_loop, *outer_again = g->again;
   g->again_loop = g->joint && (s->recomp.len || s->snap.len) ? s : NULL;
-  g->again = (Buf){0}, g->again_fi = fi + 1, g->again_ri = ri + 1;
+  g->again = ir_block(loc);
   int npromo = ir_counted_loop(s, NULL, NULL) && g->joint ? promote(g, s) : 0;
   Expr *blo = NULL, *bhi = NULL;
   Stmt *outer_bw = g->block_save;
@@ -465,23 +475,22 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Var *outer_bv = g->block_view;
   g->block_save = block_write(g, s, &blo, &bhi), g->block_lo = blo, g->block_view = NULL;
   g->loop_depth++;
-  rev_gen_block(g, s->body, &bf, fi + 1, &br, ri + 1);
+  rev_gen_block(g, s->body, bf, br);
   g->loop_depth--;
   Stmt *bw = g->block_view ? g->block_save : NULL;
   Var *bview = g->block_view;
   g->block_save = outer_bw, g->block_lo = outer_blo, g->block_view = outer_bv;
-  Buf pbefore = {0}, pafter = {0};
-  promoted(g, npromo, &pbefore, &pafter, ri);
-  Vec xs = {0};          /* Expand *: the snapshot's buffers in place on the tape */
-  Buf xbefore = {0};     /* their room, before the loop */
+  Stmt *pbefore = ir_block(loc), *pafter = ir_block(loc);
+  promoted(g, npromo, pbefore, pafter);
+  Vec xs = {0};                          /* Expand *: the snapshot's buffers in place on the tape */
+  Stmt *xbefore = ir_block(loc);         /* their room, before the loop */
   Expr *xlo = NULL, *xhi = NULL;
   Var *xc = s->expand.len && g->again_loop ? ir_up_loop(s, &xlo, &xhi) : NULL;
   if (xc) {
-    expand_before(g, &xbefore, fi, s, xlo, xhi, &xs);
-    Buf at = {0};
-    expand_at(&at, fi + 1, xc, xlo, &xs);
-    buf_puts(&at, bf.data ? bf.data : "");
-    buf_free(&bf);
+    expand_before(g, xbefore, s, xlo, xhi, &xs);
+    Stmt *at = ir_block(loc);
+    expand_at(at, xc, xlo, &xs);
+    put_all(at, bf);
     bf = at;
   } else {
     s->expand = (Vec){0};
@@ -489,25 +498,23 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   if (g->again_loop && s->snap.len) {
     /* the snapshot, last in the body (nothing after its loops changes what
      * it holds) and so first off the tape in the body's reverse */
-    snapshot_code(g, s, &bf, fi + 1, true);
-    Buf first = {0};
-    if (xc) expand_at(&first, ri + 1, xc, xlo, &xs);
-    snapshot_code(g, s, &first, ri + 1, false);
-    buf_puts(&first, g->again.data ? g->again.data : "");
-    buf_free(&g->again);
+    snapshot_code(g, s, bf, true);
+    Stmt *first = ir_block(loc);
+    if (xc) expand_at(first, xc, xlo, &xs);
+    snapshot_code(g, s, first, false);
+    put_all(first, g->again);
     g->again = first;
   }
-  if (g->again.len) {   /* first in the body's reverse code */
-    buf_puts(&g->again, br.data ? br.data : "");
-    buf_free(&br);
+  if (g->again->kids.len) {   /* first in the body's reverse code */
+    put_all(g->again, br);
     br = g->again;
   }
-  g->again_loop = outer, g->again = outer_again, g->again_fi = outer_fi, g->again_ri = outer_ri;
+  g->again_loop = outer, g->again = outer_again;
   body_records = g->records - body_records;   /* what the body taped */
-  bool need = br.len > 0;
-  Buf initf = {0}, initr = {0};
+  bool need = br->kids.len > 0;
+  Stmt *initf = ir_block(loc), *initr = ir_block(loc);
   int records = g->records;
-  if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, &initf, fi, &initr, ri);
+  if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, initf, initr);
   bool init_alone = g->records == records;   /* the assignment alone, nothing taped */
   bool local = g->joint && g->loop_depth == 0;
   Var *iv;
@@ -518,153 +525,104 @@ void rev_gen_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     /* forward: the loop, then the final index (and the first, unless it
      * can be computed again) go to the tape, or to locals in joint mode
      * outside loops */
-    const char *header_init = "";
-    if (initf.data && init_alone) {
-      const char *p = initf.data;       /* a single assignment: keep it in the header */
-      while (*p == ' ') p++;
-      header_init = arena_strndup(p, strlen(p) - 2);
-    } else if (initf.data) {
-      buf_puts(fwd, initf.data);
-    }
-    Expr *start = s->init->e->b;
-    const char *start_text = emit_expr(start);
-    const char *start_var = NULL;
+    Stmt *head = header_init(initf, init_alone, F);
+    Expr *start = s->init->e->b, *first = start;
+    Var *start_var = NULL;
+    Expr *n = ir_var(iv, loc);
     if (!act_fixed_at(start, s)) {
-      if (*header_init) {
-        emit_indent(fwd, fi);
-        buf_printf(fwd, "%s;\n", header_init);
-        header_init = "";
-      }
-      start_var = rev_record_var(g, "s", emit_type(iv->ty));
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "%s = %s;\n", start_var, iv->name);
-      start_text = start_var;
+      if (head) put(F, head), head = NULL;
+      start_var = rev_record(g, "s", iv->ty, loc);
+      put(F, ir_assign(ir_var(start_var, loc), n, loc));
+      first = ir_var(start_var, loc);
     }
-    if (bw) block_push(g, fwd, fi, bw, blo, bhi);
-    if (xbefore.data) buf_puts(fwd, xbefore.data);
-    emit_unroll_hint(fwd, s, fi);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "for (%s; %s; %s) {\n", header_init, s->e ? emit_expr(s->e) : "", inc_text(s->inc));
-    buf_puts(fwd, bf.data);
-    emit_indent(fwd, fi);
-    buf_puts(fwd, "}\n");
-    expand_after(g, fwd, fi, &xs, false);
-    const char *endv = NULL;
-    const char *computed = start_var ? NULL : end_from_bounds(s, iv, start_text, start->ty, up, step);
+    if (bw) block_push(g, F, bw, blo, bhi);
+    put_all(F, xbefore);
+    Stmt *fl = loop(ST_FOR, head, s->e, inc_expr(s->inc), bf, loc);
+    fl->unroll = s;
+    put(F, fl);
+    expand_after(g, F, &xs, false);
+    Expr *endv = NULL;
+    Expr *computed = start_var ? NULL : end_from_bounds(s, iv, start, up, step);
     if (local) {
-      endv = rev_record_var(g, "e", emit_type(iv->ty));
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "%s = %s;\n", endv, iv->name);
+      Var *e = rev_record(g, "e", iv->ty, loc);
+      put(F, ir_assign(ir_var(e, loc), n, loc));
+      endv = ir_var(e, loc);
     } else if (computed) {
       endv = computed;
     } else {
-      if (start_var) rev_push(g, fwd, fi, ir_var(&(Var){.name = start_var, .ty = iv->ty}, s->loc));
-      rev_push(g, fwd, fi, ir_var(iv, s->loc));
+      if (start_var) rev_push(g, F, first);
+      rev_push(g, F, n);
     }
     /* reverse: from the last index back to the first */
-    const char *n = iv->name;
     Var *acc = endv && !body_records && g->loop_depth > 0 ? accumulation(s) : NULL;   /* a seed that changes */
-    Buf whole = {0};
-    Buf *outer_rev = rev;
-    if (acc) rev = &whole;   /* wrapped below */
+    Stmt *whole = acc ? ir_block(loc) : R;   /* wrapped below */
     if (!endv) {
-      rev_pop_into(g, rev, ri, n, iv->ty, s->loc);
-      endv = n;
-      if (start_var) rev_pop_into(g, rev, ri, start_var, iv->ty, s->loc);
+      put(whole, rev_pop_stmt(g, n));
+      if (start_var) put(whole, rev_pop_stmt(g, first));
     }
     /* the final index is the first one plus a whole number of steps: the
      * reverse loop steps back until it meets the first, with no comparison
      * that an unsigned counter would pass (i >= 0) */
-    if (pbefore.data) buf_puts(rev, pbefore.data);
-    if (bw) block_pop(g, rev, ri, bw, blo, bhi, bview);
-    emit_unroll_hint(rev, s, ri);
-    emit_indent(rev, ri);
+    put_all(whole, pbefore);
+    if (bw) block_pop(g, whole, bw, blo, bhi, bview);
+    Stmt *rl = loop(ST_FOR, endv ? ir_assign(n, endv, loc) : NULL, NULL, NULL, ir_block(loc), loc);
+    rl->unroll = s;
     if (!strcmp(step, "1")) {
-      buf_printf(rev, "for (%s; %s%s %s %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
-                 up ? "--" : "++", up ? ">" : "<", emit_paren(start_text));
+      rl->e = ir_binary(up ? EX_GT : EX_LT, ir_unary(up ? EX_POSTDEC : EX_POSTINC, n, n->ty), first, ty_int(), loc);
     } else {
-      buf_printf(rev, "for (%s; %s != %s;) {\n", endv == n ? "" : format("%s = %s", n, endv), n,
-                 emit_paren(start_text));
-      emit_indent(rev, ri + 1);
-      buf_printf(rev, "%s %s= %s;\n", n, up ? "-" : "+", step);
+      rl->e = ir_binary(EX_NE, n, first, ty_int(), loc);
+      Stmt *back = ir_assign(n, s->inc->b->b, loc);
+      back->e->op = up ? EX_SUB : EX_ADD;
+      put(rl->body, back);
     }
-    buf_puts(rev, br.data);
-    emit_indent(rev, ri);
-    buf_puts(rev, "}\n");
-    if (pafter.data) buf_puts(rev, pafter.data);
+    put_all(rl->body, br);
+    put(whole, rl);
+    put_all(whole, pafter);
     if (acc) {
       /* s = s + e for every i: each addition is s_bar times a partial,
        * nothing when s_bar is 0 (a ReLU that was off) */
-      rev = outer_rev;
-      emit_indent(rev, ri);
-      buf_printf(rev, "if (%s != 0) {\n", rev_shadow(g, ir_var(acc, s->loc)));
-      rev_reindent(rev, whole.data, ri, ri + 1);
-      emit_indent(rev, ri);
-      buf_puts(rev, "}\n");
-      buf_free(&whole);
+      Expr *ab = rev_adj(g, ir_var(acc, loc));
+      put(R, when(ir_binary(EX_NE, ab, zero(ab->ty, loc), ty_int(), loc), whole));
     }
-    expand_after(g, rev, ri, &xs, true);
-    if (initr.data) buf_puts(rev, initr.data);
-    buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
-    buf_free(&pbefore), buf_free(&pafter), buf_free(&xbefore);
+    expand_after(g, R, &xs, true);
+    put_all(R, initr);
     return;
   }
-  if (initf.data) buf_puts(fwd, initf.data);
-  const char *cnt = NULL;
+  put_all(F, initf);
+  Var *cnt = NULL;
   if (need) {
     g->records++;
-    cnt = rev_record_var(g, "n", "long");
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s = 0;\n", cnt);
+    cnt = rev_record(g, "n", long_ty(), loc);
+    put(F, ir_assign(ir_var(cnt, loc), zero(cnt->ty, loc), loc));
   }
-  if (bw) block_push(g, fwd, fi, bw, blo, bhi);
-  emit_unroll_hint(fwd, s, fi);
-  emit_indent(fwd, fi);
-  const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
-  if (s->kind == ST_DO) buf_puts(fwd, "do {\n");
-  else if (s->kind == ST_FOR) buf_printf(fwd, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", inc ? inc : "");
-  else buf_printf(fwd, "while (%s) {\n", emit_expr(s->e));
-  if (bf.data) buf_puts(fwd, bf.data);
-  if (need) {
-    emit_indent(fwd, fi + 1);
-    buf_printf(fwd, "%s++;\n", cnt);
-  }
-  emit_indent(fwd, fi);
-  if (s->kind == ST_DO) buf_printf(fwd, "} while (%s);\n", emit_expr(s->e));
-  else buf_puts(fwd, "}\n");
+  if (bw) block_push(g, F, bw, blo, bhi);
+  if (need) put(bf, ir_expr_stmt(ir_unary(EX_POSTINC, ir_var(cnt, loc), cnt->ty), loc));
+  Stmt *fl = loop(s->kind, NULL, s->e, s->kind == ST_FOR ? s->inc : NULL, bf, loc);
+  fl->unroll = s;
+  put(F, fl);
   if (need) {
     if (!local) {
       g->used_tape = true;
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "gradc_push_l(%s, %s);\n", rev_tape(g), cnt);
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = gradc_pop_l(%s);\n", cnt, rev_tape(g));
+      put(F, rev_call_stmt("gradc_push_l", loc, 2, g->tape, ir_var(cnt, loc), NULL));
+      put(R, ir_assign(ir_var(cnt, loc), rev_call("gradc_pop_l", cnt->ty, loc, 1, g->tape, NULL, NULL), loc));
     }
-    if (inc && s->inc->kind == EX_ASSIGN) {
+    if (s->kind == ST_FOR && s->inc && s->inc->kind == EX_ASSIGN) {
       /* the increment of a for loop runs after each iteration: undo it first */
       Stmt *is = ir_new_stmt(ST_EXPR, s->loc);
       is->e = s->inc;
       is->pos = s->pos;     /* runs at the end of each iteration */
       is->loop = s;
-      Buf xf = {0}, xr = {0};
       int before = g->records;
-      rev_gen_stmt(g, is, &xf, 0, &xr, ri + 1);
+      rev_gen_stmt(g, is, ir_block(loc), ir_block(loc));
       if (g->records != before) {
         /* the increment saves a value: put it in the body instead */
         diag_error(s->loc, "unsupported loop increment (it overwrites a value the reverse sweep "
                    "reads); write it at the end of the body");
       }
-      buf_free(&xf), buf_free(&xr);
     }
-    if (bw) block_pop(g, rev, ri, bw, blo, bhi, bview);
-    emit_indent(rev, ri);
-    buf_printf(rev, "while (%s-- > 0) {\n", cnt);
-    buf_puts(rev, br.data);
-    emit_indent(rev, ri);
-    buf_puts(rev, "}\n");
+    if (bw) block_pop(g, R, bw, blo, bhi, bview);
+    Expr *c = ir_var(cnt, loc);
+    put(R, loop(ST_WHILE, NULL, ir_binary(EX_GT, ir_unary(EX_POSTDEC, c, c->ty), zero(c->ty, loc), ty_int(), loc), NULL, br, loc));
   }
-  if (initr.data) buf_puts(rev, initr.data);
-  buf_free(&bf), buf_free(&br), buf_free(&initf), buf_free(&initr);
-  buf_free(&pbefore), buf_free(&pafter), buf_free(&xbefore);
+  put_all(R, initr);
 }
-

@@ -367,7 +367,7 @@ static const char *in_type(const char *text, Type *from, const char *t) {
   return format("(%s)%s", t, emit_paren(text));
 }
 
-void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+static void par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   Omp *o = s->omp;
   Par par = {0};
   OmpLoop *l = &par.l;
@@ -408,9 +408,12 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->tape = rev_tape_ref("_pt", false), g->frees = rev_tape_ref("_pf", false), g->par = &par;
   int nflags = g->flags.len;
   Buf bf = {0}, br = {0};
+  Stmt *bfs = ir_block(s->loc), *brs = ir_block(s->loc);
   g->loop_depth++;
-  rev_gen_block(g, s->body, &bf, fi + 2, &br, ri + 3);
+  rev_gen_block(g, s->body, bfs, brs);
   g->loop_depth--;
+  rev_print(&bf, bfs, fi + 2);
+  rev_print(&br, brs, ri + 3);
   g->par = NULL, g->tape = tape, g->frees = frees;
   bool btape = g->used_tape, bfrees = g->used_frees, bredo = g->used_redo;
   g->used_tape |= used_tape, g->used_frees = used_frees, g->used_redo |= used_redo;
@@ -687,4 +690,11 @@ void rev_par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
     }
   }
   buf_free(&bf), buf_free(&br);
+}
+
+void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
+  Buf fwd = {0}, rev = {0};
+  par_loop(g, s, &fwd, 0, &rev, 0);
+  rev_text_stmt(F, &fwd, s->loc);
+  rev_text_stmt(R, &rev, s->loc);
 }

@@ -197,6 +197,9 @@ typedef enum {
   ST_EXPR, ST_DECL, ST_BLOCK, ST_IF, ST_WHILE, ST_DO, ST_FOR, ST_RETURN,
   ST_BREAK, ST_CONTINUE, ST_SWITCH, ST_CASE, ST_DEFAULT, ST_NOP,
   ST_GOTO, ST_LABEL,     /* removed by lowering: later passes never see them */
+  ST_TEXT,               /* derivative code only: lines already printed (comment), at
+                            indentation 0, by the parts of reverse mode that still write
+                            text (rev_ckpt.c, rev_par.c); emit indents them */
 } StmtKind;
 
 struct Stmt {
@@ -216,6 +219,8 @@ struct Stmt {
   bool active;           /* has work in the reverse sweep */
   bool init_of_decl;     /* first value of a variable, run once: nothing to save */
   bool atomic;           /* ST_EXPR of a reverse sweep: under #pragma omp atomic */
+  const char *comment;   /* derivative code: ST_NOP, a line of its own; ST_EXPR, after it */
+  Stmt *unroll;          /* derivative code, a loop: the primal loop whose unroll hint it takes */
   int pos;               /* preorder position in the function (activity.c) */
   Stmt *loop;            /* innermost enclosing loop, or NULL */
   Stmt *parent;          /* the statement around it, or NULL (activity.c) */

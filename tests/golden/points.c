@@ -145,7 +145,7 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       sq_bar = 0;
       for (i2 = 0 < d ? d : 0; i2-- > 0;) {
         double _u3 = 0;
-        for (j = (i2 + 1) < d ? d : (i2 + 1); j-- > (i2 + 1);) {
+        for (j = i2 + 1 < d ? d : i2 + 1; j-- > i2 + 1;) {
           l_bar = l_bar - 1;
           l = l - 1;
           *l_bar += Lxc_bar[j] * xc[i2];

@@ -110,7 +110,7 @@ double diffuse_grad(int n, int steps, const double *u0, double *u0_bar, const do
     w = gradc_pop_p(&_tape);
     const double *_old1 = 0;
     if (n - 1 > 1) _old1 = gradc_pop_view(&_tape, &v[1], (size_t)(n - 1 - 1) * sizeof v[0]);
-    for (i1 = 1 < (n - 1) ? (n - 1) : 1; i1-- > 1;) {
+    for (i1 = 1 < n - 1 ? n - 1 : 1; i1-- > 1;) {
       v[i1] = _old1[i1 - 1];
       {
         double _r2 = v_bar[i1];
