@@ -214,7 +214,9 @@ void emit_indent(Buf *b, int indent) {
 
 static void emit_body(Buf *b, Stmt *s, int indent) {
   if (s->kind == ST_BLOCK) {
-    buf_puts(b, " {\n");
+    buf_puts(b, " {");
+    if (s->comment) buf_printf(b, "   /* %s */", s->comment);
+    buf_puts(b, "\n");
     for (int i = 0; i < s->kids.len; i++) emit_stmt(b, s->kids.data[i], indent + 1);
     emit_indent(b, indent);
     buf_puts(b, "}");
@@ -226,23 +228,10 @@ static void emit_body(Buf *b, Stmt *s, int indent) {
   }
 }
 
-/* Prints a statement of the (lowered or not) IR as C. */
-/* Called after each expression statement that emit_stmt prints, when set
- * (emit_stmt_with): rev.c adds what a statement implies beside the primal. */
-static void (*after_expr)(Buf *b, Stmt *s, int indent, void *ud);
-static void *after_ud;
-static bool parallel;    /* parallel loops keep their pragma (emit_stmt_with) */
+static bool parallel;    /* parallel loops keep their pragma (emit_function; Stmt.parallel) */
 static bool hints;       /* short loops get emit_unroll_hint (emit_function) */
 
-void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud) {
-  void (*saved)(Buf *, Stmt *, int, void *) = after_expr;
-  void *saved_ud = after_ud;
-  bool saved_par = parallel;
-  after_expr = after, after_ud = ud, parallel = true;
-  emit_stmt(b, s, indent);
-  after_expr = saved, after_ud = saved_ud, parallel = saved_par;
-}
-
+/* Prints a statement of the (lowered or not) IR as C. */
 void emit_stmt(Buf *b, Stmt *s, int indent) {
   switch (s->kind) {
   case ST_NOP:
@@ -275,7 +264,6 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     emit_indent(b, indent);
     buf_printf(b, "%s;", emit_expr(s->e));
     buf_printf(b, s->comment ? "   /* %s */\n" : "\n", s->comment);
-    if (after_expr) after_expr(b, s, indent, after_ud);
     return;
   case ST_DECL:
     emit_indent(b, indent);
@@ -287,11 +275,15 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     emit_indent(b, indent);
     if (!s->els && s->body->kind == ST_EXPR && !s->body->atomic) {   /* if (c) s; on one line */
       buf_printf(b, "if (%s) %s;\n", emit_expr(s->e), emit_expr(s->body->e));
-      if (after_expr) after_expr(b, s->body, indent, after_ud);
       return;
     }
     buf_printf(b, "if (%s)", emit_expr(s->e));
     emit_body(b, s->body, indent);
+    while (s->els && s->els->kind == ST_IF) {   /* else if (c) { ... } */
+      s = s->els;
+      buf_printf(b, " else if (%s)", emit_expr(s->e));
+      emit_body(b, s->body, indent);
+    }
     if (s->els) {
       buf_puts(b, " else");
       emit_body(b, s->els, indent);
@@ -313,7 +305,7 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
     buf_printf(b, " while (%s);\n", emit_expr(s->e));
     return;
   case ST_FOR: {
-    const char *clauses = s->omp && parallel ? omp_primal_clauses(s) : NULL;
+    const char *clauses = s->omp && (parallel || s->parallel) ? omp_primal_clauses(s) : NULL;
     if (clauses) {
       emit_indent(b, indent);
       buf_printf(b, "#pragma omp parallel for%s\n", clauses);

@@ -186,19 +186,89 @@ static bool ck_step(Expr *e, void *ud) {
   return false;   /* visit every expression */
 }
 
-/* After a plain statement of a checkpointed loop: a pointer variable that
- * carries derivatives takes its shadow along (p = q: p_bar = q_bar), so
- * that the recorded iterations find each pointer with its own shadow. */
-static void plain_step(Buf *b, Stmt *s, int indent, void *ud) {
-  Gen *g = ud;
-  Expr *e = s->e;
-  if (e->kind != EX_ASSIGN || !ty_is_ptr(e->a->ty) || !act_expr_active(e->a) || ir_alloc_call(ir_uncast(e->b)))
-    return;
-  emit_indent(b, indent);
-  buf_printf(b, "%s = %s;\n", rev_shadow_ptr(g, e->a), rev_shadow_ptr(g, e->b));
+/* ---- building the schedule's statements ---------------------------------- */
+
+static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
+static void put_all(Stmt *out, Stmt *blk) {
+  for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
+}
+static Type *rt_type(const char *name) { return ty_new(TY_OTHER, name); }
+static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
+static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
+static Expr *num(const char *text, Loc loc) { return ir_num(text, ty_int(), loc); }
+static Expr *var(Var *v) { return ir_var(v, v->loc); }
+static Expr *ref(Var *v) { return rev_addr(var(v)); }
+static Expr *call(const char *name, Type *t, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
+  return rev_call(name, t, loc, n, a0, a1, a2);
+}
+static Stmt *call_stmt(const char *name, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
+  return rev_call_stmt(name, loc, n, a0, a1, a2);
 }
 
-static void ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int fi, Buf *rev, int ri) {
+static Expr *member(Var *s, const char *name, Type *t) {
+  Expr *m = ir_new_expr(EX_MEMBER, t, s->loc);
+  m->a = var(s), m->text = name;
+  return m;
+}
+
+static Stmt *decl(Var *v, Expr *init) {
+  Stmt *d = ir_new_stmt(ST_DECL, v->loc);
+  d->var = v, d->e = init;
+  return d;
+}
+
+static Stmt *if_else(Expr *c, Stmt *then, Stmt *els) {
+  Stmt *s = ir_new_stmt(ST_IF, then->loc);
+  s->e = c, s->body = then, s->els = els;
+  return s;
+}
+
+/* A plain statement of a checkpointed loop, as written, into out: a pointer
+ * variable that carries derivatives takes its shadow along after it
+ * (p = q: p_bar = q_bar), so that the recorded iterations find each pointer
+ * with its own shadow. Blocks and the bodies of branches and loops are
+ * copied (the statements inside them shared); a parallel loop keeps its
+ * pragma. */
+static Stmt *plain_body(Gen *g, Stmt *s, bool in_par);
+
+static void plain(Gen *g, Stmt *s, Stmt *out, bool in_par) {
+  Stmt *c;
+  switch (s->kind) {
+  case ST_EXPR: {
+    put(out, s);
+    Expr *e = s->e;
+    if (e->kind == EX_ASSIGN && ty_is_ptr(e->a->ty) && act_expr_active(e->a) && !ir_alloc_call(ir_uncast(e->b)))
+      put(out, ir_assign(rev_adj_ptr(g, e->a), rev_adj_ptr(g, e->b), s->loc));
+    return;
+  }
+  case ST_BLOCK:
+    put(out, plain_body(g, s, in_par));
+    return;
+  case ST_IF: case ST_WHILE: case ST_DO: case ST_FOR: case ST_SWITCH: case ST_CASE: case ST_DEFAULT:
+    c = arena_alloc(sizeof *c);
+    *c = *s;
+    c->parallel = s->kind == ST_FOR && s->omp && !in_par;
+    if (s->body) c->body = plain_body(g, s->body, in_par || c->parallel);
+    if (s->els) c->els = plain_body(g, s->els, in_par);
+    put(out, c);
+    return;
+  default:
+    put(out, s);
+  }
+}
+
+/* s's statements, as plain statements, in a block of their own */
+static Stmt *plain_body(Gen *g, Stmt *s, bool in_par) {
+  Stmt *b = ir_block(s->loc);
+  if (s->kind == ST_BLOCK)
+    for (int i = 0; i < s->kids.len; i++) plain(g, s->kids.data[i], b, in_par);
+  else
+    plain(g, s, b, in_par);
+  return b;
+}
+
+void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R) {
+  Loc loc = s->loc;
   CkState st = {.loop = s};
   ckpt_fn = g->fn;
   find_block_ptrs(g->fn);
@@ -220,15 +290,17 @@ static void ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int f
   for (int i = 0; i < st.items.len; i++)
     if (vec_has(&ckpt_blocks, st.items.data[i])) ck_add(&st.blocks, st.items.data[i]);
   int k = g->fn->ntemps++;
-  const char *ck = format("_ck%d", k), *items = format("_cki%d", k), *cnt = format("_ckn%d", k),
-             *snaps = format("_cks%d", k);
+  Var *ck = ir_new_var(NULL, format("_ck%d", k), rt_type("gradc_ckpt"), VAR_TEMP, loc);
+  Var *items = ir_new_var(NULL, format("_cki%d", k), ty_ptr_to(rt_type("gradc_ckpt_item")), VAR_TEMP, loc);
+  Var *cnt = ir_new_var(NULL, format("_ckn%d", k), long_ty(), VAR_TEMP, loc);
+  Var *snaps = ir_new_var(NULL, format("_cks%d", k), ty_int(), VAR_TEMP, loc);
   Buf it = {0};
   int n = 0;
   for (int i = 0; i < st.items.len; i++, n++) {
     Var *v = st.items.data[i];
     buf_printf(&it, "%s{%s%s, sizeof %s}", n ? ", " : "", v->ty->kind == TY_ARRAY ? "" : "&", v->name, v->name);
     if (v->ty->kind == TY_PTR && v->active) {
-      /* its shadow pointer follows it (plain_step below) */
+      /* its shadow pointer follows it (plain above) */
       const char *b = rev_bar_name(g, v);
       buf_printf(&it, ", {&%s, sizeof %s}", b, b);
       n++;
@@ -238,155 +310,107 @@ static void ckpt_loop(Gen *g, Stmt *s, Buf *bf, Buf *br, Uses u, Buf *fwd, int f
     Var *v = st.blocks.data[i];
     buf_printf(&it, "%s{&%s, 0}", n ? ", " : "", v->name);
   }
-  rev_declare(g, items, format("gradc_ckpt_item %s[] = {%s};", items, it.data ? it.data : "{0, 0}"));
-  rev_declare(g, ck, format("gradc_ckpt %s;", ck));
-  rev_declare(g, cnt, format("long %s = 0;", cnt));
-  rev_declare(g, snaps, format("int %s = 0;", snaps));
+  rev_declare(g, items->name, format("gradc_ckpt_item %s[] = {%s};", items->name, it.data ? it.data : "{0, 0}"));
+  rev_declare(g, ck->name, format("gradc_ckpt %s;", ck->name));
+  rev_declare(g, cnt->name, format("long %s = 0;", cnt->name));
+  rev_declare(g, snaps->name, format("int %s = 0;", snaps->name));
   buf_free(&it);
   g->used_tape = true;
 
   /* the increment of a for loop, as a statement of its own: recorded and
    * reversed with the iteration */
-  Buf xf = {0}, xr = {0};
+  Stmt *xf = ir_block(loc), *xr = ir_block(loc);
   if (s->kind == ST_FOR && s->inc) {
     Stmt *is = ir_new_stmt(ST_EXPR, s->loc);
     is->e = s->inc;
     is->pos = s->pos;
     is->loop = s;
-    Stmt *F = ir_block(s->loc), *R = ir_block(s->loc);
     g->loop_depth++, g->nest++;
-    rev_gen_stmt(g, is, F, R);
+    rev_gen_stmt(g, is, xf, xr);
     g->loop_depth--, g->nest--;
-    rev_print(&xf, F, ri + 3);
-    rev_print(&xr, R, ri + 3);
   }
-  const char *inc = s->kind == ST_FOR && s->inc ? emit_expr(s->inc) : NULL;
 
   /* forward: the loop as written, counting its iterations */
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "/* GRADC_CHECKPOINT(%s): the loop runs unrecorded; its state where it starts is snapshot 0 */\n",
-             emit_expr(s->ckpt));
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s = %s;\n", snaps, emit_expr(s->ckpt));
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "gradc_ckpt_init(&%s, %s, %d, 1);\n", ck, items, n);
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "gradc_ckpt_save(&%s, 0);\n", ck);
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s = 0;\n", cnt);
-  emit_indent(fwd, fi);
-  if (s->kind == ST_DO) buf_puts(fwd, "do {\n");
-  else if (s->kind == ST_FOR) buf_printf(fwd, "for (; %s; %s) {\n", s->e ? emit_expr(s->e) : "", inc ? inc : "");
-  else buf_printf(fwd, "while (%s) {\n", emit_expr(s->e));
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "%s++;\n", cnt);
-  Buf pf = {0};
-  for (int i = 0; i < s->body->kids.len; i++) emit_stmt_with(&pf, s->body->kids.data[i], fi + 1, plain_step, g);
-  if (pf.data) buf_puts(fwd, pf.data);
-  emit_indent(fwd, fi);
-  if (s->kind == ST_DO) buf_printf(fwd, "} while (%s);\n", emit_expr(s->e));
-  else buf_puts(fwd, "}\n");
+  Stmt *note = ir_new_stmt(ST_NOP, loc);
+  note->comment = format("GRADC_CHECKPOINT(%s): the loop runs unrecorded; its state where it starts is snapshot 0",
+                         emit_expr(s->ckpt));
+  put(F, note);
+  put(F, ir_assign(var(snaps), s->ckpt, loc));
+  Expr *init[4] = {ref(ck), var(items), num(format("%d", n), loc), num("1", loc)};
+  put(F, ir_expr_stmt(ir_call("gradc_ckpt_init", ty_new(TY_VOID, "void"), loc, init, 4), loc));
+  put(F, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), num("0", loc), NULL));
+  put(F, ir_assign(var(cnt), num("0", loc), loc));
+  Stmt *body = ir_block(loc);
+  put(body, ir_expr_stmt(ir_unary(EX_POSTINC, var(cnt), cnt->ty), loc));
+  put_all(body, plain_body(g, s->body, false));
+  Stmt *fl = ir_new_stmt(s->kind, loc);
+  fl->e = s->e, fl->inc = s->kind == ST_FOR ? s->inc : NULL, fl->body = body;
+  put(F, fl);
 
   /* reverse: the schedule */
-  const char *rv = format("_rv%d", k), *act = format("_a%d", k);
-  emit_indent(rev, ri);
-  buf_puts(rev, "{\n");
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "gradc_revolve %s;\n", rv);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "gradc_revolve_init(&%s, %s, %s);\n", rv, cnt, snaps);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "gradc_ckpt_reserve(&%s, %s.snaps);\n", ck, rv);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "for (int %s; (%s = gradc_revolve_next(&%s)) != GRADC_REVOLVE_DONE;) {\n", act, act, rv);
-  emit_indent(rev, ri + 2);
-  buf_printf(rev, "if (%s == GRADC_REVOLVE_ADVANCE) {\n", act);
-  emit_indent(rev, ri + 3);
-  const char *kk = ir_unique_name(g->fn, "_k");
-  buf_printf(rev, "for (long %s = %s.from; %s < %s.to; %s++) {\n", kk, rv, kk, rv, kk);
-  Buf pa = {0};
-  for (int i = 0; i < s->body->kids.len; i++) emit_stmt_with(&pa, s->body->kids.data[i], ri + 4, plain_step, g);
-  if (pa.data) buf_puts(rev, pa.data);
-  if (inc) {
-    emit_indent(rev, ri + 4);
-    buf_printf(rev, "%s;\n", inc);
-  }
-  emit_indent(rev, ri + 3);
-  buf_puts(rev, "}\n");
-  emit_indent(rev, ri + 2);
-  buf_printf(rev, "} else if (%s == GRADC_REVOLVE_TAKESHOT) {\n", act);
-  emit_indent(rev, ri + 3);
-  buf_printf(rev, "gradc_ckpt_save(&%s, %s.slot);\n", ck, rv);
-  emit_indent(rev, ri + 2);
-  buf_printf(rev, "} else if (%s == GRADC_REVOLVE_RESTORE) {\n", act);
-  emit_indent(rev, ri + 3);
-  buf_printf(rev, "gradc_ckpt_load(&%s, %s.slot);\n", ck, rv);
-  emit_indent(rev, ri + 2);
-  buf_puts(rev, "} else {   /* GRADC_REVOLVE_YOUTURN: iteration .from, recorded, then reversed */\n");
+  Var *rv = ir_new_var(NULL, format("_rv%d", k), rt_type("gradc_revolve"), VAR_TEMP, loc);
+  Var *act = ir_new_var(NULL, format("_a%d", k), ty_int(), VAR_TEMP, loc);
+  Stmt *all = ir_block(loc);
+  put(all, decl(rv, NULL));
+  put(all, call_stmt("gradc_revolve_init", loc, 3, ref(rv), var(cnt), var(snaps)));
+  put(all, call_stmt("gradc_ckpt_reserve", loc, 2, ref(ck), member(rv, "snaps", ty_int()), NULL));
+  Stmt *sched = ir_new_stmt(ST_FOR, loc);
+  sched->init = decl(act, NULL);
+  sched->e = ir_binary(EX_NE, ir_binary(EX_ASSIGN, var(act), call("gradc_revolve_next", ty_int(), loc, 1, ref(rv), NULL, NULL),
+                                        ty_int(), loc),
+                       rev_named("GRADC_REVOLVE_DONE", ty_int(), loc), ty_int(), loc);
+  sched->body = ir_block(loc);
+  put(all, sched);
+  #define ACTION(name) ir_binary(EX_EQ, var(act), rev_named(name, ty_int(), loc), ty_int(), loc)
+  /* advance: iterations run again, unrecorded */
+  Var *kk = ir_new_var(NULL, ir_unique_name(g->fn, "_k"), long_ty(), VAR_TEMP, loc);
+  Stmt *adv = ir_new_stmt(ST_FOR, loc);
+  adv->init = decl(kk, member(rv, "from", long_ty()));
+  adv->e = ir_binary(EX_LT, var(kk), member(rv, "to", long_ty()), ty_int(), loc);
+  adv->inc = ir_unary(EX_POSTINC, var(kk), long_ty());
+  adv->body = plain_body(g, s->body, false);
+  if (s->kind == ST_FOR && s->inc) put(adv->body, ir_expr_stmt(s->inc, loc));
+  Stmt *advance = ir_block(loc);
+  put(advance, adv);
+  Stmt *take = ir_block(loc), *load = ir_block(loc), *turn = ir_block(loc);
+  put(take, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
+  put(load, call_stmt("gradc_ckpt_load", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
+  turn->comment = "GRADC_REVOLVE_YOUTURN: iteration .from, recorded, then reversed";
   /* what the iteration allocates is freed when it is reversed, not at the
    * end of the whole reverse sweep */
-  bool frees = u.frees;
-  const char *fm = format("_ckf%d", k);
+  Expr *frees = rev_tape_ref("_frees", true), *par = rev_addr(rev_named("_par", rt_type("gradc_par"), loc));
+  Var *fm = ir_new_var(NULL, format("_ckf%d", k), size_ty(), VAR_TEMP, loc);
+  if (u.frees) put(turn, decl(fm, call("gradc_tape_size", size_ty(), loc, 1, frees, NULL, NULL)));
+  /* the same for its parallel loops' scratch memory, chunk by chunk */
+  Var *pm = ir_new_var(NULL, format("_ckp%d", k), ty_ptr_to(size_ty()), VAR_TEMP, loc);
+  if (u.pfrees) put(turn, decl(pm, call("gradc_par_mark", pm->ty, loc, 1, par, NULL, NULL)));
   /* what the step's reverse logged for the end of the sweep (a companion's
    * conservative redo entries) is dropped with the step: nothing a
    * checkpointed loop writes is the caller's (or its state would be
    * unknown), and the log would grow with the steps, or point into memory
    * freed with them */
-  bool redo = u.redo;
-  const char *rm = format("_ckr%d", k);
-  if (frees) {
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "size_t %s = gradc_tape_size(&_frees);\n", fm);
+  Var *rm = ir_new_var(NULL, format("_ckr%d", k), size_ty(), VAR_TEMP, loc);
+  if (u.redo) put(turn, decl(rm, call("gradc_tape_size", size_ty(), loc, 1, rev_redo(g, loc), NULL, NULL)));
+  put_all(turn, bf);
+  put_all(turn, xf);
+  put_all(turn, xr);
+  put_all(turn, br);
+  if (u.redo) put(turn, call_stmt("gradc_tape_drop", loc, 2, rev_redo(g, loc), var(rm), NULL));
+  if (u.frees) {
+    Stmt *w = ir_new_stmt(ST_WHILE, loc);
+    w->e = ir_binary(EX_GT, call("gradc_tape_size", size_ty(), loc, 1, frees, NULL, NULL), var(fm), ty_int(), loc);
+    w->body = call_stmt("free", loc, 1, call("gradc_pop_p", rev_void_ptr(), loc, 1, frees, NULL, NULL), NULL, NULL);
+    put(turn, w);
   }
-  /* the same for its parallel loops' scratch memory, chunk by chunk */
-  bool pfrees = u.pfrees;
-  const char *pm = format("_ckp%d", k);
-  if (pfrees) {
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "size_t *%s = gradc_par_mark(&_par);\n", pm);
-  }
-  if (redo) {
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "size_t %s = gradc_tape_size(_redo);\n", rm);
-  }
-  if (bf->data) buf_puts(rev, bf->data);
-  if (xf.data) buf_puts(rev, xf.data);
-  if (xr.data) buf_puts(rev, xr.data);
-  if (br->data) buf_puts(rev, br->data);
-  if (redo) {
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "gradc_tape_drop(_redo, %s);\n", rm);
-  }
-  if (frees) {
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "while (gradc_tape_size(&_frees) > %s) free(gradc_pop_p(&_frees));\n", fm);
-  }
-  if (pfrees) {
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "gradc_par_free_since(&_par, %s);\n", pm);
-  }
-  emit_indent(rev, ri + 2);
-  buf_puts(rev, "}\n");
-  emit_indent(rev, ri + 1);
-  buf_puts(rev, "}\n");
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "gradc_revolve_free(&%s);\n", rv);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "gradc_ckpt_load(&%s, 0);   /* the state where the loop started */\n", ck);
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "gradc_ckpt_free(&%s);\n", ck);
-  emit_indent(rev, ri);
-  buf_puts(rev, "}\n");
-  buf_free(&xf), buf_free(&xr), buf_free(&pf), buf_free(&pa);
-}
-
-
-void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R) {
-  Buf fwd = {0}, rev = {0}, bft = {0}, brt = {0};
-  rev_print(&bft, bf, 3);   /* inside the schedule's branch, three levels in */
-  rev_print(&brt, br, 3);
-  ckpt_loop(g, s, &bft, &brt, u, &fwd, 0, &rev, 0);
-  rev_text_stmt(F, &fwd, s->loc);
-  rev_text_stmt(R, &rev, s->loc);
-  buf_free(&bft), buf_free(&brt);
+  if (u.pfrees) put(turn, call_stmt("gradc_par_free_since", loc, 2, par, var(pm), NULL));
+  put(sched->body, if_else(ACTION("GRADC_REVOLVE_ADVANCE"), advance,
+                           if_else(ACTION("GRADC_REVOLVE_TAKESHOT"), take,
+                                   if_else(ACTION("GRADC_REVOLVE_RESTORE"), load, turn))));
+  #undef ACTION
+  put(all, call_stmt("gradc_revolve_free", loc, 1, ref(rv), NULL, NULL));
+  Stmt *back = call_stmt("gradc_ckpt_load", loc, 2, ref(ck), num("0", loc), NULL);
+  back->comment = "the state where the loop started";
+  put(all, back);
+  put(all, call_stmt("gradc_ckpt_free", loc, 1, ref(ck), NULL, NULL));
+  put(R, all);
 }

@@ -221,6 +221,7 @@ struct Stmt {
   bool atomic;           /* ST_EXPR of a reverse sweep: under #pragma omp atomic */
   const char *comment;   /* derivative code: ST_NOP, a line of its own; ST_EXPR, after it */
   Stmt *unroll;          /* derivative code, a loop: the primal loop whose unroll hint it takes */
+  bool parallel;         /* derivative code: a copy of a parallel loop that keeps its pragma */
   int pos;               /* preorder position in the function (activity.c) */
   Stmt *loop;            /* innermost enclosing loop, or NULL */
   Stmt *parent;          /* the statement around it, or NULL (activity.c) */
@@ -506,7 +507,6 @@ const char *emit_expr(Expr *e);
 void emit_stmt(Buf *b, Stmt *s, int indent);
 /* emit_stmt, calling after(b, s, indent, ud) after each expression statement;
  * parallel loops keep their pragma (the primal runs of a checkpointed loop) */
-void emit_stmt_with(Buf *b, Stmt *s, int indent, void (*after)(Buf *, Stmt *, int, void *), void *ud);
 void emit_indent(Buf *b, int indent);
 void emit_unroll_hint(Buf *b, Stmt *s, int indent);   /* #pragma GCC unroll N before a small fixed loop */
 void emit_locals(Buf *b, Func *fn, bool (*skip)(Var *v));
