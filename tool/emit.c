@@ -231,6 +231,12 @@ static void emit_body(Buf *b, Stmt *s, int indent) {
 static bool parallel;    /* parallel loops keep their pragma (emit_function; Stmt.parallel) */
 static bool hints;       /* short loops get emit_unroll_hint (emit_function) */
 
+/* " name(a, b)" for a clause of a pragma over the variables vs, if any */
+static void clause(Buf *b, const char *name, Vec *vs) {
+  for (int i = 0; i < vs->len; i++) buf_printf(b, "%s%s", i ? ", " : format(" %s", name), ((Var *)vs->data[i])->name);
+  if (vs->len) buf_puts(b, ")");
+}
+
 /* Prints a statement of the (lowered or not) IR as C. */
 void emit_stmt(Buf *b, Stmt *s, int indent) {
   switch (s->kind) {
@@ -240,16 +246,15 @@ void emit_stmt(Buf *b, Stmt *s, int indent) {
       buf_printf(b, "/* %s */\n", s->comment);
     }
     return;
-  case ST_TEXT:
-    for (const char *p = s->comment; *p;) {
-      const char *end = strchr(p, '\n');
-      size_t len = end ? (size_t)(end - p) + 1 : strlen(p);
-      if (len > 1) emit_indent(b, indent);
-      buf_printf(b, "%.*s", (int)len, p);
-      p += len;
-    }
-    return;
   case ST_BLOCK:
+    if (s->omp) {   /* a parallel region of derivative code */
+      emit_indent(b, indent);
+      buf_printf(b, "#pragma omp parallel num_threads(%s)", emit_expr(s->omp->threads));
+      clause(b, "private(", &s->omp->priv);
+      clause(b, "firstprivate(", &s->omp->first);
+      clause(b, "reduction(+: ", &s->omp->red);
+      buf_puts(b, "\n");
+    }
     emit_indent(b, indent);
     buf_puts(b, "{\n");
     for (int i = 0; i < s->kids.len; i++) emit_stmt(b, s->kids.data[i], indent + 1);

@@ -681,7 +681,7 @@ static void lower_switch(Ctx *cx, Stmt *s) {
 
 static void lower_stmt(Ctx *cx, Stmt *s) {
   switch (s->kind) {
-  case ST_NOP: case ST_TEXT:
+  case ST_NOP:
     return;
   case ST_BLOCK: {
     Stmt *b = lower_block(cx, s);

@@ -227,8 +227,6 @@ static Expr *adj(Gen *g, Expr *e) {
   }
 }
 
-static const char *shadow(Gen *g, Expr *e) { return emit_expr(adj(g, e)); }
-static const char *shadow_ptr(Gen *g, Expr *e) { return emit_expr(adj_ptr(g, e)); }
 
 /* ---- tape ----------------------------------------------------------------- */
 
@@ -265,7 +263,6 @@ Expr *rev_tape_ref(const char *name, bool local) {
   return local ? ir_unary(EX_ADDR, e, ty_ptr_to(t)) : e;
 }
 
-const char *rev_tape(Gen *g) { return emit_expr(g->tape); }
 
 /* _redo: the log of restores of the caller's memory (one variable per
  * generated function: nothing outlives the arena it is made in) */
@@ -978,13 +975,6 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
 
 /* Where a branch or a loop count is recorded: a local when the statement
  * runs at most once (joint mode, outside loops), else the tape. */
-static const char *record_var(Gen *g, const char *base, const char *type) {
-  const char *name = format("_%s%d", base, g->fn->ntemps++);
-  rev_declare(g, name, format("%s %s = 0;", type, name));
-  return name;
-}
-
-/* the same, as a variable of type t */
 static Var *record(Gen *g, const char *base, Type *t, Loc loc) {
   Var *v = ir_new_var(NULL, format("_%s%d", base, g->fn->ntemps++), t, VAR_TEMP, loc);
   rev_declare(g, v->name, format("%s = 0;", emit_decl(t, v->name)));
@@ -1040,19 +1030,11 @@ void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Stmt *out, Lo
 }
 Var *rev_derived_base(Gen *g, Expr *lhs) { return derived_base(g, lhs); }
 void rev_derive_shadow(Gen *g, Stmt *R, Expr *lhs, Var *base) { put(R, derive_stmt(g, lhs, base)); }
-const char *rev_shadow(Gen *g, Expr *e) { return shadow(g, e); }
 Expr *rev_adj(Gen *g, Expr *e) { return adj(g, e); }
 void rev_put(Stmt *out, Stmt *s) { put(out, s); }
 Stmt *rev_add_to(Expr *lv, Expr *v) { return assign_op(EX_ADD, lv, v); }
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc) { return count_loop(g, t, n, k, loc); }
 void rev_print(Buf *b, Stmt *blk, int ind) { print_block(b, blk, ind); }
-void rev_text_stmt(Stmt *out, Buf *b, Loc loc) {
-  if (!b->len) return;
-  Stmt *t = ir_new_stmt(ST_TEXT, loc);
-  t->comment = arena_strdup(b->data);
-  put(out, t);
-  buf_free(b);
-}
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {
   return rt_call(name, ty, loc, n, a0, a1, a2);
 }
@@ -1069,11 +1051,9 @@ void rev_restore_into(Gen *g, Stmt *out, Expr *lv) { restore_into(g, out, lv); }
 Expr *rev_redo(Gen *g, Loc loc) { return redo_log(g, loc); }
 Type *rev_void_ptr(void) { return void_ptr(); }
 Expr *rev_adj_ptr(Gen *g, Expr *e) { return adj_ptr(g, e); }
-const char *rev_record_var(Gen *g, const char *base, const char *type) { return record_var(g, base, type); }
 Var *rev_record(Gen *g, const char *base, Type *t, Loc loc) { return record(g, base, t, loc); }
 void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { push_text(g, b, ind, lv, t, loc); }
 void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { pop_into(g, b, ind, lv, t, loc); }
-const char *rev_shadow_ptr(Gen *g, Expr *e) { return shadow_ptr(g, e); }
 void rev_gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R) { gen_stmt(g, s, F, R); }
 void rev_gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R) { gen_block(g, s, F, R); }
 

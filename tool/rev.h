@@ -66,23 +66,17 @@ void rev_declare(Gen *g, const char *name, const char *decl);
 
 /* rev.c */
 Expr *rev_tape_ref(const char *name, bool local);   /* &name (a local gradc_tape) or name */
-const char *rev_tape(Gen *g);                    /* g->tape as text */
 const char *rev_bar_name(Gen *g, Var *v);        /* v's adjoint, declared as needed */
-const char *rev_shadow_ptr(Gen *g, Expr *e);     /* the adjoint of a pointer expression */
 /* s's forward code appended to the block F, its reverse code to R */
 void rev_gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 void rev_gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 
-const char *rev_shadow(Gen *g, Expr *e);        /* the adjoint of an lvalue */
 Expr *rev_adj(Gen *g, Expr *e);                  /* the adjoint of an lvalue, as IR */
 /* building the sweeps' IR: statements into blocks, printed by rev_print */
 void rev_put(Stmt *out, Stmt *s);
 Stmt *rev_add_to(Expr *lv, Expr *v);             /* lv += v */
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc);   /* for (T _kN = 0; _kN < n; _kN++) {} */
 void rev_print(Buf *b, Stmt *blk, int ind);      /* blk's statements at indentation ind */
-/* b's lines, printed at indentation 0 by the parts that still write text
- * (rev_ckpt.c, rev_par.c), as a statement of out (ST_TEXT) */
-void rev_text_stmt(Stmt *out, Buf *b, Loc loc);
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);  /* name(a0, ...) */
 Stmt *rev_call_stmt(const char *name, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);
 Expr *rev_addr(Expr *lv);                        /* &lv (p for *p) */
@@ -115,7 +109,6 @@ void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R);
 /* rev_func.c: the specialisation a call needs (a callee's split pair, or
  * another file's companions) */
 Spec *rev_spec_for_call(Gen *g, Expr *call, Loc loc);
-const char *rev_record_var(Gen *g, const char *base, const char *type);
 Var *rev_record(Gen *g, const char *base, Type *t, Loc loc);   /* a record _baseN of type t */
 void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
 void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);

@@ -350,37 +350,102 @@ bool rev_par_refuses(Gen *g, Loc loc, const char *what) {
 
 /* ---- the loop ---------------------------------------------------------------- */
 
-static const char *names(Vec *vars, bool bars) {
-  Buf b = {0};
-  for (int i = 0; i < vars->len; i++) {
-    Var *v = vars->data[i];
-    const char *n = bars ? (v->bar ? v->bar->name : NULL) : v->name;
-    if (n) buf_printf(&b, "%s%s", b.len ? ", " : "", n);
-  }
-  const char *t = b.data ? arena_strdup(b.data) : "";
-  buf_free(&b);
-  return t;
+/* ---- building the loop's statements ---------------------------------------- */
+
+static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
+static void put_all(Stmt *out, Stmt *blk) {
+  for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
+}
+static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
+static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
+static Type *rt_type(const char *name) { return ty_new(TY_OTHER, name); }
+static Expr *num(const char *text, Loc loc) { return ir_num(text, ty_int(), loc); }
+static Expr *var(Var *v, Loc loc) { return ir_var(v, loc); }
+static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *t) { return ir_binary(k, a, b, t, a->loc); }
+static bool is_zero(Expr *e) { return e->kind == EX_NUM && !strcmp(e->text, "0"); }
+
+static Expr *member(Expr *s, const char *name, Type *t) {
+  Expr *m = ir_new_expr(EX_MEMBER, t, s->loc);
+  m->a = s, m->text = name;
+  return m;
 }
 
-static const char *in_type(const char *text, Type *from, const char *t) {
-  if (!strcmp(emit_type(ty_unconst(from)), t)) return emit_paren(text);
-  return format("(%s)%s", t, emit_paren(text));
+static Stmt *decl(Var *v, Expr *init, Loc loc) {
+  Stmt *d = ir_new_stmt(ST_DECL, loc);
+  d->var = v, d->e = init;
+  return d;
 }
 
-static void par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
+static Stmt *when(Expr *c, Stmt *then) {
+  Stmt *s = ir_new_stmt(ST_IF, then->loc);
+  s->e = c, s->body = then;
+  return s;
+}
+
+static Stmt *loop(Stmt *init, Expr *cond, Expr *inc, Stmt *body, Loc loc) {
+  Stmt *l = ir_new_stmt(ST_FOR, loc);
+  l->init = init, l->e = cond, l->inc = inc, l->body = body;
+  return l;
+}
+
+static Stmt *call_n(const char *name, Loc loc, Expr **args, int n) {
+  return ir_expr_stmt(ir_call(name, ty_new(TY_VOID, "void"), loc, args, n), loc);
+}
+
+/* lhs op= rhs */
+static Stmt *update(ExprKind op, Expr *lhs, Expr *rhs) {
+  Stmt *s = ir_assign(lhs, rhs, lhs->loc);
+  s->e->op = op;
+  return s;
+}
+
+/* #pragma omp parallel num_threads(threads) ... { }: a block run by a team */
+static Stmt *region(Expr *threads, Loc loc) {
+  Stmt *b = ir_block(loc);
+  b->omp = arena_alloc(sizeof *b->omp);
+  b->omp->loc = loc;
+  b->omp->threads = threads;
+  return b;
+}
+
+/* &_par.chunk[_c].field */
+static Expr *chunk_field(Var *par, Var *c, const char *field, Loc loc) {
+  Type *tt = rt_type("gradc_tape");
+  Expr *ch = ir_binary(EX_INDEX, member(var(par, loc), "chunk", ty_ptr_to(rt_type("gradc_chunk"))), var(c, loc),
+                       rt_type("gradc_chunk"), loc);
+  return rev_addr(member(ch, field, tt));
+}
+
+/* the bytes of a memset of v (an array, a struct) or NULL for a scalar */
+static Stmt *zero_all(Var *v, Loc loc) {
+  Type *t = ty_unconst(v->ty);
+  if (t->kind != TY_ARRAY && t->kind != TY_STRUCT) return ir_assign(var(v, loc), num("0", loc), loc);
+  Expr *p = t->kind == TY_ARRAY ? var(v, loc) : rev_addr(var(v, loc));
+  return rev_call_stmt("memset", loc, 3, p, num("0", loc), rev_size_of(var(v, loc)));
+}
+
+/* The counter at the first iteration of chunk k of nc: a + (T)(n * k / nc) * step */
+static Expr *chunk_start(Expr *a, Var *n, Expr *k, Expr *nc, bool up, Expr *step, Type *T) {
+  Expr *x = ir_unary(EX_CAST, bin(EX_DIV, bin(EX_MUL, var(n, a->loc), k, long_ty()), nc, long_ty()), T);
+  if (step) x = bin(EX_MUL, x, step, T);
+  return up && is_zero(a) ? x : bin(up ? EX_ADD : EX_SUB, a, x, T);
+}
+
+void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
+  Loc loc = s->loc;
   Omp *o = s->omp;
   Par par = {0};
   OmpLoop *l = &par.l;
   if (!omp_analyze(s, l) || !sums(&par)) return;
   Var *iv = l->iv;
-  const char *step = l->step;
-  bool up = l->up;
+  bool up = l->up, one = !strcmp(l->step, "1");
+  Expr *step = num(l->step, loc);
   ExprKind ck = l->cmp;
   Expr *bound = l->bound;
   Vec *priv = &l->priv, *assigned = &l->assigned;
+  Type *T = ty_unconst(iv->ty);
 
   /* the body, with the thread's tape, frees list and sums */
-  const char *T = emit_type(ty_unconst(iv->ty));
   for (int i = 0; i < par.acc.len; i++) {
     Var *v = par.acc.data[i];
     rev_bar_name(g, v);   /* the shared adjoint exists before the thread's sum */
@@ -390,16 +455,15 @@ static void par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   buffered_arrays(s, &par);
   owned_rows(s, &par);
   halo_arrays(g, s, &par);
-  Vec arr_len = {0};   /* const char *: the extents, recorded by the forward sweep */
+  Vec arr_len = {0};   /* Var *: the extents, recorded by the forward sweep */
   for (int i = 0; i < par.arr.len; i++) {
     Var *v = par.arr.data[i];
     rev_bar_name(g, v);
     vec_push(&par.arr_buf, ir_new_var(NULL, ir_unique_name(g->fn, format("%s_bar_t", v->name)),
                                       ty_ptr_to(ty_unconst(ty_elem(v->ty))), VAR_TEMP, v->loc));
-    const char *m = rev_record_var(g, "ext", "long");
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s = %s;\n", m, emit_expr(par.arr_len.data[i]));
-    vec_push(&arr_len, (void *)m);
+    Var *m = rev_record(g, "ext", long_ty(), loc);
+    put(F, ir_assign(var(m, loc), par.arr_len.data[i], loc));
+    vec_push(&arr_len, m);
   }
   Expr *tape = g->tape;
   Expr *frees = g->frees;
@@ -407,13 +471,10 @@ static void par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->used_tape = g->used_frees = g->used_redo = false;
   g->tape = rev_tape_ref("_pt", false), g->frees = rev_tape_ref("_pf", false), g->par = &par;
   int nflags = g->flags.len;
-  Buf bf = {0}, br = {0};
-  Stmt *bfs = ir_block(s->loc), *brs = ir_block(s->loc);
+  Stmt *bf = ir_block(loc), *br = ir_block(loc);
   g->loop_depth++;
-  rev_gen_block(g, s->body, bfs, brs);
+  rev_gen_block(g, s->body, bf, br);
   g->loop_depth--;
-  rev_print(&bf, bfs, fi + 2);
-  rev_print(&br, brs, ri + 3);
   g->par = NULL, g->tape = tape, g->frees = frees;
   bool btape = g->used_tape, bfrees = g->used_frees, bredo = g->used_redo;
   g->used_tape |= used_tape, g->used_frees = used_frees, g->used_redo |= used_redo;
@@ -434,267 +495,204 @@ static void par_loop(Gen *g, Stmt *s, Buf *fwd, int fi, Buf *rev, int ri) {
   g->used_par = true;
 
   /* the iteration space: _n iterations from _a by step */
-  const char *n = rev_record_var(g, "n", "long");
-  const char *nt = rev_record_var(g, "nt", "int");
-  Expr *start = s->init->e->b;
-  const char *a = emit_expr(start);
+  Var *n = rev_record(g, "n", long_ty(), loc), *nt = rev_record(g, "nt", ty_int(), loc);
+  Expr *start = s->init->e->b, *a = start;
+  Var *av = NULL;
   if (start->kind != EX_NUM) {
-    const char *av = rev_record_var(g, "a", T);
-    emit_indent(fwd, fi);
-    buf_printf(fwd, "%s = %s;\n", av, a);
-    a = av;
+    av = rev_record(g, "a", T, loc);
+    put(F, ir_assign(var(av, loc), start, loc));
+    a = var(av, loc);
   }   /* a literal start converts as it is */
-  const char *b = in_type(emit_expr(bound), bound->ty, T);
-  bool one = !strcmp(step, "1");
-  const char *lo = up ? a : b, *hi = up ? b : a;   /* the span, hi - lo */
-  const char *span = !strcmp(lo, "0") ? hi : format("%s - %s", hi, emit_paren(lo));
-  const char *cnt;
-  if (ck == EX_NE) cnt = one ? span : format("(%s) / %s", span, step);
+  Expr *b = !strcmp(emit_type(ty_unconst(bound->ty)), emit_type(T)) ? bound : ir_unary(EX_CAST, bound, T);
+  Expr *lo = up ? a : b, *hi = up ? b : a;   /* the span, hi - lo */
+  Expr *span = is_zero(lo) ? hi : bin(EX_SUB, hi, lo, T);
+  Expr *cnt, *lit0 = num("0", loc), *lit1 = num("1", loc);
+  if (ck == EX_NE) cnt = one ? span : bin(EX_DIV, span, step, T);
   else if (ck == EX_LT || ck == EX_GT)
-    cnt = format("%s %s %s ? %s : 0", lo, "<", hi, one ? span : format("(%s + %s - 1) / %s", span, step, step));
+    cnt = ir_cond(bin(EX_LT, lo, hi, ty_int()), one ? span : bin(EX_DIV, bin(EX_SUB, bin(EX_ADD, span, step, T), lit1, T), step, T),
+                  lit0, T);
   else
-    cnt = format("%s <= %s ? %s + 1 : 0", lo, hi, one ? span : format("(%s) / %s", span, step));
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "%s = %s;\n", n, cnt);
-  const char *dir = up ? "+" : "-";
+    cnt = ir_cond(bin(EX_LE, lo, hi, ty_int()), bin(EX_ADD, one ? span : bin(EX_DIV, span, step, T), lit1, T), lit0, T);
+  put(F, ir_assign(var(n, loc), cnt, loc));
   /* _lo and _hi: the counter at the chunk's first iteration and one past
    * its last, a + k * step (no "0 +") */
-  const char *from = up && !strcmp(a, "0") ? "" : format("%s %s ", a, dir);
-  const char *by = one ? "" : format(" * %s", step);
-  const char *bounds_of = format("%s _lo = %s(%s)(%s * _c / %%s)%s, _hi = %s(%s)(%s * (_c + 1) / %%s)%s;\n",
-                                 T, from, T, n, by, from, T, n, by);
+  Var *c = ir_new_var(NULL, "_c", ty_int(), VAR_TEMP, loc);
+  Var *vlo = ir_new_var(NULL, "_lo", T, VAR_TEMP, loc), *vhi = ir_new_var(NULL, "_hi", T, VAR_TEMP, loc);
+  Expr *next = bin(EX_ADD, var(c, loc), lit1, ty_int());
 
   /* a reduction variable the reverse sweep reads elsewhere: its value before
    * the loop, put back after the loop's reverse (inside it, each thread's
    * partial sums come back from the tapes into its own copy) */
-  Vec kept = {0}, kept_name = {0};
+  Vec kept = {0}, kept_as = {0};
   for (int i = 0; i < o->red.len; i++) {
     Var *r = o->red.data[i];
     if (!r->rev_read) continue;
     vec_push(&kept, r);
     if (g->loop_depth > 0) {
-      rev_push_text(g, fwd, fi, r->name, r->ty, s->loc);
-      vec_push(&kept_name, NULL);
+      put(F, rev_push_stmt(g, var(r, loc)));
+      vec_push(&kept_as, NULL);
     } else {
-      const char *k = rev_record_var(g, "red", emit_type(ty_unconst(r->ty)));
-      emit_indent(fwd, fi);
-      buf_printf(fwd, "%s = %s;\n", k, r->name);
-      vec_push(&kept_name, (void *)k);
+      Var *k = rev_record(g, "red", ty_unconst(r->ty), loc);
+      put(F, ir_assign(var(k, loc), var(r, loc), loc));
+      vec_push(&kept_as, k);
     }
   }
 
   /* forward: the private variables start from the values outside (which
    * nothing reads; they keep the tape free of undefined values) */
-  Vec fpriv = {0}, first = {0};
-  for (int i = 1; i < priv->len; i++) vec_push(&first, priv->data[i]);
+  Var *pv = ir_new_var(NULL, "_par", rt_type("gradc_par"), VAR_TEMP, loc);
+  Stmt *fr = region(member(var(pv, loc), "n", ty_int()), loc);
+  vec_push(&fr->omp->priv, iv);
+  for (int i = 1; i < priv->len; i++) vec_push(&fr->omp->first, priv->data[i]);
   for (int i = 1; i < priv->len; i++) {
     Var *v = priv->data[i];
-    if (v->bar && v->ty && ty_is_ptr(v->ty)) vec_push(&fpriv, v);   /* set by the forward sweep */
+    if (v->bar && v->ty && ty_is_ptr(v->ty)) vec_push(&fr->omp->first, v->bar);   /* set by the forward sweep */
   }
-  emit_indent(fwd, fi);
-  buf_printf(fwd, "#pragma omp parallel num_threads(_par.n) private(%s)", iv->name);
-  if (first.len) buf_printf(fwd, " firstprivate(%s", names(&first, false));
-  if (fpriv.len) buf_printf(fwd, ", %s", names(&fpriv, true));
-  if (first.len) buf_puts(fwd, ")");
-  if (o->red.len) buf_printf(fwd, " reduction(+: %s)", names(&o->red, false));
-  buf_puts(fwd, "\n");
-  emit_indent(fwd, fi);
-  buf_puts(fwd, "{\n");
-  emit_indent(fwd, fi + 1);
-  buf_puts(fwd, "int _c = omp_get_thread_num(), _nc = omp_get_num_threads();\n");
-  if (ptape) {
-    emit_indent(fwd, fi + 1);
-    buf_puts(fwd, "gradc_tape *_pt = &_par.chunk[_c].tape;\n");
-  }
-  if (bfrees) {
-    emit_indent(fwd, fi + 1);
-    buf_puts(fwd, "gradc_tape *_pf = &_par.chunk[_c].frees;\n");
-  }
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, bounds_of, "_nc", "_nc");
-  emit_indent(fwd, fi + 1);
-  buf_printf(fwd, "if (_c == 0) %s = _nc;\n", nt);
-  emit_indent(fwd, fi + 1);
-  if (one) buf_printf(fwd, "for (%s = _lo; %s %s _hi; %s%s) {\n", iv->name, iv->name, up ? "<" : ">", iv->name, up ? "++" : "--");
-  else buf_printf(fwd, "for (%s = _lo; %s %s _hi; %s %s= %s) {\n", iv->name, iv->name, up ? "<" : ">", iv->name, dir, step);
-  if (bf.data) buf_puts(fwd, bf.data);
-  emit_indent(fwd, fi + 1);
-  buf_puts(fwd, "}\n");
+  for (int i = 0; i < o->red.len; i++) vec_push(&fr->omp->red, o->red.data[i]);
+  Var *nc = ir_new_var(NULL, "_nc", ty_int(), VAR_TEMP, loc);
+  Type *tp = ty_ptr_to(rt_type("gradc_tape"));
+  Var *pt = ir_new_var(NULL, "_pt", tp, VAR_TEMP, loc), *pf = ir_new_var(NULL, "_pf", tp, VAR_TEMP, loc);
+  put(fr, decl(c, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL), loc));
+  put(fr, decl(nc, rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL), loc));
+  if (ptape) put(fr, decl(pt, chunk_field(pv, c, "tape", loc), loc));
+  if (bfrees) put(fr, decl(pf, chunk_field(pv, c, "frees", loc), loc));
+  put(fr, decl(vlo, chunk_start(a, n, var(c, loc), var(nc, loc), up, one ? NULL : step, T), loc));
+  put(fr, decl(vhi, chunk_start(a, n, next, var(nc, loc), up, one ? NULL : step, T), loc));
+  put(fr, when(bin(EX_EQ, var(c, loc), lit0, ty_int()), ir_assign(var(nt, loc), var(nc, loc), loc)));
+  Expr *x = var(iv, loc);
+  put(fr, loop(ir_assign(x, var(vlo, loc), loc), bin(up ? EX_LT : EX_GT, x, var(vhi, loc), ty_int()),
+               one ? ir_unary(up ? EX_POSTINC : EX_POSTDEC, x, T) : update(up ? EX_ADD : EX_SUB, x, step)->e, bf, loc));
   Expr *saved_tape = g->tape;
   g->tape = rev_tape_ref("_pt", false);
   for (int i = 0; i < finals.len; i++) {
     Var *v = finals.data[i];
-    rev_push_text(g, fwd, fi + 1, v->name, v->ty, s->loc);
-    if (v->bar && ty_is_ptr(v->ty)) rev_push_text(g, fwd, fi + 1, v->bar->name, v->ty, s->loc);
+    put(fr, rev_push_stmt(g, var(v, loc)));
+    if (v->bar && ty_is_ptr(v->ty)) put(fr, rev_push_stmt(g, ir_var(v->bar, loc)));
   }
-  emit_indent(fwd, fi);
-  buf_puts(fwd, "}\n");
   g->tape = saved_tape;
+  put(F, fr);
   if (g->loop_depth > 0) {
     /* the loop runs again: its iteration space goes to the tape */
-    rev_push_text(g, fwd, fi, n, ty_new(TY_INT, "long"), s->loc);
-    rev_push_text(g, fwd, fi, nt, ty_int(), s->loc);
-    if (start->kind != EX_NUM) rev_push_text(g, fwd, fi, a, iv->ty, s->loc);
-    for (int i = 0; i < arr_len.len; i++) rev_push_text(g, fwd, fi, arr_len.data[i], ty_new(TY_INT, "long"), s->loc);
+    put(F, rev_push_stmt(g, var(n, loc)));
+    put(F, rev_push_stmt(g, var(nt, loc)));
+    if (av) put(F, rev_push_stmt(g, var(av, loc)));
+    for (int i = 0; i < arr_len.len; i++) put(F, rev_push_stmt(g, var(arr_len.data[i], loc)));
   }
 
   /* reverse */
   if (g->loop_depth > 0) {
-    for (int i = arr_len.len - 1; i >= 0; i--) rev_pop_into(g, rev, ri, arr_len.data[i], ty_new(TY_INT, "long"), s->loc);
-    if (start->kind != EX_NUM) rev_pop_into(g, rev, ri, a, iv->ty, s->loc);
-    rev_pop_into(g, rev, ri, nt, ty_int(), s->loc);
-    rev_pop_into(g, rev, ri, n, ty_new(TY_INT, "long"), s->loc);
+    for (int i = arr_len.len - 1; i >= 0; i--) put(R, rev_pop_stmt(g, var(arr_len.data[i], loc)));
+    if (av) put(R, rev_pop_stmt(g, var(av, loc)));
+    put(R, rev_pop_stmt(g, var(nt, loc)));
+    put(R, rev_pop_stmt(g, var(n, loc)));
   }
   /* reverse: user's firstprivate variables that the loop only reads keep
    * their values; the others come back from the tape */
-  Vec rpriv = {0}, rfirst = {0}, rbars = {0};
+  Stmt *rr = region(var(nt, loc), loc);
+  Vec rbars = {0};
   for (int i = 0; i < priv->len; i++) {
     Var *v = priv->data[i];
-    vec_push(vec_has(&o->first, v) && !vec_has(assigned, v) ? &rfirst : &rpriv, v);
+    vec_push(vec_has(&o->first, v) && !vec_has(assigned, v) ? &rr->omp->first : &rr->omp->priv, v);
     if (v->bar && !vec_has(&o->first, v)) vec_push(&rbars, v);
   }
-  for (int i = 0; i < kept.len; i++) vec_push(&rpriv, kept.data[i]);
-  emit_indent(rev, ri);
-  buf_printf(rev, "#pragma omp parallel num_threads(%s) private(%s", nt, names(&rpriv, false));
-  if (rbars.len) buf_printf(rev, ", %s", names(&rbars, true));
-  buf_puts(rev, ")");
-  if (rfirst.len) buf_printf(rev, " firstprivate(%s)", names(&rfirst, false));
-  buf_puts(rev, "\n");
-  emit_indent(rev, ri);
-  buf_puts(rev, "{\n");
-  for (int i = 0; i < par.acc.len; i++) {
-    emit_indent(rev, ri + 1);
-    Var *t = par.acc_sum.data[i];
-    buf_printf(rev, "%s;\n", emit_decl(t->ty, t->name));
-  }
+  for (int i = 0; i < kept.len; i++) vec_push(&rr->omp->priv, kept.data[i]);
+  for (int i = 0; i < rbars.len; i++) vec_push(&rr->omp->priv, ((Var *)rbars.data[i])->bar);
+  for (int i = 0; i < par.acc.len; i++) put(rr, decl(par.acc_sum.data[i], NULL, loc));
   for (int i = 0; i < par.arr.len; i++) {
     Var *bv = par.arr_buf.data[i];
-    const char *buf = bv->name, *m = arr_len.data[i];
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "%s = calloc(%s > 0 ? (size_t)%s : 1, sizeof *%s);\n", emit_decl(bv->ty, buf), m, m, buf);
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "if (!%s) gradc_error(\"out of memory allocating an adjoint buffer\");\n", buf);
+    Expr *m = var(arr_len.data[i], loc), *bp = var(bv, loc);
+    Expr *len = ir_cond(bin(EX_GT, m, lit0, ty_int()), ir_unary(EX_CAST, m, size_ty()), lit1, size_ty());
+    put(rr, decl(bv, rev_call("calloc", bv->ty, loc, 2, len, rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bv->ty))), NULL), loc));
+    Expr *msg = ir_new_expr(EX_STR, ty_ptr_to(ty_new(TY_INT, "char")), loc);
+    msg->text = "\"out of memory allocating an adjoint buffer\"";
+    put(rr, when(ir_unary(EX_NOT, bp, ty_int()), rev_call_stmt("gradc_error", loc, 1, msg, NULL, NULL)));
   }
-  for (int i = 0; i < par.halo.len; i++) {
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "gradc_halo %s;\n", ((Halo *)par.halo.data[i])->side->name);
-  }
-  emit_indent(rev, ri + 1);
-  buf_printf(rev, "for (int _c = omp_get_thread_num(); _c < %s; _c += omp_get_num_threads()) {\n", nt);
-  if (ptape) {
-    emit_indent(rev, ri + 2);
-    buf_puts(rev, "gradc_tape *_pt = &_par.chunk[_c].tape;\n");
-  }
-  if (bredo) {
-    emit_indent(rev, ri + 2);
-    buf_puts(rev, "gradc_tape *_redo = &_par.chunk[_c].redo;\n");
-  }
-  emit_indent(rev, ri + 2);
-  buf_printf(rev, bounds_of, nt, nt);
+  for (int i = 0; i < par.halo.len; i++) put(rr, decl(((Halo *)par.halo.data[i])->side, NULL, loc));
+  Var *rc = ir_new_var(NULL, "_c", ty_int(), VAR_TEMP, loc);
+  Stmt *chunks = loop(decl(rc, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL), loc),
+                      bin(EX_LT, var(rc, loc), var(nt, loc), ty_int()),
+                      update(EX_ADD, var(rc, loc), rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL))->e,
+                      ir_block(loc), loc);
+  Stmt *cb = chunks->body;
+  if (ptape) put(cb, decl(pt, chunk_field(pv, rc, "tape", loc), loc));
+  if (bredo) put(cb, decl(ir_new_var(NULL, "_redo", tp, VAR_TEMP, loc), chunk_field(pv, rc, "redo", loc), loc));
+  c = rc;
+  next = bin(EX_ADD, var(c, loc), lit1, ty_int());
+  put(cb, decl(vlo, chunk_start(a, n, var(c, loc), var(nt, loc), up, one ? NULL : step, T), loc));
+  put(cb, decl(vhi, chunk_start(a, n, next, var(nt, loc), up, one ? NULL : step, T), loc));
   g->tape = rev_tape_ref("_pt", false);
   for (int i = finals.len - 1; i >= 0; i--) {
     Var *v = finals.data[i];
-    if (v->bar && ty_is_ptr(v->ty)) rev_pop_into(g, rev, ri + 2, v->bar->name, v->ty, s->loc);
-    rev_pop_into(g, rev, ri + 2, v->name, v->ty, s->loc);
+    if (v->bar && ty_is_ptr(v->ty)) put(cb, rev_pop_stmt(g, ir_var(v->bar, loc)));
+    put(cb, rev_pop_stmt(g, var(v, loc)));
   }
   g->tape = saved_tape;
   for (int i = 0; i < rbars.len; i++) {
     Var *v = rbars.data[i];
     Type *t = ty_unconst(v->ty);
     if (ty_is_ptr(t) && t->kind == TY_PTR) continue;   /* set by the forward values */
-    emit_indent(rev, ri + 2);
-    const char *vb = v->bar->name;
-    if (t->kind == TY_ARRAY) buf_printf(rev, "memset(%s, 0, sizeof %s);\n", vb, vb);
-    else if (t->kind == TY_STRUCT) buf_printf(rev, "memset(&%s, 0, sizeof %s);\n", vb, vb);
-    else buf_printf(rev, "%s = 0;\n", vb);
+    put(cb, zero_all(v->bar, loc));
   }
+  for (int i = 0; i < par.acc.len; i++) put(cb, ir_assign(var(par.acc_sum.data[i], loc), lit0, loc));
+  for (int i = 0; i < par.halo.len; i++) {
+    Halo *h = par.halo.data[i];
+    Expr *args[5] = {rev_addr(var(h->side, loc)), up ? var(vlo, loc) : bin(EX_ADD, var(vhi, loc), lit1, T),
+                     up ? bin(EX_SUB, var(vhi, loc), lit1, T) : var(vlo, loc), num(format("%ld", h->cmin), loc),
+                     num(format("%ld", h->cmax), loc)};
+    put(cb, call_n("gradc_halo_start", loc, args, 5));
+  }
+  for (int i = 0; i < par.arr.len; i++) {
+    Expr *m = var(arr_len.data[i], loc), *bp = var(par.arr_buf.data[i], loc);
+    Expr *bytes = bin(EX_MUL, ir_unary(EX_CAST, m, size_ty()), rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bp->ty))), size_ty());
+    put(cb, when(bin(EX_GT, m, lit0, ty_int()), rev_call_stmt("memset", loc, 3, bp, lit0, bytes)));
+  }
+  Stmt *back = loop(ir_assign(x, var(vhi, loc), loc), NULL, NULL, ir_block(loc), loc);
+  if (one) {
+    back->e = bin(up ? EX_GT : EX_LT, ir_unary(up ? EX_POSTDEC : EX_POSTINC, x, T), var(vlo, loc), ty_int());
+  } else {
+    back->e = bin(EX_NE, x, var(vlo, loc), ty_int());
+    put(back->body, update(up ? EX_SUB : EX_ADD, x, step));
+  }
+  put_all(back->body, br);
+  put(cb, back);
   for (int i = 0; i < par.acc.len; i++) {
-    emit_indent(rev, ri + 2);
-    buf_printf(rev, "%s = 0;\n", ((Var *)par.acc_sum.data[i])->name);
+    Stmt *add = rev_add_to(rev_adj(g, ir_var(par.acc.data[i], loc)), var(par.acc_sum.data[i], loc));
+    add->atomic = true;
+    put(cb, add);
   }
   for (int i = 0; i < par.halo.len; i++) {
     Halo *h = par.halo.data[i];
-    emit_indent(rev, ri + 2);
-    buf_printf(rev, "gradc_halo_start(&%s, %s, %s, %ld, %ld);\n", h->side->name, up ? "_lo" : "_hi + 1", up ? "_hi - 1" : "_lo",
-               h->cmin, h->cmax);
+    Var *k;
+    Stmt *each = rev_count_loop(g, ty_int(), bin(EX_MUL, num("2", loc), rev_named("GRADC_HALO_MAX", ty_int(), loc), ty_int()), &k, loc);
+    Expr *side = ir_binary(EX_INDEX, member(var(h->side, loc), "side", ty_ptr_to(ty_double())), var(k, loc), ty_double(), loc);
+    Expr *at = rev_call("gradc_halo_at", ty_int(), loc, 2, rev_addr(var(h->side, loc)), var(k, loc), NULL);
+    Expr *ap = rev_adj_ptr(g, var(h->v, loc));
+    Stmt *add = rev_add_to(ir_binary(EX_INDEX, ap, at, ty_double(), loc), side);
+    add->atomic = true;
+    Stmt *then = ir_block(loc);
+    put(then, add);
+    put(each->body, when(bin(EX_NE, side, lit0, ty_int()), then));
+    put(cb, each);
   }
   for (int i = 0; i < par.arr.len; i++) {
-    emit_indent(rev, ri + 2);
-    buf_printf(rev, "if (%s > 0) memset(%s, 0, (size_t)%s * sizeof *%s);\n", (char *)arr_len.data[i],
-               ((Var *)par.arr_buf.data[i])->name, (char *)arr_len.data[i], ((Var *)par.arr_buf.data[i])->name);
+    Var *v = par.arr.data[i], *k;
+    Stmt *each = rev_count_loop(g, long_ty(), var(arr_len.data[i], loc), &k, loc);
+    Expr *ap = rev_adj_ptr(g, var(v, loc)), *bp = var(par.arr_buf.data[i], loc);
+    Stmt *add = rev_add_to(ir_binary(EX_INDEX, ap, var(k, loc), ty_elem(bp->ty), loc),
+                           ir_binary(EX_INDEX, bp, var(k, loc), ty_elem(bp->ty), loc));
+    add->atomic = true;
+    put(each->body, add);
+    put(cb, each);
   }
-  emit_indent(rev, ri + 2);
-  if (one)
-    buf_printf(rev, "for (%s = _hi; %s%s %s _lo;) {\n", iv->name, iv->name, up ? "--" : "++", up ? ">" : "<");
-  else
-    buf_printf(rev, "for (%s = _hi; %s != _lo;) {\n", iv->name, iv->name);
-  if (!one) {
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "%s %s= %s;\n", iv->name, up ? "-" : "+", step);
-  }
-  if (br.data) buf_puts(rev, br.data);
-  emit_indent(rev, ri + 2);
-  buf_puts(rev, "}\n");
-  for (int i = 0; i < par.acc.len; i++) {
-    Var *v = par.acc.data[i];
-    emit_indent(rev, ri + 2);
-    buf_puts(rev, "#pragma omp atomic\n");
-    emit_indent(rev, ri + 2);
-    buf_printf(rev, "%s += %s;\n", rev_shadow(g, ir_var(v, s->loc)), ((Var *)par.acc_sum.data[i])->name);
-  }
-  for (int i = 0; i < par.halo.len; i++) {
-    Halo *h = par.halo.data[i];
-    emit_indent(rev, ri + 2);
-    buf_printf(rev, "for (int _k = 0; _k < 2 * GRADC_HALO_MAX; _k++)\n");
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "if (%s.side[_k] != 0) {\n", h->side->name);
-    emit_indent(rev, ri + 4);
-    buf_puts(rev, "#pragma omp atomic\n");
-    emit_indent(rev, ri + 4);
-    buf_printf(rev, "%s[gradc_halo_at(&%s, _k)] += %s.side[_k];\n", emit_postfix(rev_shadow_ptr(g, ir_var(h->v, s->loc))),
-               h->side->name, h->side->name);
-    emit_indent(rev, ri + 3);
-    buf_puts(rev, "}\n");
-  }
-  for (int i = 0; i < par.arr.len; i++) {
-    Var *v = par.arr.data[i];
-    emit_indent(rev, ri + 2);
-    buf_printf(rev, "for (long _k = 0; _k < %s; _k++) {\n", (char *)arr_len.data[i]);
-    emit_indent(rev, ri + 3);
-    buf_puts(rev, "#pragma omp atomic\n");
-    emit_indent(rev, ri + 3);
-    buf_printf(rev, "%s[_k] += %s[_k];\n", emit_postfix(rev_shadow_ptr(g, ir_var(v, s->loc))), ((Var *)par.arr_buf.data[i])->name);
-    emit_indent(rev, ri + 2);
-    buf_puts(rev, "}\n");
-  }
-  emit_indent(rev, ri + 1);
-  buf_puts(rev, "}\n");
-  for (int i = 0; i < par.arr.len; i++) {
-    emit_indent(rev, ri + 1);
-    buf_printf(rev, "free(%s);\n", ((Var *)par.arr_buf.data[i])->name);
-  }
-  emit_indent(rev, ri);
-  buf_puts(rev, "}\n");
+  put(rr, chunks);
+  for (int i = 0; i < par.arr.len; i++) put(rr, rev_call_stmt("free", loc, 1, var(par.arr_buf.data[i], loc), NULL, NULL));
+  put(R, rr);
   if (bredo) {
     g->used_redo = true;
-    emit_indent(rev, ri);
-    buf_puts(rev, "gradc_par_redo(&_par, _redo);\n");
+    put(R, rev_call_stmt("gradc_par_redo", loc, 2, rev_addr(var(pv, loc)), rev_redo(g, loc), NULL));
   }
   for (int i = kept.len - 1; i >= 0; i--) {
-    Var *r = kept.data[i];
-    if (kept_name.data[i]) {
-      emit_indent(rev, ri);
-      buf_printf(rev, "%s = %s;\n", r->name, (char *)kept_name.data[i]);
-    } else {
-      rev_pop_into(g, rev, ri, r->name, r->ty, s->loc);
-    }
+    Var *r = kept.data[i], *k = kept_as.data[i];
+    put(R, k ? ir_assign(var(r, loc), var(k, loc), loc) : rev_pop_stmt(g, var(r, loc)));
   }
-  buf_free(&bf), buf_free(&br);
-}
-
-void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
-  Buf fwd = {0}, rev = {0};
-  par_loop(g, s, &fwd, 0, &rev, 0);
-  rev_text_stmt(F, &fwd, s->loc);
-  rev_text_stmt(R, &rev, s->loc);
 }

@@ -197,9 +197,6 @@ typedef enum {
   ST_EXPR, ST_DECL, ST_BLOCK, ST_IF, ST_WHILE, ST_DO, ST_FOR, ST_RETURN,
   ST_BREAK, ST_CONTINUE, ST_SWITCH, ST_CASE, ST_DEFAULT, ST_NOP,
   ST_GOTO, ST_LABEL,     /* removed by lowering: later passes never see them */
-  ST_TEXT,               /* derivative code only: lines already printed (comment), at
-                            indentation 0, by the parts of reverse mode that still write
-                            text (rev_ckpt.c, rev_par.c); emit indents them */
 } StmtKind;
 
 struct Stmt {
@@ -246,6 +243,7 @@ struct Omp {
   Loc loc;
   Vec priv, first, red;  /* Var *: private(...), firstprivate(...), reduction(+:...) */
   Vec outer;             /* Var *: declared before the loop (shared unless listed) */
+  Expr *threads;         /* derivative code: a block under #pragma omp parallel num_threads(threads) */
 };
 
 typedef enum { MODE_GRAD, MODE_JVP, MODE_HESS } Mode;
