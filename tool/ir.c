@@ -490,6 +490,63 @@ bool ir_mentions(Stmt *s, Var *v) { return ir_stmt_any(s, is_var, v); }
 bool ir_expr_mentions(Expr *e, Var *v) { return ir_expr_any(e, is_var, v); }
 bool ir_assigns(Stmt *s, Var *v) { return ir_stmt_any(s, assigns_var, v); }
 
+/* ---- names in derivative code ---------------------------------------------- */
+
+typedef struct Names { const char *name; int uses, sets; } Names;
+
+static bool is_name(Var *v, const char *name) { return v && v->name && !strcmp(v->name, name); }
+static void names_expr(Expr *e, Names *n);
+
+static void names_type(Type *t, Names *n) {
+  for (; t && t->kind != TY_FUNC; t = t->base)
+    if (t->vla_len) names_expr(t->vla_len, n);
+}
+
+static void names_expr(Expr *e, Names *n) {
+  if (!e) return;
+  if ((e->kind == EX_VAR && is_name(e->var, n->name)) ||
+      ((e->kind == EX_CALL || e->kind == EX_FUNCREF) && e->text && !strcmp(e->text, n->name)))
+    n->uses++;
+  if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_VAR && is_name(e->a->var, n->name)) n->sets++;
+  for (int i = 0; i < e->nargs; i++) names_expr(e->args[i], n);
+  names_expr(e->a, n), names_expr(e->b, n), names_expr(e->c, n);
+}
+
+static void names_vars(Vec *vs, Names *n) {
+  for (int i = 0; i < vs->len; i++) {
+    Var *v = vs->data[i];
+    n->uses += is_name(v, n->name) + is_name(v->bar, n->name);
+  }
+}
+
+static void names_stmt(Stmt *s, Names *n) {
+  if (!s) return;
+  if (s->kind == ST_DECL) {
+    if (is_name(s->var, n->name)) n->uses++, n->sets += s->e != NULL;
+    names_type(s->var->ty, n);
+  }
+  if (s->omp && (s->kind == ST_BLOCK || s->parallel)) {   /* the clauses of its pragma */
+    names_vars(&s->omp->priv, n), names_vars(&s->omp->first, n), names_vars(&s->omp->red, n);
+    names_expr(s->omp->threads, n);
+  }
+  names_expr(s->e, n), names_expr(s->inc, n);
+  for (int i = 0; i < s->kids.len; i++) names_stmt(s->kids.data[i], n);
+  names_stmt(s->init, n), names_stmt(s->body, n), names_stmt(s->els, n);
+}
+
+int ir_count_names(Stmt *s, const char *name, int *sets) {
+  Names n = {name, 0, 0};
+  names_stmt(s, &n);
+  if (sets) *sets = n.sets;
+  return n.uses;
+}
+
+bool ir_type_names(Type *t, const char *name) {
+  Names n = {name, 0, 0};
+  names_type(t, &n);
+  return n.uses > 0;
+}
+
 typedef struct Count { Var *v; int n; } Count;
 
 static bool count_var(Expr *e, void *ud) {

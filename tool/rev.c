@@ -109,7 +109,10 @@ static bool bar_is_param(Gen *g, Var *v) {
  * variables and their adjoints (Var.bar), and printed by emit.c: the
  * adjoint of an lvalue is an lvalue, of a pointer a pointer. */
 
-static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
+/* s appended to the block out (nothing after an error made s NULL) */
+static void put(Stmt *out, Stmt *s) {
+  if (s) vec_push(&out->kids, s);
+}
 
 /* lv += v, lv -= v, lv = v as statements */
 static Stmt *assign_op(ExprKind op, Expr *lv, Expr *v) {
@@ -330,15 +333,6 @@ static void push(Gen *g, Stmt *out, Expr *lv) {
 
 /* a generated local (a record, a saved value) named in text by the other parts */
 static Expr *named(const char *name, Type *t, Loc loc) { return ir_var(ir_new_var(NULL, name, t, VAR_TEMP, loc), loc); }
-
-static void push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
-  Stmt *s = push_stmt(g, named(lv, t, loc));
-  if (s) emit_stmt(b, s, ind);
-}
-
-static void pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) {
-  emit_stmt(b, pop_stmt(g, named(lv, t, loc)), ind);
-}
 
 /* Whether a restore writes memory that the caller sees: then the value it
  * replaces is logged, and put back once the reverse sweep is over, so that
@@ -566,8 +560,6 @@ static void propagate(Gen *g, Expr *e, Expr *seed, Stmt *out) {
 static void gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 static void gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 
-static bool mentions(const char *text, const char *name);
-
 static bool touched(Gen *g, Var *v) { return vec_has(&g->touched, v); }
 
 static void touch_expr(Gen *g, Expr *e) {
@@ -649,16 +641,6 @@ static void aggregate_copy(Gen *g, Stmt *s, Expr *lhs, Expr *rhs, Stmt *R) {
   if (!s->init_of_decl || g->loop_depth)
     put(R, ir_expr_stmt(rt_call("memset", void_ptr(), s->loc, 3, addr_of(sh), ir_num("0", ty_int(), s->loc), size_of(sh)),
                         s->loc));
-}
-
-/* Whether text mentions the identifier name. */
-static bool mentions(const char *text, const char *name) {
-  size_t n = strlen(name);
-  for (const char *p = strstr(text, name); p; p = strstr(p + 1, name))
-    if ((p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
-        !(isalnum((unsigned char)p[n]) || p[n] == '_'))
-      return true;
-  return false;
 }
 
 
@@ -977,14 +959,14 @@ static void gen_expr_stmt_(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
  * runs at most once (joint mode, outside loops), else the tape. */
 static Var *record(Gen *g, const char *base, Type *t, Loc loc) {
   Var *v = ir_new_var(NULL, format("_%s%d", base, g->fn->ntemps++), t, VAR_TEMP, loc);
-  rev_declare(g, v->name, format("%s = 0;", emit_decl(t, v->name)));
+  rev_declare(g, v, ir_num("0", t, loc));
   return v;
 }
 
-void rev_declare(Gen *g, const char *name, const char *decl) {
-  Record *r = arena_alloc(sizeof *r);
-  r->name = name, r->decl = decl;
-  vec_push(&g->flags, r);
+void rev_declare(Gen *g, Var *v, Expr *init) {
+  Stmt *d = ir_new_stmt(ST_DECL, v->loc);
+  d->var = v, d->e = init;
+  vec_push(&g->recs, d);
 }
 
 /* The reverse of a branch runs the reverse of the side taken, which the
@@ -1024,7 +1006,6 @@ bool rev_caller_block(Expr *p) { return caller_block(p); }
 bool rev_needs_save(Gen *g, Stmt *s, Expr *lhs) { return needs_save(g, s, lhs); }
 void rev_push(Gen *g, Stmt *out, Expr *lv) { push(g, out, lv); }
 const char *rev_split_why(Gen *g) { return split_why(g); }
-bool rev_mentions(const char *text, const char *name) { return mentions(text, name); }
 void rev_accumulate_members(Gen *g, Type *t, Expr *dst, Expr *src, Stmt *out, Loc loc) {
   accumulate(g, t, dst, src, out, loc);
 }
@@ -1032,6 +1013,9 @@ Var *rev_derived_base(Gen *g, Expr *lhs) { return derived_base(g, lhs); }
 void rev_derive_shadow(Gen *g, Stmt *R, Expr *lhs, Var *base) { put(R, derive_stmt(g, lhs, base)); }
 Expr *rev_adj(Gen *g, Expr *e) { return adj(g, e); }
 void rev_put(Stmt *out, Stmt *s) { put(out, s); }
+void rev_put_all(Stmt *out, Stmt *blk) {
+  for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
+}
 Stmt *rev_add_to(Expr *lv, Expr *v) { return assign_op(EX_ADD, lv, v); }
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc) { return count_loop(g, t, n, k, loc); }
 void rev_print(Buf *b, Stmt *blk, int ind) { print_block(b, blk, ind); }
@@ -1052,8 +1036,6 @@ Expr *rev_redo(Gen *g, Loc loc) { return redo_log(g, loc); }
 Type *rev_void_ptr(void) { return void_ptr(); }
 Expr *rev_adj_ptr(Gen *g, Expr *e) { return adj_ptr(g, e); }
 Var *rev_record(Gen *g, const char *base, Type *t, Loc loc) { return record(g, base, t, loc); }
-void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { push_text(g, b, ind, lv, t, loc); }
-void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc) { pop_into(g, b, ind, lv, t, loc); }
 void rev_gen_stmt(Gen *g, Stmt *s, Stmt *F, Stmt *R) { gen_stmt(g, s, F, R); }
 void rev_gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R) { gen_block(g, s, F, R); }
 

@@ -55,14 +55,13 @@ typedef struct Gen {
   int nrev;              /* numbering of reverse temporaries */
   Vec bars;              /* Var * with local adjoints to declare */
   Vec param_adj;         /* Var *: overwritten scalar parameters, adjoint x_adj */
-  Vec flags;             /* Record *: the locals of branch and loop records */
+  Vec recs;              /* Stmt *: the declarations of the sweeps' own locals (a branch
+                            taken, a loop count, a checkpoint's state) */
   Buf *protos;
 } Gen;
 
-/* A local that the sweeps make for their own records (a branch taken, a loop
- * count, a checkpoint's state): its name, and its declaration. */
-typedef struct Record { const char *name, *decl; } Record;
-void rev_declare(Gen *g, const char *name, const char *decl);
+/* Declares v, a local of the sweeps' own, at the top of the function */
+void rev_declare(Gen *g, Var *v, Expr *init);
 
 /* rev.c */
 Expr *rev_tape_ref(const char *name, bool local);   /* &name (a local gradc_tape) or name */
@@ -73,7 +72,8 @@ void rev_gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R);
 
 Expr *rev_adj(Gen *g, Expr *e);                  /* the adjoint of an lvalue, as IR */
 /* building the sweeps' IR: statements into blocks, printed by rev_print */
-void rev_put(Stmt *out, Stmt *s);
+void rev_put(Stmt *out, Stmt *s);              /* s at the end of block out (not if NULL) */
+void rev_put_all(Stmt *out, Stmt *blk);          /* blk's statements at the end of out */
 Stmt *rev_add_to(Expr *lv, Expr *v);             /* lv += v */
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc);   /* for (T _kN = 0; _kN < n; _kN++) {} */
 void rev_print(Buf *b, Stmt *blk, int ind);      /* blk's statements at indentation ind */
@@ -110,8 +110,6 @@ void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R);
  * another file's companions) */
 Spec *rev_spec_for_call(Gen *g, Expr *call, Loc loc);
 Var *rev_record(Gen *g, const char *base, Type *t, Loc loc);   /* a record _baseN of type t */
-void rev_push_text(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
-void rev_pop_into(Gen *g, Buf *b, int ind, const char *lv, Type *t, Loc loc);
 
 /* rev_loop.c: a loop's forward and reverse code */
 void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R);

@@ -188,10 +188,6 @@ static bool ck_step(Expr *e, void *ud) {
 
 /* ---- building the schedule's statements ---------------------------------- */
 
-static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
-static void put_all(Stmt *out, Stmt *blk) {
-  for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
-}
 static Type *rt_type(const char *name) { return ty_new(TY_OTHER, name); }
 static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
 static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
@@ -209,6 +205,14 @@ static Expr *member(Var *s, const char *name, Type *t) {
   Expr *m = ir_new_expr(EX_MEMBER, t, s->loc);
   m->a = var(s), m->text = name;
   return m;
+}
+
+/* {a, b} */
+static Expr *item(Expr *a, Expr *b) {
+  Expr *e = ir_new_expr(EX_INITLIST, rt_type("gradc_ckpt_item"), a->loc);
+  e->args = arena_alloc(2 * sizeof *e->args);
+  e->args[0] = a, e->args[1] = b, e->nargs = 2;
+  return e;
 }
 
 static Stmt *decl(Var *v, Expr *init) {
@@ -235,14 +239,14 @@ static void plain(Gen *g, Stmt *s, Stmt *out, bool in_par) {
   Stmt *c;
   switch (s->kind) {
   case ST_EXPR: {
-    put(out, s);
+    rev_put(out, s);
     Expr *e = s->e;
     if (e->kind == EX_ASSIGN && ty_is_ptr(e->a->ty) && act_expr_active(e->a) && !ir_alloc_call(ir_uncast(e->b)))
-      put(out, ir_assign(rev_adj_ptr(g, e->a), rev_adj_ptr(g, e->b), s->loc));
+      rev_put(out, ir_assign(rev_adj_ptr(g, e->a), rev_adj_ptr(g, e->b), s->loc));
     return;
   }
   case ST_BLOCK:
-    put(out, plain_body(g, s, in_par));
+    rev_put(out, plain_body(g, s, in_par));
     return;
   case ST_IF: case ST_WHILE: case ST_DO: case ST_FOR: case ST_SWITCH: case ST_CASE: case ST_DEFAULT:
     c = arena_alloc(sizeof *c);
@@ -250,10 +254,10 @@ static void plain(Gen *g, Stmt *s, Stmt *out, bool in_par) {
     c->parallel = s->kind == ST_FOR && s->omp && !in_par;
     if (s->body) c->body = plain_body(g, s->body, in_par || c->parallel);
     if (s->els) c->els = plain_body(g, s->els, in_par);
-    put(out, c);
+    rev_put(out, c);
     return;
   default:
-    put(out, s);
+    rev_put(out, s);
   }
 }
 
@@ -291,30 +295,31 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
     if (vec_has(&ckpt_blocks, st.items.data[i])) ck_add(&st.blocks, st.items.data[i]);
   int k = g->fn->ntemps++;
   Var *ck = ir_new_var(NULL, format("_ck%d", k), rt_type("gradc_ckpt"), VAR_TEMP, loc);
-  Var *items = ir_new_var(NULL, format("_cki%d", k), ty_ptr_to(rt_type("gradc_ckpt_item")), VAR_TEMP, loc);
+  Type *at = ty_new(TY_ARRAY, NULL);
+  at->base = rt_type("gradc_ckpt_item");
+  Var *items = ir_new_var(NULL, format("_cki%d", k), at, VAR_TEMP, loc);
   Var *cnt = ir_new_var(NULL, format("_ckn%d", k), long_ty(), VAR_TEMP, loc);
   Var *snaps = ir_new_var(NULL, format("_cks%d", k), ty_int(), VAR_TEMP, loc);
-  Buf it = {0};
-  int n = 0;
-  for (int i = 0; i < st.items.len; i++, n++) {
+  /* the items: {&v, sizeof v} (an array: {v, sizeof v}), a block {&p, 0} */
+  Vec it = {0};
+  for (int i = 0; i < st.items.len; i++) {
     Var *v = st.items.data[i];
-    buf_printf(&it, "%s{%s%s, sizeof %s}", n ? ", " : "", v->ty->kind == TY_ARRAY ? "" : "&", v->name, v->name);
+    vec_push(&it, item(v->ty->kind == TY_ARRAY ? var(v) : ref(v), rev_size_of(var(v))));
     if (v->ty->kind == TY_PTR && v->active) {
       /* its shadow pointer follows it (plain above) */
-      const char *b = rev_bar_name(g, v);
-      buf_printf(&it, ", {&%s, sizeof %s}", b, b);
-      n++;
+      rev_bar_name(g, v);
+      vec_push(&it, item(ref(v->bar), rev_size_of(var(v->bar))));
     }
   }
-  for (int i = 0; i < st.blocks.len; i++, n++) {
-    Var *v = st.blocks.data[i];
-    buf_printf(&it, "%s{&%s, 0}", n ? ", " : "", v->name);
-  }
-  rev_declare(g, items->name, format("gradc_ckpt_item %s[] = {%s};", items->name, it.data ? it.data : "{0, 0}"));
-  rev_declare(g, ck->name, format("gradc_ckpt %s;", ck->name));
-  rev_declare(g, cnt->name, format("long %s = 0;", cnt->name));
-  rev_declare(g, snaps->name, format("int %s = 0;", snaps->name));
-  buf_free(&it);
+  for (int i = 0; i < st.blocks.len; i++) vec_push(&it, item(ref(st.blocks.data[i]), num("0", loc)));
+  int n = it.len;
+  if (!it.len) vec_push(&it, item(num("0", loc), num("0", loc)));
+  Expr *list = ir_new_expr(EX_INITLIST, at, loc);
+  list->args = (Expr **)it.data, list->nargs = it.len;
+  rev_declare(g, items, list);
+  rev_declare(g, ck, NULL);
+  rev_declare(g, cnt, num("0", loc));
+  rev_declare(g, snaps, num("0", loc));
   g->used_tape = true;
 
   /* the increment of a for loop, as a statement of its own: recorded and
@@ -334,33 +339,33 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
   Stmt *note = ir_new_stmt(ST_NOP, loc);
   note->comment = format("GRADC_CHECKPOINT(%s): the loop runs unrecorded; its state where it starts is snapshot 0",
                          emit_expr(s->ckpt));
-  put(F, note);
-  put(F, ir_assign(var(snaps), s->ckpt, loc));
+  rev_put(F, note);
+  rev_put(F, ir_assign(var(snaps), s->ckpt, loc));
   Expr *init[4] = {ref(ck), var(items), num(format("%d", n), loc), num("1", loc)};
-  put(F, ir_expr_stmt(ir_call("gradc_ckpt_init", ty_new(TY_VOID, "void"), loc, init, 4), loc));
-  put(F, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), num("0", loc), NULL));
-  put(F, ir_assign(var(cnt), num("0", loc), loc));
+  rev_put(F, ir_expr_stmt(ir_call("gradc_ckpt_init", ty_new(TY_VOID, "void"), loc, init, 4), loc));
+  rev_put(F, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), num("0", loc), NULL));
+  rev_put(F, ir_assign(var(cnt), num("0", loc), loc));
   Stmt *body = ir_block(loc);
-  put(body, ir_expr_stmt(ir_unary(EX_POSTINC, var(cnt), cnt->ty), loc));
-  put_all(body, plain_body(g, s->body, false));
+  rev_put(body, ir_expr_stmt(ir_unary(EX_POSTINC, var(cnt), cnt->ty), loc));
+  rev_put_all(body, plain_body(g, s->body, false));
   Stmt *fl = ir_new_stmt(s->kind, loc);
   fl->e = s->e, fl->inc = s->kind == ST_FOR ? s->inc : NULL, fl->body = body;
-  put(F, fl);
+  rev_put(F, fl);
 
   /* reverse: the schedule */
   Var *rv = ir_new_var(NULL, format("_rv%d", k), rt_type("gradc_revolve"), VAR_TEMP, loc);
   Var *act = ir_new_var(NULL, format("_a%d", k), ty_int(), VAR_TEMP, loc);
   Stmt *all = ir_block(loc);
-  put(all, decl(rv, NULL));
-  put(all, call_stmt("gradc_revolve_init", loc, 3, ref(rv), var(cnt), var(snaps)));
-  put(all, call_stmt("gradc_ckpt_reserve", loc, 2, ref(ck), member(rv, "snaps", ty_int()), NULL));
+  rev_put(all, decl(rv, NULL));
+  rev_put(all, call_stmt("gradc_revolve_init", loc, 3, ref(rv), var(cnt), var(snaps)));
+  rev_put(all, call_stmt("gradc_ckpt_reserve", loc, 2, ref(ck), member(rv, "snaps", ty_int()), NULL));
   Stmt *sched = ir_new_stmt(ST_FOR, loc);
   sched->init = decl(act, NULL);
   sched->e = ir_binary(EX_NE, ir_binary(EX_ASSIGN, var(act), call("gradc_revolve_next", ty_int(), loc, 1, ref(rv), NULL, NULL),
                                         ty_int(), loc),
                        rev_named("GRADC_REVOLVE_DONE", ty_int(), loc), ty_int(), loc);
   sched->body = ir_block(loc);
-  put(all, sched);
+  rev_put(all, sched);
   #define ACTION(name) ir_binary(EX_EQ, var(act), rev_named(name, ty_int(), loc), ty_int(), loc)
   /* advance: iterations run again, unrecorded */
   Var *kk = ir_new_var(NULL, ir_unique_name(g->fn, "_k"), long_ty(), VAR_TEMP, loc);
@@ -369,48 +374,48 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
   adv->e = ir_binary(EX_LT, var(kk), member(rv, "to", long_ty()), ty_int(), loc);
   adv->inc = ir_unary(EX_POSTINC, var(kk), long_ty());
   adv->body = plain_body(g, s->body, false);
-  if (s->kind == ST_FOR && s->inc) put(adv->body, ir_expr_stmt(s->inc, loc));
+  if (s->kind == ST_FOR && s->inc) rev_put(adv->body, ir_expr_stmt(s->inc, loc));
   Stmt *advance = ir_block(loc);
-  put(advance, adv);
+  rev_put(advance, adv);
   Stmt *take = ir_block(loc), *load = ir_block(loc), *turn = ir_block(loc);
-  put(take, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
-  put(load, call_stmt("gradc_ckpt_load", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
+  rev_put(take, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
+  rev_put(load, call_stmt("gradc_ckpt_load", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
   turn->comment = "GRADC_REVOLVE_YOUTURN: iteration .from, recorded, then reversed";
   /* what the iteration allocates is freed when it is reversed, not at the
    * end of the whole reverse sweep */
   Expr *frees = rev_tape_ref("_frees", true), *par = rev_addr(rev_named("_par", rt_type("gradc_par"), loc));
   Var *fm = ir_new_var(NULL, format("_ckf%d", k), size_ty(), VAR_TEMP, loc);
-  if (u.frees) put(turn, decl(fm, call("gradc_tape_size", size_ty(), loc, 1, frees, NULL, NULL)));
+  if (u.frees) rev_put(turn, decl(fm, call("gradc_tape_size", size_ty(), loc, 1, frees, NULL, NULL)));
   /* the same for its parallel loops' scratch memory, chunk by chunk */
   Var *pm = ir_new_var(NULL, format("_ckp%d", k), ty_ptr_to(size_ty()), VAR_TEMP, loc);
-  if (u.pfrees) put(turn, decl(pm, call("gradc_par_mark", pm->ty, loc, 1, par, NULL, NULL)));
+  if (u.pfrees) rev_put(turn, decl(pm, call("gradc_par_mark", pm->ty, loc, 1, par, NULL, NULL)));
   /* what the step's reverse logged for the end of the sweep (a companion's
    * conservative redo entries) is dropped with the step: nothing a
    * checkpointed loop writes is the caller's (or its state would be
    * unknown), and the log would grow with the steps, or point into memory
    * freed with them */
   Var *rm = ir_new_var(NULL, format("_ckr%d", k), size_ty(), VAR_TEMP, loc);
-  if (u.redo) put(turn, decl(rm, call("gradc_tape_size", size_ty(), loc, 1, rev_redo(g, loc), NULL, NULL)));
-  put_all(turn, bf);
-  put_all(turn, xf);
-  put_all(turn, xr);
-  put_all(turn, br);
-  if (u.redo) put(turn, call_stmt("gradc_tape_drop", loc, 2, rev_redo(g, loc), var(rm), NULL));
+  if (u.redo) rev_put(turn, decl(rm, call("gradc_tape_size", size_ty(), loc, 1, rev_redo(g, loc), NULL, NULL)));
+  rev_put_all(turn, bf);
+  rev_put_all(turn, xf);
+  rev_put_all(turn, xr);
+  rev_put_all(turn, br);
+  if (u.redo) rev_put(turn, call_stmt("gradc_tape_drop", loc, 2, rev_redo(g, loc), var(rm), NULL));
   if (u.frees) {
     Stmt *w = ir_new_stmt(ST_WHILE, loc);
     w->e = ir_binary(EX_GT, call("gradc_tape_size", size_ty(), loc, 1, frees, NULL, NULL), var(fm), ty_int(), loc);
     w->body = call_stmt("free", loc, 1, call("gradc_pop_p", rev_void_ptr(), loc, 1, frees, NULL, NULL), NULL, NULL);
-    put(turn, w);
+    rev_put(turn, w);
   }
-  if (u.pfrees) put(turn, call_stmt("gradc_par_free_since", loc, 2, par, var(pm), NULL));
-  put(sched->body, if_else(ACTION("GRADC_REVOLVE_ADVANCE"), advance,
+  if (u.pfrees) rev_put(turn, call_stmt("gradc_par_free_since", loc, 2, par, var(pm), NULL));
+  rev_put(sched->body, if_else(ACTION("GRADC_REVOLVE_ADVANCE"), advance,
                            if_else(ACTION("GRADC_REVOLVE_TAKESHOT"), take,
                                    if_else(ACTION("GRADC_REVOLVE_RESTORE"), load, turn))));
   #undef ACTION
-  put(all, call_stmt("gradc_revolve_free", loc, 1, ref(rv), NULL, NULL));
+  rev_put(all, call_stmt("gradc_revolve_free", loc, 1, ref(rv), NULL, NULL));
   Stmt *back = call_stmt("gradc_ckpt_load", loc, 2, ref(ck), num("0", loc), NULL);
   back->comment = "the state where the loop started";
-  put(all, back);
-  put(all, call_stmt("gradc_ckpt_free", loc, 1, ref(ck), NULL, NULL));
-  put(R, all);
+  rev_put(all, back);
+  rev_put(all, call_stmt("gradc_ckpt_free", loc, 1, ref(ck), NULL, NULL));
+  rev_put(R, all);
 }

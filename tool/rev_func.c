@@ -262,55 +262,77 @@ static const char *param_list(Spec *sp, bool bars) {
   return r;
 }
 
-static void declare_locals(Gen *g, Buf *b) { emit_locals(b, g->fn, NULL); }
+/* ---- what a generated function names --------------------------------------
+ *
+ * A generated function is printed from its parts: the declarations of fn's
+ * locals (emit_locals), a block of the sweeps' declarations (adjoints,
+ * records), and the blocks of its sweeps. Which parameters it leaves unused
+ * (a (void) for -Wextra), which locals g_rev declares, which adjoint pointers
+ * it only assigns: asked of those parts, by name (ir_count_names). */
+typedef struct Parts { Func *fn; bool (*skip)(Var *v); Vec blocks; } Parts;
 
-/* Whether text uses name only as the target of assignments (a shadow
- * pointer that the reverse sweep never needs): then it gets a (void). */
-static bool only_assigned(const char *text, const char *name) {
-  size_t n = strlen(name);
-  int uses = 0, sets = 0;
-  for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
-    if ((p != text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
-        isalnum((unsigned char)p[n]) || p[n] == '_')
-      continue;
-    uses++;
-    if (!strncmp(p + n, " = ", 3)) sets++;
+/* uses of name in the parts, and in *sets how many are assignments */
+static int names(Parts *pt, const char *name, int *sets) {
+  int uses = 0, s = 0;
+  for (int i = 0; pt->fn && i < pt->fn->locals.len; i++) {   /* emit_locals' declarations */
+    Var *v = pt->fn->locals.data[i];
+    if (pt->skip && pt->skip(v)) continue;
+    if (!strcmp(v->name, name)) uses++, s++;
+    if (ir_type_names(v->ty, name)) uses++;
+    if (v->is_static && v->static_init) {
+      Stmt probe = {.kind = ST_EXPR, .e = v->static_init};
+      uses += ir_count_names(&probe, name, NULL);
+    }
   }
+  for (int i = 0; i < pt->blocks.len; i++) {
+    int k;
+    uses += ir_count_names(pt->blocks.data[i], name, &k);
+    s += k;
+  }
+  if (sets) *sets = s;
+  return uses;
+}
+
+static bool named_in(Parts *pt, const char *name) { return names(pt, name, NULL) > 0; }
+
+/* name is only ever assigned (a shadow pointer the reverse sweep never
+ * needs): it gets a (void) */
+static bool only_assigned(Parts *pt, const char *name) {
+  int sets, uses = names(pt, name, &sets);
   return uses > 0 && uses == sets;
 }
 
-static void declare_bars(Gen *g, Buf *b) {
-  for (int i = 0; i < g->bars.len; i++) {
-    Var *a = ((Var *)g->bars.data[i])->bar;
+/* The declarations of the adjoints of g's locals, zeroed, and of its records */
+static Stmt *declare_bars(Gen *g, Vec *bars) {
+  Stmt *b = ir_block(g->fn->loc);
+  for (int i = 0; i < bars->len; i++) {
+    Var *a = ((Var *)bars->data[i])->bar;
     Type *t = a->ty;
-    emit_indent(b, 1);
-    if (t->kind == TY_ARRAY && t->vla_len) {
-      buf_printf(b, "%s;\n", emit_decl(t, a->name));
-      emit_indent(b, 1);
-      buf_printf(b, "memset(%s, 0, sizeof %s);\n", a->name, a->name);
-    } else if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) {
-      buf_printf(b, "%s;\n", emit_decl(t, a->name));
-      emit_indent(b, 1);
-      buf_printf(b, "memset(&%s, 0, sizeof %s);\n", a->name, a->name);
+    Loc loc = a->loc;
+    Stmt *d = ir_new_stmt(ST_DECL, loc);
+    d->var = a;
+    vec_push(&b->kids, d);
+    if (t->kind == TY_ARRAY || t->kind == TY_STRUCT) {
+      Expr *p = ir_var(a, loc);
+      if (!(t->kind == TY_ARRAY && t->vla_len)) p = rev_addr(p);
+      vec_push(&b->kids, rev_call_stmt("memset", loc, 3, p, ir_num("0", ty_int(), loc), rev_size_of(ir_var(a, loc))));
     } else {
-      buf_printf(b, "%s = 0;\n", emit_decl(t, a->name));
+      d->e = ir_num("0", t, loc);
     }
   }
-  for (int i = 0; i < g->flags.len; i++) {
-    emit_indent(b, 1);
-    buf_printf(b, "%s\n", ((Record *)g->flags.data[i])->decl);
-  }
+  for (int i = 0; i < g->recs.len; i++) vec_push(&b->kids, g->recs.data[i]);
+  return b;
 }
 
 /* Marks params unused by the generated body, to keep -Wextra quiet. */
-static void void_unused(Buf *b, const char *body, Spec *sp, bool bars) {
+static void void_unused(Buf *b, Parts *pt, Spec *sp, bool bars) {
   for (int i = 0; i < sp->fn->params.len; i++) {
     Var *v = sp->fn->params.data[i];
     const char *names[2] = {v->name, bars && (v->is_wrt || v->is_out) ? v->bar_param->name : NULL};
     for (int k = 0; k < 2; k++) {
       const char *nm = names[k];
       if (!nm) continue;
-      if (!rev_mentions(body, nm)) {
+      if (!named_in(pt, nm)) {
         emit_indent(b, 1);
         buf_printf(b, "(void)%s;\n", nm);
       }
@@ -338,8 +360,9 @@ static void check_params(Spec *sp) {
   }
 }
 
-/* Generates the body of fn for sp into fwd and rev; returns false on error. */
-static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
+/* Generates the body of fn for sp: its forward sweep into *F, its reverse
+ * into *R; returns false on error. */
+static bool gen_body(Gen *g, Stmt **F, Stmt **R) {
   int before = diag_errors();
   Func *fn = g->fn;
   for (int i = 0; i < fn->params.len; i++) {
@@ -347,16 +370,14 @@ static bool gen_body(Gen *g, Buf *fwd, Buf *rev) {
     if (v->is_wrt || v->is_out) rev_bar_name(g, v);
   }
   if (fn->retvar && ty_is_float(fn->ret)) rev_bar_name(g, fn->retvar);
-  Stmt *F = ir_block(fn->loc), *R = ir_block(fn->loc);
-  rev_gen_block(g, fn->body, F, R);
+  *F = ir_block(fn->loc), *R = ir_block(fn->loc);
+  rev_gen_block(g, fn->body, *F, *R);
   /* overwritten scalar parameters: their local adjoints go to the caller */
   for (int i = 0; i < g->param_adj.len; i++) {
     Var *v = g->param_adj.data[i];
     rev_accumulate_members(g, v->ty, ir_unary(EX_DEREF, ir_var(v->bar_param, v->loc), v->bar->ty),
-                           ir_var(v->bar, v->loc), R, v->loc);
+                           ir_var(v->bar, v->loc), *R, v->loc);
   }
-  rev_print(fwd, F, 1);
-  rev_print(rev, R, 1);
   return diag_errors() == before;
 }
 
@@ -366,24 +387,23 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   Func *fn = sp->fn;
   Gen g = {.p = p, .sp = sp, .fn = fn, .joint = true, .tape = rev_tape_ref("_tape", true),
          .frees = rev_tape_ref("_frees", true)};
-  Buf fwd = {0}, rev = {0};
-  bool ok = gen_body(&g, &fwd, &rev);
+  Stmt *F, *R;
+  bool ok = gen_body(&g, &F, &R);
   check_params(sp);
-  if (!ok || diag_errors()) { buf_free(&fwd), buf_free(&rev); return false; }
+  if (!ok || diag_errors()) return false;
   Buf head = {0};
   buf_printf(&head, "%s%s(%s)", sp->req->internal ? "static " : "", emit_decl(fn->ret, sp->name), param_list(sp, true));
   if (!sp->req->internal) vec_push(&p->publics, (void *)format("%s;", head.data));
   buf_printf(out, "%s\n{\n", head.data);
-  Buf decl = {0};
-  declare_locals(&g, &decl);
-  declare_bars(&g, &decl);
-  Buf all = {0};
-  buf_printf(&all, "%s%s%s", decl.data ? decl.data : "", fwd.data ? fwd.data : "", rev.data ? rev.data : "");
-  void_unused(out, all.data, sp, true);
-  if (decl.data) buf_puts(out, decl.data);
+  Stmt *decls = declare_bars(&g, &g.bars);
+  Parts all = {fn, NULL, {0}};
+  vec_push(&all.blocks, decls), vec_push(&all.blocks, F), vec_push(&all.blocks, R);
+  void_unused(out, &all, sp, true);
+  emit_locals(out, fn, NULL);
+  rev_print(out, decls, 1);
   for (int i = 0; i < g.bars.len; i++) {
     Var *v = g.bars.data[i];
-    if (ty_is_ptr(v->ty) && v->ty->kind == TY_PTR && only_assigned(all.data, v->bar->name))
+    if (ty_is_ptr(v->ty) && v->ty->kind == TY_PTR && only_assigned(&all, v->bar->name))
       buf_printf(out, "  (void)%s;\n", v->bar->name);
   }
   if (g.used_tape) buf_puts(out, "  gradc_tape _tape;\n  gradc_tape_init(&_tape);\n");
@@ -395,14 +415,14 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
     p->omp_used = true;
   }
   buf_puts(out, "\n  /* forward sweep */\n");
-  if (fwd.data) buf_puts(out, fwd.data);
+  rev_print(out, F, 1);
   bool ret = fn->retvar && fn->ret->kind != TY_VOID;
   if (ret) {
     buf_printf(out, "  %s = %s;\n", emit_decl(fn->ret, "_value"), fn->retvar->name);
     if (ty_is_float(fn->ret)) buf_printf(out, "  %s = 1;\n", fn->retvar->bar->name);
   }
   buf_puts(out, "\n  /* reverse sweep */\n");
-  if (rev.data) buf_puts(out, rev.data);
+  rev_print(out, R, 1);
   if (g.used_redo) buf_puts(out, "  gradc_redo_replay(_redo);\n  gradc_tape_release(_redo);\n");
   if (g.used_stash) buf_puts(out, "  gradc_stash_add(&_stash);\n  gradc_tape_release(&_stash);\n");
   if (g.used_frees)
@@ -412,19 +432,19 @@ static bool gen_top(Program *p, Spec *sp, Buf *out) {
   if (g.used_tape) buf_puts(out, "  gradc_tape_release(&_tape);\n");
   if (ret) buf_puts(out, "  return _value;\n");
   buf_puts(out, "}\n\n");
-  buf_free(&fwd), buf_free(&rev), buf_free(&head), buf_free(&decl), buf_free(&all);
+  buf_free(&head);
   return true;
 }
 
 /* g_rev declares only the locals its reverse sweep uses. */
 static Func *rev_skip_fn;
 static Vec *rev_skip_saved;
-static const char *rev_skip_text;
+static Stmt *rev_skip_body;
 
 static bool skip_in_rev(Var *v) {
   for (int k = 0; k < rev_skip_saved->len; k++)
     if (rev_skip_saved->data[k] == v) return false;
-  return v == rev_skip_fn->retvar || !rev_mentions(rev_skip_text, v->name);
+  return v == rev_skip_fn->retvar || !ir_count_names(rev_skip_body, v->name, NULL);
 }
 
 /* GRADC_GRAD(wrt(...), split): the public pair
@@ -477,8 +497,8 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
   Func *fn = sp->fn;
   Gen g = {.p = p, .sp = sp, .fn = fn, .joint = false, .tape = rev_tape_ref("_tape", false),
          .frees = rev_tape_ref("_frees", true)};
-  Buf fwd = {0}, rev = {0};
-  if (!gen_body(&g, &fwd, &rev)) { buf_free(&fwd), buf_free(&rev); return false; }
+  Stmt *F, *R;
+  if (!gen_body(&g, &F, &R)) return false;
   check_params(sp);
   /* the locals the reverse sweep reads, saved at the end of g_fwd */
   Vec saved = {0};
@@ -510,69 +530,63 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
     vec_push(&p->publics, (void *)format("%s;", rsig));
   }
 
-  /* g_fwd */
-  buf_printf(out, "%s\n{\n", fsig);
-  Buf decl = {0};
-  declare_locals(&g, &decl);
-  for (int i = 0; i < g.flags.len; i++) { emit_indent(&decl, 1); buf_printf(&decl, "%s\n", ((Record *)g.flags.data[i])->decl); }
-  Buf all = {0};
-  buf_printf(&all, "%s%s", decl.data ? decl.data : "", fwd.data ? fwd.data : "");
-  void_unused(out, all.data, sp, false);
-  if (!rev_mentions(all.data ? all.data : "", "_tape") && !saved.len) buf_puts(out, "  (void)_tape;\n");
-  if (decl.data) buf_puts(out, decl.data);
-  if (fwd.data) buf_puts(out, fwd.data);
+  /* g_fwd: then the saved locals to the tape */
+  Stmt *save = ir_block(fn->loc), *restore = ir_block(fn->loc), *derive = ir_block(fn->loc);
   for (int i = 0; i < saved.len; i++) {
     Var *v = saved.data[i];
-    rev_push_text(&g, out, 1, v->name, v->ty, v->loc);
+    rev_put(save, rev_push_stmt(&g, ir_var(v, v->loc)));
   }
+  buf_printf(out, "%s\n{\n", fsig);
+  Gen gr = g;
+  gr.bars = (Vec){0};   /* g_fwd declares the records, not the adjoints */
+  Stmt *fdecls = declare_bars(&gr, &gr.bars);
+  Parts fall = {fn, NULL, {0}};
+  vec_push(&fall.blocks, fdecls), vec_push(&fall.blocks, F);
+  void_unused(out, &fall, sp, false);
+  if (!named_in(&fall, "_tape") && !saved.len) buf_puts(out, "  (void)_tape;\n");
+  emit_locals(out, fn, NULL);
+  rev_print(out, fdecls, 1);
+  rev_print(out, F, 1);
+  rev_print(out, save, 1);
   if (fn->retvar) buf_printf(out, "  return %s;\n", fn->retvar->name);
   buf_puts(out, "}\n\n");
 
-  /* g_rev */
+  /* g_rev: the saved locals back from the tape first */
   buf_printf(out, "%s\n{\n", rsig);
-  Buf rdecl = {0};
-  rev_skip_fn = fn, rev_skip_saved = &saved, rev_skip_text = rev.data ? rev.data : "";
-  emit_locals(&rdecl, fn, skip_in_rev);
-  Gen gb = g;
-  Vec bars = g.bars;
-  gb.bars = (Vec){0};
-  for (int i = 0; i < bars.len; i++)
-    if (bars.data[i] != fn->retvar) vec_push(&gb.bars, bars.data[i]);
-  declare_bars(&gb, &rdecl);
-  Buf rall = {0};
-  buf_printf(&rall, "%s%s", rdecl.data ? rdecl.data : "", rev.data ? rev.data : "");
   for (int i = saved.len - 1; i >= 0; i--) {
     Var *v = saved.data[i];
-    buf_printf(&rall, "%s", v->name);
-  }
-  void_unused(out, rall.data, sp, true);
-  if (!strstr(rall.data ? rall.data : "", "_redo")) buf_puts(out, "  (void)_redo;\n");
-  if (!strstr(rall.data ? rall.data : "", "_tape") && !saved.len) buf_puts(out, "  (void)_tape;\n");
-  if (ret_bar && !strstr(rall.data ? rall.data : "", ret_bar)) buf_printf(out, "  (void)%s;\n", ret_bar);
-  if (rdecl.data) buf_puts(out, rdecl.data);
-  for (int i = 0; i < saved.len; i++) {
-    /* a pointer kept for its memory's sake, which this reverse sweep only restores */
-    Var *v = saved.data[i];
-    const char *rt = rev.data ? rev.data : "";
-    if (ty_is_ptr(v->ty) && !(v->active && v->bar) && (!rev_mentions(rt, v->name) || only_assigned(rt, v->name)))
-      buf_printf(out, "  (void)%s;\n", v->name);
-  }
-  for (int i = saved.len - 1; i >= 0; i--) {
-    Var *v = saved.data[i];
-    rev_pop_into(&g, out, 1, v->name, v->ty, v->loc);
+    rev_put(restore, rev_pop_stmt(&g, ir_var(v, v->loc)));
   }
   for (int i = 0; i < saved.len; i++) {
     Var *v = saved.data[i];
     Expr *e = ir_var(v, v->loc);
     Var *from = v->active && v->bar ? rev_derived_base(&g, e) : NULL;
-    if (!from) continue;
-    Stmt *d = ir_block(v->loc);
-    rev_derive_shadow(&g, d, e, from);
-    rev_print(out, d, 1);
+    if (from) rev_derive_shadow(&g, derive, e, from);
   }
-  if (rev.data) buf_puts(out, rev.data);
+  rev_skip_fn = fn, rev_skip_saved = &saved, rev_skip_body = R;
+  Vec bars = {0};
+  for (int i = 0; i < g.bars.len; i++)
+    if (g.bars.data[i] != fn->retvar) vec_push(&bars, g.bars.data[i]);
+  Stmt *rdecls = declare_bars(&g, &bars);
+  Parts rall = {fn, skip_in_rev, {0}}, rev_only = {NULL, NULL, {0}};
+  vec_push(&rall.blocks, rdecls), vec_push(&rall.blocks, restore), vec_push(&rall.blocks, R);
+  vec_push(&rev_only.blocks, R);
+  void_unused(out, &rall, sp, true);
+  if (!named_in(&rall, "_redo")) buf_puts(out, "  (void)_redo;\n");
+  if (!named_in(&rall, "_tape") && !saved.len) buf_puts(out, "  (void)_tape;\n");
+  if (ret_bar && !named_in(&rall, ret_bar)) buf_printf(out, "  (void)%s;\n", ret_bar);
+  emit_locals(out, fn, skip_in_rev);
+  rev_print(out, rdecls, 1);
+  for (int i = 0; i < saved.len; i++) {
+    /* a pointer kept for its memory's sake, which this reverse sweep only restores */
+    Var *v = saved.data[i];
+    if (ty_is_ptr(v->ty) && !(v->active && v->bar) && (!named_in(&rev_only, v->name) || only_assigned(&rev_only, v->name)))
+      buf_printf(out, "  (void)%s;\n", v->name);
+  }
+  rev_print(out, restore, 1);
+  rev_print(out, derive, 1);
+  rev_print(out, R, 1);
   buf_puts(out, "}\n\n");
-  buf_free(&fwd), buf_free(&rev), buf_free(&decl), buf_free(&all), buf_free(&rdecl), buf_free(&rall);
   if (sp->split) gen_public_split(p, sp, out);
   return true;
 }

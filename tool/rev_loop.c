@@ -17,10 +17,6 @@
 
 /* ---- building the loops' statements ------------------------------------- */
 
-static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
-static void put_all(Stmt *out, Stmt *blk) {
-  for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
-}
 
 static Stmt *comment(Loc loc, const char *text) {
   Stmt *c = ir_new_stmt(ST_NOP, loc);
@@ -170,9 +166,9 @@ static void promoted(Gen *g, int n, Stmt *before, Stmt *after) {
     Loc loc = pr->ix->loc;
     Stmt *d = ir_new_stmt(ST_DECL, loc);
     d->var = pr->sum, d->e = zero(pr->sum->ty, loc);
-    put(before, d);
+    rev_put(before, d);
     Expr *sum = ir_var(pr->sum, loc);   /* a loop that ran: idx is an element it read */
-    put(after, when(ir_binary(EX_NE, sum, zero(sum->ty, loc), ty_int(), loc), rev_add_to(rev_adj(g, pr->ix), sum)));
+    rev_put(after, when(ir_binary(EX_NE, sum, zero(sum->ty, loc), ty_int(), loc), rev_add_to(rev_adj(g, pr->ix), sum)));
   }
 }
 
@@ -183,7 +179,7 @@ static void snapshot_code(Gen *g, Stmt *L, Stmt *out, bool forward) {
   g->used_tape = true;
   if (forward) g->records++;
   if (L->expand.len == L->snap.len) return;
-  if (!forward) put(out, comment(loc, "this iteration's values, back from the tape"));
+  if (!forward) rev_put(out, comment(loc, "this iteration's values, back from the tape"));
   for (int k = 0; k < L->snap.len; k++) {
     int i = forward ? k : L->snap.len - 1 - k;
     Var *v = L->snap.data[i];
@@ -194,18 +190,18 @@ static void snapshot_code(Gen *g, Stmt *L, Stmt *out, bool forward) {
       /* a pointer into memory with adjoints moves with its shadow */
       Expr *sh = v->ty->kind == TY_PTR && v->active ? rev_adj_ptr(g, x) : NULL;
       if (forward) {
-        put(out, rev_push_stmt(g, x));
-        if (sh) put(out, rev_push_stmt(g, sh));
+        rev_put(out, rev_push_stmt(g, x));
+        if (sh) rev_put(out, rev_push_stmt(g, sh));
       } else {
-        if (sh) put(out, rev_pop_stmt(g, sh));
-        put(out, rev_pop_stmt(g, x));
+        if (sh) rev_put(out, rev_pop_stmt(g, sh));
+        rev_put(out, rev_pop_stmt(g, x));
       }
       continue;
     }
     Expr *bytes = ir_binary(EX_MUL, n, rev_size_of(ir_unary(EX_DEREF, x, ty_elem(v->ty))), size_ty(), loc);
     if (ir_uncast(n)->kind != EX_NUM)   /* a fill over [0, n) with n <= 0 filled nothing */
       bytes = ir_cond(ir_binary(EX_GT, n, zero(ty_int(), loc), ty_int(), loc), bytes, zero(size_ty(), loc), size_ty());
-    put(out, rev_call_stmt(forward ? "gradc_push_n" : "gradc_pop_n", loc, 3, g->tape, x, bytes));
+    rev_put(out, rev_call_stmt(forward ? "gradc_push_n" : "gradc_pop_n", loc, 3, g->tape, x, bytes));
   }
 }
 
@@ -229,8 +225,8 @@ static void expand_before(Gen *g, Stmt *out, Stmt *L, Expr *lo, Expr *hi, Vec *x
     x->v = v, x->n = L->snap_n.data[i];
     x->all = ir_new_var(NULL, format("_%s_all%d", v->name, g->fn->ntemps++), t, VAR_TEMP, loc);
     x->own = ir_new_var(NULL, format("_%s_own%d", v->name, g->fn->ntemps++), t, VAR_TEMP, loc);
-    rev_declare(g, x->all->name, format("%s = 0;", emit_decl(t, x->all->name)));
-    rev_declare(g, x->own->name, format("%s = 0;", emit_decl(t, x->own->name)));
+    rev_declare(g, x->all, zero(t, loc));
+    rev_declare(g, x->own, zero(t, loc));
     vec_push(xs, x);
     Expr *test = runs;
     if (ir_lit_int(x->n) < 0) {
@@ -240,9 +236,9 @@ static void expand_before(Gen *g, Stmt *out, Stmt *L, Expr *lo, Expr *hi, Vec *x
     Expr *room = ir_binary(EX_MUL, ir_binary(EX_MUL, ir_unary(EX_CAST, trip, size), x->n, size, loc),
                            rev_size_of(ir_unary(EX_DEREF, ir_var(v, loc), ty_elem(t))), size, loc);
     if (test) room = ir_cond(test, room, zero(size, loc), size);
-    put(out, comment(loc, format("%s's values in each iteration, side by side on the tape", v->name)));
-    put(out, ir_assign(ir_var(x->own, loc), ir_var(v, loc), loc));
-    put(out, ir_assign(ir_var(x->all, loc), rev_call("gradc_push_space", t, loc, 2, g->tape, room, NULL), loc));
+    rev_put(out, comment(loc, format("%s's values in each iteration, side by side on the tape", v->name)));
+    rev_put(out, ir_assign(ir_var(x->own, loc), ir_var(v, loc), loc));
+    rev_put(out, ir_assign(ir_var(x->all, loc), rev_call("gradc_push_space", t, loc, 2, g->tape, room, NULL), loc));
   }
   g->used_tape = true;
 }
@@ -257,7 +253,7 @@ static void expand_at(Stmt *out, Var *c, Expr *lo, Vec *xs) {
     Expand *x = xs->data[i];
     Expr *all = ir_var(x->all, loc);
     Expr *at = ir_binary(EX_ADD, all, ir_binary(EX_MUL, ir_unary(EX_CAST, k, size_ty()), x->n, size_ty(), loc), all->ty, loc);
-    put(out, ir_assign(ir_var(x->v, loc), ir_cond(all, at, ir_var(x->own, loc), all->ty), loc));
+    rev_put(out, ir_assign(ir_var(x->v, loc), ir_cond(all, at, ir_var(x->own, loc), all->ty), loc));
   }
 }
 
@@ -267,8 +263,8 @@ static void expand_after(Gen *g, Stmt *out, Vec *xs, bool reverse) {
   for (int i = xs->len - 1; i >= 0; i--) {
     Expand *x = xs->data[i];
     Loc loc = x->v->loc;
-    put(out, ir_assign(ir_var(x->v, loc), ir_var(x->own, loc), loc));
-    if (reverse) put(out, rev_call_stmt("gradc_pop_space", loc, 2, g->tape, ir_var(x->all, loc), NULL));
+    rev_put(out, ir_assign(ir_var(x->v, loc), ir_var(x->own, loc), loc));
+    if (reverse) rev_put(out, rev_call_stmt("gradc_pop_space", loc, 2, g->tape, ir_var(x->all, loc), NULL));
   }
 }
 
@@ -353,9 +349,9 @@ static Extent block_extent(Stmt *w, Expr *lo, Expr *hi) {
 static void block_push(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi) {
   Extent x = block_extent(w, lo, hi);
   if (x.none) return;
-  put(out, comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
+  rev_put(out, comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
   Stmt *push = rev_call_stmt("gradc_push_block", w->loc, 3, g->tape, x.at, x.bytes);
-  put(out, x.test ? when(x.test, push) : push);
+  rev_put(out, x.test ? when(x.test, push) : push);
   g->used_tape = true;
   g->records++;
 }
@@ -370,8 +366,8 @@ static void block_pop(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi, Var *view)
   Expr *pop = rev_call("gradc_pop_view", view->ty, loc, 3, g->tape, x.at, x.bytes);
   Stmt *d = ir_new_stmt(ST_DECL, loc);
   d->var = view, d->e = x.test || x.none ? zero(ty_int(), loc) : pop;
-  put(out, d);
-  if (x.test && !x.none) put(out, when(x.test, ir_assign(ir_var(view, loc), pop, loc)));
+  rev_put(out, d);
+  if (x.test && !x.none) rev_put(out, when(x.test, ir_assign(ir_var(view, loc), pop, loc)));
 }
 
 /* A sum loop whose iterations are reversed as they run (immediate.c): the
@@ -398,28 +394,28 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   int records = g->records;
   if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, initf, initr);
   Expr *acc = rev_adj(g, ir_var(s->imm_acc, loc));
-  put(F, comment(loc, format("each iteration reversed as it runs: %s's adjoint is %.17g after the loop",
+  rev_put(F, comment(loc, format("each iteration reversed as it runs: %s's adjoint is %.17g after the loop",
                              s->imm_acc->name, s->immediate)));
-  put(F, ir_assign(acc, ir_num(format("%.17g", s->immediate), acc->ty, loc), loc));
+  rev_put(F, ir_assign(acc, ir_num(format("%.17g", s->immediate), acc->ty, loc), loc));
   Stmt *head = NULL;
   if (g->records == records && initf->kids.len == 1 && ((Stmt *)initf->kids.data[0])->kind == ST_EXPR)
     head = initf->kids.data[0];   /* a single assignment: kept in the header */
   else
-    put_all(F, initf);
+    rev_put_all(F, initf);
   if (br->kids.len) {
-    put(bf, comment(loc, "this iteration's reverse"));
-    put_all(bf, br);
+    rev_put(bf, comment(loc, "this iteration's reverse"));
+    rev_put_all(bf, br);
   }
-  put(F, loop(s->kind, head, s->e, s->kind == ST_FOR && s->inc ? inc_expr(s->inc) : NULL, bf, loc));
-  put(F, ir_assign(acc, zero(acc->ty, loc), loc));
+  rev_put(F, loop(s->kind, head, s->e, s->kind == ST_FOR && s->inc ? inc_expr(s->inc) : NULL, bf, loc));
+  rev_put(F, ir_assign(acc, zero(acc->ty, loc), loc));
   g->promo.len -= s->imm_defer.len;
   for (int i = s->imm_defer.len - 1; i >= 0; i--) {
     Promo *pr = g->promo.data[g->promo.len + i];
     Stmt *add = rev_add_to(rev_adj(g, ir_var(pr->v, loc)), ir_var(pr->sum, loc));
     add->comment = "what the loop added while it ran";
-    put(R, add);
+    rev_put(R, add);
   }
-  put_all(R, initr);
+  rev_put_all(R, initr);
 }
 
 /* The initialisation of a counted loop's header: the loop's first
@@ -427,7 +423,7 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
  * and its code goes before the loop) */
 static Stmt *header_init(Stmt *initf, bool alone, Stmt *F) {
   if (alone && initf->kids.len == 1 && ((Stmt *)initf->kids.data[0])->kind == ST_EXPR) return initf->kids.data[0];
-  put_all(F, initf);
+  rev_put_all(F, initf);
   return NULL;
 }
 
@@ -451,9 +447,9 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     g->used_frees |= frees, g->used_redo |= redo, g->used_par_frees |= pfrees;
     Stmt *initf = ir_block(loc), *initr = ir_block(loc);
     if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, initf, initr);
-    put_all(F, initf);
+    rev_put_all(F, initf);
     rev_ckpt_loop(g, s, bf, br, u, F, R);
-    put_all(R, initr);
+    rev_put_all(R, initr);
     return;
   }
   if (s->ckpt && g->joint && g->sp->top && g->loop_depth > 0)
@@ -490,7 +486,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     expand_before(g, xbefore, s, xlo, xhi, &xs);
     Stmt *at = ir_block(loc);
     expand_at(at, xc, xlo, &xs);
-    put_all(at, bf);
+    rev_put_all(at, bf);
     bf = at;
   } else {
     s->expand = (Vec){0};
@@ -502,11 +498,11 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     Stmt *first = ir_block(loc);
     if (xc) expand_at(first, xc, xlo, &xs);
     snapshot_code(g, s, first, false);
-    put_all(first, g->again);
+    rev_put_all(first, g->again);
     g->again = first;
   }
   if (g->again->kids.len) {   /* first in the body's reverse code */
-    put_all(g->again, br);
+    rev_put_all(g->again, br);
     br = g->again;
   }
   g->again_loop = outer, g->again = outer_again;
@@ -530,22 +526,22 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     Var *start_var = NULL;
     Expr *n = ir_var(iv, loc);
     if (!act_fixed_at(start, s)) {
-      if (head) put(F, head), head = NULL;
+      if (head) rev_put(F, head), head = NULL;
       start_var = rev_record(g, "s", iv->ty, loc);
-      put(F, ir_assign(ir_var(start_var, loc), n, loc));
+      rev_put(F, ir_assign(ir_var(start_var, loc), n, loc));
       first = ir_var(start_var, loc);
     }
     if (bw) block_push(g, F, bw, blo, bhi);
-    put_all(F, xbefore);
+    rev_put_all(F, xbefore);
     Stmt *fl = loop(ST_FOR, head, s->e, inc_expr(s->inc), bf, loc);
     fl->unroll = s;
-    put(F, fl);
+    rev_put(F, fl);
     expand_after(g, F, &xs, false);
     Expr *endv = NULL;
     Expr *computed = start_var ? NULL : end_from_bounds(s, iv, start, up, step);
     if (local) {
       Var *e = rev_record(g, "e", iv->ty, loc);
-      put(F, ir_assign(ir_var(e, loc), n, loc));
+      rev_put(F, ir_assign(ir_var(e, loc), n, loc));
       endv = ir_var(e, loc);
     } else if (computed) {
       endv = computed;
@@ -557,13 +553,13 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     Var *acc = endv && !body_records && g->loop_depth > 0 ? accumulation(s) : NULL;   /* a seed that changes */
     Stmt *whole = acc ? ir_block(loc) : R;   /* wrapped below */
     if (!endv) {
-      put(whole, rev_pop_stmt(g, n));
-      if (start_var) put(whole, rev_pop_stmt(g, first));
+      rev_put(whole, rev_pop_stmt(g, n));
+      if (start_var) rev_put(whole, rev_pop_stmt(g, first));
     }
     /* the final index is the first one plus a whole number of steps: the
      * reverse loop steps back until it meets the first, with no comparison
      * that an unsigned counter would pass (i >= 0) */
-    put_all(whole, pbefore);
+    rev_put_all(whole, pbefore);
     if (bw) block_pop(g, whole, bw, blo, bhi, bview);
     Stmt *rl = loop(ST_FOR, endv ? ir_assign(n, endv, loc) : NULL, NULL, NULL, ir_block(loc), loc);
     rl->unroll = s;
@@ -573,38 +569,38 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
       rl->e = ir_binary(EX_NE, n, first, ty_int(), loc);
       Stmt *back = ir_assign(n, s->inc->b->b, loc);
       back->e->op = up ? EX_SUB : EX_ADD;
-      put(rl->body, back);
+      rev_put(rl->body, back);
     }
-    put_all(rl->body, br);
-    put(whole, rl);
-    put_all(whole, pafter);
+    rev_put_all(rl->body, br);
+    rev_put(whole, rl);
+    rev_put_all(whole, pafter);
     if (acc) {
       /* s = s + e for every i: each addition is s_bar times a partial,
        * nothing when s_bar is 0 (a ReLU that was off) */
       Expr *ab = rev_adj(g, ir_var(acc, loc));
-      put(R, when(ir_binary(EX_NE, ab, zero(ab->ty, loc), ty_int(), loc), whole));
+      rev_put(R, when(ir_binary(EX_NE, ab, zero(ab->ty, loc), ty_int(), loc), whole));
     }
     expand_after(g, R, &xs, true);
-    put_all(R, initr);
+    rev_put_all(R, initr);
     return;
   }
-  put_all(F, initf);
+  rev_put_all(F, initf);
   Var *cnt = NULL;
   if (need) {
     g->records++;
     cnt = rev_record(g, "n", long_ty(), loc);
-    put(F, ir_assign(ir_var(cnt, loc), zero(cnt->ty, loc), loc));
+    rev_put(F, ir_assign(ir_var(cnt, loc), zero(cnt->ty, loc), loc));
   }
   if (bw) block_push(g, F, bw, blo, bhi);
-  if (need) put(bf, ir_expr_stmt(ir_unary(EX_POSTINC, ir_var(cnt, loc), cnt->ty), loc));
+  if (need) rev_put(bf, ir_expr_stmt(ir_unary(EX_POSTINC, ir_var(cnt, loc), cnt->ty), loc));
   Stmt *fl = loop(s->kind, NULL, s->e, s->kind == ST_FOR ? s->inc : NULL, bf, loc);
   fl->unroll = s;
-  put(F, fl);
+  rev_put(F, fl);
   if (need) {
     if (!local) {
       g->used_tape = true;
-      put(F, rev_call_stmt("gradc_push_l", loc, 2, g->tape, ir_var(cnt, loc), NULL));
-      put(R, ir_assign(ir_var(cnt, loc), rev_call("gradc_pop_l", cnt->ty, loc, 1, g->tape, NULL, NULL), loc));
+      rev_put(F, rev_call_stmt("gradc_push_l", loc, 2, g->tape, ir_var(cnt, loc), NULL));
+      rev_put(R, ir_assign(ir_var(cnt, loc), rev_call("gradc_pop_l", cnt->ty, loc, 1, g->tape, NULL, NULL), loc));
     }
     if (s->kind == ST_FOR && s->inc && s->inc->kind == EX_ASSIGN) {
       /* the increment of a for loop runs after each iteration: undo it first */
@@ -622,7 +618,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     }
     if (bw) block_pop(g, R, bw, blo, bhi, bview);
     Expr *c = ir_var(cnt, loc);
-    put(R, loop(ST_WHILE, NULL, ir_binary(EX_GT, ir_unary(EX_POSTDEC, c, c->ty), zero(c->ty, loc), ty_int(), loc), NULL, br, loc));
+    rev_put(R, loop(ST_WHILE, NULL, ir_binary(EX_GT, ir_unary(EX_POSTDEC, c, c->ty), zero(c->ty, loc), ty_int(), loc), NULL, br, loc));
   }
-  put_all(R, initr);
+  rev_put_all(R, initr);
 }

@@ -352,10 +352,6 @@ bool rev_par_refuses(Gen *g, Loc loc, const char *what) {
 
 /* ---- building the loop's statements ---------------------------------------- */
 
-static void put(Stmt *out, Stmt *s) { vec_push(&out->kids, s); }
-static void put_all(Stmt *out, Stmt *blk) {
-  for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
-}
 static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
 static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
 static Type *rt_type(const char *name) { return ty_new(TY_OTHER, name); }
@@ -462,7 +458,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     vec_push(&par.arr_buf, ir_new_var(NULL, ir_unique_name(g->fn, format("%s_bar_t", v->name)),
                                       ty_ptr_to(ty_unconst(ty_elem(v->ty))), VAR_TEMP, v->loc));
     Var *m = rev_record(g, "ext", long_ty(), loc);
-    put(F, ir_assign(var(m, loc), par.arr_len.data[i], loc));
+    rev_put(F, ir_assign(var(m, loc), par.arr_len.data[i], loc));
     vec_push(&arr_len, m);
   }
   Expr *tape = g->tape;
@@ -470,7 +466,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   bool used_tape = g->used_tape, used_frees = g->used_frees, used_redo = g->used_redo;
   g->used_tape = g->used_frees = g->used_redo = false;
   g->tape = rev_tape_ref("_pt", false), g->frees = rev_tape_ref("_pf", false), g->par = &par;
-  int nflags = g->flags.len;
+  int nrecs = g->recs.len;
   Stmt *bf = ir_block(loc), *br = ir_block(loc);
   g->loop_depth++;
   rev_gen_block(g, s->body, bf, br);
@@ -479,12 +475,8 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   bool btape = g->used_tape, bfrees = g->used_frees, bredo = g->used_redo;
   g->used_tape |= used_tape, g->used_frees = used_frees, g->used_redo |= used_redo;
   g->used_par_frees |= bfrees;
-  for (int i = nflags; i < g->flags.len; i++) {
-    /* records of the body's branches and loops: the thread's own */
-    Var *v = arena_alloc(sizeof *v);
-    v->name = ((Record *)g->flags.data[i])->name;
-    vec_push(priv, v);
-  }
+  for (int i = nrecs; i < g->recs.len; i++)   /* records of the body's branches and loops: the thread's own */
+    vec_push(priv, ((Stmt *)g->recs.data[i])->var);
   /* the last values of the chunk's private variables, for its reverse */
   Vec finals = {0};
   for (int i = 1; i < priv->len; i++) {
@@ -500,7 +492,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   Var *av = NULL;
   if (start->kind != EX_NUM) {
     av = rev_record(g, "a", T, loc);
-    put(F, ir_assign(var(av, loc), start, loc));
+    rev_put(F, ir_assign(var(av, loc), start, loc));
     a = var(av, loc);
   }   /* a literal start converts as it is */
   Expr *b = !strcmp(emit_type(ty_unconst(bound->ty)), emit_type(T)) ? bound : ir_unary(EX_CAST, bound, T);
@@ -513,7 +505,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
                   lit0, T);
   else
     cnt = ir_cond(bin(EX_LE, lo, hi, ty_int()), bin(EX_ADD, one ? span : bin(EX_DIV, span, step, T), lit1, T), lit0, T);
-  put(F, ir_assign(var(n, loc), cnt, loc));
+  rev_put(F, ir_assign(var(n, loc), cnt, loc));
   /* _lo and _hi: the counter at the chunk's first iteration and one past
    * its last, a + k * step (no "0 +") */
   Var *c = ir_new_var(NULL, "_c", ty_int(), VAR_TEMP, loc);
@@ -529,11 +521,11 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     if (!r->rev_read) continue;
     vec_push(&kept, r);
     if (g->loop_depth > 0) {
-      put(F, rev_push_stmt(g, var(r, loc)));
+      rev_put(F, rev_push_stmt(g, var(r, loc)));
       vec_push(&kept_as, NULL);
     } else {
       Var *k = rev_record(g, "red", ty_unconst(r->ty), loc);
-      put(F, ir_assign(var(k, loc), var(r, loc), loc));
+      rev_put(F, ir_assign(var(k, loc), var(r, loc), loc));
       vec_push(&kept_as, k);
     }
   }
@@ -552,39 +544,39 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   Var *nc = ir_new_var(NULL, "_nc", ty_int(), VAR_TEMP, loc);
   Type *tp = ty_ptr_to(rt_type("gradc_tape"));
   Var *pt = ir_new_var(NULL, "_pt", tp, VAR_TEMP, loc), *pf = ir_new_var(NULL, "_pf", tp, VAR_TEMP, loc);
-  put(fr, decl(c, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL), loc));
-  put(fr, decl(nc, rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL), loc));
-  if (ptape) put(fr, decl(pt, chunk_field(pv, c, "tape", loc), loc));
-  if (bfrees) put(fr, decl(pf, chunk_field(pv, c, "frees", loc), loc));
-  put(fr, decl(vlo, chunk_start(a, n, var(c, loc), var(nc, loc), up, one ? NULL : step, T), loc));
-  put(fr, decl(vhi, chunk_start(a, n, next, var(nc, loc), up, one ? NULL : step, T), loc));
-  put(fr, when(bin(EX_EQ, var(c, loc), lit0, ty_int()), ir_assign(var(nt, loc), var(nc, loc), loc)));
+  rev_put(fr, decl(c, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL), loc));
+  rev_put(fr, decl(nc, rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL), loc));
+  if (ptape) rev_put(fr, decl(pt, chunk_field(pv, c, "tape", loc), loc));
+  if (bfrees) rev_put(fr, decl(pf, chunk_field(pv, c, "frees", loc), loc));
+  rev_put(fr, decl(vlo, chunk_start(a, n, var(c, loc), var(nc, loc), up, one ? NULL : step, T), loc));
+  rev_put(fr, decl(vhi, chunk_start(a, n, next, var(nc, loc), up, one ? NULL : step, T), loc));
+  rev_put(fr, when(bin(EX_EQ, var(c, loc), lit0, ty_int()), ir_assign(var(nt, loc), var(nc, loc), loc)));
   Expr *x = var(iv, loc);
-  put(fr, loop(ir_assign(x, var(vlo, loc), loc), bin(up ? EX_LT : EX_GT, x, var(vhi, loc), ty_int()),
+  rev_put(fr, loop(ir_assign(x, var(vlo, loc), loc), bin(up ? EX_LT : EX_GT, x, var(vhi, loc), ty_int()),
                one ? ir_unary(up ? EX_POSTINC : EX_POSTDEC, x, T) : update(up ? EX_ADD : EX_SUB, x, step)->e, bf, loc));
   Expr *saved_tape = g->tape;
   g->tape = rev_tape_ref("_pt", false);
   for (int i = 0; i < finals.len; i++) {
     Var *v = finals.data[i];
-    put(fr, rev_push_stmt(g, var(v, loc)));
-    if (v->bar && ty_is_ptr(v->ty)) put(fr, rev_push_stmt(g, ir_var(v->bar, loc)));
+    rev_put(fr, rev_push_stmt(g, var(v, loc)));
+    if (v->bar && ty_is_ptr(v->ty)) rev_put(fr, rev_push_stmt(g, ir_var(v->bar, loc)));
   }
   g->tape = saved_tape;
-  put(F, fr);
+  rev_put(F, fr);
   if (g->loop_depth > 0) {
     /* the loop runs again: its iteration space goes to the tape */
-    put(F, rev_push_stmt(g, var(n, loc)));
-    put(F, rev_push_stmt(g, var(nt, loc)));
-    if (av) put(F, rev_push_stmt(g, var(av, loc)));
-    for (int i = 0; i < arr_len.len; i++) put(F, rev_push_stmt(g, var(arr_len.data[i], loc)));
+    rev_put(F, rev_push_stmt(g, var(n, loc)));
+    rev_put(F, rev_push_stmt(g, var(nt, loc)));
+    if (av) rev_put(F, rev_push_stmt(g, var(av, loc)));
+    for (int i = 0; i < arr_len.len; i++) rev_put(F, rev_push_stmt(g, var(arr_len.data[i], loc)));
   }
 
   /* reverse */
   if (g->loop_depth > 0) {
-    for (int i = arr_len.len - 1; i >= 0; i--) put(R, rev_pop_stmt(g, var(arr_len.data[i], loc)));
-    if (av) put(R, rev_pop_stmt(g, var(av, loc)));
-    put(R, rev_pop_stmt(g, var(nt, loc)));
-    put(R, rev_pop_stmt(g, var(n, loc)));
+    for (int i = arr_len.len - 1; i >= 0; i--) rev_put(R, rev_pop_stmt(g, var(arr_len.data[i], loc)));
+    if (av) rev_put(R, rev_pop_stmt(g, var(av, loc)));
+    rev_put(R, rev_pop_stmt(g, var(nt, loc)));
+    rev_put(R, rev_pop_stmt(g, var(n, loc)));
   }
   /* reverse: user's firstprivate variables that the loop only reads keep
    * their values; the others come back from the tape */
@@ -597,68 +589,68 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   }
   for (int i = 0; i < kept.len; i++) vec_push(&rr->omp->priv, kept.data[i]);
   for (int i = 0; i < rbars.len; i++) vec_push(&rr->omp->priv, ((Var *)rbars.data[i])->bar);
-  for (int i = 0; i < par.acc.len; i++) put(rr, decl(par.acc_sum.data[i], NULL, loc));
+  for (int i = 0; i < par.acc.len; i++) rev_put(rr, decl(par.acc_sum.data[i], NULL, loc));
   for (int i = 0; i < par.arr.len; i++) {
     Var *bv = par.arr_buf.data[i];
     Expr *m = var(arr_len.data[i], loc), *bp = var(bv, loc);
     Expr *len = ir_cond(bin(EX_GT, m, lit0, ty_int()), ir_unary(EX_CAST, m, size_ty()), lit1, size_ty());
-    put(rr, decl(bv, rev_call("calloc", bv->ty, loc, 2, len, rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bv->ty))), NULL), loc));
+    rev_put(rr, decl(bv, rev_call("calloc", bv->ty, loc, 2, len, rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bv->ty))), NULL), loc));
     Expr *msg = ir_new_expr(EX_STR, ty_ptr_to(ty_new(TY_INT, "char")), loc);
     msg->text = "\"out of memory allocating an adjoint buffer\"";
-    put(rr, when(ir_unary(EX_NOT, bp, ty_int()), rev_call_stmt("gradc_error", loc, 1, msg, NULL, NULL)));
+    rev_put(rr, when(ir_unary(EX_NOT, bp, ty_int()), rev_call_stmt("gradc_error", loc, 1, msg, NULL, NULL)));
   }
-  for (int i = 0; i < par.halo.len; i++) put(rr, decl(((Halo *)par.halo.data[i])->side, NULL, loc));
+  for (int i = 0; i < par.halo.len; i++) rev_put(rr, decl(((Halo *)par.halo.data[i])->side, NULL, loc));
   Var *rc = ir_new_var(NULL, "_c", ty_int(), VAR_TEMP, loc);
   Stmt *chunks = loop(decl(rc, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL), loc),
                       bin(EX_LT, var(rc, loc), var(nt, loc), ty_int()),
                       update(EX_ADD, var(rc, loc), rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL))->e,
                       ir_block(loc), loc);
   Stmt *cb = chunks->body;
-  if (ptape) put(cb, decl(pt, chunk_field(pv, rc, "tape", loc), loc));
-  if (bredo) put(cb, decl(ir_new_var(NULL, "_redo", tp, VAR_TEMP, loc), chunk_field(pv, rc, "redo", loc), loc));
+  if (ptape) rev_put(cb, decl(pt, chunk_field(pv, rc, "tape", loc), loc));
+  if (bredo) rev_put(cb, decl(ir_new_var(NULL, "_redo", tp, VAR_TEMP, loc), chunk_field(pv, rc, "redo", loc), loc));
   c = rc;
   next = bin(EX_ADD, var(c, loc), lit1, ty_int());
-  put(cb, decl(vlo, chunk_start(a, n, var(c, loc), var(nt, loc), up, one ? NULL : step, T), loc));
-  put(cb, decl(vhi, chunk_start(a, n, next, var(nt, loc), up, one ? NULL : step, T), loc));
+  rev_put(cb, decl(vlo, chunk_start(a, n, var(c, loc), var(nt, loc), up, one ? NULL : step, T), loc));
+  rev_put(cb, decl(vhi, chunk_start(a, n, next, var(nt, loc), up, one ? NULL : step, T), loc));
   g->tape = rev_tape_ref("_pt", false);
   for (int i = finals.len - 1; i >= 0; i--) {
     Var *v = finals.data[i];
-    if (v->bar && ty_is_ptr(v->ty)) put(cb, rev_pop_stmt(g, ir_var(v->bar, loc)));
-    put(cb, rev_pop_stmt(g, var(v, loc)));
+    if (v->bar && ty_is_ptr(v->ty)) rev_put(cb, rev_pop_stmt(g, ir_var(v->bar, loc)));
+    rev_put(cb, rev_pop_stmt(g, var(v, loc)));
   }
   g->tape = saved_tape;
   for (int i = 0; i < rbars.len; i++) {
     Var *v = rbars.data[i];
     Type *t = ty_unconst(v->ty);
     if (ty_is_ptr(t) && t->kind == TY_PTR) continue;   /* set by the forward values */
-    put(cb, zero_all(v->bar, loc));
+    rev_put(cb, zero_all(v->bar, loc));
   }
-  for (int i = 0; i < par.acc.len; i++) put(cb, ir_assign(var(par.acc_sum.data[i], loc), lit0, loc));
+  for (int i = 0; i < par.acc.len; i++) rev_put(cb, ir_assign(var(par.acc_sum.data[i], loc), lit0, loc));
   for (int i = 0; i < par.halo.len; i++) {
     Halo *h = par.halo.data[i];
     Expr *args[5] = {rev_addr(var(h->side, loc)), up ? var(vlo, loc) : bin(EX_ADD, var(vhi, loc), lit1, T),
                      up ? bin(EX_SUB, var(vhi, loc), lit1, T) : var(vlo, loc), num(format("%ld", h->cmin), loc),
                      num(format("%ld", h->cmax), loc)};
-    put(cb, call_n("gradc_halo_start", loc, args, 5));
+    rev_put(cb, call_n("gradc_halo_start", loc, args, 5));
   }
   for (int i = 0; i < par.arr.len; i++) {
     Expr *m = var(arr_len.data[i], loc), *bp = var(par.arr_buf.data[i], loc);
     Expr *bytes = bin(EX_MUL, ir_unary(EX_CAST, m, size_ty()), rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bp->ty))), size_ty());
-    put(cb, when(bin(EX_GT, m, lit0, ty_int()), rev_call_stmt("memset", loc, 3, bp, lit0, bytes)));
+    rev_put(cb, when(bin(EX_GT, m, lit0, ty_int()), rev_call_stmt("memset", loc, 3, bp, lit0, bytes)));
   }
   Stmt *back = loop(ir_assign(x, var(vhi, loc), loc), NULL, NULL, ir_block(loc), loc);
   if (one) {
     back->e = bin(up ? EX_GT : EX_LT, ir_unary(up ? EX_POSTDEC : EX_POSTINC, x, T), var(vlo, loc), ty_int());
   } else {
     back->e = bin(EX_NE, x, var(vlo, loc), ty_int());
-    put(back->body, update(up ? EX_SUB : EX_ADD, x, step));
+    rev_put(back->body, update(up ? EX_SUB : EX_ADD, x, step));
   }
-  put_all(back->body, br);
-  put(cb, back);
+  rev_put_all(back->body, br);
+  rev_put(cb, back);
   for (int i = 0; i < par.acc.len; i++) {
     Stmt *add = rev_add_to(rev_adj(g, ir_var(par.acc.data[i], loc)), var(par.acc_sum.data[i], loc));
     add->atomic = true;
-    put(cb, add);
+    rev_put(cb, add);
   }
   for (int i = 0; i < par.halo.len; i++) {
     Halo *h = par.halo.data[i];
@@ -670,9 +662,9 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     Stmt *add = rev_add_to(ir_binary(EX_INDEX, ap, at, ty_double(), loc), side);
     add->atomic = true;
     Stmt *then = ir_block(loc);
-    put(then, add);
-    put(each->body, when(bin(EX_NE, side, lit0, ty_int()), then));
-    put(cb, each);
+    rev_put(then, add);
+    rev_put(each->body, when(bin(EX_NE, side, lit0, ty_int()), then));
+    rev_put(cb, each);
   }
   for (int i = 0; i < par.arr.len; i++) {
     Var *v = par.arr.data[i], *k;
@@ -681,18 +673,18 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     Stmt *add = rev_add_to(ir_binary(EX_INDEX, ap, var(k, loc), ty_elem(bp->ty), loc),
                            ir_binary(EX_INDEX, bp, var(k, loc), ty_elem(bp->ty), loc));
     add->atomic = true;
-    put(each->body, add);
-    put(cb, each);
+    rev_put(each->body, add);
+    rev_put(cb, each);
   }
-  put(rr, chunks);
-  for (int i = 0; i < par.arr.len; i++) put(rr, rev_call_stmt("free", loc, 1, var(par.arr_buf.data[i], loc), NULL, NULL));
-  put(R, rr);
+  rev_put(rr, chunks);
+  for (int i = 0; i < par.arr.len; i++) rev_put(rr, rev_call_stmt("free", loc, 1, var(par.arr_buf.data[i], loc), NULL, NULL));
+  rev_put(R, rr);
   if (bredo) {
     g->used_redo = true;
-    put(R, rev_call_stmt("gradc_par_redo", loc, 2, rev_addr(var(pv, loc)), rev_redo(g, loc), NULL));
+    rev_put(R, rev_call_stmt("gradc_par_redo", loc, 2, rev_addr(var(pv, loc)), rev_redo(g, loc), NULL));
   }
   for (int i = kept.len - 1; i >= 0; i--) {
     Var *r = kept.data[i], *k = kept_as.data[i];
-    put(R, k ? ir_assign(var(r, loc), var(k, loc), loc) : rev_pop_stmt(g, var(r, loc)));
+    rev_put(R, k ? ir_assign(var(r, loc), var(k, loc), loc) : rev_pop_stmt(g, var(r, loc)));
   }
 }

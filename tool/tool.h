@@ -354,6 +354,12 @@ bool ir_takes_address(Stmt *s, Var *v);  /* &v or &v.f appears in s */
  * except that for a pointer p, &p[i] is an address computed from p's value */
 bool ir_storage_named(Func *fn, Var *v);
 int ir_count_mentions(Stmt *s, Var *v);  /* how many times v appears in s */
+/* How many times derivative code s names `name` (in expressions, declarations
+ * and their array lengths, a parallel region's clauses), and in *sets how many
+ * of those are the target of a plain assignment or an initialised
+ * declaration. By name: derivative code has variables of its own. */
+int ir_count_names(Stmt *s, const char *name, int *sets);
+bool ir_type_names(Type *t, const char *name);   /* an array length of t names it */
 int ir_expr_count_mentions(Expr *e, Var *v);
 void ir_drop_local(Func *fn, Var *v);    /* v is no longer one of fn's locals */
 Expr *ir_written(const Expr *e);           /* what an assignment, ++ or -- writes, or NULL */
@@ -522,7 +528,6 @@ const char *emit_postfix(const char *s); /* s as the operand of [] or -> */
 bool rev_generate(Program *p, Request *req, Buf *protos, Buf *out);
 bool rev_companions(Program *p, Buf *protos, Buf *out);
 bool rev_resolve(Program *p, Request *r, Vec *wrt, Vec *out, unsigned long *mask);
-bool rev_mentions(const char *text, const char *name);
 void rev_reset(void);                   /* forget specialisations */
 const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc);
 
