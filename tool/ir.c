@@ -44,6 +44,16 @@ Type *ty_new(TypeKind kind, const char *spell) {
   return t;
 }
 
+bool ty_same(const Type *a, const Type *b) {
+  for (; a && b; a = a->base, b = b->base) {
+    if (a->kind != b->kind || a->len != b->len || (a->spell == NULL) != (b->spell == NULL) ||
+        (a->spell && strcmp(a->spell, b->spell)))
+      return false;
+    if (a->kind == TY_FUNC) return a == b;
+  }
+  return a == b;
+}
+
 Type *ty_ptr_to(Type *base) {
   Type *t = ty_new(TY_PTR, NULL);
   t->base = base;

@@ -465,6 +465,17 @@ static const char *pretty(CXCursor c) {
   return s;
 }
 
+/* A name in a GRADC_WRITES count: one of fn's parameters, or a name the
+ * generated file sees as well (a macro, a global) */
+static Expr *count_name(const char *name, void *ud, Loc loc) {
+  Func *fn = ud;
+  for (int i = 0; i < fn->params.len; i++) {
+    Var *v = fn->params.data[i];
+    if (!strcmp(v->name, name)) return ir_var(v, loc);
+  }
+  return ir_var(ir_new_var(NULL, name, ty_int(), VAR_GLOBAL, loc), loc);
+}
+
 /* GRADC_WRITES("param:count") of fn. */
 static void add_write(Func *fn, const char *spec, Loc loc) {
   const char *colon = strchr(spec, ':');
@@ -474,8 +485,11 @@ static void add_write(Func *fn, const char *spec, Loc loc) {
     if (!strcmp(((Var *)fn->params.data[i])->name, name)) {
       Write *w = arena_alloc(sizeof *w);
       w->param = i;
-      w->count = colon + 1;
-      vec_push(&fn->writes, w);
+      w->count = rule_count(colon + 1, count_name, fn, loc);
+      if (!w->count)
+        diag_error(loc, "gradc cannot read the count '%s' of GRADC_WRITES: write it with names, integer "
+                   "literals, calls and the operators of C arithmetic and comparisons", colon + 1);
+      else vec_push(&fn->writes, w);
       return;
     }
   diag_error(loc, "GRADC_WRITES names '%s', which is not a parameter of '%s'", name, fn->name);

@@ -87,27 +87,21 @@ const char *rev_use_custom(Program *p, Func *of, const char *name, Loc loc) {
 /* v = g(args) where g has GRADC_CUSTOM_GRAD(g_rev): the forward sweep calls
  * g, the reverse sweep g_rev(arg, adjoint, ..., seed), with an adjoint
  * after every floating parameter (a dummy or NULL for inactive ones). */
-/* count (a GRADC_WRITES expression over fn's parameter names) with the
- * call's arguments put in for the names. */
-static const char *writes_count(Func *fn, Expr *call, const char *count) {
-  Buf b = {0};
-  for (const char *p = count; *p;) {
-    if (isalpha((unsigned char)*p) || *p == '_') {
-      const char *q = p;
-      while (isalnum((unsigned char)*q) || *q == '_') q++;
-      const char *word = arena_strndup(p, (size_t)(q - p));
-      const char *sub = NULL;
-      for (int i = 0; i < fn->params.len && i < call->nargs; i++)
-        if (!strcmp(((Var *)fn->params.data[i])->name, word)) sub = format("(%s)", emit_expr(call->args[i]));
-      buf_puts(&b, sub ? sub : word);
-      p = q;
-    } else {
-      buf_printf(&b, "%c", *p++);
-    }
+/* e (a GRADC_WRITES count over fn's parameters) with the call's arguments
+ * for the parameters */
+static Expr *with_args(Expr *e, Func *fn, Expr *call) {
+  if (!e) return NULL;
+  if (e->kind == EX_VAR)
+    for (int i = 0; i < fn->params.len && i < call->nargs; i++)
+      if (e->var == fn->params.data[i]) return call->args[i];
+  Expr *c = ir_new_expr(e->kind, e->ty, e->loc);
+  *c = *e;
+  c->a = with_args(e->a, fn, call), c->b = with_args(e->b, fn, call), c->c = with_args(e->c, fn, call);
+  if (e->nargs) {
+    c->args = arena_alloc(sizeof *c->args * (size_t)e->nargs);
+    for (int i = 0; i < e->nargs; i++) c->args[i] = with_args(e->args[i], fn, call);
   }
-  const char *r = arena_strdup(b.data ? b.data : "0");
-  buf_free(&b);
-  return r;
+  return c;
 }
 
 /* Whether the call writes through one argument what it reads through
@@ -164,9 +158,8 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stm
       return;
     }
     if (!b || (!fn->reads_input && (!b->rev_read || !act_needs_save(b, s)))) continue;
-    /* sizeof *a * (size_t)(count): the count is the annotation's text over
-     * the call's arguments */
-    Expr *count = num(format("(%s)", writes_count(fn, call, w->count)), size_t_ty, loc);
+    /* sizeof *a * (size_t)(count): the annotation's count over the call's arguments */
+    Expr *count = with_args(w->count, fn, call);
     Expr *n = ir_binary(EX_MUL, rev_size_of(ir_unary(EX_DEREF, a, ty_elem(a->ty))), ir_unary(EX_CAST, count, size_t_ty),
                         size_t_ty, loc);
     g->used_tape = true;

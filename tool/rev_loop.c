@@ -58,10 +58,8 @@ static Expr *end_from_bounds(Stmt *s, Var *iv, Expr *start, bool up, const char 
   if (!act_fixed_at(c->b, s)) return NULL;
   Type *t = ty_unconst(iv->ty), *it = ty_int();
   Loc loc = s->loc;
-  const char *ts = emit_type(t);
   /* casts only where the bound's type differs from the counter's */
-  bool same = !strcmp(ts, emit_type(ty_unconst(c->b->ty))) &&
-              ((start->kind == EX_NUM && !strcmp(start->text, "0")) || !strcmp(ts, emit_type(ty_unconst(start->ty))));
+  bool same = ty_same(t, c->b->ty) && ((start->kind == EX_NUM && !strcmp(start->text, "0")) || ty_same(t, start->ty));
   Expr *a = same ? start : ir_unary(EX_CAST, start, t), *b = c->b, *cb = same ? b : ir_unary(EX_CAST, b, t);
   Expr *one = ir_num("1", it, loc);
   if (up && c->kind == EX_LT) return ir_cond(ir_binary(EX_LT, a, b, it, loc), cb, a, t);

@@ -495,7 +495,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     rev_put(F, ir_assign(var(av, loc), start, loc));
     a = var(av, loc);
   }   /* a literal start converts as it is */
-  Expr *b = !strcmp(emit_type(ty_unconst(bound->ty)), emit_type(T)) ? bound : ir_unary(EX_CAST, bound, T);
+  Expr *b = ty_same(bound->ty, T) ? bound : ir_unary(EX_CAST, bound, T);
   Expr *lo = up ? a : b, *hi = up ? b : a;   /* the span, hi - lo */
   Expr *span = is_zero(lo) ? hi : bin(EX_SUB, hi, lo, T);
   Expr *cnt, *lit0 = num("0", loc), *lit1 = num("1", loc);

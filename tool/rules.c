@@ -35,37 +35,6 @@ void rule_out_args(Expr *e, Vec *out) {
   for (int i = 0; i < e->nargs; i++) rule_out_args(e->args[i], out);
 }
 
-/* Instantiates a rule formula (see rules.h) for the given argument texts,
- * each parenthesised unless it is one operand already. */
-const char *rule_text(const Rule *r, const char *f, const char *const *args) {
-  Buf b = {0};
-  for (const char *p = f; *p; p++) {
-    if (*p == '$') {
-      /* a whole argument of a call in the formula, @f($1), needs no parentheses */
-      bool whole = p > f && (p[-1] == '(' || p[-1] == ' ') && (p[2] == ')' || p[2] == ',') &&
-                   (p[-1] == '(' || (p - f >= 2 && p[-2] == ','));
-      const char *a = args[p[1] - '1'];
-      buf_printf(&b, "%s", whole ? a : emit_paren(a));
-      p++;
-    } else if (*p == '@') {
-      const char *q = p + 1;
-      while (isalnum((unsigned char)*q) || *q == '_') q++;
-      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, r->suffix);
-      p = q - 1;
-    } else if (*p == '#') {
-      const char *q = p + 1;
-      while (isdigit((unsigned char)*q) || *q == '.') q++;
-      buf_printf(&b, "%.*s%s", (int)(q - p - 1), p + 1, *r->suffix == 'f' ? "f" : *r->suffix == 'l' ? "L" : "");
-      p = q - 1;
-    } else {
-      buf_printf(&b, "%c", *p);
-    }
-  }
-  const char *s = arena_strdup(b.data);
-  buf_free(&b);
-  return s;
-}
-
 /* The derivative of y = f(u) written with y itself ($1), for the functions
  * whose value gives it more cheaply than u does: the reverse sweep then
  * reads y, which the forward sweep computed, instead of calling f or its
@@ -88,7 +57,9 @@ const char *rule_by_value(const Rule *r) {
 
 /* rule_expr parses a formula of rules.h (by recursive descent, C's
  * precedence) into an expression over copies of the arguments, so that
- * forward mode builds tangents as IR, which a Hessian differentiates again. */
+ * forward mode builds tangents as IR, which a Hessian differentiates again.
+ * The same parser reads the C expressions of GRADC_WRITES counts (rule_count):
+ * names, calls and integer literals, and no error is gradc's own there. */
 typedef struct RP {
   const Rule *r;
   const char *s;
@@ -96,7 +67,17 @@ typedef struct RP {
   Expr *(*copy)(Expr *e);
   Type *ty;              /* the formula's floating type: the call's */
   Loc loc;
+  Expr *(*name)(const char *name, void *ud, Loc loc);   /* a count: what a name stands for */
+  void *ud;
+  bool bad;              /* a count that is not an expression gradc reads */
 } RP;
+
+static Expr *rp_fail(RP *p) {
+  if (!p->name) bug("malformed derivative rule");
+  p->bad = true;
+  p->s += strlen(p->s);
+  return ir_num("0", p->ty, p->loc);
+}
 
 static Expr *rp_cond(RP *p);
 
@@ -113,7 +94,7 @@ static bool rp_eat(RP *p, const char *tok) {
 }
 
 static void rp_expect(RP *p, const char *tok) {
-  if (!rp_eat(p, tok)) bug("malformed derivative rule");
+  if (!rp_eat(p, tok)) rp_fail(p);
 }
 
 static Expr *rp_primary(RP *p) {
@@ -123,6 +104,21 @@ static Expr *rp_primary(RP *p) {
     Expr *e = rp_cond(p);
     rp_expect(p, ")");
     return e;
+  }
+  if (p->name && (isalnum((unsigned char)*s) || *s == '_')) {   /* a count's name, call or literal */
+    const char *q = s;
+    while (isalnum((unsigned char)*q) || *q == '_' || (isdigit((unsigned char)*s) && *q == '.')) q++;
+    const char *word = arena_strndup(s, (size_t)(q - s));
+    p->s = q;
+    if (isdigit((unsigned char)*s)) return ir_num(word, p->ty, p->loc);
+    if (!rp_eat(p, "(")) return p->name(word, p->ud, p->loc);
+    Vec a = {0};
+    if (!rp_eat(p, ")")) {
+      do vec_push(&a, rp_cond(p));
+      while (rp_eat(p, ","));
+      rp_expect(p, ")");
+    }
+    return ir_call(word, p->ty, p->loc, (Expr **)a.data, a.len);
   }
   if (*s == '$') {
     p->s += 2;
@@ -154,7 +150,7 @@ static Expr *rp_primary(RP *p) {
     for (int i = 0; i < c->nargs; i++) c->args[i] = a[i];
     return c;
   }
-  bug("malformed derivative rule");
+  return rp_fail(p);
 }
 
 static Expr *rp_unary(RP *p) {
@@ -163,12 +159,13 @@ static Expr *rp_unary(RP *p) {
     e->a = rp_unary(p);
     return e;
   }
+  if (rp_eat(p, "!")) return ir_unary(EX_NOT, rp_unary(p), ty_int());
   return rp_primary(p);
 }
 
 /* binary levels, tightest first */
 static const struct { const char *tok; ExprKind kind; int level; } rp_ops[] = {
-  {"*", EX_MUL, 0}, {"/", EX_DIV, 0}, {"+", EX_ADD, 1}, {"-", EX_SUB, 1},
+  {"*", EX_MUL, 0}, {"/", EX_DIV, 0}, {"%", EX_MOD, 0}, {"+", EX_ADD, 1}, {"-", EX_SUB, 1},
   {"<=", EX_LE, 2}, {">=", EX_GE, 2}, {"<", EX_LT, 2}, {">", EX_GT, 2},
   {"==", EX_EQ, 3}, {"!=", EX_NE, 3}, {"&&", EX_LAND, 4}, {"||", EX_LOR, 5},
 };
@@ -199,9 +196,16 @@ static Expr *rp_cond(RP *p) {
 }
 
 Expr *rule_expr(const Rule *r, const char *formula, Expr **args, Expr *(*copy)(Expr *e), Type *ty, Loc loc) {
-  RP p = {r, formula, args, copy, ty, loc};
+  RP p = {r, formula, args, copy, ty, loc, NULL, NULL, false};
   Expr *e = rp_cond(&p);
   rp_space(&p);
   if (*p.s) bug("malformed derivative rule");
   return e;
+}
+
+Expr *rule_count(const char *text, Expr *(*name)(const char *name, void *ud, Loc loc), void *ud, Loc loc) {
+  RP p = {NULL, text, NULL, NULL, ty_int(), loc, name, ud, false};
+  Expr *e = rp_cond(&p);
+  rp_space(&p);
+  return p.bad || *p.s ? NULL : e;
 }

@@ -109,6 +109,7 @@ bool ty_is_float(const Type *t);       /* float, double, long double */
 bool ty_is_int(const Type *t);
 bool ty_is_ptr(const Type *t);         /* pointer or array */
 bool ty_has_float(const Type *t);      /* can hold a floating value somewhere */
+bool ty_same(const Type *a, const Type *b);   /* the same type, const aside */
 Type *ty_elem(const Type *t);          /* pointee or element; NULL otherwise */
 Type *ty_new(TypeKind kind, const char *spell);
 Type *ty_ptr_to(Type *base);
@@ -298,7 +299,7 @@ struct Func {
 
 /* GRADC_WRITES(param, count): a function without a body writes count
  * elements through its parameter param. */
-typedef struct Write { int param; const char *count; } Write;
+typedef struct Write { int param; Expr *count; } Write;   /* count over fn's parameters */
 
 struct Program {
   const char *path;      /* input file as given */
@@ -423,10 +424,12 @@ struct Rule {
 };
 const Rule *rule_find(const char *name);   /* also __builtin_ spellings */
 /* formula instantiated on the argument texts args[0 .. nargs-1] */
-const char *rule_text(const Rule *r, const char *formula, const char *const *args);
 const char *rule_by_value(const Rule *r);   /* f' in terms of f's value ($1), or NULL */
 /* formula as IR over copy(args[0 .. nargs-1]), of the floating type ty */
 Expr *rule_expr(const Rule *r, const char *formula, Expr **args, Expr *(*copy)(Expr *e), Type *ty, Loc loc);
+/* The C expression text of a GRADC_WRITES count as IR (name gives what each
+ * name stands for), or NULL when it is not one gradc reads */
+Expr *rule_count(const char *text, Expr *(*name)(const char *name, void *ud, Loc loc), void *ud, Loc loc);
 void rule_out_args(Expr *e, Vec *out);     /* frexp(x, &e): &e, written by the call */
 
 /* ---- parse.c: libclang -> IR ----------------------------------------------- */
@@ -518,10 +521,6 @@ bool emit_primals(Program *p, Buf *protos, Buf *out);
 void emit_reset(void);                  /* forget the copies written (between runs) */
 const char *emit_signature(Func *fn);   /* "double f(double x, int n)" */
 void emit_function(Buf *out, Func *fn, const char *sig);   /* sig, then fn's locals and body */
-bool emit_is_name(const char *s);        /* an identifier */
-bool emit_is_simple(const char *s);      /* one operand as it stands */
-const char *emit_paren(const char *s);   /* s as an operand: parenthesised unless it is one */
-const char *emit_postfix(const char *s); /* s as the operand of [] or -> */
 
 /* ---- rev.c: reverse mode --------------------------------------------------- */
 
