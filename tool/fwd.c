@@ -451,7 +451,7 @@ static void gen_assign(FGen *g, Stmt *s, Stmt *out) {
       diag_error(rhs->loc, "cannot differentiate this struct value");
     } else {
       Expr *size = ir_new_expr(EX_SIZEOF, ty_int(), s->loc);
-      size->text = format("sizeof %s", emit_expr(t));
+      size->a = t;
       Expr *a[3] = {ir_unary(EX_ADDR, t, ty_ptr_to(t->ty)), zero(ty_int()), size};
       put(out, ir_expr_stmt(ir_call("memset", void_ptr(), s->loc, a, 3), s->loc));
     }

@@ -114,8 +114,19 @@ static void put(Stmt *out, Stmt *s) {
   if (s) vec_push(&out->kids, s);
 }
 
-/* lv += v, lv -= v, lv = v as statements */
+/* v without its leading minus (-u, -u * w, -u / w), or NULL: the same
+ * magnitude, as IEEE products and quotients are symmetric in sign */
+static Expr *unneg(Expr *v) {
+  if (v->kind == EX_NEG) return v->a;
+  Expr *a = v->kind == EX_MUL || v->kind == EX_DIV ? unneg(v->a) : NULL;
+  return a ? ir_binary(v->kind, a, v->b, v->ty, v->loc) : NULL;
+}
+
+/* lv += v, lv -= v, lv = v as statements (lv += -u as lv -= u: the same
+ * operation in IEEE arithmetic, and what a person writes) */
 static Stmt *assign_op(ExprKind op, Expr *lv, Expr *v) {
+  Expr *u = op == EX_ADD || op == EX_SUB ? unneg(v) : NULL;
+  if (u) op = op == EX_ADD ? EX_SUB : EX_ADD, v = u;
   Stmt *s = ir_assign(lv, v, lv->loc);
   s->e->op = op;
   return s;

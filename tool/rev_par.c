@@ -324,8 +324,7 @@ bool rev_par_add(Gen *g, Stmt *out, Expr *lv, Expr *seed) {
     return true;
   }
   if (!atomic(g, lv)) return false;
-  Stmt *s = ir_assign(rev_adj(g, lv), seed, lv->loc);
-  s->e->op = EX_ADD;
+  Stmt *s = rev_add_to(rev_adj(g, lv), seed);
   s->atomic = true;
   vec_push(&out->kids, s);
   return true;

@@ -58,7 +58,7 @@ double clip_sum_grad(const double *x, double *x_bar, int n)
     if (gradc_pop_i(&_tape)) {
       x_bar[i] += s_bar * (2 * x[i]);
     } else {
-      x_bar[i] += -s_bar * cos(x[i]);
+      x_bar[i] -= s_bar * cos(x[i]);
     }
   }
   gradc_tape_release(&_tape);

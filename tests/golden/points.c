@@ -164,7 +164,7 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
         {
           double _r0 = xc_bar[i];
           xc_bar[i] = 0;
-          mu_bar[k * d + i] += -_r0;
+          mu_bar[k * d + i] -= _r0;
         }
       }
     }

@@ -96,7 +96,7 @@ double fit_grad(size_t n, const double *p, double *p_bar, const double *data)
         p_bar[0] += _r0 * _t01;
         _t01_bar += _r0 * p[0];
       }
-      p_bar[1] += -(_t01_bar * _t01 * data[4 * i + 2 * k]);
+      p_bar[1] -= _t01_bar * _t01 * data[4 * i + 2 * k];
       _t01_bar = 0;
     }
   }

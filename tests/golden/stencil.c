@@ -119,7 +119,7 @@ double diffuse_grad(int n, int steps, const double *u0, double *u0_bar, const do
         k_bar[i1] += _r2 * (u[i1 + 1] - 2 * u[i1] + u[i1 - 1]);
         double _r3 = _r2 * k[i1];
         u_bar[i1 + 1] += _r3;
-        u_bar[i1] += -_r3 * 2;
+        u_bar[i1] -= _r3 * 2;
         u_bar[i1 - 1] += _r3;
       }
     }
