@@ -54,6 +54,10 @@ bool ty_same(const Type *a, const Type *b) {
   return a == b;
 }
 
+Type *ty_long(void) { return ty_new(TY_INT, "long"); }
+Type *ty_size(void) { return ty_new(TY_INT, "size_t"); }
+Type *ty_named(const char *name) { return ty_new(TY_OTHER, name); }
+
 Type *ty_ptr_to(Type *base) {
   Type *t = ty_new(TY_PTR, NULL);
   t->base = base;
@@ -195,6 +199,30 @@ Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc) {
 }
 
 Stmt *ir_block(Loc loc) { return ir_new_stmt(ST_BLOCK, loc); }
+
+Stmt *ir_if(Expr *c, Stmt *then, Stmt *els) {
+  Stmt *s = ir_new_stmt(ST_IF, then->loc);
+  s->e = c, s->body = then, s->els = els;
+  return s;
+}
+
+Stmt *ir_loop(StmtKind kind, Stmt *init, Expr *cond, Expr *inc, Stmt *body, Loc loc) {
+  Stmt *l = ir_new_stmt(kind, loc);
+  l->init = init, l->e = cond, l->inc = inc, l->body = body;
+  return l;
+}
+
+Stmt *ir_decl(Var *v, Expr *init) {
+  Stmt *d = ir_new_stmt(ST_DECL, v->loc);
+  d->var = v, d->e = init;
+  return d;
+}
+
+Expr *ir_member(Expr *base, const char *name, Type *ty) {
+  Expr *m = ir_new_expr(EX_MEMBER, ty, base->loc);
+  m->a = base, m->text = name;
+  return m;
+}
 
 Func *ir_find_func(Program *p, const char *name) {
   for (int i = 0; i < p->funcs.len; i++) {

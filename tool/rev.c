@@ -267,11 +267,10 @@ static const char *tape_suffix(Type *t, Loc loc) {
 
 /* The runtime's types, and how code refers to a tape: &name for a local
  * gradc_tape, name for a pointer to one. */
-static Type *runtime_type(const char *name) { return ty_new(TY_OTHER, name); }
 static Type *void_ptr(void) { return ty_ptr_to(ty_new(TY_VOID, "void")); }
 
 Expr *rev_tape_ref(const char *name, bool local) {
-  Type *t = runtime_type("gradc_tape");
+  Type *t = ty_named("gradc_tape");
   Var *v = ir_new_var(NULL, name, local ? t : ty_ptr_to(t), VAR_TEMP, (Loc){0});
   Expr *e = ir_var(v, v->loc);
   return local ? ir_unary(EX_ADDR, e, ty_ptr_to(t)) : e;
@@ -281,7 +280,7 @@ Expr *rev_tape_ref(const char *name, bool local) {
 /* _redo: the log of restores of the caller's memory (one variable per
  * generated function: nothing outlives the arena it is made in) */
 static Expr *redo_log(Gen *g, Loc loc) {
-  if (!g->redo) g->redo = ir_new_var(NULL, "_redo", ty_ptr_to(runtime_type("gradc_tape")), VAR_TEMP, loc);
+  if (!g->redo) g->redo = ir_new_var(NULL, "_redo", ty_ptr_to(ty_named("gradc_tape")), VAR_TEMP, loc);
   return ir_var(g->redo, loc);
 }
 
@@ -294,7 +293,7 @@ static Expr *rt_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr 
 static Expr *cast_to(Type *t, Expr *e) { return ir_unary(EX_CAST, e, t); }
 
 static Expr *size_of(Expr *e) {
-  Expr *s = ir_new_expr(EX_SIZEOF, ty_new(TY_INT, "size_t"), e->loc);
+  Expr *s = ir_new_expr(EX_SIZEOF, ty_size(), e->loc);
   s->a = e;
   return s;
 }
@@ -746,7 +745,7 @@ static void assign_ir(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
       return;
     }
     if (rev_par_refuses(g, loc, "an overwrite of an element of a wrt array")) return;
-    Expr *stash = addr_of(named("_stash", runtime_type("gradc_tape"), loc));
+    Expr *stash = addr_of(named("_stash", ty_named("gradc_tape"), loc));
     put(F, ir_expr_stmt(rt_call(lhs->ty->kind == TY_FLOAT ? "gradc_stash_f" : "gradc_stash_d", ty_new(TY_VOID, "void"),
                                 loc, 2, stash, addr_of(adj(g, lhs)), NULL), loc));
     g->records++;

@@ -102,6 +102,7 @@ void rev_push(Gen *g, Stmt *out, Expr *lv);      /* tape lv's value */
 const char *rev_split_why(Gen *g);               /* why g's function keeps a split pair */
 
 /* rev_call.c: lhs = call (lhs may be NULL), and the library's memory functions */
+Stmt *rev_fail(const char *message, Loc loc);   /* gradc_error("message") */
 void rev_gen_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R);
 void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R);
 void rev_gen_mem_call(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R);

@@ -147,7 +147,7 @@ static void gen_custom_call(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stm
    * pops undo the pushes in reverse order: the return value's, then the
    * blocks' from the last. */
   Vec pops = {0};
-  Type *size_t_ty = ty_new(TY_INT, "size_t");
+  Type *size_t_ty = ty_size();
   for (int i = 0; i < fn->writes.len; i++) {
     Write *w = fn->writes.data[i];
     Expr *a = call->args[w->param];
@@ -322,31 +322,15 @@ static bool own_frame(Expr *a) {
   return b->ty->kind == TY_PTR && !b->foreign;
 }
 
-/* T name = init; into out, for a variable made beforehand (names numbered
- * in the order the old text took them) */
-static void decl(Stmt *out, Var *v, Expr *init) {
-  Stmt *d = ir_new_stmt(ST_DECL, v->loc);
-  d->var = v;
-  d->e = init;
-  rev_put(out, d);
-}
 
 static Var *temp(Gen *g, const char *base, Type *t, Loc loc) {
   return ir_new_var(NULL, format("_%s%d", base, g->nrev++), t, VAR_TEMP, loc);
 }
 
-/* if (c) s */
-static Stmt *when(Expr *c, Stmt *then) {
-  Stmt *s = ir_new_stmt(ST_IF, then->loc);
-  s->e = c;
-  s->body = then;
-  return s;
-}
 
 static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *t) { return ir_binary(k, a, b, t, a->loc); }
 
-/* gradc_error("message") */
-static Stmt *fail(const char *message, Loc loc) {
+Stmt *rev_fail(const char *message, Loc loc) {
   Expr *m = ir_new_expr(EX_STR, ty_ptr_to(ty_new(TY_INT, "char")), loc);
   m->text = format("\"%s\"", message);
   return rev_call_stmt("gradc_error", loc, 1, m, NULL, NULL);
@@ -359,31 +343,31 @@ static Stmt *fail(const char *message, Loc loc) {
 static void gen_realloc(Gen *g, Expr *lhs, Expr *call, Expr *sb, Stmt *F, Stmt *R) {
   Loc loc = call->loc;
   Expr *q = ir_uncast(call->args[0]), *n = call->args[1];
-  Type *vp = rev_void_ptr(), *size = ty_new(TY_INT, "size_t"), *i = ty_int();
+  Type *vp = rev_void_ptr(), *size = ty_size(), *i = ty_int();
   Expr *qb = act_expr_active(q) ? rev_adj_ptr(g, q) : num("NULL", vp, loc);
   Var *k = temp(g, "m", size, loc), *ob = temp(g, "ob", vp, loc);
   Var *o = ir_new_var(NULL, "_o", vp, VAR_TEMP, loc);
   Expr *K = ir_var(k, loc), *O = ir_var(o, loc), *OB = ir_var(ob, loc), *zero = num("0", i, loc);
   Stmt *b = block(loc);
-  decl(b, o, q);
-  decl(b, ob, qb);
-  decl(b, k, rev_call("gradc_alloc_size", size, loc, 1, O, NULL, NULL));
+  rev_put(b, ir_decl(o, q));
+  rev_put(b, ir_decl(ob, qb));
+  rev_put(b, ir_decl(k, rev_call("gradc_alloc_size", size, loc, 1, O, NULL, NULL)));
   Expr *obsize = rev_call("gradc_alloc_size", size, loc, 1, OB, NULL, NULL);
-  rev_put(b, when(bin(EX_LAND, OB, bin(EX_LT, obsize, K, i), i), ir_assign(K, obsize, loc)));
-  rev_put(b, when(bin(EX_GT, K, ir_unary(EX_CAST, n, size), i), ir_assign(K, n, loc)));
+  rev_put(b, ir_if(bin(EX_LAND, OB, bin(EX_LT, obsize, K, i), i), ir_assign(K, obsize, loc), NULL));
+  rev_put(b, ir_if(bin(EX_GT, K, ir_unary(EX_CAST, n, size), i), ir_assign(K, n, loc), NULL));
   rev_put(b, ir_assign(lhs, rev_call("malloc", vp, loc, 1, n, NULL, NULL), loc));
-  rev_put(b, when(bin(EX_LAND, ir_unary(EX_NOT, lhs, i), bin(EX_NE, n, zero, i), i), fail("out of memory in realloc", loc)));
-  rev_put(b, when(K, rev_call_stmt("memcpy", loc, 3, lhs, O, K)));
+  rev_put(b, ir_if(bin(EX_LAND, ir_unary(EX_NOT, lhs, i), bin(EX_NE, n, zero, i), i), rev_fail("out of memory in realloc", loc), NULL));
+  rev_put(b, ir_if(K, rev_call_stmt("memcpy", loc, 3, lhs, O, K), NULL));
   rev_put(b, rev_call_stmt("gradc_push_p", loc, 2, g->frees, O, NULL));
   g->records++;
   rev_put(b, ir_assign(sb, rev_call("calloc", vp, loc, 2, num("1", i, loc), n, NULL), loc));
-  rev_put(b, when(bin(EX_LAND, ir_unary(EX_NOT, sb, i), bin(EX_NE, n, zero, i), i),
-                  fail("out of memory allocating an adjoint buffer", loc)));
+  rev_put(b, ir_if(bin(EX_LAND, ir_unary(EX_NOT, sb, i), bin(EX_NE, n, zero, i), i),
+                  rev_fail("out of memory allocating an adjoint buffer", loc), NULL));
   rev_put(b, rev_call_stmt("gradc_push_p", loc, 2, g->frees, sb, NULL));
   g->records++;
   rev_put(b, rev_call_stmt("gradc_push_p", loc, 2, g->tape, OB, NULL));
   g->records++;
-  rev_put(b, rev_call_stmt("gradc_push_l", loc, 2, g->tape, ir_unary(EX_CAST, K, ty_new(TY_INT, "long")), NULL));
+  rev_put(b, rev_call_stmt("gradc_push_l", loc, 2, g->tape, ir_unary(EX_CAST, K, ty_long()), NULL));
   g->records++;
   rev_put(F, b);
   g->used_tape = g->used_frees = true;
@@ -391,11 +375,11 @@ static void gen_realloc(Gen *g, Expr *lhs, Expr *call, Expr *sb, Stmt *F, Stmt *
   Type *el = ty_elem(lhs->ty);
   Var *rk = ir_new_var(NULL, k->name, size, VAR_TEMP, loc), *rob = ir_new_var(NULL, ob->name, ty_ptr_to(ty_unconst(el)), VAR_TEMP, loc);
   Stmt *r = block(loc);
-  decl(r, rk, ir_unary(EX_CAST, rev_call("gradc_pop_l", ty_new(TY_INT, "long"), loc, 1, g->tape, NULL, NULL), size));
-  decl(r, rob, rev_call("gradc_pop_p", vp, loc, 1, g->tape, NULL, NULL));
+  rev_put(r, ir_decl(rk, ir_unary(EX_CAST, rev_call("gradc_pop_l", ty_long(), loc, 1, g->tape, NULL, NULL), size)));
+  rev_put(r, ir_decl(rob, rev_call("gradc_pop_p", vp, loc, 1, g->tape, NULL, NULL)));
   Expr *per = bin(EX_DIV, ir_var(rk, loc), rev_size_of(ir_unary(EX_DEREF, sb, el)), size);
-  rev_put(r, when(ir_var(rob, loc), rev_call_stmt(el->kind == TY_FLOAT ? "gradc_move_adj_f" : "gradc_move_adj_d", loc, 3,
-                                                    sb, ir_var(rob, loc), per)));
+  rev_put(r, ir_if(ir_var(rob, loc), rev_call_stmt(el->kind == TY_FLOAT ? "gradc_move_adj_f" : "gradc_move_adj_d", loc, 3,
+                                                    sb, ir_var(rob, loc), per), NULL));
   rev_put(R, r);
 }
 
@@ -433,7 +417,7 @@ void rev_gen_alloc(Gen *g, Stmt *s, Expr *lhs, Expr *call, Stmt *F, Stmt *R) {
     else   /* malloc(n), posix_memalign(&p, a, n) */
       rev_put(F, ir_assign(sb, rev_call("calloc", vp, loc, 2, num("1", ty_int(), loc), call->args[call->nargs - 1], NULL),
                            loc));
-    rev_put(F, when(ir_unary(EX_NOT, sb, ty_int()), fail("out of memory allocating an adjoint buffer", loc)));
+    rev_put(F, ir_if(ir_unary(EX_NOT, sb, ty_int()), rev_fail("out of memory allocating an adjoint buffer", loc), NULL));
     rev_put(F, rev_call_stmt("gradc_push_p", loc, 2, g->frees, sb, NULL));
     g->records++;
   }
@@ -466,7 +450,7 @@ static void mem_call_ir(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R) {
                "arrays only", name, dt ? ty_name(dt) : "void", name);
     return;
   }
-  Type *size = ty_new(TY_INT, "size_t");
+  Type *size = ty_size();
   Expr *n = e->args[2];
   Expr *count = bin(EX_DIV, n, rev_size_of(ir_unary(EX_DEREF, d, dt)), size);
   Var *b = ir_base_var(d);
@@ -492,7 +476,7 @@ static void mem_call_ir(Gen *g, Stmt *s, Expr *e, Stmt *F, Stmt *R) {
     }
     Var *k;
     Stmt *l = rev_count_loop(g, size, count, &k, loc);
-    Expr *stash = rev_addr(rev_named("_stash", ty_new(TY_OTHER, "gradc_tape"), loc));
+    Expr *stash = rev_addr(rev_named("_stash", ty_named("gradc_tape"), loc));
     Expr *el = ir_binary(EX_INDEX, rev_adj_ptr(g, d), ir_var(k, loc), dt, loc);
     rev_put(l->body, rev_call_stmt(dt->kind == TY_FLOAT ? "gradc_stash_f" : "gradc_stash_d", loc, 2, stash, rev_addr(el), NULL));
     rev_put(F, l);

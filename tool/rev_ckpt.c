@@ -188,9 +188,6 @@ static bool ck_step(Expr *e, void *ud) {
 
 /* ---- building the schedule's statements ---------------------------------- */
 
-static Type *rt_type(const char *name) { return ty_new(TY_OTHER, name); }
-static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
-static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
 static Expr *num(const char *text, Loc loc) { return ir_num(text, ty_int(), loc); }
 static Expr *var(Var *v) { return ir_var(v, v->loc); }
 static Expr *ref(Var *v) { return rev_addr(var(v)); }
@@ -201,31 +198,15 @@ static Stmt *call_stmt(const char *name, Loc loc, int n, Expr *a0, Expr *a1, Exp
   return rev_call_stmt(name, loc, n, a0, a1, a2);
 }
 
-static Expr *member(Var *s, const char *name, Type *t) {
-  Expr *m = ir_new_expr(EX_MEMBER, t, s->loc);
-  m->a = var(s), m->text = name;
-  return m;
-}
 
 /* {a, b} */
 static Expr *item(Expr *a, Expr *b) {
-  Expr *e = ir_new_expr(EX_INITLIST, rt_type("gradc_ckpt_item"), a->loc);
+  Expr *e = ir_new_expr(EX_INITLIST, ty_named("gradc_ckpt_item"), a->loc);
   e->args = arena_alloc(2 * sizeof *e->args);
   e->args[0] = a, e->args[1] = b, e->nargs = 2;
   return e;
 }
 
-static Stmt *decl(Var *v, Expr *init) {
-  Stmt *d = ir_new_stmt(ST_DECL, v->loc);
-  d->var = v, d->e = init;
-  return d;
-}
-
-static Stmt *if_else(Expr *c, Stmt *then, Stmt *els) {
-  Stmt *s = ir_new_stmt(ST_IF, then->loc);
-  s->e = c, s->body = then, s->els = els;
-  return s;
-}
 
 /* A plain statement of a checkpointed loop, as written, into out: a pointer
  * variable that carries derivatives takes its shadow along after it
@@ -294,11 +275,11 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
   for (int i = 0; i < st.items.len; i++)
     if (vec_has(&ckpt_blocks, st.items.data[i])) ck_add(&st.blocks, st.items.data[i]);
   int k = g->fn->ntemps++;
-  Var *ck = ir_new_var(NULL, format("_ck%d", k), rt_type("gradc_ckpt"), VAR_TEMP, loc);
+  Var *ck = ir_new_var(NULL, format("_ck%d", k), ty_named("gradc_ckpt"), VAR_TEMP, loc);
   Type *at = ty_new(TY_ARRAY, NULL);
-  at->base = rt_type("gradc_ckpt_item");
+  at->base = ty_named("gradc_ckpt_item");
   Var *items = ir_new_var(NULL, format("_cki%d", k), at, VAR_TEMP, loc);
-  Var *cnt = ir_new_var(NULL, format("_ckn%d", k), long_ty(), VAR_TEMP, loc);
+  Var *cnt = ir_new_var(NULL, format("_ckn%d", k), ty_long(), VAR_TEMP, loc);
   Var *snaps = ir_new_var(NULL, format("_cks%d", k), ty_int(), VAR_TEMP, loc);
   /* the items: {&v, sizeof v} (an array: {v, sizeof v}), a block {&p, 0} */
   Vec it = {0};
@@ -353,14 +334,14 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
   rev_put(F, fl);
 
   /* reverse: the schedule */
-  Var *rv = ir_new_var(NULL, format("_rv%d", k), rt_type("gradc_revolve"), VAR_TEMP, loc);
+  Var *rv = ir_new_var(NULL, format("_rv%d", k), ty_named("gradc_revolve"), VAR_TEMP, loc);
   Var *act = ir_new_var(NULL, format("_a%d", k), ty_int(), VAR_TEMP, loc);
   Stmt *all = ir_block(loc);
-  rev_put(all, decl(rv, NULL));
+  rev_put(all, ir_decl(rv, NULL));
   rev_put(all, call_stmt("gradc_revolve_init", loc, 3, ref(rv), var(cnt), var(snaps)));
-  rev_put(all, call_stmt("gradc_ckpt_reserve", loc, 2, ref(ck), member(rv, "snaps", ty_int()), NULL));
+  rev_put(all, call_stmt("gradc_ckpt_reserve", loc, 2, ref(ck), ir_member(var(rv), "snaps", ty_int()), NULL));
   Stmt *sched = ir_new_stmt(ST_FOR, loc);
-  sched->init = decl(act, NULL);
+  sched->init = ir_decl(act, NULL);
   sched->e = ir_binary(EX_NE, ir_binary(EX_ASSIGN, var(act), call("gradc_revolve_next", ty_int(), loc, 1, ref(rv), NULL, NULL),
                                         ty_int(), loc),
                        rev_named("GRADC_REVOLVE_DONE", ty_int(), loc), ty_int(), loc);
@@ -368,34 +349,34 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
   rev_put(all, sched);
   #define ACTION(name) ir_binary(EX_EQ, var(act), rev_named(name, ty_int(), loc), ty_int(), loc)
   /* advance: iterations run again, unrecorded */
-  Var *kk = ir_new_var(NULL, ir_unique_name(g->fn, "_k"), long_ty(), VAR_TEMP, loc);
+  Var *kk = ir_new_var(NULL, ir_unique_name(g->fn, "_k"), ty_long(), VAR_TEMP, loc);
   Stmt *adv = ir_new_stmt(ST_FOR, loc);
-  adv->init = decl(kk, member(rv, "from", long_ty()));
-  adv->e = ir_binary(EX_LT, var(kk), member(rv, "to", long_ty()), ty_int(), loc);
-  adv->inc = ir_unary(EX_POSTINC, var(kk), long_ty());
+  adv->init = ir_decl(kk, ir_member(var(rv), "from", ty_long()));
+  adv->e = ir_binary(EX_LT, var(kk), ir_member(var(rv), "to", ty_long()), ty_int(), loc);
+  adv->inc = ir_unary(EX_POSTINC, var(kk), ty_long());
   adv->body = plain_body(g, s->body, false);
   if (s->kind == ST_FOR && s->inc) rev_put(adv->body, ir_expr_stmt(s->inc, loc));
   Stmt *advance = ir_block(loc);
   rev_put(advance, adv);
   Stmt *take = ir_block(loc), *load = ir_block(loc), *turn = ir_block(loc);
-  rev_put(take, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
-  rev_put(load, call_stmt("gradc_ckpt_load", loc, 2, ref(ck), member(rv, "slot", ty_int()), NULL));
+  rev_put(take, call_stmt("gradc_ckpt_save", loc, 2, ref(ck), ir_member(var(rv), "slot", ty_int()), NULL));
+  rev_put(load, call_stmt("gradc_ckpt_load", loc, 2, ref(ck), ir_member(var(rv), "slot", ty_int()), NULL));
   turn->comment = "GRADC_REVOLVE_YOUTURN: iteration .from, recorded, then reversed";
   /* what the iteration allocates is freed when it is reversed, not at the
    * end of the whole reverse sweep */
-  Expr *frees = rev_tape_ref("_frees", true), *par = rev_addr(rev_named("_par", rt_type("gradc_par"), loc));
-  Var *fm = ir_new_var(NULL, format("_ckf%d", k), size_ty(), VAR_TEMP, loc);
-  if (u.frees) rev_put(turn, decl(fm, call("gradc_tape_size", size_ty(), loc, 1, frees, NULL, NULL)));
+  Expr *frees = rev_tape_ref("_frees", true), *par = rev_addr(rev_named("_par", ty_named("gradc_par"), loc));
+  Var *fm = ir_new_var(NULL, format("_ckf%d", k), ty_size(), VAR_TEMP, loc);
+  if (u.frees) rev_put(turn, ir_decl(fm, call("gradc_tape_size", ty_size(), loc, 1, frees, NULL, NULL)));
   /* the same for its parallel loops' scratch memory, chunk by chunk */
-  Var *pm = ir_new_var(NULL, format("_ckp%d", k), ty_ptr_to(size_ty()), VAR_TEMP, loc);
-  if (u.pfrees) rev_put(turn, decl(pm, call("gradc_par_mark", pm->ty, loc, 1, par, NULL, NULL)));
+  Var *pm = ir_new_var(NULL, format("_ckp%d", k), ty_ptr_to(ty_size()), VAR_TEMP, loc);
+  if (u.pfrees) rev_put(turn, ir_decl(pm, call("gradc_par_mark", pm->ty, loc, 1, par, NULL, NULL)));
   /* what the step's reverse logged for the end of the sweep (a companion's
    * conservative redo entries) is dropped with the step: nothing a
    * checkpointed loop writes is the caller's (or its state would be
    * unknown), and the log would grow with the steps, or point into memory
    * freed with them */
-  Var *rm = ir_new_var(NULL, format("_ckr%d", k), size_ty(), VAR_TEMP, loc);
-  if (u.redo) rev_put(turn, decl(rm, call("gradc_tape_size", size_ty(), loc, 1, rev_redo(g, loc), NULL, NULL)));
+  Var *rm = ir_new_var(NULL, format("_ckr%d", k), ty_size(), VAR_TEMP, loc);
+  if (u.redo) rev_put(turn, ir_decl(rm, call("gradc_tape_size", ty_size(), loc, 1, rev_redo(g, loc), NULL, NULL)));
   rev_put_all(turn, bf);
   rev_put_all(turn, xf);
   rev_put_all(turn, xr);
@@ -403,14 +384,14 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
   if (u.redo) rev_put(turn, call_stmt("gradc_tape_drop", loc, 2, rev_redo(g, loc), var(rm), NULL));
   if (u.frees) {
     Stmt *w = ir_new_stmt(ST_WHILE, loc);
-    w->e = ir_binary(EX_GT, call("gradc_tape_size", size_ty(), loc, 1, frees, NULL, NULL), var(fm), ty_int(), loc);
+    w->e = ir_binary(EX_GT, call("gradc_tape_size", ty_size(), loc, 1, frees, NULL, NULL), var(fm), ty_int(), loc);
     w->body = call_stmt("free", loc, 1, call("gradc_pop_p", rev_void_ptr(), loc, 1, frees, NULL, NULL), NULL, NULL);
     rev_put(turn, w);
   }
   if (u.pfrees) rev_put(turn, call_stmt("gradc_par_free_since", loc, 2, par, var(pm), NULL));
-  rev_put(sched->body, if_else(ACTION("GRADC_REVOLVE_ADVANCE"), advance,
-                           if_else(ACTION("GRADC_REVOLVE_TAKESHOT"), take,
-                                   if_else(ACTION("GRADC_REVOLVE_RESTORE"), load, turn))));
+  rev_put(sched->body, ir_if(ACTION("GRADC_REVOLVE_ADVANCE"), advance,
+                           ir_if(ACTION("GRADC_REVOLVE_TAKESHOT"), take,
+                                   ir_if(ACTION("GRADC_REVOLVE_RESTORE"), load, turn))));
   #undef ACTION
   rev_put(all, call_stmt("gradc_revolve_free", loc, 1, ref(rv), NULL, NULL));
   Stmt *back = call_stmt("gradc_ckpt_load", loc, 2, ref(ck), num("0", loc), NULL);

@@ -24,22 +24,9 @@ static Stmt *comment(Loc loc, const char *text) {
   return c;
 }
 
-/* if (c) then */
-static Stmt *when(Expr *c, Stmt *then) {
-  Stmt *s = ir_new_stmt(ST_IF, then->loc);
-  s->e = c, s->body = then;
-  return s;
-}
 
-static Stmt *loop(StmtKind kind, Stmt *init, Expr *cond, Expr *inc, Stmt *body, Loc loc) {
-  Stmt *l = ir_new_stmt(kind, loc);
-  l->init = init, l->e = cond, l->inc = inc, l->body = body;
-  return l;
-}
 
 static Expr *zero(Type *t, Loc loc) { return ir_num("0", t, loc); }
-static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
-static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
 
 /* i = i + 1 is i++ in loop headers. */
 static Expr *inc_expr(Expr *inc) {
@@ -162,11 +149,10 @@ static void promoted(Gen *g, int n, Stmt *before, Stmt *after) {
   for (int k = used.len - 1; k >= 0; k--) {
     Promo *pr = used.data[k];
     Loc loc = pr->ix->loc;
-    Stmt *d = ir_new_stmt(ST_DECL, loc);
-    d->var = pr->sum, d->e = zero(pr->sum->ty, loc);
-    rev_put(before, d);
+    rev_put(before, ir_decl(pr->sum, zero(pr->sum->ty, loc)));
     Expr *sum = ir_var(pr->sum, loc);   /* a loop that ran: idx is an element it read */
-    rev_put(after, when(ir_binary(EX_NE, sum, zero(sum->ty, loc), ty_int(), loc), rev_add_to(rev_adj(g, pr->ix), sum)));
+    Expr *nonzero = ir_binary(EX_NE, sum, zero(sum->ty, loc), ty_int(), loc);
+    rev_put(after, ir_if(nonzero, rev_add_to(rev_adj(g, pr->ix), sum), NULL));
   }
 }
 
@@ -196,9 +182,9 @@ static void snapshot_code(Gen *g, Stmt *L, Stmt *out, bool forward) {
       }
       continue;
     }
-    Expr *bytes = ir_binary(EX_MUL, n, rev_size_of(ir_unary(EX_DEREF, x, ty_elem(v->ty))), size_ty(), loc);
+    Expr *bytes = ir_binary(EX_MUL, n, rev_size_of(ir_unary(EX_DEREF, x, ty_elem(v->ty))), ty_size(), loc);
     if (ir_uncast(n)->kind != EX_NUM)   /* a fill over [0, n) with n <= 0 filled nothing */
-      bytes = ir_cond(ir_binary(EX_GT, n, zero(ty_int(), loc), ty_int(), loc), bytes, zero(size_ty(), loc), size_ty());
+      bytes = ir_cond(ir_binary(EX_GT, n, zero(ty_int(), loc), ty_int(), loc), bytes, zero(ty_size(), loc), ty_size());
     rev_put(out, rev_call_stmt(forward ? "gradc_push_n" : "gradc_pop_n", loc, 3, g->tape, x, bytes));
   }
 }
@@ -212,7 +198,7 @@ typedef struct Expand { Var *v; Expr *n; Var *all, *own; } Expand;
  * all = gradc_push_space(tape, (size_t)trip * n * sizeof *v). */
 static void expand_before(Gen *g, Stmt *out, Stmt *L, Expr *lo, Expr *hi, Vec *xs) {
   Loc loc = L->loc;
-  Type *size = size_ty(), *it = ty_int();
+  Type *size = ty_size(), *it = ty_int();
   Expr *trip = ir_lit_int(lo) == 0 ? hi : ir_binary(EX_SUB, hi, lo, hi->ty, loc);
   Expr *runs = ir_lit_int(lo) >= 0 && ir_lit_int(hi) >= 0 ? NULL : ir_binary(EX_GT, hi, lo, it, loc);
   for (int i = 0; i < L->snap.len; i++) {
@@ -250,7 +236,7 @@ static void expand_at(Stmt *out, Var *c, Expr *lo, Vec *xs) {
   for (int i = 0; i < xs->len; i++) {
     Expand *x = xs->data[i];
     Expr *all = ir_var(x->all, loc);
-    Expr *at = ir_binary(EX_ADD, all, ir_binary(EX_MUL, ir_unary(EX_CAST, k, size_ty()), x->n, size_ty(), loc), all->ty, loc);
+    Expr *at = ir_binary(EX_ADD, all, ir_binary(EX_MUL, ir_unary(EX_CAST, k, ty_size()), x->n, ty_size(), loc), all->ty, loc);
     rev_put(out, ir_assign(ir_var(x->v, loc), ir_cond(all, at, ir_var(x->own, loc), all->ty), loc));
   }
 }
@@ -334,13 +320,13 @@ static Extent block_extent(Stmt *w, Expr *lo, Expr *hi) {
   if (nl >= 0 && nh >= 0) {
     x.none = nh <= nl;
     x.at = rev_addr(ir_binary(EX_INDEX, v, ir_num(format("%ld", nl), ty_int(), loc), et, loc));
-    x.bytes = ir_binary(EX_MUL, ir_num(format("%ld", nh - nl), ty_int(), loc), elem, size_ty(), loc);
+    x.bytes = ir_binary(EX_MUL, ir_num(format("%ld", nh - nl), ty_int(), loc), elem, ty_size(), loc);
     return x;
   }
   Expr *n = nl == 0 ? hi : ir_binary(EX_SUB, hi, lo, hi->ty, loc);
   x.test = ir_binary(EX_GT, hi, lo, ty_int(), loc);
   x.at = rev_addr(ir_binary(EX_INDEX, v, lo, et, loc));
-  x.bytes = ir_binary(EX_MUL, ir_unary(EX_CAST, n, size_ty()), elem, size_ty(), loc);
+  x.bytes = ir_binary(EX_MUL, ir_unary(EX_CAST, n, ty_size()), elem, ty_size(), loc);
   return x;
 }
 
@@ -349,7 +335,7 @@ static void block_push(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi) {
   if (x.none) return;
   rev_put(out, comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
   Stmt *push = rev_call_stmt("gradc_push_block", w->loc, 3, g->tape, x.at, x.bytes);
-  rev_put(out, x.test ? when(x.test, push) : push);
+  rev_put(out, x.test ? ir_if(x.test, push, NULL) : push);
   g->used_tape = true;
   g->records++;
 }
@@ -362,10 +348,8 @@ static void block_pop(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi, Var *view)
   Extent x = block_extent(w, lo, hi);
   Loc loc = w->loc;
   Expr *pop = rev_call("gradc_pop_view", view->ty, loc, 3, g->tape, x.at, x.bytes);
-  Stmt *d = ir_new_stmt(ST_DECL, loc);
-  d->var = view, d->e = x.test || x.none ? zero(ty_int(), loc) : pop;
-  rev_put(out, d);
-  if (x.test && !x.none) rev_put(out, when(x.test, ir_assign(ir_var(view, loc), pop, loc)));
+  rev_put(out, ir_decl(view, x.test || x.none ? zero(ty_int(), loc) : pop));
+  if (x.test && !x.none) rev_put(out, ir_if(x.test, ir_assign(ir_var(view, loc), pop, loc), NULL));
 }
 
 /* A sum loop whose iterations are reversed as they run (immediate.c): the
@@ -404,7 +388,7 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     rev_put(bf, comment(loc, "this iteration's reverse"));
     rev_put_all(bf, br);
   }
-  rev_put(F, loop(s->kind, head, s->e, s->kind == ST_FOR && s->inc ? inc_expr(s->inc) : NULL, bf, loc));
+  rev_put(F, ir_loop(s->kind, head, s->e, s->kind == ST_FOR && s->inc ? inc_expr(s->inc) : NULL, bf, loc));
   rev_put(F, ir_assign(acc, zero(acc->ty, loc), loc));
   g->promo.len -= s->imm_defer.len;
   for (int i = s->imm_defer.len - 1; i >= 0; i--) {
@@ -531,7 +515,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     }
     if (bw) block_push(g, F, bw, blo, bhi);
     rev_put_all(F, xbefore);
-    Stmt *fl = loop(ST_FOR, head, s->e, inc_expr(s->inc), bf, loc);
+    Stmt *fl = ir_loop(ST_FOR, head, s->e, inc_expr(s->inc), bf, loc);
     fl->unroll = s;
     rev_put(F, fl);
     expand_after(g, F, &xs, false);
@@ -559,7 +543,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
      * that an unsigned counter would pass (i >= 0) */
     rev_put_all(whole, pbefore);
     if (bw) block_pop(g, whole, bw, blo, bhi, bview);
-    Stmt *rl = loop(ST_FOR, endv ? ir_assign(n, endv, loc) : NULL, NULL, NULL, ir_block(loc), loc);
+    Stmt *rl = ir_loop(ST_FOR, endv ? ir_assign(n, endv, loc) : NULL, NULL, NULL, ir_block(loc), loc);
     rl->unroll = s;
     if (!strcmp(step, "1")) {
       rl->e = ir_binary(up ? EX_GT : EX_LT, ir_unary(up ? EX_POSTDEC : EX_POSTINC, n, n->ty), first, ty_int(), loc);
@@ -576,7 +560,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
       /* s = s + e for every i: each addition is s_bar times a partial,
        * nothing when s_bar is 0 (a ReLU that was off) */
       Expr *ab = rev_adj(g, ir_var(acc, loc));
-      rev_put(R, when(ir_binary(EX_NE, ab, zero(ab->ty, loc), ty_int(), loc), whole));
+      rev_put(R, ir_if(ir_binary(EX_NE, ab, zero(ab->ty, loc), ty_int(), loc), whole, NULL));
     }
     expand_after(g, R, &xs, true);
     rev_put_all(R, initr);
@@ -586,12 +570,12 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   Var *cnt = NULL;
   if (need) {
     g->records++;
-    cnt = rev_record(g, "n", long_ty(), loc);
+    cnt = rev_record(g, "n", ty_long(), loc);
     rev_put(F, ir_assign(ir_var(cnt, loc), zero(cnt->ty, loc), loc));
   }
   if (bw) block_push(g, F, bw, blo, bhi);
   if (need) rev_put(bf, ir_expr_stmt(ir_unary(EX_POSTINC, ir_var(cnt, loc), cnt->ty), loc));
-  Stmt *fl = loop(s->kind, NULL, s->e, s->kind == ST_FOR ? s->inc : NULL, bf, loc);
+  Stmt *fl = ir_loop(s->kind, NULL, s->e, s->kind == ST_FOR ? s->inc : NULL, bf, loc);
   fl->unroll = s;
   rev_put(F, fl);
   if (need) {
@@ -616,7 +600,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     }
     if (bw) block_pop(g, R, bw, blo, bhi, bview);
     Expr *c = ir_var(cnt, loc);
-    rev_put(R, loop(ST_WHILE, NULL, ir_binary(EX_GT, ir_unary(EX_POSTDEC, c, c->ty), zero(c->ty, loc), ty_int(), loc), NULL, br, loc));
+    rev_put(R, ir_loop(ST_WHILE, NULL, ir_binary(EX_GT, ir_unary(EX_POSTDEC, c, c->ty), zero(c->ty, loc), ty_int(), loc), NULL, br, loc));
   }
   rev_put_all(R, initr);
 }

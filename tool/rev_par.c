@@ -288,7 +288,7 @@ static void halo_arrays(Gen *g, Stmt *s, Par *par) {
     if (h->bad || (h->cmin == 0 && h->cmax == 0) || h->cmax - h->cmin > GRADC_HALO_MAX_ || !v->active ||
         vec_has(&l->priv, v) || v->kind == VAR_GLOBAL || !et || et->kind != TY_DOUBLE || vec_has(&par->arr, v))
       continue;
-    h->side = ir_new_var(NULL, ir_unique_name(g->fn, format("%s_halo", v->name)), ty_new(TY_OTHER, "gradc_halo"),
+    h->side = ir_new_var(NULL, ir_unique_name(g->fn, format("%s_halo", v->name)), ty_named("gradc_halo"),
                          VAR_TEMP, v->loc);
     vec_push(&par->halo, h);
   }
@@ -351,37 +351,11 @@ bool rev_par_refuses(Gen *g, Loc loc, const char *what) {
 
 /* ---- building the loop's statements ---------------------------------------- */
 
-static Type *long_ty(void) { return ty_new(TY_INT, "long"); }
-static Type *size_ty(void) { return ty_new(TY_INT, "size_t"); }
-static Type *rt_type(const char *name) { return ty_new(TY_OTHER, name); }
 static Expr *num(const char *text, Loc loc) { return ir_num(text, ty_int(), loc); }
 static Expr *var(Var *v, Loc loc) { return ir_var(v, loc); }
 static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *t) { return ir_binary(k, a, b, t, a->loc); }
 static bool is_zero(Expr *e) { return e->kind == EX_NUM && !strcmp(e->text, "0"); }
 
-static Expr *member(Expr *s, const char *name, Type *t) {
-  Expr *m = ir_new_expr(EX_MEMBER, t, s->loc);
-  m->a = s, m->text = name;
-  return m;
-}
-
-static Stmt *decl(Var *v, Expr *init, Loc loc) {
-  Stmt *d = ir_new_stmt(ST_DECL, loc);
-  d->var = v, d->e = init;
-  return d;
-}
-
-static Stmt *when(Expr *c, Stmt *then) {
-  Stmt *s = ir_new_stmt(ST_IF, then->loc);
-  s->e = c, s->body = then;
-  return s;
-}
-
-static Stmt *loop(Stmt *init, Expr *cond, Expr *inc, Stmt *body, Loc loc) {
-  Stmt *l = ir_new_stmt(ST_FOR, loc);
-  l->init = init, l->e = cond, l->inc = inc, l->body = body;
-  return l;
-}
 
 static Stmt *call_n(const char *name, Loc loc, Expr **args, int n) {
   return ir_expr_stmt(ir_call(name, ty_new(TY_VOID, "void"), loc, args, n), loc);
@@ -405,10 +379,10 @@ static Stmt *region(Expr *threads, Loc loc) {
 
 /* &_par.chunk[_c].field */
 static Expr *chunk_field(Var *par, Var *c, const char *field, Loc loc) {
-  Type *tt = rt_type("gradc_tape");
-  Expr *ch = ir_binary(EX_INDEX, member(var(par, loc), "chunk", ty_ptr_to(rt_type("gradc_chunk"))), var(c, loc),
-                       rt_type("gradc_chunk"), loc);
-  return rev_addr(member(ch, field, tt));
+  Type *tt = ty_named("gradc_tape");
+  Expr *ch = ir_binary(EX_INDEX, ir_member(var(par, loc), "chunk", ty_ptr_to(ty_named("gradc_chunk"))), var(c, loc),
+                       ty_named("gradc_chunk"), loc);
+  return rev_addr(ir_member(ch, field, tt));
 }
 
 /* the bytes of a memset of v (an array, a struct) or NULL for a scalar */
@@ -421,7 +395,7 @@ static Stmt *zero_all(Var *v, Loc loc) {
 
 /* The counter at the first iteration of chunk k of nc: a + (T)(n * k / nc) * step */
 static Expr *chunk_start(Expr *a, Var *n, Expr *k, Expr *nc, bool up, Expr *step, Type *T) {
-  Expr *x = ir_unary(EX_CAST, bin(EX_DIV, bin(EX_MUL, var(n, a->loc), k, long_ty()), nc, long_ty()), T);
+  Expr *x = ir_unary(EX_CAST, bin(EX_DIV, bin(EX_MUL, var(n, a->loc), k, ty_long()), nc, ty_long()), T);
   if (step) x = bin(EX_MUL, x, step, T);
   return up && is_zero(a) ? x : bin(up ? EX_ADD : EX_SUB, a, x, T);
 }
@@ -456,7 +430,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     rev_bar_name(g, v);
     vec_push(&par.arr_buf, ir_new_var(NULL, ir_unique_name(g->fn, format("%s_bar_t", v->name)),
                                       ty_ptr_to(ty_unconst(ty_elem(v->ty))), VAR_TEMP, v->loc));
-    Var *m = rev_record(g, "ext", long_ty(), loc);
+    Var *m = rev_record(g, "ext", ty_long(), loc);
     rev_put(F, ir_assign(var(m, loc), par.arr_len.data[i], loc));
     vec_push(&arr_len, m);
   }
@@ -486,7 +460,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   g->used_par = true;
 
   /* the iteration space: _n iterations from _a by step */
-  Var *n = rev_record(g, "n", long_ty(), loc), *nt = rev_record(g, "nt", ty_int(), loc);
+  Var *n = rev_record(g, "n", ty_long(), loc), *nt = rev_record(g, "nt", ty_int(), loc);
   Expr *start = s->init->e->b, *a = start;
   Var *av = NULL;
   if (start->kind != EX_NUM) {
@@ -531,8 +505,8 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
 
   /* forward: the private variables start from the values outside (which
    * nothing reads; they keep the tape free of undefined values) */
-  Var *pv = ir_new_var(NULL, "_par", rt_type("gradc_par"), VAR_TEMP, loc);
-  Stmt *fr = region(member(var(pv, loc), "n", ty_int()), loc);
+  Var *pv = ir_new_var(NULL, "_par", ty_named("gradc_par"), VAR_TEMP, loc);
+  Stmt *fr = region(ir_member(var(pv, loc), "n", ty_int()), loc);
   vec_push(&fr->omp->priv, iv);
   for (int i = 1; i < priv->len; i++) vec_push(&fr->omp->first, priv->data[i]);
   for (int i = 1; i < priv->len; i++) {
@@ -541,17 +515,17 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   }
   for (int i = 0; i < o->red.len; i++) vec_push(&fr->omp->red, o->red.data[i]);
   Var *nc = ir_new_var(NULL, "_nc", ty_int(), VAR_TEMP, loc);
-  Type *tp = ty_ptr_to(rt_type("gradc_tape"));
+  Type *tp = ty_ptr_to(ty_named("gradc_tape"));
   Var *pt = ir_new_var(NULL, "_pt", tp, VAR_TEMP, loc), *pf = ir_new_var(NULL, "_pf", tp, VAR_TEMP, loc);
-  rev_put(fr, decl(c, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL), loc));
-  rev_put(fr, decl(nc, rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL), loc));
-  if (ptape) rev_put(fr, decl(pt, chunk_field(pv, c, "tape", loc), loc));
-  if (bfrees) rev_put(fr, decl(pf, chunk_field(pv, c, "frees", loc), loc));
-  rev_put(fr, decl(vlo, chunk_start(a, n, var(c, loc), var(nc, loc), up, one ? NULL : step, T), loc));
-  rev_put(fr, decl(vhi, chunk_start(a, n, next, var(nc, loc), up, one ? NULL : step, T), loc));
-  rev_put(fr, when(bin(EX_EQ, var(c, loc), lit0, ty_int()), ir_assign(var(nt, loc), var(nc, loc), loc)));
+  rev_put(fr, ir_decl(c, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL)));
+  rev_put(fr, ir_decl(nc, rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL)));
+  if (ptape) rev_put(fr, ir_decl(pt, chunk_field(pv, c, "tape", loc)));
+  if (bfrees) rev_put(fr, ir_decl(pf, chunk_field(pv, c, "frees", loc)));
+  rev_put(fr, ir_decl(vlo, chunk_start(a, n, var(c, loc), var(nc, loc), up, one ? NULL : step, T)));
+  rev_put(fr, ir_decl(vhi, chunk_start(a, n, next, var(nc, loc), up, one ? NULL : step, T)));
+  rev_put(fr, ir_if(bin(EX_EQ, var(c, loc), lit0, ty_int()), ir_assign(var(nt, loc), var(nc, loc), loc), NULL));
   Expr *x = var(iv, loc);
-  rev_put(fr, loop(ir_assign(x, var(vlo, loc), loc), bin(up ? EX_LT : EX_GT, x, var(vhi, loc), ty_int()),
+  rev_put(fr, ir_loop(ST_FOR, ir_assign(x, var(vlo, loc), loc), bin(up ? EX_LT : EX_GT, x, var(vhi, loc), ty_int()),
                one ? ir_unary(up ? EX_POSTINC : EX_POSTDEC, x, T) : update(up ? EX_ADD : EX_SUB, x, step)->e, bf, loc));
   Expr *saved_tape = g->tape;
   g->tape = rev_tape_ref("_pt", false);
@@ -588,29 +562,28 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   }
   for (int i = 0; i < kept.len; i++) vec_push(&rr->omp->priv, kept.data[i]);
   for (int i = 0; i < rbars.len; i++) vec_push(&rr->omp->priv, ((Var *)rbars.data[i])->bar);
-  for (int i = 0; i < par.acc.len; i++) rev_put(rr, decl(par.acc_sum.data[i], NULL, loc));
+  for (int i = 0; i < par.acc.len; i++) rev_put(rr, ir_decl(par.acc_sum.data[i], NULL));
   for (int i = 0; i < par.arr.len; i++) {
     Var *bv = par.arr_buf.data[i];
     Expr *m = var(arr_len.data[i], loc), *bp = var(bv, loc);
-    Expr *len = ir_cond(bin(EX_GT, m, lit0, ty_int()), ir_unary(EX_CAST, m, size_ty()), lit1, size_ty());
-    rev_put(rr, decl(bv, rev_call("calloc", bv->ty, loc, 2, len, rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bv->ty))), NULL), loc));
-    Expr *msg = ir_new_expr(EX_STR, ty_ptr_to(ty_new(TY_INT, "char")), loc);
-    msg->text = "\"out of memory allocating an adjoint buffer\"";
-    rev_put(rr, when(ir_unary(EX_NOT, bp, ty_int()), rev_call_stmt("gradc_error", loc, 1, msg, NULL, NULL)));
+    Expr *len = ir_cond(bin(EX_GT, m, lit0, ty_int()), ir_unary(EX_CAST, m, ty_size()), lit1, ty_size());
+    Expr *each = rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bv->ty)));
+    rev_put(rr, ir_decl(bv, rev_call("calloc", bv->ty, loc, 2, len, each, NULL)));
+    rev_put(rr, ir_if(ir_unary(EX_NOT, bp, ty_int()), rev_fail("out of memory allocating an adjoint buffer", loc), NULL));
   }
-  for (int i = 0; i < par.halo.len; i++) rev_put(rr, decl(((Halo *)par.halo.data[i])->side, NULL, loc));
+  for (int i = 0; i < par.halo.len; i++) rev_put(rr, ir_decl(((Halo *)par.halo.data[i])->side, NULL));
   Var *rc = ir_new_var(NULL, "_c", ty_int(), VAR_TEMP, loc);
-  Stmt *chunks = loop(decl(rc, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL), loc),
-                      bin(EX_LT, var(rc, loc), var(nt, loc), ty_int()),
-                      update(EX_ADD, var(rc, loc), rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL))->e,
-                      ir_block(loc), loc);
+  Stmt *chunks = ir_loop(ST_FOR, ir_decl(rc, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL)),
+                         bin(EX_LT, var(rc, loc), var(nt, loc), ty_int()),
+                         update(EX_ADD, var(rc, loc), rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL))->e,
+                         ir_block(loc), loc);
   Stmt *cb = chunks->body;
-  if (ptape) rev_put(cb, decl(pt, chunk_field(pv, rc, "tape", loc), loc));
-  if (bredo) rev_put(cb, decl(ir_new_var(NULL, "_redo", tp, VAR_TEMP, loc), chunk_field(pv, rc, "redo", loc), loc));
+  if (ptape) rev_put(cb, ir_decl(pt, chunk_field(pv, rc, "tape", loc)));
+  if (bredo) rev_put(cb, ir_decl(ir_new_var(NULL, "_redo", tp, VAR_TEMP, loc), chunk_field(pv, rc, "redo", loc)));
   c = rc;
   next = bin(EX_ADD, var(c, loc), lit1, ty_int());
-  rev_put(cb, decl(vlo, chunk_start(a, n, var(c, loc), var(nt, loc), up, one ? NULL : step, T), loc));
-  rev_put(cb, decl(vhi, chunk_start(a, n, next, var(nt, loc), up, one ? NULL : step, T), loc));
+  rev_put(cb, ir_decl(vlo, chunk_start(a, n, var(c, loc), var(nt, loc), up, one ? NULL : step, T)));
+  rev_put(cb, ir_decl(vhi, chunk_start(a, n, next, var(nt, loc), up, one ? NULL : step, T)));
   g->tape = rev_tape_ref("_pt", false);
   for (int i = finals.len - 1; i >= 0; i--) {
     Var *v = finals.data[i];
@@ -634,10 +607,10 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   }
   for (int i = 0; i < par.arr.len; i++) {
     Expr *m = var(arr_len.data[i], loc), *bp = var(par.arr_buf.data[i], loc);
-    Expr *bytes = bin(EX_MUL, ir_unary(EX_CAST, m, size_ty()), rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bp->ty))), size_ty());
-    rev_put(cb, when(bin(EX_GT, m, lit0, ty_int()), rev_call_stmt("memset", loc, 3, bp, lit0, bytes)));
+    Expr *bytes = bin(EX_MUL, ir_unary(EX_CAST, m, ty_size()), rev_size_of(ir_unary(EX_DEREF, bp, ty_elem(bp->ty))), ty_size());
+    rev_put(cb, ir_if(bin(EX_GT, m, lit0, ty_int()), rev_call_stmt("memset", loc, 3, bp, lit0, bytes), NULL));
   }
-  Stmt *back = loop(ir_assign(x, var(vhi, loc), loc), NULL, NULL, ir_block(loc), loc);
+  Stmt *back = ir_loop(ST_FOR, ir_assign(x, var(vhi, loc), loc), NULL, NULL, ir_block(loc), loc);
   if (one) {
     back->e = bin(up ? EX_GT : EX_LT, ir_unary(up ? EX_POSTDEC : EX_POSTINC, x, T), var(vlo, loc), ty_int());
   } else {
@@ -655,19 +628,19 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     Halo *h = par.halo.data[i];
     Var *k;
     Stmt *each = rev_count_loop(g, ty_int(), bin(EX_MUL, num("2", loc), rev_named("GRADC_HALO_MAX", ty_int(), loc), ty_int()), &k, loc);
-    Expr *side = ir_binary(EX_INDEX, member(var(h->side, loc), "side", ty_ptr_to(ty_double())), var(k, loc), ty_double(), loc);
+    Expr *side = ir_binary(EX_INDEX, ir_member(var(h->side, loc), "side", ty_ptr_to(ty_double())), var(k, loc), ty_double(), loc);
     Expr *at = rev_call("gradc_halo_at", ty_int(), loc, 2, rev_addr(var(h->side, loc)), var(k, loc), NULL);
     Expr *ap = rev_adj_ptr(g, var(h->v, loc));
     Stmt *add = rev_add_to(ir_binary(EX_INDEX, ap, at, ty_double(), loc), side);
     add->atomic = true;
     Stmt *then = ir_block(loc);
     rev_put(then, add);
-    rev_put(each->body, when(bin(EX_NE, side, lit0, ty_int()), then));
+    rev_put(each->body, ir_if(bin(EX_NE, side, lit0, ty_int()), then, NULL));
     rev_put(cb, each);
   }
   for (int i = 0; i < par.arr.len; i++) {
     Var *v = par.arr.data[i], *k;
-    Stmt *each = rev_count_loop(g, long_ty(), var(arr_len.data[i], loc), &k, loc);
+    Stmt *each = rev_count_loop(g, ty_long(), var(arr_len.data[i], loc), &k, loc);
     Expr *ap = rev_adj_ptr(g, var(v, loc)), *bp = var(par.arr_buf.data[i], loc);
     Stmt *add = rev_add_to(ir_binary(EX_INDEX, ap, var(k, loc), ty_elem(bp->ty), loc),
                            ir_binary(EX_INDEX, bp, var(k, loc), ty_elem(bp->ty), loc));

@@ -110,6 +110,9 @@ bool ty_is_int(const Type *t);
 bool ty_is_ptr(const Type *t);         /* pointer or array */
 bool ty_has_float(const Type *t);      /* can hold a floating value somewhere */
 bool ty_same(const Type *a, const Type *b);   /* the same type, const aside */
+Type *ty_long(void);
+Type *ty_size(void);                   /* size_t */
+Type *ty_named(const char *name);      /* a type known by its name (the runtime's) */
 Type *ty_elem(const Type *t);          /* pointee or element; NULL otherwise */
 Type *ty_new(TypeKind kind, const char *spell);
 Type *ty_ptr_to(Type *base);
@@ -329,6 +332,10 @@ Stmt *ir_expr_stmt(Expr *e, Loc loc);
 Stmt *ir_new_stmt(StmtKind kind, Loc loc);
 Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc);
 Stmt *ir_block(Loc loc);
+Stmt *ir_if(Expr *c, Stmt *then, Stmt *els);          /* if (c) then [else els] */
+Stmt *ir_loop(StmtKind kind, Stmt *init, Expr *cond, Expr *inc, Stmt *body, Loc loc);
+Stmt *ir_decl(Var *v, Expr *init);                     /* T v [= init]; */
+Expr *ir_member(Expr *base, const char *name, Type *ty);   /* base.name */
 Func *ir_find_func(Program *p, const char *name);
 bool ir_is_binary(ExprKind k);
 bool ir_is_unary(ExprKind k);
