@@ -114,12 +114,14 @@ static void put(Stmt *out, Stmt *s) {
   if (s) vec_push(&out->kids, s);
 }
 
-/* v without its leading minus (-u, -u * w, -u / w), or NULL: the same
- * magnitude, as IEEE products and quotients are symmetric in sign */
+/* v without a floating minus on one of its factors (-u, -u * w, w * (-u),
+ * u / -w), or NULL: the same magnitude, as IEEE products and quotients are
+ * symmetric in sign */
 static Expr *unneg(Expr *v) {
-  if (v->kind == EX_NEG) return v->a;
-  Expr *a = v->kind == EX_MUL || v->kind == EX_DIV ? unneg(v->a) : NULL;
-  return a ? ir_binary(v->kind, a, v->b, v->ty, v->loc) : NULL;
+  if (v->kind == EX_NEG) return v->ty && ty_is_float(v->ty) ? v->a : NULL;   /* not -k of an unsigned k */
+  if (v->kind != EX_MUL && v->kind != EX_DIV) return NULL;
+  Expr *a = unneg(v->a), *b = a ? NULL : unneg(v->b);
+  return a || b ? ir_binary(v->kind, a ? a : v->a, b ? b : v->b, v->ty, v->loc) : NULL;
 }
 
 /* lv += v, lv -= v, lv = v as statements (lv += -u as lv -= u: the same

@@ -14,7 +14,8 @@
  *   ROW      helpers returning a pointer into a parameter (row, rowm)
  *   STRUCT   helpers returning a struct of doubles (mkpair, rot)
  *   MALLOC   malloc/calloc/free in helpers
- *   UNSIGNED size_t and unsigned counters counting up and down, while (k--)
+ *   UNSIGNED size_t and unsigned counters counting up and down, while (k--),
+ *            -k of an unsigned k as a factor (modular: 2^32 - k)
  *   FLOAT    float helpers called with double arguments, and back
  *   CONDSIDE side effects in loop conditions
  *   SHORT    calls inside ?:, && and || operands (some with side effects)
@@ -527,7 +528,8 @@ static void f_unsigned(int ind) {
   case 2:
     L(ind, "{\n");
     L(ind + 1, "%s k%d = %u;\n", rnd(2) ? "unsigned" : "int", u, 2 + rnd(3));
-    L(ind + 1, "while (k%d--) a%u = 0.8 * a%u + 0.2 * ", u, v, v); texpr(2); P(";\n");
+    /* -k of an unsigned k is modular: its partial must not fold into a minus */
+    L(ind + 1, "while (k%d--) a%u = 0.8 * a%u + 1e-11 * -k%d * a%u + 0.2 * ", u, v, v, u, v); texpr(2); P(";\n");
     L(ind, "}\n");
     break;
   case 3:

@@ -134,7 +134,7 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       l_bar = gradc_pop_p(&_tape);
       l = gradc_pop_p(&_tape);
       _t0_bar += acc_bar;
-      sq_bar += _t0_bar * _t0 * (-0.5);
+      sq_bar -= _t0_bar * _t0 * 0.5;
       _t0_bar = 0;
       _t0 = gradc_pop_d(&_tape);
       if (sq_bar != 0) {

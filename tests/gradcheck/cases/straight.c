@@ -38,6 +38,12 @@ GRADC_JVP(wrt(x))
 GRADC_GRAD(wrt(x))
 double through_float(double x) { float f = (float)x; return f * x; }
 
+/* A minus on an unsigned factor is modular (x * -k is x times 2^32 - k, not
+ * -(x k)): its partial keeps it as written, while floating minuses fold into
+ * -= (x_bar -= ... for x * -x). */
+GRADC_GRAD(wrt(x))
+double unsigned_minus(double x, unsigned k) { return x * -k * 1e-9 - x * -x + -x / -(x + 3); }
+
 #ifdef GRADCHECK_MAIN
 #include "check.h"
 double loss_grad(double x, double *x_bar, const double *w, double *w_bar, int n);
@@ -58,6 +64,9 @@ static double jvp_loss(const double *p, const double *u) {
   return t;
 }
 static void grad_tf(const double *p, double *g) { through_float_grad(p[0], &g[0]); }
+double unsigned_minus_grad(double x, double *x_bar, unsigned k);
+static double eval_um(const double *p) { return unsigned_minus(p[0], 3u); }
+static void grad_um(const double *p, double *g) { unsigned_minus_grad(p[0], &g[0], 3u); }
 static double jvp_tf(const double *p, const double *u) {
   double t;
   through_float_jvp(p[0], u[0], &t);
@@ -70,6 +79,8 @@ int main(void) {
   CHECK_CLOSE(d, 2.5, 1e-7);
   double tf[1] = {1.25};
   check_dot("through_float", jvp_tf, grad_tf, tf, 1, 1e-12);
+  double um[1] = {0.6};
+  check_gradient("unsigned_minus", eval_um, grad_um, um, 1, 1e-9);
   double p[4] = {0.7, 1.3, -0.4, 0.9};
   check_gradient("loss", eval_loss, grad_loss, p, 4, 1e-9);
   check_dot("loss", jvp_loss, grad_loss, p, 4, 1e-12);
