@@ -1,9 +1,11 @@
 /* rev.h: what the parts of reverse mode share (rev.c, rev_call.c,
- * rev_func.c, rev_ckpt.c, rev_par.c).
+ * rev_loop.c, rev_func.c, rev_ckpt.c, rev_par.c).
  *
  * Gen is the state of generating one function's forward and reverse code;
  * rev.c owns it and the statement-by-statement differentiation, the other
- * parts build on its helpers. */
+ * parts build on its helpers. Both sweeps are IR: each generator appends a
+ * statement's forward code to a block F and its reverse code to a block R,
+ * and rev_func.c prints the blocks (emit.c). */
 #ifndef GRADC_REV_H
 #define GRADC_REV_H
 
