@@ -200,6 +200,12 @@ Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc) {
 
 Stmt *ir_block(Loc loc) { return ir_new_stmt(ST_BLOCK, loc); }
 
+Stmt *ir_comment(Loc loc, const char *text) {
+  Stmt *c = ir_new_stmt(ST_NOP, loc);
+  c->comment = text;
+  return c;
+}
+
 Stmt *ir_if(Expr *c, Stmt *then, Stmt *els) {
   Stmt *s = ir_new_stmt(ST_IF, then->loc);
   s->e = c, s->body = then, s->els = els;
@@ -576,6 +582,12 @@ int ir_count_names(Stmt *s, const char *name, int *sets) {
   Names n = {name, 0, 0};
   names_stmt(s, &n);
   if (sets) *sets = n.sets;
+  return n.uses;
+}
+
+int ir_expr_count_names(Expr *e, const char *name) {
+  Names n = {name, 0, 0};
+  names_expr(e, &n);
   return n.uses;
 }
 

@@ -1108,9 +1108,7 @@ static void gen_block(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     if (!again) continue;
     if (g->records != records) bug("a statement computed again in reverse records on the tape");
     if (!g->again->kids.len) {
-      Stmt *c = ir_new_stmt(ST_NOP, k->loc);
-      c->comment = "this iteration's values, computed again instead of taped";
-      put(g->again, c);
+      put(g->again, ir_comment(k->loc, "this iteration's values, computed again instead of taped"));
     }
     for (int j = at; j < F->kids.len; j++) put(g->again, F->kids.data[j]);
   }

@@ -317,10 +317,8 @@ void rev_ckpt_loop(Gen *g, Stmt *s, Stmt *bf, Stmt *br, Uses u, Stmt *F, Stmt *R
   }
 
   /* forward: the loop as written, counting its iterations */
-  Stmt *note = ir_new_stmt(ST_NOP, loc);
-  note->comment = format("GRADC_CHECKPOINT(%s): the loop runs unrecorded; its state where it starts is snapshot 0",
-                         emit_expr(s->ckpt));
-  rev_put(F, note);
+  rev_put(F, ir_comment(loc, format("GRADC_CHECKPOINT(%s): the loop runs unrecorded; its state where it starts is "
+                                   "snapshot 0", emit_expr(s->ckpt))));
   rev_put(F, ir_assign(var(snaps), s->ckpt, loc));
   Expr *init[4] = {ref(ck), var(items), num(format("%d", n), loc), num("1", loc)};
   rev_put(F, ir_expr_stmt(ir_call("gradc_ckpt_init", ty_new(TY_VOID, "void"), loc, init, 4), loc));

@@ -279,10 +279,7 @@ static int names(Parts *pt, const char *name, int *sets) {
     if (pt->skip && pt->skip(v)) continue;
     if (!strcmp(v->name, name)) uses++, s++;
     if (ir_type_names(v->ty, name)) uses++;
-    if (v->is_static && v->static_init) {
-      Stmt probe = {.kind = ST_EXPR, .e = v->static_init};
-      uses += ir_count_names(&probe, name, NULL);
-    }
+    if (v->is_static && v->static_init) uses += ir_expr_count_names(v->static_init, name);
   }
   for (int i = 0; i < pt->blocks.len; i++) {
     int k;
@@ -537,9 +534,7 @@ static bool gen_split(Program *p, Spec *sp, Buf *protos, Buf *out) {
     rev_put(save, rev_push_stmt(&g, ir_var(v, v->loc)));
   }
   buf_printf(out, "%s\n{\n", fsig);
-  Gen gr = g;
-  gr.bars = (Vec){0};   /* g_fwd declares the records, not the adjoints */
-  Stmt *fdecls = declare_bars(&gr, &gr.bars);
+  Stmt *fdecls = declare_bars(&g, &(Vec){0});   /* g_fwd declares the records, not the adjoints */
   Parts fall = {fn, NULL, {0}};
   vec_push(&fall.blocks, fdecls), vec_push(&fall.blocks, F);
   void_unused(out, &fall, sp, false);

@@ -18,12 +18,6 @@
 /* ---- building the loops' statements ------------------------------------- */
 
 
-static Stmt *comment(Loc loc, const char *text) {
-  Stmt *c = ir_new_stmt(ST_NOP, loc);
-  c->comment = text;
-  return c;
-}
-
 
 
 static Expr *zero(Type *t, Loc loc) { return ir_num("0", t, loc); }
@@ -163,7 +157,7 @@ static void snapshot_code(Gen *g, Stmt *L, Stmt *out, bool forward) {
   g->used_tape = true;
   if (forward) g->records++;
   if (L->expand.len == L->snap.len) return;
-  if (!forward) rev_put(out, comment(loc, "this iteration's values, back from the tape"));
+  if (!forward) rev_put(out, ir_comment(loc, "this iteration's values, back from the tape"));
   for (int k = 0; k < L->snap.len; k++) {
     int i = forward ? k : L->snap.len - 1 - k;
     Var *v = L->snap.data[i];
@@ -220,7 +214,7 @@ static void expand_before(Gen *g, Stmt *out, Stmt *L, Expr *lo, Expr *hi, Vec *x
     Expr *room = ir_binary(EX_MUL, ir_binary(EX_MUL, ir_unary(EX_CAST, trip, size), x->n, size, loc),
                            rev_size_of(ir_unary(EX_DEREF, ir_var(v, loc), ty_elem(t))), size, loc);
     if (test) room = ir_cond(test, room, zero(size, loc), size);
-    rev_put(out, comment(loc, format("%s's values in each iteration, side by side on the tape", v->name)));
+    rev_put(out, ir_comment(loc, format("%s's values in each iteration, side by side on the tape", v->name)));
     rev_put(out, ir_assign(ir_var(x->own, loc), ir_var(v, loc), loc));
     rev_put(out, ir_assign(ir_var(x->all, loc), rev_call("gradc_push_space", t, loc, 2, g->tape, room, NULL), loc));
   }
@@ -333,7 +327,7 @@ static Extent block_extent(Stmt *w, Expr *lo, Expr *hi) {
 static void block_push(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi) {
   Extent x = block_extent(w, lo, hi);
   if (x.none) return;
-  rev_put(out, comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
+  rev_put(out, ir_comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
   Stmt *push = rev_call_stmt("gradc_push_block", w->loc, 3, g->tape, x.at, x.bytes);
   rev_put(out, x.test ? ir_if(x.test, push, NULL) : push);
   g->used_tape = true;
@@ -376,7 +370,7 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   int records = g->records;
   if (s->kind == ST_FOR && s->init) rev_gen_stmt(g, s->init, initf, initr);
   Expr *acc = rev_adj(g, ir_var(s->imm_acc, loc));
-  rev_put(F, comment(loc, format("each iteration reversed as it runs: %s's adjoint is %.17g after the loop",
+  rev_put(F, ir_comment(loc, format("each iteration reversed as it runs: %s's adjoint is %.17g after the loop",
                              s->imm_acc->name, s->immediate)));
   rev_put(F, ir_assign(acc, ir_num(format("%.17g", s->immediate), acc->ty, loc), loc));
   Stmt *head = NULL;
@@ -385,7 +379,7 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   else
     rev_put_all(F, initf);
   if (br->kids.len) {
-    rev_put(bf, comment(loc, "this iteration's reverse"));
+    rev_put(bf, ir_comment(loc, "this iteration's reverse"));
     rev_put_all(bf, br);
   }
   rev_put(F, ir_loop(s->kind, head, s->e, s->kind == ST_FOR && s->inc ? inc_expr(s->inc) : NULL, bf, loc));

@@ -332,6 +332,7 @@ Stmt *ir_expr_stmt(Expr *e, Loc loc);
 Stmt *ir_new_stmt(StmtKind kind, Loc loc);
 Stmt *ir_assign(Expr *lhs, Expr *rhs, Loc loc);
 Stmt *ir_block(Loc loc);
+Stmt *ir_comment(Loc loc, const char *text);           /* a comment line of derivative code */
 Stmt *ir_if(Expr *c, Stmt *then, Stmt *els);          /* if (c) then [else els] */
 Stmt *ir_loop(StmtKind kind, Stmt *init, Expr *cond, Expr *inc, Stmt *body, Loc loc);
 Stmt *ir_decl(Var *v, Expr *init);                     /* T v [= init]; */
@@ -367,6 +368,7 @@ int ir_count_mentions(Stmt *s, Var *v);  /* how many times v appears in s */
  * of those are the target of a plain assignment or an initialised
  * declaration. By name: derivative code has variables of its own. */
 int ir_count_names(Stmt *s, const char *name, int *sets);
+int ir_expr_count_names(Expr *e, const char *name);
 bool ir_type_names(Type *t, const char *name);   /* an array length of t names it */
 int ir_expr_count_mentions(Expr *e, Var *v);
 void ir_drop_local(Func *fn, Var *v);    /* v is no longer one of fn's locals */
