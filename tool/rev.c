@@ -1029,6 +1029,7 @@ void rev_put_all(Stmt *out, Stmt *blk) {
   for (int i = 0; i < blk->kids.len; i++) put(out, blk->kids.data[i]);
 }
 Stmt *rev_add_to(Expr *lv, Expr *v) { return assign_op(EX_ADD, lv, v); }
+Stmt *rev_update(ExprKind op, Expr *lv, Expr *v) { return assign_op(op, lv, v); }
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc) { return count_loop(g, t, n, k, loc); }
 void rev_print(Buf *b, Stmt *blk, int ind) { print_block(b, blk, ind); }
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2) {

@@ -77,6 +77,7 @@ Expr *rev_adj(Gen *g, Expr *e);                  /* the adjoint of an lvalue, as
 void rev_put(Stmt *out, Stmt *s);              /* s at the end of block out (not if NULL) */
 void rev_put_all(Stmt *out, Stmt *blk);          /* blk's statements at the end of out */
 Stmt *rev_add_to(Expr *lv, Expr *v);             /* lv += v */
+Stmt *rev_update(ExprKind op, Expr *lv, Expr *v);   /* lv op= v (a floating minus of v folded) */
 Stmt *rev_count_loop(Gen *g, Type *t, Expr *n, Var **k, Loc loc);   /* for (T _kN = 0; _kN < n; _kN++) {} */
 void rev_print(Buf *b, Stmt *blk, int ind);      /* blk's statements at indentation ind */
 Expr *rev_call(const char *name, Type *ty, Loc loc, int n, Expr *a0, Expr *a1, Expr *a2);  /* name(a0, ...) */

@@ -543,9 +543,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
       rl->e = ir_binary(up ? EX_GT : EX_LT, ir_unary(up ? EX_POSTDEC : EX_POSTINC, n, n->ty), first, ty_int(), loc);
     } else {
       rl->e = ir_binary(EX_NE, n, first, ty_int(), loc);
-      Stmt *back = ir_assign(n, s->inc->b->b, loc);
-      back->e->op = up ? EX_SUB : EX_ADD;
-      rev_put(rl->body, back);
+      rev_put(rl->body, rev_update(up ? EX_SUB : EX_ADD, n, s->inc->b->b));
     }
     rev_put_all(rl->body, br);
     rev_put(whole, rl);

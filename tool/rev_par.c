@@ -349,8 +349,6 @@ bool rev_par_refuses(Gen *g, Loc loc, const char *what) {
 
 /* ---- the loop ---------------------------------------------------------------- */
 
-/* ---- building the loop's statements ---------------------------------------- */
-
 static Expr *num(const char *text, Loc loc) { return ir_num(text, ty_int(), loc); }
 static Expr *var(Var *v, Loc loc) { return ir_var(v, loc); }
 static Expr *bin(ExprKind k, Expr *a, Expr *b, Type *t) { return ir_binary(k, a, b, t, a->loc); }
@@ -359,13 +357,6 @@ static bool is_zero(Expr *e) { return e->kind == EX_NUM && !strcmp(e->text, "0")
 
 static Stmt *call_n(const char *name, Loc loc, Expr **args, int n) {
   return ir_expr_stmt(ir_call(name, ty_new(TY_VOID, "void"), loc, args, n), loc);
-}
-
-/* lhs op= rhs */
-static Stmt *update(ExprKind op, Expr *lhs, Expr *rhs) {
-  Stmt *s = ir_assign(lhs, rhs, lhs->loc);
-  s->e->op = op;
-  return s;
 }
 
 /* #pragma omp parallel num_threads(threads) ... { }: a block run by a team */
@@ -526,7 +517,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   rev_put(fr, ir_if(bin(EX_EQ, var(c, loc), lit0, ty_int()), ir_assign(var(nt, loc), var(nc, loc), loc), NULL));
   Expr *x = var(iv, loc);
   rev_put(fr, ir_loop(ST_FOR, ir_assign(x, var(vlo, loc), loc), bin(up ? EX_LT : EX_GT, x, var(vhi, loc), ty_int()),
-               one ? ir_unary(up ? EX_POSTINC : EX_POSTDEC, x, T) : update(up ? EX_ADD : EX_SUB, x, step)->e, bf, loc));
+               one ? ir_unary(up ? EX_POSTINC : EX_POSTDEC, x, T) : rev_update(up ? EX_ADD : EX_SUB, x, step)->e, bf, loc));
   Expr *saved_tape = g->tape;
   g->tape = rev_tape_ref("_pt", false);
   for (int i = 0; i < finals.len; i++) {
@@ -575,7 +566,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   Var *rc = ir_new_var(NULL, "_c", ty_int(), VAR_TEMP, loc);
   Stmt *chunks = ir_loop(ST_FOR, ir_decl(rc, rev_call("omp_get_thread_num", ty_int(), loc, 0, NULL, NULL, NULL)),
                          bin(EX_LT, var(rc, loc), var(nt, loc), ty_int()),
-                         update(EX_ADD, var(rc, loc), rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL))->e,
+                         rev_update(EX_ADD, var(rc, loc), rev_call("omp_get_num_threads", ty_int(), loc, 0, NULL, NULL, NULL))->e,
                          ir_block(loc), loc);
   Stmt *cb = chunks->body;
   if (ptape) rev_put(cb, ir_decl(pt, chunk_field(pv, rc, "tape", loc)));
@@ -615,7 +606,7 @@ void rev_par_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     back->e = bin(up ? EX_GT : EX_LT, ir_unary(up ? EX_POSTDEC : EX_POSTINC, x, T), var(vlo, loc), ty_int());
   } else {
     back->e = bin(EX_NE, x, var(vlo, loc), ty_int());
-    rev_put(back->body, update(up ? EX_SUB : EX_ADD, x, step));
+    rev_put(back->body, rev_update(up ? EX_SUB : EX_ADD, x, step));
   }
   rev_put_all(back->body, br);
   rev_put(cb, back);
