@@ -346,6 +346,15 @@ static void block_pop(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi, Var *view)
   if (x.test && !x.none) rev_put(out, ir_if(x.test, ir_assign(ir_var(view, loc), pop, loc), NULL));
 }
 
+/* The initialisation in a loop's header: the loop's first
+ * statement, when it is a single assignment that tapes nothing (else NULL,
+ * and its code goes before the loop) */
+static Stmt *header_init(Stmt *initf, bool alone, Stmt *F) {
+  if (alone && initf->kids.len == 1 && ((Stmt *)initf->kids.data[0])->kind == ST_EXPR) return initf->kids.data[0];
+  rev_put_all(F, initf);
+  return NULL;
+}
+
 /* A sum loop whose iterations are reversed as they run (immediate.c): the
  * body's reverse follows its forward in each iteration, seeded with the
  * accumulator's adjoint, a constant; the reverse sweep has nothing left of
@@ -373,11 +382,7 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   rev_put(F, ir_comment(loc, format("each iteration reversed as it runs: %s's adjoint is %.17g after the loop",
                              s->imm_acc->name, s->immediate)));
   rev_put(F, ir_assign(acc, ir_num(format("%.17g", s->immediate), acc->ty, loc), loc));
-  Stmt *head = NULL;
-  if (g->records == records && initf->kids.len == 1 && ((Stmt *)initf->kids.data[0])->kind == ST_EXPR)
-    head = initf->kids.data[0];   /* a single assignment: kept in the header */
-  else
-    rev_put_all(F, initf);
+  Stmt *head = header_init(initf, g->records == records, F);
   if (br->kids.len) {
     rev_put(bf, ir_comment(loc, "this iteration's reverse"));
     rev_put_all(bf, br);
@@ -392,15 +397,6 @@ static void gen_immediate_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     rev_put(R, add);
   }
   rev_put_all(R, initr);
-}
-
-/* The initialisation of a counted loop's header: the loop's first
- * statement, when it is a single assignment that tapes nothing (else NULL,
- * and its code goes before the loop) */
-static Stmt *header_init(Stmt *initf, bool alone, Stmt *F) {
-  if (alone && initf->kids.len == 1 && ((Stmt *)initf->kids.data[0])->kind == ST_EXPR) return initf->kids.data[0];
-  rev_put_all(F, initf);
-  return NULL;
 }
 
 void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
