@@ -734,22 +734,44 @@ bool act_inside(Stmt *s, Stmt *loop) {
   return false;
 }
 
-/* Whether the write w destroys a value that the reverse sweep reads: some
- * reverse read of v can run before w (earlier in program order, or in a
- * loop around both, in an earlier iteration). Such a value is saved before
- * w; any other write leaves nothing the reverse sweep needs: an accumulator
- * read only after its loop, a buffer's first fill, a linear update. */
-static bool read_before(Vec *reads, Stmt *w) {
+/* e names v only as v[c] */
+static bool only_cell(Expr *e, Var *v, Var *c) {
+  if (!e) return true;
+  if (e->kind == EX_INDEX && ir_is_var(e->a, v)) return ir_is_var(e->b, c);
+  if (e->kind == EX_VAR && e->var == v) return false;
+  for (int i = 0; i < e->nargs; i++)
+    if (!only_cell(e->args[i], v, c)) return false;
+  return only_cell(e->a, v, c) && only_cell(e->b, v, c) && only_cell(e->c, v, c);
+}
+
+/* lhs is v[c], v a fresh buffer that loop l, counting c, does not move, and
+ * the read r, after the write in l, reads v only as v[c]: in each iteration
+ * r reads the cell that iteration wrote, which no other iteration writes (a
+ * fill and its use in one loop: fuse.c's joins). Also recompute.c's. */
+bool act_same_cell(Expr *lhs, Stmt *l, Stmt *r) {
+  if (!lhs || lhs->kind != EX_INDEX || r == l || ir_uncast(lhs->b)->kind != EX_VAR) return false;
+  Var *v = ir_base_var(lhs), *c = ir_uncast(lhs->b)->var;
+  return v && v->fresh && lhs->a->kind == EX_VAR && ir_counted_loop(l, NULL, NULL) == c && !ir_assigns(l, v) &&
+         (ir_expr_mentions(r->e, v) || ir_expr_mentions(r->inc, v)) && only_cell(r->e, v, c) && only_cell(r->inc, v, c);
+}
+
+/* Whether the write w (of lhs; NULL: the whole variable) destroys a value
+ * that the reverse sweep reads: some reverse read of v can run before w
+ * (earlier in program order, or in a loop around both, in an earlier
+ * iteration). Such a value is saved before w; any other write leaves nothing
+ * the reverse sweep needs: an accumulator read only after its loop, a
+ * buffer's first fill, a linear update, a cell read in its own iteration. */
+static bool read_before(Vec *reads, Stmt *w, Expr *lhs) {
   for (int i = 0; i < reads->len; i++) {
     Stmt *r = reads->data[i];
     if (r == &start || r->pos <= w->pos) return true;
     for (Stmt *l = w->loop; l && !l->immediate; l = l->loop)   /* its iterations are reversed at once */
-      if (act_inside(r, l) || r == l) return true;
+      if ((act_inside(r, l) || r == l) && !act_same_cell(lhs, l, r)) return true;
   }
   return false;
 }
 
-bool act_needs_save(Var *v, Stmt *w) { return read_before(&v->reads, w); }
+bool act_needs_save(Var *v, Stmt *w) { return read_before(&v->reads, w, NULL); }
 
 /* A write through a pointer or into an array (v[i], *p, p->f) changes the
  * memory, not the pointer: only reads of that memory need its old value,
@@ -757,8 +779,8 @@ bool act_needs_save(Var *v, Stmt *w) { return read_before(&v->reads, w); }
 bool act_needs_save_lv(Expr *lhs, Stmt *w) {
   Var *v = ir_base_var(lhs);
   if (!v) return true;
-  if (ty_is_ptr(v->ty) && lhs->kind != EX_VAR) return read_before(&v->mem_reads, w);
-  return read_before(&v->reads, w);
+  if (ty_is_ptr(v->ty) && lhs->kind != EX_VAR) return read_before(&v->mem_reads, w, lhs);
+  return read_before(&v->reads, w, NULL);
 }
 
 /* ---- values the reverse sweep finds unchanged ----------------------------- */
@@ -1086,6 +1108,10 @@ bool act_analyze(Program *p, Func *fn, Vec *wrt, Vec *out, bool top) {
   generation++;
   for (int i = 0; i < fn->params.len; i++) reset(fn->params.data[i]);
   for (int i = 0; i < fn->locals.len; i++) reset(fn->locals.data[i]);
+  for (int i = 0; i < fn->locals.len; i++) {
+    Var *v = fn->locals.data[i];
+    v->fresh = (v->ty->kind == TY_PTR || v->ty->kind == TY_ARRAY) && ir_fresh_buffer(fn, v);
+  }
   copies_l = copies_r = called = (Vec){0};
   each_stmt(fn->body, copy_step, NULL);
   do {   /* which pointers may address the caller's memory (syntactic: first) */

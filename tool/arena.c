@@ -80,11 +80,13 @@ void vec_push(Vec *v, void *p) {
   v->data[v->len++] = p;
 }
 
-bool vec_has(const Vec *v, const void *p) {
+int vec_index(const Vec *v, const void *p) {
   for (int i = 0; i < v->len; i++)
-    if (v->data[i] == p) return true;
-  return false;
+    if (v->data[i] == p) return i;
+  return -1;
 }
+
+bool vec_has(const Vec *v, const void *p) { return vec_index(v, p) >= 0; }
 
 void vec_add_once(Vec *v, void *p) {
   if (!vec_has(v, p)) vec_push(v, p);

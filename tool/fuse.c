@@ -1,5 +1,5 @@
-/* fuse.c: a sum over a buffer, fused into the loop that fills it (after
- * inline.c, before activity.c).
+/* fuse.c: a sum over a buffer, fused into the loop that fills it; then
+ * loops over the same range, joined (after inline.c, before activity.c).
  *
  * Least squares as people write it: one loop writes residuals into a
  * scratch buffer, then a helper sums their squares.
@@ -373,18 +373,232 @@ static bool fuse_at(Func *fn, Seq *q, int k2) {
   return true;
 }
 
+/* ---- loops over the same range, element by element --------------------- */
+
+/* Two loops in a row over the same range, each writing elements of buffers
+ * at its counter (GMM's centring and scaling):
+ *
+ *   for (i = 0; i < d; i++) xc[i] = x[i] - mu[i];
+ *   for (j = 0; j < d; j++) Qxc[j] = D[j] * xc[j];
+ *
+ * become one loop, each iteration the first body's then the second's:
+ *
+ *   for (i = 0; i < d; i++) { xc[i] = x[i] - mu[i]; Qxc[i] = D[i] * xc[i]; }
+ *
+ * and the reverse sweep of that is one loop too, as a hand-written adjoint
+ * has it. The same operations on the same values: the results are the same
+ * to the last bit. Sound when each iteration of one loop touches only
+ * elements that no other iteration of the other loop writes:
+ *   - both are for (c = a; c < N; c++) with the same a and N, of variables
+ *     whose address is never taken, assigned in neither body, reading no
+ *     memory; the counters of one type, the second's named nowhere else,
+ *     the first's not in the second's body (there it is N);
+ *   - each body is expression statements that run to the end (no break,
+ *     continue, return), call nothing but libm, assign no variable but
+ *     temporaries of its own (named nowhere else in the function), and
+ *     reach memory only as B[e] with B a variable;
+ *   - a buffer either body writes is a local array or a local pointer set
+ *     once from malloc (no other name reaches its memory: ir_fresh_buffer),
+ *     and both bodies index it only at c, c + k or k + c, one k, of
+ *     variables neither body assigns, reading no memory;
+ *   - a scalar one body names is not assigned by the other. */
+
+typedef struct Elem {
+  Func *fn;
+  Stmt *body;            /* the loop body being read */
+  Var *c;                /* its counter */
+  Vec wrote, read;       /* Var *: the buffers it writes, and reads */
+  Vec names;             /* Var *: the variables it names outside subscripts */
+  bool ok;
+} Elem;
+
+/* the variable of e's temporaries: named only inside body */
+static bool own_temp(Elem *el, Var *v) {
+  return v->kind == VAR_TEMP && ir_count_mentions(el->fn->body, v) == ir_count_mentions(el->body, v);
+}
+
+static void elem_expr(Expr *e, Elem *el) {
+  if (!e || !el->ok) return;
+  switch (e->kind) {
+  case EX_INDEX: {
+    Expr *b = ir_uncast(e->a);
+    if (b->kind != EX_VAR || (b->var->ty->kind != TY_PTR && b->var->ty->kind != TY_ARRAY)) {
+      el->ok = false;
+      return;
+    }
+    if (!vec_has(&el->read, b->var)) vec_push(&el->read, b->var);
+    elem_expr(e->b, el);
+    return;
+  }
+  case EX_ASSIGN: case EX_PREINC: case EX_PREDEC: case EX_POSTINC: case EX_POSTDEC: {
+    Expr *l = e->a;
+    if (l->kind == EX_VAR) {
+      if (!own_temp(el, l->var)) { el->ok = false; return; }
+    } else if (l->kind == EX_INDEX && ir_uncast(l->a)->kind == EX_VAR) {
+      Var *b = ir_uncast(l->a)->var;
+      if (!vec_has(&el->wrote, b)) vec_push(&el->wrote, b);
+    } else {
+      el->ok = false;
+      return;
+    }
+    break;
+  }
+  case EX_VAR:
+    if (!vec_has(&el->names, e->var)) vec_push(&el->names, e->var);
+    return;
+  case EX_CALL:
+    if (!e->rule || ir_is_stop(e)) { el->ok = false; return; }
+    break;
+  case EX_DEREF: case EX_MEMBER: case EX_ADDR: case EX_STR: case EX_INITLIST:
+    el->ok = false;
+    return;
+  default: break;
+  }
+  elem_expr(e->a, el), elem_expr(e->b, el), elem_expr(e->c, el);
+  for (int i = 0; i < e->nargs; i++) elem_expr(e->args[i], el);
+}
+
+static bool elem_body(Func *fn, Stmt *l, Var *c, Elem *el) {
+  *el = (Elem){.fn = fn, .body = l->body, .c = c, .ok = true};
+  Vec ss = {0};
+  ir_open_blocks(l->body, &ss);
+  for (int i = 0; i < ss.len && el->ok; i++) {
+    Stmt *s = ss.data[i];
+    if (s->kind == ST_NOP) continue;
+    if (s->kind != ST_EXPR) return false;
+    elem_expr(s->e, el);
+  }
+  return el->ok;
+}
+
+/* e is c, c + k or k + c: k (NULL for c alone); else false */
+static bool at_counter(Expr *e, Var *c, Expr **k) {
+  e = ir_uncast(e);
+  *k = NULL;
+  if (is_var(e, c)) return true;
+  if (e->kind != EX_ADD) return false;
+  if (is_var(e->a, c)) *k = e->b;
+  else if (is_var(e->b, c)) *k = e->a;
+  return *k && !ir_expr_mentions(*k, c);
+}
+
+typedef struct Sub { Var *b, *c1, *c2; Expr *k; bool seen, ok; } Sub;
+
+/* every index of b in e is at its counter, one k for both loops */
+static void subs_of(Expr *e, Var *c, Sub *u) {
+  if (!e || !u->ok) return;
+  if (e->kind == EX_INDEX && is_var(e->a, u->b)) {
+    Expr *k;
+    if (!at_counter(e->b, c, &k) || (k && ir_reads_memory(k))) { u->ok = false; return; }
+    if (!u->seen) u->seen = true, u->k = k;
+    else if (!ir_same_expr(u->k, k)) { u->ok = false; return; }
+  }
+  subs_of(e->a, c, u), subs_of(e->b, c, u), subs_of(e->c, c, u);
+  for (int i = 0; i < e->nargs; i++) subs_of(e->args[i], c, u);
+}
+
+static void subs_stmt(Stmt *s, Var *c, Sub *u) {
+  Vec ss = {0};
+  ir_open_blocks(s, &ss);
+  for (int i = 0; i < ss.len; i++) subs_of(((Stmt *)ss.data[i])->e, c, u);
+}
+
+/* the variables of e, none of them assigned in s nor address-taken */
+static bool steady(Func *fn, Expr *e, Stmt *s1, Stmt *s2) {
+  Use u = {.ok = true};
+  uses(e, &u);
+  if (!u.ok || ir_reads_memory(e) || !no_addr(fn, &u.vars)) return false;
+  return !assigns_any(s1, &u.vars) && !assigns_any(s2, &u.vars);
+}
+
+static bool assigns_named(Elem *a, Elem *b) {
+  for (int i = 0; i < b->names.len; i++) {
+    Var *v = b->names.data[i];
+    if (v != b->c && ir_assigns(a->body, v)) return true;
+  }
+  return false;
+}
+
+/* the counter c2 named c1 in e */
+static void rename_var(Expr *e, Var *c2, Var *c1) {
+  if (!e) return;
+  if (e->kind == EX_VAR && e->var == c2) e->var = c1;
+  rename_var(e->a, c2, c1), rename_var(e->b, c2, c1), rename_var(e->c, c2, c1);
+  for (int i = 0; i < e->nargs; i++) rename_var(e->args[i], c2, c1);
+}
+
+/* Joins the loop q[k + 1] to q[k] when both are as above. */
+static bool join_at(Func *fn, Seq *q, int k) {
+  if (k + 1 >= q->stmts.len || q->blocks.data[k] != q->blocks.data[k + 1]) return false;
+  Stmt *l1 = q->stmts.data[k], *l2 = q->stmts.data[k + 1];
+  if (l1->kind != ST_FOR || l2->kind != ST_FOR || l1->omp || l2->omp || l1->ckpt || l2->ckpt) return false;
+  Expr *a1, *n1, *a2, *n2;
+  Var *c1 = ir_up_loop(l1, &a1, &n1), *c2 = ir_up_loop(l2, &a2, &n2);
+  if (!c1 || !c2 || !ty_same(c1->ty, c2->ty) || !ir_same_expr(a1, a2) || !ir_same_expr(n1, n2)) return false;
+  if (c1 != c2 && (ir_count_mentions(fn->body, c2) != ir_count_mentions(l2, c2) || ir_mentions(l2->body, c1)))
+    return false;   /* c2 only in l2; c1 in l2's body is its value after l1 */
+  if (!runs_through(l1->body, false) || !runs_through(l2->body, false)) return false;
+  if (!steady(fn, a1, l1->body, l2->body) || !steady(fn, n1, l1->body, l2->body)) return false;
+  Elem e1, e2;
+  if (!elem_body(fn, l1, c1, &e1) || !elem_body(fn, l2, c2, &e2)) return false;
+  if (assigns_named(&e1, &e2) || assigns_named(&e2, &e1)) return false;
+  /* the buffers written: fresh, and indexed at the counter alike in both */
+  for (int w = 0; w < 2; w++) {
+    Vec *wrote = w ? &e2.wrote : &e1.wrote;
+    for (int i = 0; i < wrote->len; i++) {
+      Var *b = wrote->data[i];
+      if (!ir_fresh_buffer(fn, b)) return false;
+      Sub u = {.b = b, .ok = true};
+      subs_stmt(l1->body, c1, &u);
+      Expr *k1 = u.k;
+      bool seen1 = u.seen;
+      u.seen = false;
+      subs_stmt(l2->body, c2, &u);
+      if (!u.ok) return false;
+      if (seen1 && u.seen) {
+        /* the same k in both, with c2 read as c1: k names neither counter */
+        if (!ir_same_expr(k1, u.k) || (u.k && (ir_expr_mentions(u.k, c1) || ir_expr_mentions(u.k, c2))))
+          return false;
+      }
+      Expr *kk = u.seen ? u.k : k1;
+      if (kk && !steady(fn, kk, l1->body, l2->body)) return false;
+    }
+  }
+  /* the join: l2's body after l1's, its counter l1's */
+  Stmt *body = l1->body;
+  if (body->kind != ST_BLOCK) {
+    Stmt *b = ir_new_stmt(ST_BLOCK, body->loc);
+    vec_push(&b->kids, body);
+    l1->body = body = b;
+  }
+  Vec ss = {0};
+  ir_open_blocks(l2->body, &ss);
+  for (int i = 0; i < ss.len; i++) {
+    Stmt *s = ss.data[i];
+    if (s->kind == ST_NOP) continue;
+    if (c1 != c2) rename_var(s->e, c2, c1);
+    vec_push(&body->kids, s);
+  }
+  drop(q->blocks.data[k + 1], l2);
+  if (c1 != c2) ir_drop_local(fn, c2);
+  return true;
+}
+
 /* the statement lists in s: the function's body, loop bodies, branches */
 static void fuse_in(Func *fn, Stmt *s) {
   if (!s) return;
   if (s->kind == ST_BLOCK) {
     Seq q = {0};
     seq_of(s, &q);
-    for (int k = 0; k < q.stmts.len; k++)
-      if (fuse_at(fn, &q, k)) {   /* the lists changed: from the start again */
-        q.stmts.len = q.blocks.len = 0;
-        seq_of(s, &q);
-        k = -1;
-      }
+    /* sums first: a sum joins the loop that fills its buffer, which may
+     * then join its neighbours */
+    for (int pass = 0; pass < 2; pass++)
+      for (int k = 0; k < q.stmts.len; k++)
+        if (pass ? join_at(fn, &q, k) : fuse_at(fn, &q, k)) {   /* the lists changed: from the start again */
+          q.stmts.len = q.blocks.len = 0;
+          seq_of(s, &q);
+          k = -1;
+        }
     for (int k = 0; k < q.stmts.len; k++) fuse_in(fn, q.stmts.data[k]);
     return;
   }

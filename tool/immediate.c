@@ -103,6 +103,8 @@ typedef struct Facts {
   Vec killed;        /* Var *: assigned in this iteration */
   Vec fills;         /* Var *, Expr * pairs: v filled over [0, n) */
   Vec elems;         /* Var *, (void *)k pairs: v[k] assigned, k a literal */
+  Vec cells;         /* Var *, Var * pairs: v[c] assigned in this iteration of
+                        the loop counting c (a fill and its use in one loop) */
 } Facts;
 
 static Facts copy(Facts *f) {
@@ -110,6 +112,7 @@ static Facts copy(Facts *f) {
   for (int i = 0; i < f->killed.len; i++) vec_push(&c.killed, f->killed.data[i]);
   for (int i = 0; i < f->fills.len; i++) vec_push(&c.fills, f->fills.data[i]);
   for (int i = 0; i < f->elems.len; i++) vec_push(&c.elems, f->elems.data[i]);
+  for (int i = 0; i < f->cells.len; i++) vec_push(&c.cells, f->cells.data[i]);
   return c;
 }
 
@@ -127,6 +130,10 @@ static void merge(Facts *f, Facts *a, Facts *b) {
     if (has_pair(&b->elems, a->elems.data[i], a->elems.data[i + 1]) &&
         !has_pair(&f->elems, a->elems.data[i], a->elems.data[i + 1]))
       vec_push(&f->elems, a->elems.data[i]), vec_push(&f->elems, a->elems.data[i + 1]);
+  for (int i = 0; i < a->cells.len; i += 2)
+    if (has_pair(&b->cells, a->cells.data[i], a->cells.data[i + 1]) &&
+        !has_pair(&f->cells, a->cells.data[i], a->cells.data[i + 1]))
+      vec_push(&f->cells, a->cells.data[i]), vec_push(&f->cells, a->cells.data[i + 1]);
   for (int i = 0; i < a->fills.len; i += 2)
     for (int j = 0; j < b->fills.len; j += 2)
       if (a->fills.data[i] == b->fills.data[j] &&
@@ -170,8 +177,31 @@ static Expr *fill_of(Im *im, Stmt *k, Var *v) {
   return bound;
 }
 
+/* v[c] written: the cell holds this iteration's value until c changes */
+static void note_cell(Im *im, Facts *f, Var *v, Expr *idx, Stmt *st) {
+  idx = ir_uncast(idx);
+  if (idx->kind != EX_VAR || idx->var->addr_taken || has_pair(&f->cells, v, idx->var)) return;
+  for (Stmt *l = st->loop; l; l = l->loop) {
+    if (ir_counted_loop(l, NULL, NULL) == idx->var) {
+      vec_push(&f->cells, v), vec_push(&f->cells, idx->var);
+      return;
+    }
+    if (l == im->loop) return;
+  }
+}
+
+/* c changes (s assigns it): its cells no longer hold this iteration's values */
+static void forget_cells(Facts *f, Stmt *s) {
+  int n = 0;
+  for (int i = 0; i < f->cells.len; i += 2)
+    if (!ir_assigns(s, f->cells.data[i + 1]))
+      f->cells.data[n++] = f->cells.data[i], f->cells.data[n++] = f->cells.data[i + 1];
+  f->cells.len = n;
+}
+
 static bool covered(Im *im, Facts *f, Var *v, Expr *idx, Stmt *st) {
   idx = ir_uncast(idx);
+  if (idx->kind == EX_VAR && has_pair(&f->cells, v, idx->var)) return true;
   if (idx->kind == EX_NUM) {
     long k = ir_lit_int(idx);
     if (k < 0) return false;
@@ -229,61 +259,73 @@ static void check_reads(Im *im, Facts *f, Expr *e, Stmt *st) {
   for (int i = 0; i < e->nargs; i++) check_reads(im, f, e->args[i], st);
 }
 
+/* a statement of L: what it reads, what it writes */
+static void scan_expr(Im *im, Stmt *s, Facts *f) {
+  Expr *e = s->e;
+  if (is_acc_step(im, e)) {
+    check_reads(im, f, e->b->b, s);
+    return;
+  }
+  if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_VAR) {
+    if (e->a->var == im->acc) im->ok = false;   /* s set, not added to */
+    check_reads(im, f, e->b, s);
+    vec_add_once(&f->killed, e->a->var);
+    return;
+  }
+  if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_INDEX && e->a->a->kind == EX_VAR &&
+      vec_has(&im->wm, e->a->a->var)) {
+    if (e->a->ty->kind == TY_ARRAY) im->ok = false;
+    check_reads(im, f, e->a->b, s);
+    check_reads(im, f, e->b, s);
+    long k = ir_lit_int(e->a->b);
+    if (k >= 0 && !has_pair(&f->elems, e->a->a->var, (void *)k))
+      vec_push(&f->elems, e->a->a->var), vec_push(&f->elems, (void *)k);
+    note_cell(im, f, e->a->a->var, e->a->b, s);
+    return;
+  }
+  if (e->kind == EX_ASSIGN && !e->op) {   /* through a pointer L does not own: refused by note_write */
+    im->ok = false;
+    return;
+  }
+  if (e->kind == EX_ASSIGN) {   /* x op= e reads x */
+    Expr *l = e->a;
+    Var *v = ir_base_var(l);
+    if (l->kind == EX_VAR ? v == im->acc || (vec_has(&im->ws, v) && !vec_has(&f->killed, v)) : false) im->ok = false;
+    if (l->kind == EX_INDEX && l->a->kind == EX_VAR && vec_has(&im->wm, l->a->var) && !covered(im, f, l->a->var, l->b, s))
+      im->ok = false;
+    if (l->kind != EX_VAR && l->kind != EX_INDEX) im->ok = false;
+    if (l->kind == EX_INDEX) check_reads(im, f, l->b, s);
+    check_reads(im, f, e->b, s);
+    return;
+  }
+  if (e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC || e->kind == EX_POSTDEC) {
+    if (e->a->kind != EX_VAR || e->a->var == im->acc || (vec_has(&im->ws, e->a->var) && !vec_has(&f->killed, e->a->var)))
+      im->ok = false;
+    return;
+  }
+  check_reads(im, f, e, s);
+}
+
 static void scan(Im *im, Stmt *s, Facts *f) {
   if (!s || !im->ok) return;
   switch (s->kind) {
   case ST_NOP: return;
-  case ST_DECL:
+  case ST_DECL: {
     if (s->var->is_static) im->ok = false;
+    int n = 0;   /* a counter declared again: its cells go */
+    for (int i = 0; i < f->cells.len; i += 2)
+      if (f->cells.data[i + 1] != s->var)
+        f->cells.data[n++] = f->cells.data[i], f->cells.data[n++] = f->cells.data[i + 1];
+    f->cells.len = n;
     return;
+  }
   case ST_BLOCK:
     for (int i = 0; i < s->kids.len; i++) scan(im, s->kids.data[i], f);
     return;
-  case ST_EXPR: {
-    Expr *e = s->e;
-    if (is_acc_step(im, e)) {
-      check_reads(im, f, e->b->b, s);
-      return;
-    }
-    if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_VAR) {
-      if (e->a->var == im->acc) im->ok = false;   /* s set, not added to */
-      check_reads(im, f, e->b, s);
-      vec_add_once(&f->killed, e->a->var);
-      return;
-    }
-    if (e->kind == EX_ASSIGN && !e->op && e->a->kind == EX_INDEX && e->a->a->kind == EX_VAR &&
-        vec_has(&im->wm, e->a->a->var)) {
-      if (e->a->ty->kind == TY_ARRAY) im->ok = false;
-      check_reads(im, f, e->a->b, s);
-      check_reads(im, f, e->b, s);
-      long k = ir_lit_int(e->a->b);
-      if (k >= 0 && !has_pair(&f->elems, e->a->a->var, (void *)k))
-        vec_push(&f->elems, e->a->a->var), vec_push(&f->elems, (void *)k);
-      return;
-    }
-    if (e->kind == EX_ASSIGN && !e->op) {   /* through a pointer L does not own: refused by note_write */
-      im->ok = false;
-      return;
-    }
-    if (e->kind == EX_ASSIGN) {   /* x op= e reads x */
-      Expr *l = e->a;
-      Var *v = ir_base_var(l);
-      if (l->kind == EX_VAR ? v == im->acc || (vec_has(&im->ws, v) && !vec_has(&f->killed, v)) : false) im->ok = false;
-      if (l->kind == EX_INDEX && l->a->kind == EX_VAR && vec_has(&im->wm, l->a->var) && !covered(im, f, l->a->var, l->b, s))
-        im->ok = false;
-      if (l->kind != EX_VAR && l->kind != EX_INDEX) im->ok = false;
-      if (l->kind == EX_INDEX) check_reads(im, f, l->b, s);
-      check_reads(im, f, e->b, s);
-      return;
-    }
-    if (e->kind == EX_PREINC || e->kind == EX_PREDEC || e->kind == EX_POSTINC || e->kind == EX_POSTDEC) {
-      if (e->a->kind != EX_VAR || e->a->var == im->acc || (vec_has(&im->ws, e->a->var) && !vec_has(&f->killed, e->a->var)))
-        im->ok = false;
-      return;
-    }
-    check_reads(im, f, e, s);
+  case ST_EXPR:
+    scan_expr(im, s, f);
+    forget_cells(f, s);
     return;
-  }
   case ST_IF: {
     check_reads(im, f, s->e, s);
     Facts a = copy(f), b = copy(f);
@@ -296,6 +338,7 @@ static void scan(Im *im, Stmt *s, Facts *f) {
     if (s->omp || s->ckpt) { im->ok = false; return; }
     if (s->init) scan(im, s->init, f);
     Facts b = copy(f);
+    forget_cells(&b, s);
     if (s->kind != ST_DO) check_reads(im, f, s->e, s);
     scan(im, s->body, &b);
     if (s->kind == ST_DO) check_reads(im, &b, s->e, s);
@@ -307,6 +350,7 @@ static void scan(Im *im, Stmt *s, Facts *f) {
       Expr *n = fill_of(im, s, im->wm.data[i]);
       if (n) vec_push(&f->fills, im->wm.data[i]), vec_push(&f->fills, n);
     }
+    forget_cells(f, s);
     return;
   }
   default:

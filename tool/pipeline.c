@@ -7,7 +7,8 @@
  *   front    parse_body   libclang cursors -> IR, once per function
  *            lower_func   normal form (one effect per statement, loops kept)
  *            inline_func  calls of the file's functions become their bodies
- *            fuse_loops   a sum over a buffer joins the loop that fills it
+ *            fuse_loops   a sum over a buffer joins the loop that fills it;
+ *                         loops over one range, element by element, join
  *   reverse  act_analyze      activity; what the reverse sweep reads, and so
  *                             which overwritten values are saved
  *            immediate_loops  sum loops whose iterations reverse as they run

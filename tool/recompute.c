@@ -187,9 +187,26 @@ static Expr *fill_bound(Rc *rc, Stmt *k, Var *v) {
   return bound;
 }
 
+/* The loop l (of P) fills v at its counter c in a statement of its body
+ * before st, which l's body also holds: st's v[c] reads what this iteration
+ * wrote (a fill and its use joined into one loop, fuse.c). */
+static bool fill_before(Stmt *l, Var *v, Var *c, Stmt *st) {
+  if (l->kind != ST_FOR || ir_up_loop(l, NULL, NULL) != c) return false;
+  Stmt *b = l->body;
+  int n = b->kind == ST_BLOCK ? b->kids.len : 1;
+  for (int i = 0; i < n; i++) {
+    Stmt *s = b->kind == ST_BLOCK ? b->kids.data[i] : b;
+    if (s == st) return false;
+    if (s->kind == ST_EXPR && s->e->kind == EX_ASSIGN && !s->e->op && s->e->a->kind == EX_INDEX &&
+        ir_is_var(s->e->a->a, v) && ir_is_var(s->e->a->b, c))
+      return true;
+  }
+  return false;
+}
+
 /* A read v[idx] in st, inside the body's statement number k: idx is the
  * counter of a loop around st over [lo, n), lo >= 0, and a statement of P
- * before k fills v over [0, n). */
+ * before k fills v over [0, n); or the loop k fills v[idx] before st. */
 static bool read_covered(Rc *rc, Var *v, Expr *idx, Stmt *st, int k) {
   idx = ir_uncast(idx);
   Vec *kids = &rc->body;
@@ -203,6 +220,7 @@ static bool read_covered(Rc *rc, Var *v, Expr *idx, Stmt *st, int k) {
     return false;
   }
   if (idx->kind != EX_VAR) return false;
+  if (k < rc->np && st->loop == kids->data[k] && fill_before(kids->data[k], v, idx->var, st)) return true;
   for (Stmt *l = st->loop; l; l = l->loop) {
     Expr *first, *bound;
     if (ir_up_loop(l, &first, &bound) != idx->var) continue;
@@ -250,7 +268,8 @@ static bool buffer_reads_covered(Rc *rc, Var *v, Stmt *s, int k) {
 }
 
 /* Whether the reverse sweep reads, inside the loop, a value of v that the
- * write w (in P) destroys: a read before w, or in a loop around w. */
+ * write w (in P) destroys: a read before w, or in a loop around w (another
+ * iteration's value). */
 static bool read_in_iteration(Expr *lhs, Stmt *w) {
   Var *v = ir_base_var(lhs);
   Vec *reads = ty_is_ptr(v->ty) && lhs->kind != EX_VAR ? &v->mem_reads : &v->own_reads;
@@ -258,7 +277,7 @@ static bool read_in_iteration(Expr *lhs, Stmt *w) {
     Stmt *r = reads->data[i];
     if (r->pos <= w->pos) return true;
     for (Stmt *l = w->loop; l && l != v->recomp; l = l->loop)
-      if (act_inside(r, l) || r == l) return true;
+      if ((act_inside(r, l) || r == l) && !act_same_cell(lhs, l, r)) return true;
   }
   return false;
 }

@@ -395,7 +395,9 @@ static void restore_into(Gen *g, Stmt *out, Expr *lv) {
  * loop taped as one block (rev_loop.c): then the value comes from that
  * block, at c's place, and not off the tape. */
 static void restore_stmt_into(Gen *g, Stmt *s, Stmt *out, Expr *lv) {
-  if (s != g->block_save || !g->block_view) {
+  int b = vec_index(&g->block_saves, s);
+  Var *view = b >= 0 ? g->block_views.data[b] : NULL;
+  if (!view) {
     restore_into(g, out, lv);
     return;
   }
@@ -403,7 +405,7 @@ static void restore_stmt_into(Gen *g, Stmt *s, Stmt *out, Expr *lv) {
   Expr *c = ir_var(ir_uncast(lv->b)->var, lv->loc);
   long lo = ir_lit_int(g->block_lo);
   Expr *at = lo == 0 ? c : ir_binary(EX_SUB, c, g->block_lo, c->ty, lv->loc);
-  put(out, ir_assign(lv, ir_binary(EX_INDEX, ir_var(g->block_view, lv->loc), at, lv->ty, lv->loc), lv->loc));
+  put(out, ir_assign(lv, ir_binary(EX_INDEX, ir_var(view, lv->loc), at, lv->ty, lv->loc), lv->loc));
 }
 
 
@@ -761,12 +763,13 @@ static void assign_ir(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
              !ir_has_side_effects(rhs->b) && act_reads_only_fixed(rhs->b);
   if (save && !inv && g->joint && base && base->recomp && act_inside(s, base->recomp))
     bug("a value computed again in reverse is taped");
-  if (save && !inv && s == g->block_save) {   /* taped before the loop */
-    if (!g->block_view) {
+  int blk = save && !inv ? vec_index(&g->block_saves, s) : -1;
+  if (blk >= 0) {   /* taped before the loop */
+    if (!g->block_views.data[blk]) {
       Type *c = arena_alloc(sizeof *c);
       *c = *ty_unconst(lhs->ty);
       c->is_const = true;
-      g->block_view = ir_new_var(NULL, format("_old%d", g->fn->ntemps++), ty_ptr_to(c), VAR_TEMP, loc);
+      g->block_views.data[blk] = ir_new_var(NULL, format("_old%d", g->fn->ntemps++), ty_ptr_to(c), VAR_TEMP, loc);
     }
   } else if (save && !inv) {
     Stmt *p = push_stmt(g, lhs);

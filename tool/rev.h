@@ -47,11 +47,12 @@ typedef struct Gen {
   Stmt *again;           /* their forward code, for the body's reverse (a block) */
   int loop_depth;
   Vec promo;             /* Promo *: adjoints accumulated in locals over a reverse loop */
-  Stmt *block_save;      /* the write v[c] = e of the loop being generated whose old
-                            values go to the tape as one block before the loop */
+  Vec block_saves;       /* Stmt *: the writes v[c] = e of the loop being generated
+                            whose old values go to the tape as blocks before the loop */
   Expr *block_lo;        /* that loop's first index */
-  Var *block_view;       /* once its per-iteration push is left out: the local
-                            that points at the block in the reverse sweep */
+  Vec block_views;       /* Var *, one per write: once its per-iteration push is left
+                            out, the local that points at its block in the reverse
+                            sweep (else NULL) */
   int nest;              /* loops and branches around the current statement */
   Vec touched;           /* Var *: read or written so far, at the top level */
   int nrev;              /* numbering of reverse temporaries */

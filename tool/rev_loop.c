@@ -264,39 +264,44 @@ static bool call_or_pointer_arg(Expr *e, void *ud) {
  * to the tape as one block before the loop instead of one push per
  * iteration. The reverse sweep still takes them back one at a time: a block
  * of doubles pushed at once pops as the same doubles pushed one after
- * another, last first. Returns that write, or NULL. */
-static Stmt *block_write(Gen *g, Stmt *L, Expr **lo, Expr **hi) {
+ * another, last first. Several such writes (loops joined by fuse.c) each
+ * write a buffer of their own that no other name reaches. Puts those writes
+ * in ws. */
+static void block_writes(Gen *g, Stmt *L, Expr **lo, Expr **hi, Vec *ws) {
   Var *c;
-  if (L->kind != ST_FOR || L->omp || L->ckpt || L->immediate || L->recomp.len || L->snap.len || g->par) return NULL;
-  if (!(c = ir_up_loop(L, lo, hi))) return NULL;
+  if (L->kind != ST_FOR || L->omp || L->ckpt || L->immediate || L->recomp.len || L->snap.len || g->par) return;
+  if (!(c = ir_up_loop(L, lo, hi))) return;
   Expr *ends[2] = {*lo, *hi};
   for (int k = 0; k < 2; k++) {
     if (ir_has_side_effects(ends[k]) || ir_reads_memory(ends[k]) || ir_expr_any(ends[k], call_or_pointer_arg, NULL))
-      return NULL;
+      return;
   }
-  Vec list = {0};
+  Vec list = {0}, w = {0};
   ir_open_blocks(L->body, &list);
-  Stmt *w = NULL;
   for (int i = 0; i < list.len; i++) {
     Stmt *st = list.data[i];
     if (st->kind == ST_NOP) continue;
     if (st->kind != ST_EXPR || st->e->kind != EX_ASSIGN || st->e->op || ir_expr_any(st->e, call_or_pointer_arg, NULL))
-      return NULL;
+      return;
     Expr *lhs = st->e->a;
     if (lhs->kind == EX_VAR) {
       Var *v = lhs->var;
       if (v->kind == VAR_GLOBAL || v->is_static || v == c || (!ty_is_float(v->ty) && !ty_is_int(v->ty)) ||
           ir_expr_mentions(*hi, v) || rev_needs_save(g, st, lhs))
-        return NULL;
+        return;
       continue;
     }
-    if (w || lhs->kind != EX_INDEX || lhs->a->kind != EX_VAR || ir_uncast(lhs->b)->kind != EX_VAR ||
+    if (lhs->kind != EX_INDEX || lhs->a->kind != EX_VAR || ir_uncast(lhs->b)->kind != EX_VAR ||
         ir_uncast(lhs->b)->var != c || (lhs->ty->kind != TY_DOUBLE && lhs->ty->kind != TY_FLOAT) ||
         lhs->a->var->input_mem || !rev_needs_save(g, st, lhs))
-      return NULL;
-    w = st;
+      return;
+    for (int k = 0; k < w.len; k++)
+      if (((Stmt *)w.data[k])->e->a->a->var == lhs->a->var) return;
+    vec_push(&w, st);
   }
-  return w;
+  for (int k = 0; k < w.len && w.len > 1; k++)
+    if (!ir_fresh_buffer(g->fn, ((Stmt *)w.data[k])->e->a->a->var)) return;
+  *ws = w;
 }
 
 /* The block of v[lo..hi) that the loop w is in overwrites: its first
@@ -324,26 +329,35 @@ static Extent block_extent(Stmt *w, Expr *lo, Expr *hi) {
   return x;
 }
 
-static void block_push(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi) {
-  Extent x = block_extent(w, lo, hi);
-  if (x.none) return;
-  rev_put(out, ir_comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
-  Stmt *push = rev_call_stmt("gradc_push_block", w->loc, 3, g->tape, x.at, x.bytes);
-  rev_put(out, x.test ? ir_if(x.test, push, NULL) : push);
-  g->used_tape = true;
-  g->records++;
+/* The blocks of the writes ws whose pushes were left out (a view each) */
+static void block_push(Gen *g, Stmt *out, Vec *ws, Vec *views, Expr *lo, Expr *hi) {
+  for (int i = 0; i < ws->len; i++) {
+    Stmt *w = ws->data[i];
+    Extent x = block_extent(w, lo, hi);
+    if (!views->data[i] || x.none) continue;
+    rev_put(out, ir_comment(w->loc, "the values the loop overwrites, for the reverse sweep"));
+    Stmt *push = rev_call_stmt("gradc_push_block", w->loc, 3, g->tape, x.at, x.bytes);
+    rev_put(out, x.test ? ir_if(x.test, push, NULL) : push);
+    g->used_tape = true;
+    g->records++;
+  }
 }
 
 /* In the reverse sweep, before the loop: view points at the block on the
  * tape (taken off it, not copied), and each iteration's restore reads its
  * element there (rev.c restore_stmt). Nothing else in the loop uses the
  * tape, so the block stays where it is until the loop is done. */
-static void block_pop(Gen *g, Stmt *out, Stmt *w, Expr *lo, Expr *hi, Var *view) {
-  Extent x = block_extent(w, lo, hi);
-  Loc loc = w->loc;
-  Expr *pop = rev_call("gradc_pop_view", view->ty, loc, 3, g->tape, x.at, x.bytes);
-  rev_put(out, ir_decl(view, x.test || x.none ? zero(ty_int(), loc) : pop));
-  if (x.test && !x.none) rev_put(out, ir_if(x.test, ir_assign(ir_var(view, loc), pop, loc), NULL));
+static void block_pop(Gen *g, Stmt *out, Vec *ws, Vec *views, Expr *lo, Expr *hi) {
+  for (int i = ws->len - 1; i >= 0; i--) {
+    Stmt *w = ws->data[i];
+    Var *view = views->data[i];
+    if (!view) continue;
+    Extent x = block_extent(w, lo, hi);
+    Loc loc = w->loc;
+    Expr *pop = rev_call("gradc_pop_view", view->ty, loc, 3, g->tape, x.at, x.bytes);
+    rev_put(out, ir_decl(view, x.test || x.none ? zero(ty_int(), loc) : pop));
+    if (x.test && !x.none) rev_put(out, ir_if(x.test, ir_assign(ir_var(view, loc), pop, loc), NULL));
+  }
 }
 
 /* The initialisation in a loop's header: the loop's first
@@ -438,16 +452,17 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
   g->again = ir_block(loc);
   int npromo = ir_counted_loop(s, NULL, NULL) && g->joint ? promote(g, s) : 0;
   Expr *blo = NULL, *bhi = NULL;
-  Stmt *outer_bw = g->block_save;
+  Vec outer_bw = g->block_saves, outer_bv = g->block_views;
   Expr *outer_blo = g->block_lo;
-  Var *outer_bv = g->block_view;
-  g->block_save = block_write(g, s, &blo, &bhi), g->block_lo = blo, g->block_view = NULL;
+  g->block_saves = g->block_views = (Vec){0};
+  block_writes(g, s, &blo, &bhi, &g->block_saves);
+  for (int i = 0; i < g->block_saves.len; i++) vec_push(&g->block_views, NULL);
+  g->block_lo = blo;
   g->loop_depth++;
   rev_gen_block(g, s->body, bf, br);
   g->loop_depth--;
-  Stmt *bw = g->block_view ? g->block_save : NULL;
-  Var *bview = g->block_view;
-  g->block_save = outer_bw, g->block_lo = outer_blo, g->block_view = outer_bv;
+  Vec bws = g->block_saves, bviews = g->block_views;   /* the writes taped as blocks */
+  g->block_saves = outer_bw, g->block_lo = outer_blo, g->block_views = outer_bv;
   Stmt *pbefore = ir_block(loc), *pafter = ir_block(loc);
   promoted(g, npromo, pbefore, pafter);
   Vec xs = {0};                          /* Expand *: the snapshot's buffers in place on the tape */
@@ -503,7 +518,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
       rev_put(F, ir_assign(ir_var(start_var, loc), n, loc));
       first = ir_var(start_var, loc);
     }
-    if (bw) block_push(g, F, bw, blo, bhi);
+    block_push(g, F, &bws, &bviews, blo, bhi);
     rev_put_all(F, xbefore);
     Stmt *fl = ir_loop(ST_FOR, head, s->e, inc_expr(s->inc), bf, loc);
     fl->unroll = s;
@@ -532,7 +547,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
      * reverse loop steps back until it meets the first, with no comparison
      * that an unsigned counter would pass (i >= 0) */
     rev_put_all(whole, pbefore);
-    if (bw) block_pop(g, whole, bw, blo, bhi, bview);
+    block_pop(g, whole, &bws, &bviews, blo, bhi);
     Stmt *rl = ir_loop(ST_FOR, endv ? ir_assign(n, endv, loc) : NULL, NULL, NULL, ir_block(loc), loc);
     rl->unroll = s;
     if (!strcmp(step, "1")) {
@@ -561,7 +576,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
     cnt = rev_record(g, "n", ty_long(), loc);
     rev_put(F, ir_assign(ir_var(cnt, loc), zero(cnt->ty, loc), loc));
   }
-  if (bw) block_push(g, F, bw, blo, bhi);
+  block_push(g, F, &bws, &bviews, blo, bhi);
   if (need) rev_put(bf, ir_expr_stmt(ir_unary(EX_POSTINC, ir_var(cnt, loc), cnt->ty), loc));
   Stmt *fl = ir_loop(s->kind, NULL, s->e, s->kind == ST_FOR ? s->inc : NULL, bf, loc);
   fl->unroll = s;
@@ -586,7 +601,7 @@ void rev_gen_loop(Gen *g, Stmt *s, Stmt *F, Stmt *R) {
                    "reads); write it at the end of the body");
       }
     }
-    if (bw) block_pop(g, R, bw, blo, bhi, bview);
+    block_pop(g, R, &bws, &bviews, blo, bhi);
     Expr *c = ir_var(cnt, loc);
     rev_put(R, ir_loop(ST_WHILE, NULL, ir_binary(EX_GT, ir_unary(EX_POSTDEC, c, c->ty), zero(c->ty, loc), ty_int(), loc), NULL, br, loc));
   }

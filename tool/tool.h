@@ -60,6 +60,7 @@ char *vformat(const char *fmt, va_list ap);
 typedef struct Vec { void **data; int len, cap; } Vec;
 void vec_push(Vec *v, void *p);
 bool vec_has(const Vec *v, const void *p);
+int vec_index(const Vec *v, const void *p);   /* p's first place in v, or -1 */
 void vec_add_once(Vec *v, void *p);       /* vec_push unless p is in v */
 
 /* A growable text buffer (heap memory, owned by the caller). */
@@ -155,6 +156,8 @@ struct Var {
   bool foreign;          /* may address memory the caller sees (not the function's own) */
   int indexed_gen;       /* activity.c's cache: analysis number of only_indexed */
   bool only_indexed;     /* its memory is reached only as v[i] */
+  bool fresh;            /* a local buffer that no other name reaches
+                            (ir_fresh_buffer; set by act_analyze) */
   Var *bar;              /* rev.c: its adjoint, when active (a local of the
                             generated function, or bar_param) */
   Var *bar_param;        /* rev.c: its adjoint parameter (x_bar), if it has one */
@@ -493,6 +496,7 @@ bool act_sincos_second(Stmt *first);          /* first's derivative is added by 
 void act_add_read(Var *v, Stmt *r);           /* the reverse sweep reads v at r */
 bool act_read_at_entry(Stmt *r);              /* r: a read before the function's first statement */
 bool act_inside(Stmt *s, Stmt *loop);         /* s is in loop's body */
+bool act_same_cell(Expr *lhs, Stmt *l, Stmt *r);   /* r reads in each iteration of l only the cell lhs wrote */
 bool act_only_indexed(Func *fn, Var *v);      /* v's memory is reached only as v[i] */
 
 /* ---- immediate.c: loops reversed as they run ------------------------------ */

@@ -83,7 +83,11 @@
  *            update; near misses in half of them (see f_slices). An
  *            eighth of the SCRATCH blocks are calls whose value nothing
  *            uses: after a comma in a for loop's increment or in an
- *            expression statement (f_discard).
+ *            expression statement (f_discard). Every fourth SCRATCH block
+ *            (by its number, not from the stream) is loops over one range
+ *            in a row, each filling a buffer from the one before at the
+ *            same index, which gradc joins into one loop; near misses in
+ *            half of them (see f_join).
  *            Chosen from a stream of its own, as PAR: a program without
  *            SCRATCH is the one the seed gave before SCRATCH existed.
  *   CUSTOM   calls of functions with the user's derivatives
@@ -1704,8 +1708,95 @@ static void f_discard(int ind) {
   L(ind, "}\n");
 }
 
+/* Loops over the same range in a row, each writing a buffer at its counter
+ * and reading the one before at the same index (GMM's centring and
+ * scaling): fuse.c joins them into one loop, whose reverse is one loop
+ * too. At i, or at c * D + i in a loop over two components; two or three
+ * loops (the third updating a buffer in place); malloc'd, calloc'd or local
+ * buffers; the same counter type, or another. Half of them hold a near miss
+ * that, joined, would compute another value: a read of the next element,
+ * the elements in the other order, a second name one element on, a
+ * running scalar read after its loop, two buffers in one block, a read of
+ * the element before that the second loop writes, a shorter second loop,
+ * the first loop's counter read in the second (where it is D). */
+enum { JN_NEXT, JN_REV, JN_ALIAS, JN_RUN, JN_BLOCK, JN_PREV, JN_SHORT, JN_COUNTER, JN_NEAR };
+
+static void f_join(int ind) {
+  int u = uid++;
+  int near = rnd(2) ? (int)rnd(JN_NEAR) : -1;
+  int kind = rnd(3), ty = rnd(3), ty2 = rnd(4) == 0 ? (int)rnd(3) : ty, comps = rnd(3) == 0, three = rnd(2);
+  int D = 2 + rnd(4), dn = D == 5 && rnd(2);
+  unsigned w = var(), w2 = var();
+  const char *nb[3] = {"n", "(unsigned)n", "(size_t)n"};
+  char d1[32], d2[32], b0[16], b1[16], at[32];
+  if (dn) snprintf(d1, sizeof d1, "%s", nb[ty]), snprintf(d2, sizeof d2, "%s", nb[ty2]);
+  else snprintf(d1, sizeof d1, "%d", D), snprintf(d2, sizeof d2, "%d", D);
+  if (near == JN_SHORT) strcat(d2, " - 1");
+  snprintf(b0, sizeof b0, "b%d", u);
+  snprintf(b1, sizeof b1, "g%d", u);
+  int size = 2 * NX + 2;   /* room for two components, an element on, two buffers */
+  L(ind, "{\n");
+  int in = ind + 1;
+  if (near == JN_NEXT || near == JN_ALIAS || near == JN_PREV || near == JN_BLOCK) kind = 1;   /* read before written */
+  if (kind == 0) L(in, "double *%s = malloc(%d * sizeof(double));\n", b0, size);
+  else if (kind == 1) L(in, "double *%s = calloc(%d, sizeof(double));\n", b0, size);
+  else L(in, "double %s[%d];\n", b0, size);
+  if (near == JN_BLOCK) L(in, "double *%s = %s + %d;   /* one block: %s's first element is %s's last */\n", b1, b0, D - 1, b1, b0);
+  else if (kind == 0) L(in, "double *%s = malloc(%d * sizeof(double));\n", b1, size);
+  else if (kind == 1) L(in, "double *%s = calloc(%d, sizeof(double));\n", b1, size);
+  else L(in, "double %s[%d];\n", b1, size);
+  if (near == JN_ALIAS) L(in, "const double *%s_2 = %s + 1;\n", b0, b0);
+  if (near == JN_RUN) L(in, "double r%d = 0.0;\n", u);
+  if (near == JN_COUNTER) L(in, "%s i;\n", sc_ty[ty]);
+  if (comps) L(in, "for (int c = 0; c < 2; c++) {\n"), in++;
+  snprintf(at, sizeof at, comps ? "c * %d + " : "", dn ? 5 : D);
+  const char *xi = comps ? "x[(c + i) % n]" : "x[i]";
+  /* the first loop: from inputs */
+  if (near == JN_COUNTER) L(in, "for (i = 0; i < %s; i++) {\n", d1);
+  else L(in, "for (%s i = %s; i < %s; i++) {\n", sc_ty[ty], near == JN_PREV ? "1" : "0", d1);
+  if (near == JN_RUN) {
+    L(in + 1, "r%d = 0.5 * r%d + %s * a%u;\n", u, u, xi, w);
+    L(in + 1, "%s[%si] = sin(r%d);\n", b0, at, u);
+  } else if (near == JN_PREV) {
+    L(in + 1, "%s[%si] = sin(%s) * a%u + 0.3 * %s[%si - 1];   /* the element before, which the next loop writes */\n",
+      b0, at, xi, w, b1, at);
+  } else {
+    L(in + 1, "%s[%si] = sin(%s) * a%u + 0.3 * x[(i + 1) %% n];\n", b0, at, xi, w);
+  }
+  L(in, "}\n");
+  /* the second: from the first's buffer at the same index (or not) */
+  char rd[96];
+  if (near == JN_NEXT) snprintf(rd, sizeof rd, "%s[%si + 1]", b0, at);
+  else if (near == JN_REV) snprintf(rd, sizeof rd, "%s[%s%s - 1 - i]", b0, at, d1);
+  else if (near == JN_ALIAS) snprintf(rd, sizeof rd, "%s_2[%si]", b0, at);
+  else snprintf(rd, sizeof rd, "%s[%si]", b0, at);
+  L(in, "for (%s j = %s; j < %s; j++) {\n", sc_ty[ty2], near == JN_PREV ? "1" : "0", d2);
+  for (char *q = rd; *q; q++)
+    if (*q == 'i' && (q == rd || q[-1] == ' ' || q[-1] == '[')) *q = 'j';
+  if (near == JN_RUN) L(in + 1, "%s[%sj] = tanh(%s) * r%d + 0.2 * a%u;\n", b1, at, rd, u, w2);
+  else if (near == JN_COUNTER) L(in + 1, "%s[%sj] = tanh(%s) * x[j] + 0.05 * (double)i;   /* i is %s here */\n", b1, at, rd, d1);
+  else L(in + 1, "%s[%sj] = tanh(%s) * %s + 0.2 * a%u;\n", b1, at, rd, comps ? "x[(c + j) % n]" : "x[j]", w2);
+  L(in, "}\n");
+  if (three && near != JN_SHORT)   /* a third: the second's buffer updated in place */
+    L(in, "for (%s i = %s; i < %s; i++) %s[%si] = %s[%si] * %s[%si] + 0.1;\n", sc_ty[ty2],
+      near == JN_PREV ? "1" : "0", d2, b1, at, b1, at, b0, at);
+  L(in, "for (%s k = %s; k < %s; k++) acc += 0.1 * %s[%sk] * cos(%s[%sk]);\n", sc_ty[ty2],
+    near == JN_PREV ? "1" : "0", d2, b1, at, b0, at);
+  if (comps) in--, L(in, "}\n");
+  if (near == JN_RUN) L(in, "acc += 0.05 * r%d;\n", u);
+  if (kind <= 1) {
+    L(in, "free(%s);\n", b0);
+    if (near != JN_BLOCK) L(in, "free(%s);\n", b1);
+  }
+  L(ind, "}\n");
+}
+
 static void f_scratch(int ind) {
   int u = uid++;
+  if (u % 4 == 3) { /* not from rnd: other programs' streams stay as they were */
+    f_join(ind);
+    return;
+  }
   if (rnd(8) == 0) { /* an eighth: calls whose value nothing uses */
     f_discard(ind);
     return;

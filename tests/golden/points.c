@@ -49,7 +49,6 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
   int k = 0;
   const double *l = 0;
   int i = 0;
-  int i1 = 0;
   int i2 = 0;
   int j = 0;
   double sq = 0;
@@ -101,9 +100,7 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       l_bar = L_bar + k * lsz;
       for (i = 0; i < d; i++) {
         xc[i] = x[p * d + i] - mu[k * d + i];
-      }
-      for (i1 = 0; i1 < d; i1++) {
-        Lxc[i1] = xc[i1];
+        Lxc[i] = xc[i];
       }
       for (i2 = 0; i2 < d; i2++) {
         for (j = i2 + 1; j < d; j++) {
@@ -153,14 +150,12 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
         }
         if (_u3 != 0) xc_bar[i2] += _u3;
       }
-      for (i1 = 0 < d ? d : 0; i1-- > 0;) {
-        {
-          double _r1 = Lxc_bar[i1];
-          Lxc_bar[i1] = 0;
-          xc_bar[i1] += _r1;
-        }
-      }
       for (i = 0 < d ? d : 0; i-- > 0;) {
+        {
+          double _r1 = Lxc_bar[i];
+          Lxc_bar[i] = 0;
+          xc_bar[i] += _r1;
+        }
         {
           double _r0 = xc_bar[i];
           xc_bar[i] = 0;
