@@ -23,7 +23,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
     $SUDO apt-get update -qq || true
     for pkg in "${missing[@]}"; do
-      if apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+      # grep reads to the end: with -q it would stop at the match, and under
+      # pipefail apt-cache's SIGPIPE would read as "not available"
+      if apt-cache policy "$pkg" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$pkg" >/dev/null || echo "bench: could not install $pkg" >&2
       else
         echo "bench: $pkg is not available from apt; continuing without it" >&2
