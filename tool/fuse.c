@@ -401,7 +401,10 @@ static bool fuse_at(Func *fn, Seq *q, int k2) {
  *     once from malloc (no other name reaches its memory: ir_fresh_buffer),
  *     and both bodies index it only at c, c + k or k + c, one k, of
  *     variables neither body assigns, reading no memory;
- *   - a scalar one body names is not assigned by the other. */
+ *   - a scalar one body names is not assigned by the other;
+ *   - between them, if anything, assignments of scalars that the first loop
+ *     does not name, from nothing it changes: they move before it
+ *     (hoistable). */
 
 typedef struct Elem {
   Func *fn;
@@ -527,10 +530,32 @@ static void rename_var(Expr *e, Var *c2, Var *c1) {
   for (int i = 0; i < e->nargs; i++) rename_var(e->args[i], c2, c1);
 }
 
-/* Joins the loop q[k + 1] to q[k] when both are as above. */
+/* s, between two loops to join, may run before the first: v = e, v a local
+ * scalar or pointer that the first loop does not name (the second reads
+ * it, if at all: bodies assign only their temporaries), e without side
+ * effects, naming nothing the first loop writes: its counter, temporaries,
+ * buffers (an inlined helper's L = &icf[...] between GMM's centring and
+ * scaling) */
+static bool hoistable(Stmt *s, Stmt *l1, Elem *e1) {
+  if (s->kind != ST_EXPR || s->e->kind != EX_ASSIGN || s->e->op || s->e->a->kind != EX_VAR) return false;
+  Var *v = s->e->a->var;
+  if ((v->kind != VAR_LOCAL && v->kind != VAR_TEMP) || v->is_static || ir_mentions(l1, v)) return false;
+  Expr *r = s->e->b;
+  if (ir_has_side_effects(r) || ir_expr_mentions(r, e1->c)) return false;
+  for (int i = 0; i < e1->wrote.len; i++)
+    if (ir_expr_mentions(r, e1->wrote.data[i])) return false;
+  for (int i = 0; i < e1->names.len; i++)
+    if (ir_assigns(e1->body, e1->names.data[i]) && ir_expr_mentions(r, e1->names.data[i])) return false;
+  return true;
+}
+
+/* Joins the next loop after q[k] to q[k] when both are as above, with at
+ * most assignments that may run before q[k] between them (hoisted). */
 static bool join_at(Func *fn, Seq *q, int k) {
-  if (k + 1 >= q->stmts.len || q->blocks.data[k] != q->blocks.data[k + 1]) return false;
-  Stmt *l1 = q->stmts.data[k], *l2 = q->stmts.data[k + 1];
+  int m = k + 1;
+  while (m < q->stmts.len && ((Stmt *)q->stmts.data[m])->kind == ST_EXPR) m++;
+  if (m >= q->stmts.len) return false;
+  Stmt *l1 = q->stmts.data[k], *l2 = q->stmts.data[m];
   if (l1->kind != ST_FOR || l2->kind != ST_FOR || l1->omp || l2->omp || l1->ckpt || l2->ckpt) return false;
   Expr *a1, *n1, *a2, *n2;
   Var *c1 = ir_up_loop(l1, &a1, &n1), *c2 = ir_up_loop(l2, &a2, &n2);
@@ -542,6 +567,8 @@ static bool join_at(Func *fn, Seq *q, int k) {
   Elem e1, e2;
   if (!elem_body(fn, l1, c1, &e1) || !elem_body(fn, l2, c2, &e2)) return false;
   if (assigns_named(&e1, &e2) || assigns_named(&e2, &e1)) return false;
+  for (int x = k + 1; x < m; x++)
+    if (!hoistable(q->stmts.data[x], l1, &e1)) return false;
   /* the buffers written: fresh, and indexed at the counter alike in both */
   for (int w = 0; w < 2; w++) {
     Vec *wrote = w ? &e2.wrote : &e1.wrote;
@@ -579,8 +606,13 @@ static bool join_at(Func *fn, Seq *q, int k) {
     if (c1 != c2) rename_var(s->e, c2, c1);
     vec_push(&body->kids, s);
   }
-  drop(q->blocks.data[k + 1], l2);
+  drop(q->blocks.data[m], l2);
   if (c1 != c2) ir_drop_local(fn, c2);
+  for (int x = k + 1; x < m; x++) {   /* the statements between, before l1 */
+    Stmt *s = q->stmts.data[x], *b = q->blocks.data[k];
+    drop(q->blocks.data[x], s);
+    insert_kid(b, index_in(b, l1), s);
+  }
   return true;
 }
 

@@ -264,9 +264,9 @@ static bool call_or_pointer_arg(Expr *e, void *ud) {
  * to the tape as one block before the loop instead of one push per
  * iteration. The reverse sweep still takes them back one at a time: a block
  * of doubles pushed at once pops as the same doubles pushed one after
- * another, last first. Several such writes (loops joined by fuse.c) each
- * write a buffer of their own that no other name reaches. Puts those writes
- * in ws. */
+ * another, last first. Where L writes several buffers (loops joined by
+ * fuse.c), each at c once, each is memory no other name reaches. Puts the
+ * writes whose old values must be saved in ws. */
 static void block_writes(Gen *g, Stmt *L, Expr **lo, Expr **hi, Vec *ws) {
   Var *c;
   if (L->kind != ST_FOR || L->omp || L->ckpt || L->immediate || L->recomp.len || L->snap.len || g->par) return;
@@ -276,7 +276,7 @@ static void block_writes(Gen *g, Stmt *L, Expr **lo, Expr **hi, Vec *ws) {
     if (ir_has_side_effects(ends[k]) || ir_reads_memory(ends[k]) || ir_expr_any(ends[k], call_or_pointer_arg, NULL))
       return;
   }
-  Vec list = {0}, w = {0};
+  Vec list = {0}, w = {0}, bases = {0};   /* the writes to save; every buffer written */
   ir_open_blocks(L->body, &list);
   for (int i = 0; i < list.len; i++) {
     Stmt *st = list.data[i];
@@ -293,14 +293,13 @@ static void block_writes(Gen *g, Stmt *L, Expr **lo, Expr **hi, Vec *ws) {
     }
     if (lhs->kind != EX_INDEX || lhs->a->kind != EX_VAR || ir_uncast(lhs->b)->kind != EX_VAR ||
         ir_uncast(lhs->b)->var != c || (lhs->ty->kind != TY_DOUBLE && lhs->ty->kind != TY_FLOAT) ||
-        lhs->a->var->input_mem || !rev_needs_save(g, st, lhs))
+        lhs->a->var->input_mem || vec_has(&bases, lhs->a->var))
       return;
-    for (int k = 0; k < w.len; k++)
-      if (((Stmt *)w.data[k])->e->a->a->var == lhs->a->var) return;
-    vec_push(&w, st);
+    vec_push(&bases, lhs->a->var);
+    if (rev_needs_save(g, st, lhs)) vec_push(&w, st);
   }
-  for (int k = 0; k < w.len && w.len > 1; k++)
-    if (!ir_fresh_buffer(g->fn, ((Stmt *)w.data[k])->e->a->a->var)) return;
+  for (int k = 0; k < bases.len && bases.len > 1; k++)   /* each its own memory */
+    if (!ir_fresh_buffer(g->fn, bases.data[k])) return;
   *ws = w;
 }
 

@@ -1718,8 +1718,10 @@ static void f_discard(int ind) {
  * the elements in the other order, a second name one element on, a
  * running scalar read after its loop, two buffers in one block, a read of
  * the element before that the second loop writes, a shorter second loop,
- * the first loop's counter read in the second (where it is D). */
-enum { JN_NEXT, JN_REV, JN_ALIAS, JN_RUN, JN_BLOCK, JN_PREV, JN_SHORT, JN_COUNTER, JN_NEAR };
+ * the first loop's counter read in the second (where it is D), a scalar
+ * both read changed between them. A third of the others set a scalar
+ * between the loops that only the second reads (gradc moves it first). */
+enum { JN_NEXT, JN_REV, JN_ALIAS, JN_RUN, JN_BLOCK, JN_PREV, JN_SHORT, JN_COUNTER, JN_BETWEEN, JN_NEAR };
 
 static void f_join(int ind) {
   int u = uid++;
@@ -1734,7 +1736,7 @@ static void f_join(int ind) {
   if (near == JN_SHORT) strcat(d2, " - 1");
   snprintf(b0, sizeof b0, "b%d", u);
   snprintf(b1, sizeof b1, "g%d", u);
-  int size = 2 * NX + 2;   /* room for two components, an element on, two buffers */
+  int size = 3 * NX + 2;   /* two components, an element on; in one block, the second from D - 1 on */
   L(ind, "{\n");
   int in = ind + 1;
   if (near == JN_NEXT || near == JN_ALIAS || near == JN_PREV || near == JN_BLOCK) kind = 1;   /* read before written */
@@ -1748,6 +1750,8 @@ static void f_join(int ind) {
   if (near == JN_ALIAS) L(in, "const double *%s_2 = %s + 1;\n", b0, b0);
   if (near == JN_RUN) L(in, "double r%d = 0.0;\n", u);
   if (near == JN_COUNTER) L(in, "%s i;\n", sc_ty[ty]);
+  int between = near == JN_BETWEEN ? 2 : rnd(3) == 0;
+  if (between == 1) L(in, "double h%d;\n", u);
   if (comps) L(in, "for (int c = 0; c < 2; c++) {\n"), in++;
   snprintf(at, sizeof at, comps ? "c * %d + " : "", dn ? 5 : D);
   const char *xi = comps ? "x[(c + i) % n]" : "x[i]";
@@ -1764,6 +1768,8 @@ static void f_join(int ind) {
     L(in + 1, "%s[%si] = sin(%s) * a%u + 0.3 * x[(i + 1) %% n];\n", b0, at, xi, w);
   }
   L(in, "}\n");
+  if (between == 1) L(in, "h%d = 0.3 * x[0] + a%u;\n", u, w2);
+  if (between == 2) L(in, "a%u = 0.9 * a%u + 0.05 * x[1];   /* read by both loops */\n", w, w);
   /* the second: from the first's buffer at the same index (or not) */
   char rd[96];
   if (near == JN_NEXT) snprintf(rd, sizeof rd, "%s[%si + 1]", b0, at);
@@ -1775,6 +1781,8 @@ static void f_join(int ind) {
     if (*q == 'i' && (q == rd || q[-1] == ' ' || q[-1] == '[')) *q = 'j';
   if (near == JN_RUN) L(in + 1, "%s[%sj] = tanh(%s) * r%d + 0.2 * a%u;\n", b1, at, rd, u, w2);
   else if (near == JN_COUNTER) L(in + 1, "%s[%sj] = tanh(%s) * x[j] + 0.05 * (double)i;   /* i is %s here */\n", b1, at, rd, d1);
+  else if (between) L(in + 1, "%s[%sj] = tanh(%s) * %s + 0.2 * %s%u;\n", b1, at, rd, comps ? "x[(c + j) % n]" : "x[j]",
+                      between == 1 ? "h" : "a", between == 1 ? (unsigned)u : w);
   else L(in + 1, "%s[%sj] = tanh(%s) * %s + 0.2 * a%u;\n", b1, at, rd, comps ? "x[(c + j) % n]" : "x[j]", w2);
   L(in, "}\n");
   if (three && near != JN_SHORT)   /* a third: the second's buffer updated in place */

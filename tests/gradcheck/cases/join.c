@@ -1,8 +1,9 @@
 /* Loops over the same range joined into one (fuse.c) and reversed as one:
  * GMM's centring and scaling per component over malloc'd scratch, a third
  * loop updating the second's buffer in place, local arrays and counters of
- * other names. And the near misses that must stay apart, each of which,
- * joined, would compute another value: a read of the next element, the
+ * other names, a pointer set between the loops. And the near misses that must stay apart, each of which,
+ * joined, would compute another value: a scalar both read changed between
+ * them, a read of the next element, the
  * elements in the other order, a second name for the buffer, a running
  * scalar, two buffers in one block, the first loop's counter read in the
  * second (where it is n); a cell read in its own iteration
@@ -42,6 +43,41 @@ double local_pair(int n, const double *w) {
   for (int j = 0; j < n; j++) b[j] = a[j] * w[j] + cos(a[j]);
   double s = 0;
   for (int i = 0; i < n; i++) s += a[i] * b[i] * w[i];
+  return s;
+}
+
+/* a pointer set between the loops that only the second reads (an inlined
+ * helper's parameter, ADBench's GMM): it moves before the first, joined */
+GRADC_JVP(wrt(w))
+GRADC_GRAD(wrt(w))
+double ptr_between(int n, const double *w) {
+  double *a = malloc(n * sizeof(double));
+  double *b = malloc(n * sizeof(double));
+  const double *q;
+  for (int i = 0; i < n; i++) a[i] = cos(w[i]);
+  q = w + 1;
+  for (int i = 0; i < n; i++) b[i] = a[i] * q[i];
+  double s = 0;
+  for (int i = 0; i < n; i++) s += a[i] * b[i];
+  free(a);
+  free(b);
+  return s;
+}
+
+/* c changes between the loops, and both read it: they stay apart */
+GRADC_JVP(wrt(w))
+GRADC_GRAD(wrt(w))
+double scale_between(int n, const double *w) {
+  double *a = malloc(n * sizeof(double));
+  double *b = malloc(n * sizeof(double));
+  double c = 2.0;
+  for (int i = 0; i < n; i++) a[i] = c * sin(w[i]);
+  c = 0.5;
+  for (int i = 0; i < n; i++) b[i] = a[i] * c + w[i];
+  double s = 0;
+  for (int i = 0; i < n; i++) s += a[i] * b[i];
+  free(a);
+  free(b);
   return s;
 }
 
@@ -168,6 +204,8 @@ double alias_cell(int n, const double *w) {
 
 CHECK_CASE(centred, 3)
 CHECK_CASE(local_pair, 4)
+CHECK_CASE(ptr_between, 5)
+CHECK_CASE(scale_between, 6)
 CHECK_CASE(next_elem, 6)
 CHECK_CASE(reversed, 6)
 CHECK_CASE(second_name, 6)
@@ -184,6 +222,10 @@ int main(void) {
   double w[6] = {0.4, -0.3, 0.7, 0.2, -0.6, 0.9};
   check_gradient("local_pair", eval_local_pair, grad_local_pair, w, 4, 1e-8);
   check_dot("local_pair", jvp_local_pair, grad_local_pair, w, 4, 1e-12);
+  check_gradient("ptr_between", eval_ptr_between, grad_ptr_between, w, 6, 1e-8);
+  check_dot("ptr_between", jvp_ptr_between, grad_ptr_between, w, 6, 1e-12);
+  check_gradient("scale_between", eval_scale_between, grad_scale_between, w, 6, 1e-8);
+  check_dot("scale_between", jvp_scale_between, grad_scale_between, w, 6, 1e-12);
   check_gradient("next_elem", eval_next_elem, grad_next_elem, w, 6, 1e-8);
   check_dot("next_elem", jvp_next_elem, grad_next_elem, w, 6, 1e-12);
   check_gradient("reversed", eval_reversed, grad_reversed, w, 6, 1e-8);
