@@ -663,10 +663,14 @@ static bool may_share(Var *a, Var *b) {
   return unknown;
 }
 
-/* Pointers that may address a wrt-only array share input_mem. */
+/* l = r (+ k): l may address what r addresses, a wrt-only array too. Not
+ * the other way: after q = x + 1; q = t; the local array t addresses no
+ * more than itself (shared both ways, t's writes in a checkpointed loop's
+ * recorded iteration stashed adjoints the reverse sweep had already added:
+ * a wrong gradient, found by the difftest's WALK form over two arrays). */
 static void share_input(Var *l, Var *r) {
-  if (l->input_mem == r->input_mem) return;
-  l->input_mem = r->input_mem = true;
+  if (!r->input_mem || l->input_mem) return;
+  l->input_mem = true;
   changed = true;
 }
 

@@ -7,6 +7,7 @@
  *   front    parse_body   libclang cursors -> IR, once per function
  *            lower_func   normal form (one effect per statement, loops kept)
  *            inline_func  calls of the file's functions become their bodies
+ *            walk_offsets a pointer walking one array becomes an offset into it
  *            fuse_loops   a sum over a buffer joins the loop that fills it;
  *                         loops over one range, element by element, join
  *   reverse  act_analyze      activity; what the reverse sweep reads, and so
@@ -20,6 +21,7 @@
 
 bool pipeline_front(Program *p, Func *fn) {
   if (!parse_body(p, fn) || !lower_func(p, fn) || !inline_func(p, fn)) return false;
+  walk_offsets(fn);
   fuse_loops(fn);
   if (fn->is_variadic) {
     diag_error(fn->loc, "cannot differentiate the variadic function '%s'", fn->name);

@@ -474,9 +474,14 @@ bool lower_func(Program *p, Func *fn);
 
 bool inline_func(Program *p, Func *fn);   /* after lower_func; callees first */
 
-/* ---- fuse.c: sums over a buffer fused into the loop that fills it -------- */
+/* ---- offsets.c: a pointer walking one array becomes an offset into it --- */
 
-void fuse_loops(Func *fn);                /* after inline_func */
+void walk_offsets(Func *fn);              /* after inline_func */
+
+/* ---- fuse.c: sums over a buffer fused into the loop that fills it; loops
+ * over one range joined ------------------------------------------------------ */
+
+void fuse_loops(Func *fn);                /* after walk_offsets */
 
 /* ---- activity.c: activity and to-be-recorded analysis ------------------- */
 

@@ -23,7 +23,9 @@
  *            local array (p = t; p[k] = exp(0.3 * t[k] * a1): an element
  *            written through one name and read through the other)
  *   WALK     pointer walks (const double *q = x + k; q++), and back by
- *            compound steps (q = q - (s + 1); q - (c ? 1 : 2) + (s + 1))
+ *            compound steps (q = q - (s + 1); q - (c ? 1 : 2) + (s + 1)),
+ *            writing the local array, one pointer over x and then t (gradc
+ *            makes offsets of walks over one array, offsets.c)
  *   GOTO     forward goto out of a loop or to a cleanup label
  *   CKPT     GRADC_CHECKPOINT(k) on loops of f that no loop encloses: for,
  *            while with break, do; random statements (any form) inside
@@ -705,10 +707,21 @@ static void f_alias(int ind) {
   }
 }
 
+static int nobox;   /* HESSIAN (defined with the other forms' state below) */
+
 static void f_walk(int ind) {
   int u = uid++;
-  unsigned v = var();
-  switch (rnd(5)) {
+  unsigned v = var(), kind = rnd(6);
+  if (kind == 5 && nobox) kind = 2;   /* f_hvp of it is refused (docs/notes.md) */
+  switch (kind) {
+  case 5: /* one pointer over two arrays: not an offset into either */
+    L(ind, "{\n");
+    L(ind + 1, "const double *q%d = x + 1;\n", u);
+    L(ind + 1, "a%u = 0.8 * a%u + 0.1 * q%d[0] * q%d[1];\n", v, v, u, u);
+    L(ind + 1, "q%d = t;\n", u);
+    L(ind + 1, "a%u = 0.8 * a%u + 0.1 * q%d[1] * *q%d;\n", v, v, u, u);
+    L(ind, "}\n");
+    break;
   case 0:
     L(ind, "{\n");
     L(ind + 1, "const double *q%d = x + %u;\n", u, rnd(NX));

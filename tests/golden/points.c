@@ -47,7 +47,7 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
   int p = 0;
   double acc = 0;
   int k = 0;
-  const double *l = 0;
+  long l = 0;
   int i = 0;
   int i2 = 0;
   int j = 0;
@@ -60,7 +60,6 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
   double *Lxc_bar = 0;
   double total_bar = 0;
   double acc_bar = 0;
-  double *l_bar = 0;
   double sq_bar = 0;
   double _t0_bar = 0;
   double *_xc_all1 = 0;
@@ -96,17 +95,15 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
     for (k = 0; k < K; k++) {
       xc = _xc_all1 ? _xc_all1 + (size_t)k * d : _xc_own2;
       Lxc = _Lxc_all3 ? _Lxc_all3 + (size_t)k * d : _Lxc_own4;
-      l = L + k * lsz;
-      l_bar = L_bar + k * lsz;
+      l = k * lsz;
       for (i = 0; i < d; i++) {
         xc[i] = x[p * d + i] - mu[k * d + i];
         Lxc[i] = xc[i];
       }
       for (i2 = 0; i2 < d; i2++) {
         for (j = i2 + 1; j < d; j++) {
-          Lxc[j] = Lxc[j] + *l * xc[i2];
+          Lxc[j] = Lxc[j] + L[l] * xc[i2];
           l = l + 1;
-          l_bar = l_bar + 1;
         }
       }
       sq = 0;
@@ -116,8 +113,7 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       gradc_push_d(&_tape, _t0);
       _t0 = exp(-0.5 * sq);
       acc = acc + _t0;
-      gradc_push_p(&_tape, (void *)l);
-      gradc_push_p(&_tape, (void *)l_bar);
+      gradc_push_l(&_tape, l);
     }
     Lxc = _Lxc_own4;
     xc = _xc_own2;
@@ -128,8 +124,7 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       xc = _xc_all1 ? _xc_all1 + (size_t)k * d : _xc_own2;
       Lxc = _Lxc_all3 ? _Lxc_all3 + (size_t)k * d : _Lxc_own4;
       /* this iteration's values, back from the tape */
-      l_bar = gradc_pop_p(&_tape);
-      l = gradc_pop_p(&_tape);
+      l = (long)gradc_pop_l(&_tape);
       _t0_bar += acc_bar;
       sq_bar -= _t0_bar * _t0 * 0.5;
       _t0_bar = 0;
@@ -143,10 +138,9 @@ double points_grad(int d, int K, int n, const double *x, const double *mu, doubl
       for (i2 = 0 < d ? d : 0; i2-- > 0;) {
         double _u3 = 0;
         for (j = i2 + 1 < d ? d : i2 + 1; j-- > i2 + 1;) {
-          l_bar = l_bar - 1;
           l = l - 1;
-          *l_bar += Lxc_bar[j] * xc[i2];
-          _u3 += Lxc_bar[j] * *l;
+          L_bar[l] += Lxc_bar[j] * xc[i2];
+          _u3 += Lxc_bar[j] * L[l];
         }
         if (_u3 != 0) xc_bar[i2] += _u3;
       }
