@@ -552,6 +552,7 @@ static bool hoistable(Stmt *s, Stmt *l1, Elem *e1) {
 /* Joins the next loop after q[k] to q[k] when both are as above, with at
  * most assignments that may run before q[k] between them (hoisted). */
 static bool join_at(Func *fn, Seq *q, int k) {
+  if (((Stmt *)q->stmts.data[k])->kind != ST_FOR) return false;   /* before the scan: straight code is long */
   int m = k + 1;
   while (m < q->stmts.len && ((Stmt *)q->stmts.data[m])->kind == ST_EXPR) m++;
   if (m >= q->stmts.len) return false;
