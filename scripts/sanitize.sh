@@ -7,7 +7,7 @@
 # runtime under the unit tests and gradcheck programs. Tests that cannot run
 # under ASan are not registered in a sanitized build (valgrind, install).
 # The exit status is non-zero if the build or any test fails.
-#   GRADC_DIFFTEST_COUNT   random programs for tests/difftest (default here 20)
+#   GRADC_DIFFTEST_COUNT   random programs for tests/difftest (default here 14)
 #   GRADC_TIME_SCALE       slack for tests/reliability's time bounds (default 5)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,7 +19,7 @@ cmake -S . -B "$build_dir" -DGRADC_SANITIZE=ON \
 cmake --build "$build_dir" -j2
 built=$(date +%s)
 
-export GRADC_DIFFTEST_COUNT=${GRADC_DIFFTEST_COUNT:-20}
+export GRADC_DIFFTEST_COUNT=${GRADC_DIFFTEST_COUNT:-14}
 export GRADC_TIME_SCALE=${GRADC_TIME_SCALE:-5}
 # Halt on the first error and report leaks. A small quarantine (freed
 # blocks ASan holds back to catch uses after free): with the default 256 MB
