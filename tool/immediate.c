@@ -190,11 +190,12 @@ static void note_cell(Im *im, Facts *f, Var *v, Expr *idx, Stmt *st) {
   }
 }
 
-/* c changes (s assigns it): its cells no longer hold this iteration's values */
+/* c changes (s assigns or declares it): its cells no longer hold this
+ * iteration's values */
 static void forget_cells(Facts *f, Stmt *s) {
   int n = 0;
   for (int i = 0; i < f->cells.len; i += 2)
-    if (!ir_assigns(s, f->cells.data[i + 1]))
+    if (!ir_assigns(s, f->cells.data[i + 1]) && !(s->kind == ST_DECL && s->var == f->cells.data[i + 1]))
       f->cells.data[n++] = f->cells.data[i], f->cells.data[n++] = f->cells.data[i + 1];
   f->cells.len = n;
 }
@@ -310,15 +311,10 @@ static void scan(Im *im, Stmt *s, Facts *f) {
   if (!s || !im->ok) return;
   switch (s->kind) {
   case ST_NOP: return;
-  case ST_DECL: {
+  case ST_DECL:
     if (s->var->is_static) im->ok = false;
-    int n = 0;   /* a counter declared again: its cells go */
-    for (int i = 0; i < f->cells.len; i += 2)
-      if (f->cells.data[i + 1] != s->var)
-        f->cells.data[n++] = f->cells.data[i], f->cells.data[n++] = f->cells.data[i + 1];
-    f->cells.len = n;
+    forget_cells(f, s);
     return;
-  }
   case ST_BLOCK:
     for (int i = 0; i < s->kids.len; i++) scan(im, s->kids.data[i], f);
     return;
